@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT } from './errors.js';
+import { registerJobCommands } from './jobs.js';
+import { registerMockModelCommands } from './mockModel.js';
+
+const program = new Command();
+program
+  .name('dx-runner')
+  .description('Run coding-agent CLIs (OpenCode first) as detached, governed, observable jobs.')
+  .version('0.1.0')
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ writeErr: () => undefined }); // errors are printed once, below, in our own format
+
+registerJobCommands(program);
+registerMockModelCommands(program);
+
+program
+  .command('demo')
+  .description('run a wave of 3 real opencode jobs in 3 git worktrees against the bundled scripted model')
+  .option('--jobs <n>', 'how many jobs in the wave', '3')
+  .action(async (o: { jobs: string }) => {
+    const { runDemo } = await import('../demo/index.js');
+    await runDemo({ jobs: Number(o.jobs) });
+  });
+
+program
+  .command('__supervise', { hidden: true })
+  .argument('<jobId>')
+  .addOption(new Option('--home <dir>').hideHelp())
+  .action(async (jobId: string) => {
+    const { superviseJob } = await import('../jobs/supervisor.js');
+    const { runnerHome } = await import('../jobs/paths.js');
+    await superviseJob(runnerHome(), Number(jobId));
+  });
+
+const wantsJson = process.argv.includes('--json');
+
+function fail(reasonCode: string, message: string, exitCode: number): never {
+  if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { reason_code: reasonCode, message, exit_code: exitCode } })}\n`);
+  process.stderr.write(`dx-runner: ${message} (reason_code=${reasonCode})\n`);
+  process.exit(exitCode);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CliError) fail(err.reasonCode, err.message, err.exitCode);
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) process.exit(0); // --help, --version
+    const reason = err.code.replace(/^commander\./, '').replace(/([A-Z])/g, '_$1').toLowerCase();
+    fail(reason, `${err.message.replace(/^error: /, '')}; see dx-runner --help`, EXIT.usage);
+  }
+  fail('internal_error', (err as Error).stack ?? String(err), EXIT.error);
+}

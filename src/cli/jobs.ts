@@ -1,0 +1,223 @@
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { checkExitCode } from '../health/index.js';
+import { filesOf, finalizeJob } from '../jobs/finalize.js';
+import { runnerHome } from '../jobs/paths.js';
+import { startJob } from '../jobs/start.js';
+import { stopJob } from '../jobs/stop.js';
+import { Store, type JobRecord } from '../jobs/store.js';
+import { validateBeadsId } from '../jobs/validate.js';
+import { providerNames } from '../providers/index.js';
+import { checkResult, evaluate, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
+import { CliError, EXIT, usageError } from './errors.js';
+
+const print = (s: string) => process.stdout.write(`${s}\n`);
+const printJson = (v: unknown) => print(JSON.stringify(v, null, 2));
+
+function withStore<T>(fn: (store: Store, home: string) => T): T {
+  const home = runnerHome();
+  const store = new Store(home);
+  try {
+    return fn(store, home);
+  } finally {
+    store.close();
+  }
+}
+
+async function withStoreAsync<T>(fn: (store: Store, home: string) => Promise<T>): Promise<T> {
+  const home = runnerHome();
+  const store = new Store(home);
+  try {
+    return await fn(store, home);
+  } finally {
+    store.close();
+  }
+}
+
+function jobFor(store: Store, beads: string | undefined): JobRecord {
+  const id = validateBeadsId(beads);
+  const job = store.latestJob(id);
+  if (!job) throw new CliError('no_meta', `no job recorded for bead ${id}; check the id with: dx-runner status`, EXIT.error);
+  return job;
+}
+
+const number = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw usageError('invalid_number', `${flag} takes a number, got '${v}'`);
+  return n;
+};
+
+function formatElapsed(sec: number): string {
+  if (sec < 60) return `${sec}s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)}m${sec % 60}s`;
+  return `${Math.floor(sec / 3600)}h${Math.floor((sec % 3600) / 60)}m`;
+}
+
+export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
+  const line = (c: string[]) =>
+    [c[0].padEnd(14), c[1].padEnd(10), c[2].padEnd(8), c[3].padEnd(14), c[4].padEnd(12), c[5].padEnd(9), c[6].padEnd(6), c[7]].join(' ');
+  const out = [line(['bead', 'provider', 'pid', 'state', 'elapsed', 'bytes', 'retry', 'outcome'])];
+  for (const r of rows) {
+    out.push(line([r.beads, r.provider, String(r.pid ?? '-'), r.state, formatElapsed(r.elapsed), String(r.log_bytes), String(r.retry_count), r.outcome ?? '-']));
+  }
+  return out.join('\n');
+}
+
+export function registerJobCommands(program: Command): void {
+  program
+    .command('start')
+    .description('validate, record and launch a job detached; returns as soon as the agent runs')
+    .requiredOption('--beads <id>', 'work item id, e.g. bd-xga8.14')
+    .requiredOption('--prompt-file <path>', 'the task for the agent')
+    .option('--provider <name>', `agent CLI to run: ${providerNames().join(', ')}`, 'opencode')
+    .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
+    .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')
+    .option('--stall-minutes <n>', 'no provider output for this long = stalled (default 20; fractions allowed)', number('--stall-minutes'))
+    .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
+    .option('--json', 'print the started job as JSON')
+    .action((o: { beads: string; promptFile: string; provider: string; worktree?: string; model?: string; stallMinutes?: number; opencodeBin?: string; json?: boolean }) =>
+      withStore((store, home) => {
+        const job = startJob(store, home, {
+          beads: o.beads,
+          provider: o.provider,
+          promptFile: o.promptFile,
+          worktree: o.worktree,
+          model: o.model,
+          stallMinutes: o.stallMinutes,
+          binary: o.opencodeBin,
+          env: process.env,
+          cwd: process.cwd(),
+        });
+        if (o.json) {
+          printJson({ beads: job.beads, provider: job.provider, pid: job.pid, state: 'launching', run_instance: job.runInstance, selected_model: job.model, worktree: job.worktree, log: filesOf(job).out });
+        } else {
+          print(`started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model} log=${filesOf(job).out}`);
+        }
+      }),
+    );
+
+  program
+    .command('status')
+    .description('one row per bead: running jobs, then the most recently finished')
+    .option('--beads <id>', 'only this bead')
+    .option('--recent <n>', 'how many finished beads to show', number('--recent'), 10)
+    .option('--all', 'show every bead ever run')
+    .option('--json', 'JSON: {generated_at, jobs:[...]}')
+    .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean }) =>
+      withStore((store) => {
+        const now = Date.now();
+        const jobs = o.beads ? [jobFor(store, o.beads)] : store.currentJobs(o.all ? -1 : o.recent);
+        const rows = jobs.map((j) => statusRow(evaluate(j, now), now));
+        if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows });
+        else print(rows.length ? statusTable(rows) : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)');
+      }),
+    );
+
+  program
+    .command('check')
+    .description('state, reason and next action of one job; exit 0 ok, 2 stalled, 3 failed, 1 unknown bead')
+    .requiredOption('--beads <id>', 'work item id')
+    .option('--json', 'JSON output')
+    .action((o: { beads: string; json?: boolean }) =>
+      withStore((store) => {
+        const id = validateBeadsId(o.beads);
+        const job = store.latestJob(id);
+        if (!job) {
+          const missing = { beads: id, provider: 'unknown', state: 'missing', reason_code: 'no_meta', next_action: 'verify_beads_id_or_start_job' };
+          if (o.json) printJson(missing);
+          else print(`${id}: missing (no_meta)\nnext_action=${missing.next_action}`);
+          process.exitCode = EXIT.error;
+          return;
+        }
+        const e = evaluate(job);
+        const r = checkResult(e);
+        if (o.json) printJson(r);
+        else {
+          print(`${r.beads}: ${r.state} (${r.reason_code})`);
+          if (r.next_action !== '-') print(`next_action=${r.next_action}`);
+          print(`selected_model=${r.selected_model}`);
+          print(`metrics mutations=${r.mutation_count} log_bytes=${r.log_bytes} pid_age_sec=${r.pid_age_sec} log_age_sec=${r.log_age_sec ?? '-'}`);
+        }
+        process.exitCode = checkExitCode(e.health);
+      }),
+    );
+
+  program
+    .command('report')
+    .description('full record of a job: outcome, model, timing, mutations')
+    .requiredOption('--beads <id>', 'work item id')
+    .addOption(new Option('--format <fmt>', 'output format').choices(['json', 'markdown']).default('json'))
+    .option('--json', 'same as --format json')
+    .action((o: { beads: string; format: string; json?: boolean }) =>
+      withStore((store) => {
+        const r = reportOf(evaluate(jobFor(store, o.beads)));
+        if (o.json || o.format === 'json') printJson(r);
+        else print(reportMarkdown(r));
+      }),
+    );
+
+  program
+    .command('stop')
+    .description('end the job and its whole process group; an outcome it already had is kept')
+    .requiredOption('--beads <id>', 'work item id')
+    .option('--json', 'JSON output')
+    .action((o: { beads: string; json?: boolean }) =>
+      withStoreAsync(async (store) => {
+        const job = await stopJob(store, o.beads);
+        const r = reportOf(evaluate(job));
+        if (o.json) printJson({ beads: r.beads, state: r.state, reason_code: r.reason_code, exit_code: r.exit_code });
+        else print(`stopped beads=${r.beads} state=${r.state} reason_code=${r.reason_code}`);
+      }),
+    );
+
+  program
+    .command('prune')
+    .description('record the outcome of jobs whose process ended while no supervisor watched; running jobs are untouched')
+    .option('--json', 'JSON: {checked, pruned}')
+    .action((o: { json?: boolean }) =>
+      withStore((store) => {
+        const active = store.currentJobs(0).filter((j) => j.active);
+        let pruned = 0;
+        for (const j of active) if (!evaluate(j).alive && finalizeJob(store, j)) pruned++;
+        if (o.json) printJson({ checked: active.length, pruned });
+        else print(`prune: checked=${active.length} pruned=${pruned}`);
+      }),
+    );
+
+  program
+    .command('logs')
+    .description("the agent's output, rendered (raw JSON events with --raw)")
+    .requiredOption('--beads <id>', 'work item id')
+    .option('--lines <n>', 'how many lines from the end', number('--lines'), 20)
+    .option('--raw', 'print the raw event stream')
+    .option('-f, --follow', 'keep printing new output until the job ends')
+    .action((o: { beads: string; lines: number; raw?: boolean; follow?: boolean }) =>
+      withStoreAsync(async (store) => {
+        const job = jobFor(store, o.beads);
+        const file = filesOf(job).out;
+        const show = (l: string) => print(o.raw ? l : renderLogLine(l));
+        tailLines(file, o.lines).forEach(show);
+        for (const l of tailLines(filesOf(job).err, o.lines)) print(`[stderr] ${l}`);
+        if (!o.follow) return;
+        let offset = fs.existsSync(file) ? fs.statSync(file).size : 0;
+        let partial = '';
+        for (;;) {
+          const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+          if (size > offset) {
+            const fd = fs.openSync(file, 'r');
+            const buf = Buffer.alloc(size - offset);
+            fs.readSync(fd, buf, 0, buf.length, offset);
+            fs.closeSync(fd);
+            offset = size;
+            const lines = (partial + buf.toString('utf8')).split('\n');
+            partial = lines.pop() ?? '';
+            lines.forEach(show);
+          }
+          const current = store.job(job.id);
+          if (!current?.active) break;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        if (partial) show(partial);
+      }),
+    );
+}

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { opencodeConfig, startMockModel } from '../model-mock/index.js';
+import { usageError } from './errors.js';
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('invalid_port', `--port takes 0-65535, got '${v}'`);
+  return n;
+};
+
+export function registerMockModelCommands(program: Command): void {
+  const mock = program.command('mock-model').description('the scripted model server that tests, the demo and benchmarks run against (loopback only)');
+
+  mock
+    .command('serve')
+    .description('serve the scripted model on 127.0.0.1 until interrupted')
+    .option('--port <n>', 'port (0 = any free port)', port, 4099)
+    .action(async (o: { port: number }) => {
+      const server = await startMockModel({ port: o.port });
+      process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  mock
+    .command('opencode-config')
+    .description('print the opencode.json that points zhipuai-coding-plan/glm-5 at the scripted model')
+    .option('--port <n>', 'port the mock serves on', port, 4099)
+    .action((o: { port: number }) => {
+      process.stdout.write(`${JSON.stringify(opencodeConfig(`http://127.0.0.1:${o.port}`), null, 2)}\n`);
+    });
+}

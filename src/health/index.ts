@@ -1,0 +1,5 @@
+export { classifyHealth, checkExitCode } from './classify.js';
+export type { Health, HealthSnapshot, HealthState, Thresholds } from './classify.js';
+export { decideOutcome, emptySummary, foldEvent } from './outcome.js';
+export type { Outcome, OutcomeState, OutputSummary } from './outcome.js';
+export { nextActionFor } from './nextAction.js';

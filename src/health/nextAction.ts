@@ -1,0 +1,28 @@
+/** reason_code → the operator's next step (reference §3.7, extended with this runner's own codes). */
+const BY_REASON: Record<string, string> = {
+  opencode_rate_limited: 'retry_backoff_or_switch_to_gemini_or_cc_glm',
+  opencode_model_unavailable: 'use_cc_glm_or_gemini',
+  opencode_auth_failed: 'repair_provider_credentials_then_restart',
+  opencode_provider_error: 'retry_backoff_or_switch_provider',
+  opencode_error_event: 'review_logs_then_restart',
+  manual_stop: 'job_stopped_by_operator_review_logs',
+  killed: 'job_killed_review_logs_and_restart_if_needed',
+  exit_zero_no_mutations: 'redispatch_with_guardrails_or_review_prompt_for_no_work',
+  exit_zero_without_final_answer: 'review_logs_agent_ended_without_answer',
+  process_exited_without_rc: 'review_logs_process_was_killed_or_crashed',
+  process_exit_with_rc: '-',
+  startup_grace_no_output: 'wait_for_startup_completion_or_check_logs_for_progress',
+  no_output_within_grace: 'wait_for_startup_completion_or_check_logs_for_progress',
+  no_output_no_progress_after_threshold: 'stop_and_restart_or_check_provider',
+  no_output_past_stall_threshold: 'stop_and_restart_or_check_provider',
+  recent_output_activity: '-',
+  no_meta: 'verify_beads_id_or_start_job',
+  spawn_failed: 'check_provider_binary_then_start_again',
+};
+
+export function nextActionFor(reasonCode: string, state: string): string {
+  const known = BY_REASON[reasonCode];
+  if (known) return known;
+  if (state === 'exited_err') return 'review_logs_then_restart';
+  return '-';
+}

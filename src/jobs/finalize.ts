@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import { decideOutcome, emptySummary, foldEvent, type Outcome, type OutputSummary } from '../health/index.js';
+import { countMutations, type MutationBaseline } from '../governance/git.js';
+import { getProvider, type ProviderAdapter } from '../providers/index.js';
+import { filesIn, type JobFiles } from './paths.js';
+import type { JobRecord, Store } from './store.js';
+
+export const filesOf = (job: JobRecord): JobFiles => filesIn(job.dir);
+
+const sizeOf = (p: string) => {
+  try {
+    return fs.statSync(p).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** Provider output only (stdout + stderr of the agent); the runner writes nothing into these files. */
+export const outputBytes = (f: JobFiles) => sizeOf(f.out) + sizeOf(f.err);
+
+const linesOf = (p: string) => {
+  try {
+    return fs.readFileSync(p, 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+};
+
+/** Folds a whole finished output: used when no supervisor saw the stream live. */
+export function summarizeFiles(adapter: ProviderAdapter, f: JobFiles): OutputSummary {
+  let s = emptySummary();
+  for (const line of linesOf(f.out)) for (const e of adapter.parseStdoutLine(line)) s = foldEvent(s, e);
+  for (const line of linesOf(f.err)) for (const e of adapter.parseStderrLine(line)) s = foldEvent(s, e);
+  return s;
+}
+
+/** The launch wrapper's `<exit code> <epoch seconds>`, or null when the agent did not exit by itself. */
+export function readRc(f: JobFiles): { exitCode: number; at: number } | null {
+  try {
+    const [code, at] = fs.readFileSync(f.rc, 'utf8').trim().split(/\s+/);
+    const exitCode = Number(code);
+    if (!Number.isInteger(exitCode)) return null;
+    return { exitCode, at: Number(at) * 1000 || Date.now() };
+  } catch {
+    return null;
+  }
+}
+
+export const baselineOf = (job: JobRecord): MutationBaseline => ({ head: job.startHead, dirty: JSON.parse(job.baseline) as Record<string, string> });
+
+export function safeMutations(job: JobRecord): number {
+  try {
+    return countMutations(job.worktree, baselineOf(job));
+  } catch {
+    return job.mutations; // worktree gone: keep the last count seen
+  }
+}
+
+/** What finalization would record for a job whose process has ended (read-only). */
+export function pendingOutcome(job: JobRecord): { outcome: Outcome; summary: OutputSummary; completedAt: number } {
+  const f = filesOf(job);
+  const summary = summarizeFiles(getProvider(job.provider), f);
+  const rc = readRc(f);
+  return { outcome: decideOutcome(rc?.exitCode ?? null, summary), summary, completedAt: rc?.at ?? Date.now() };
+}
+
+/**
+ * Writes the outcome of an ended job from its files. Idempotent: the store keeps the first outcome.
+ * `override` is for outcomes the runner decides itself (an operator stop, a fail-fast kill).
+ */
+export function finalizeJob(store: Store, job: JobRecord, override?: Outcome): boolean {
+  const pending = pendingOutcome(job);
+  return store.finalize(job.id, override ?? pending.outcome, {
+    completedAt: override ? Date.now() : pending.completedAt,
+    mutations: safeMutations(job),
+    outputBytes: outputBytes(filesOf(job)),
+    summary: pending.summary,
+  });
+}

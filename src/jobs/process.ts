@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+
+/**
+ * The kernel's start time of a process (field 22 of /proc/<pid>/stat), so a recycled PID is never
+ * mistaken for our job. null where /proc is absent (then liveness falls back to kill(pid, 0)).
+ */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may contain spaces and parentheses: split after its closing paren
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z') return null; // a zombie has exited
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function isAlive(pid: number | null, startTime: string | null): boolean {
+  if (!pid) return false;
+  if (fs.existsSync('/proc/self/stat')) {
+    const now = processStartTime(pid);
+    return now !== null && (startTime === null || now === startTime);
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** TERM the whole process group (the agent and everything it spawned), KILL what is left after the grace. */
+export async function terminateGroup(pgid: number, graceMs = 3000): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return;
+    await sleep(50);
+  }
+  signalGroup(pgid, 'SIGKILL');
+  for (let i = 0; i < 40 && groupAlive(pgid); i++) await sleep(25);
+}

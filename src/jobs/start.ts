@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError, EXIT } from '../cli/errors.js';
+import { emptySummary } from '../health/index.js';
+import { takeBaseline, workTreeTop } from '../governance/git.js';
+import { getProvider } from '../providers/index.js';
+import { finalizeJob } from './finalize.js';
+import { filesIn, jobDir } from './paths.js';
+import { isAlive, processStartTime } from './process.js';
+import type { JobRecord, JobSettings, Store } from './store.js';
+import { readPromptFile, validateBeadsId } from './validate.js';
+
+export interface StartOptions {
+  beads?: string;
+  provider: string;
+  promptFile?: string;
+  worktree?: string;
+  model?: string;
+  stallMinutes?: number;
+  binary?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/**
+ * The agent runs under `sh`, which records its exit code and time in the rc file when it ends,
+ * so the outcome survives even if no dx-runner process is alive at that moment.
+ */
+const WRAPPER = 'rc_file=$1; shift; "$@"; rc=$?; printf "%s %s\\n" "$rc" "$(date +%s)" > "$rc_file.tmp" && mv "$rc_file.tmp" "$rc_file"; exit $rc';
+
+/** a job with no pid yet is another `start` mid-launch; after this long it is a leftover */
+const LAUNCH_WINDOW_MS = 60_000;
+
+const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
+
+function resolveWorktree(explicit: string | undefined, cwd: string): string {
+  if (explicit) {
+    const abs = path.resolve(cwd, explicit);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
+      throw new CliError('worktree_missing', `worktree ${abs} does not exist; create it (git worktree add ${abs}) or pass another --worktree`, EXIT.worktreeRefused);
+    }
+    const real = fs.realpathSync(abs);
+    if (!workTreeTop(real)) {
+      throw new CliError('worktree_not_git', `worktree ${real} is not a git work tree; pass a git worktree with --worktree (git worktree add <dir>)`, EXIT.worktreeRefused);
+    }
+    return real;
+  }
+  const top = workTreeTop(cwd);
+  if (!top) {
+    throw new CliError('worktree_missing', `no --worktree given and ${cwd} is not inside a git work tree; pass --worktree <dir>`, EXIT.worktreeRefused);
+  }
+  return fs.realpathSync(cwd);
+}
+
+function assertExecutable(command: string, env: NodeJS.ProcessEnv, provider: string): void {
+  const candidates = command.includes('/')
+    ? [command]
+    : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+  for (const c of candidates) {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      return;
+    } catch {
+      // next candidate
+    }
+  }
+  throw new CliError(
+    'provider_binary_missing',
+    `${provider} binary '${command}' not found or not executable; install it (npm ci) or set --opencode-bin / DX_RUNNER_OPENCODE_BIN`,
+    EXIT.preflightFailed,
+  );
+}
+
+const positive = (v: string | undefined, fallback: number) => {
+  const n = Number(v);
+  return v !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+export function effectiveSettings(opts: Pick<StartOptions, 'stallMinutes' | 'env'>): JobSettings {
+  return {
+    startupGraceSec: positive(opts.env.DX_RUNNER_STARTUP_GRACE_SEC, 300),
+    stallSec: (opts.stallMinutes ?? 20) * 60,
+    providerRetryLimit: positive(opts.env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
+  };
+}
+
+function runInstance(provider: string): string {
+  const ts = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${ts}-${provider}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Validates everything first (bad input leaves no record), then records and launches detached. */
+export function startJob(store: Store, home: string, opts: StartOptions): JobRecord {
+  const beads = validateBeadsId(opts.beads);
+  const adapter = getProvider(opts.provider);
+  const prompt = readPromptFile(opts.promptFile);
+  if (opts.stallMinutes !== undefined && !(opts.stallMinutes > 0)) {
+    throw new CliError('invalid_stall_minutes', '--stall-minutes must be a positive number (fractions allowed, e.g. 0.5)', EXIT.usage);
+  }
+  const worktree = resolveWorktree(opts.worktree, opts.cwd);
+  const model = opts.model ?? adapter.defaultModel;
+  const spec = adapter.buildLaunch({ model, worktree, beads, env: opts.env, binary: opts.binary });
+  assertExecutable(spec.command, spec.env, adapter.name);
+  const baseline = takeBaseline(worktree);
+  const instance = runInstance(adapter.name);
+  const dir = jobDir(home, beads, instance);
+
+  const jobId = store.transaction(() => {
+    const active = store.activeJob(beads);
+    if (active) {
+      const launching = active.pid === null && Date.now() - active.startedAt < LAUNCH_WINDOW_MS;
+      if (launching || isAlive(active.pid, active.pidStart)) {
+        throw new CliError(
+          'job_already_running',
+          `bead ${beads} already has a running job (pid ${active.pid ?? 'starting'}); stop it first with: dx-runner stop --beads ${beads}`,
+          EXIT.error,
+        );
+      }
+      finalizeJob(store, active); // a leftover whose process is gone: record how it ended
+    }
+    return store.insertJob({
+      beads,
+      provider: adapter.name,
+      runInstance: instance,
+      retries: 0,
+      worktree,
+      promptFile: path.resolve(opts.cwd, opts.promptFile as string),
+      model,
+      executionMode: 'headless',
+      host: os.hostname().split('.')[0],
+      cwd: opts.cwd,
+      dir,
+      startedAt: Date.now(),
+      startHead: baseline.head,
+      baseline: JSON.stringify(baseline.dirty),
+      settings: effectiveSettings(opts),
+    });
+  });
+
+  const files = filesIn(dir);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // the prompt as sent: later edits to the prompt file cannot change what this run was given
+    fs.writeFileSync(path.join(dir, 'prompt.txt'), prompt, { mode: 0o600 });
+    const stdin = fs.openSync(path.join(dir, 'prompt.txt'), 'r');
+    const out = fs.openSync(files.out, 'a', 0o600);
+    const err = fs.openSync(files.err, 'a', 0o600);
+    const child = spawn('/bin/sh', ['-c', WRAPPER, 'dx-runner-job', files.rc, spec.command, ...spec.args], {
+      cwd: worktree,
+      env: spec.env,
+      detached: true, // own session and process group: stop signals the whole group, terminals cannot
+      stdio: [stdin, out, err],
+    });
+    for (const fd of [stdin, out, err]) fs.closeSync(fd);
+    if (!child.pid) throw new Error('spawn returned no pid');
+    child.unref();
+    store.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
+    const supervisor = spawn(process.execPath, [CLI_ENTRY, '__supervise', String(jobId)], {
+      detached: true,
+      stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'supervisor.log'), 'a', 0o600)],
+      env: { ...process.env, DX_RUNNER_HOME: home },
+    });
+    supervisor.unref();
+    if (supervisor.pid) store.setSupervisor(jobId, supervisor.pid);
+  } catch (e) {
+    // never left looking alive, never a success
+    store.finalize(jobId, { state: 'failed', reasonCode: 'spawn_failed', exitCode: null }, { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() });
+    throw new CliError('spawn_failed', `could not launch ${adapter.name}: ${(e as Error).message}; check the binary and the state directory`, EXIT.error);
+  }
+  return store.job(jobId) as JobRecord;
+}

@@ -1,0 +1,27 @@
+import { CliError, EXIT } from '../cli/errors.js';
+import { finalizeJob } from './finalize.js';
+import { isAlive, terminateGroup } from './process.js';
+import type { JobRecord, Store } from './store.js';
+import { validateBeadsId } from './validate.js';
+
+/**
+ * Ends the job's whole process group and records `manual_stop`. A job that had already ended by
+ * itself keeps its real outcome: stop never overwrites one.
+ */
+export async function stopJob(store: Store, beadsArg: string | undefined): Promise<JobRecord> {
+  const beads = validateBeadsId(beadsArg);
+  const job = store.activeJob(beads);
+  if (!job) {
+    const latest = store.latestJob(beads);
+    throw latest
+      ? new CliError('job_not_running', `bead ${beads} has no running job (its last job ended: ${latest.outcomeState}); nothing to stop`, EXIT.error)
+      : new CliError('no_meta', `no job recorded for bead ${beads}; check the id with: dx-runner status`, EXIT.error);
+  }
+  if (job.pid && isAlive(job.pid, job.pidStart)) {
+    await terminateGroup(job.pid);
+    finalizeJob(store, job, { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 });
+  } else {
+    finalizeJob(store, job);
+  }
+  return store.job(job.id) as JobRecord;
+}

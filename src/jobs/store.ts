@@ -1,0 +1,287 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Outcome, OutcomeState, OutputSummary } from '../health/index.js';
+import { dbPath } from './paths.js';
+
+/** One run of one bead. A restart makes a new row; the newest row is the bead's current job. */
+export interface JobRecord {
+  id: number;
+  beads: string;
+  provider: string;
+  runInstance: string;
+  retries: number;
+  active: boolean;
+  pid: number | null;
+  pidStart: string | null;
+  supervisorPid: number | null;
+  worktree: string;
+  promptFile: string;
+  model: string;
+  executionMode: string;
+  fallbackReason: string;
+  host: string;
+  cwd: string;
+  dir: string;
+  startedAt: number;
+  completedAt: number | null;
+  exitCode: number | null;
+  outcomeState: OutcomeState | null;
+  outcomeReason: string | null;
+  startHead: string;
+  baseline: string;
+  mutations: number;
+  outputBytes: number;
+  firstOutputAt: number | null;
+  lastOutputAt: number | null;
+  lastEvent: string | null;
+  sessionId: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  settings: JobSettings;
+}
+
+/** Effective thresholds, fixed when the job starts and used by every later command. */
+export interface JobSettings {
+  startupGraceSec: number;
+  stallSec: number;
+  providerRetryLimit: number;
+}
+
+export type NewJob = Pick<
+  JobRecord,
+  'beads' | 'provider' | 'runInstance' | 'retries' | 'worktree' | 'promptFile' | 'model' | 'executionMode' | 'host' | 'cwd' | 'dir' | 'startedAt' | 'startHead' | 'baseline' | 'settings'
+>;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY,
+  beads TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  run_instance TEXT NOT NULL,
+  retries INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 1,
+  pid INTEGER,
+  pid_start TEXT,
+  supervisor_pid INTEGER,
+  worktree TEXT NOT NULL,
+  prompt_file TEXT NOT NULL,
+  model TEXT NOT NULL,
+  execution_mode TEXT NOT NULL,
+  fallback_reason TEXT NOT NULL DEFAULT 'none',
+  host TEXT NOT NULL,
+  cwd TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  exit_code INTEGER,
+  outcome_state TEXT,
+  outcome_reason TEXT,
+  start_head TEXT NOT NULL,
+  baseline TEXT NOT NULL,
+  mutations INTEGER NOT NULL DEFAULT 0,
+  output_bytes INTEGER NOT NULL DEFAULT 0,
+  first_output_at INTEGER,
+  last_output_at INTEGER,
+  last_event TEXT,
+  session_id TEXT,
+  tokens_in INTEGER NOT NULL DEFAULT 0,
+  tokens_out INTEGER NOT NULL DEFAULT 0,
+  settings TEXT NOT NULL
+);
+-- the guarantee behind "one live job per bead", enforced by the database itself
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_active_per_bead ON jobs(beads) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS jobs_by_bead ON jobs(beads, id);
+CREATE TABLE IF NOT EXISTS job_events (
+  id INTEGER PRIMARY KEY,
+  job_id INTEGER NOT NULL REFERENCES jobs(id),
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS job_events_by_job ON job_events(job_id, id);
+`;
+
+type Row = Record<string, unknown>;
+
+const toRecord = (r: Row): JobRecord => ({
+  id: r.id as number,
+  beads: r.beads as string,
+  provider: r.provider as string,
+  runInstance: r.run_instance as string,
+  retries: r.retries as number,
+  active: r.active === 1,
+  pid: r.pid as number | null,
+  pidStart: r.pid_start as string | null,
+  supervisorPid: r.supervisor_pid as number | null,
+  worktree: r.worktree as string,
+  promptFile: r.prompt_file as string,
+  model: r.model as string,
+  executionMode: r.execution_mode as string,
+  fallbackReason: r.fallback_reason as string,
+  host: r.host as string,
+  cwd: r.cwd as string,
+  dir: r.dir as string,
+  startedAt: r.started_at as number,
+  completedAt: r.completed_at as number | null,
+  exitCode: r.exit_code as number | null,
+  outcomeState: r.outcome_state as OutcomeState | null,
+  outcomeReason: r.outcome_reason as string | null,
+  startHead: r.start_head as string,
+  baseline: r.baseline as string,
+  mutations: r.mutations as number,
+  outputBytes: r.output_bytes as number,
+  firstOutputAt: r.first_output_at as number | null,
+  lastOutputAt: r.last_output_at as number | null,
+  lastEvent: r.last_event as string | null,
+  sessionId: r.session_id as string | null,
+  tokensIn: r.tokens_in as number,
+  tokensOut: r.tokens_out as number,
+  settings: JSON.parse(r.settings as string) as JobSettings,
+});
+
+export const outcomeOf = (j: JobRecord): Outcome | null =>
+  j.outcomeState ? { state: j.outcomeState, reasonCode: j.outcomeReason ?? '', exitCode: j.exitCode } : null;
+
+export class Store {
+  private readonly db: Database.Database;
+
+  constructor(home: string) {
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    this.db = new Database(dbPath(home));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** BEGIN IMMEDIATE: concurrent writers queue on the lock instead of racing (check-then-insert stays atomic). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  activeJob(beads: string): JobRecord | null {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE beads = ? AND active = 1').get(beads) as Row | undefined;
+    return r ? toRecord(r) : null;
+  }
+
+  latestJob(beads: string): JobRecord | null {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE beads = ? ORDER BY id DESC LIMIT 1').get(beads) as Row | undefined;
+    return r ? toRecord(r) : null;
+  }
+
+  job(id: number): JobRecord | null {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return r ? toRecord(r) : null;
+  }
+
+  /** The current job of every bead: active ones first, then the newest finished ones (`limit` < 0: all). */
+  currentJobs(finishedLimit: number): JobRecord[] {
+    const active = this.db.prepare('SELECT * FROM jobs WHERE active = 1 ORDER BY started_at').all() as Row[];
+    const finished = this.db
+      .prepare(
+        `SELECT j.* FROM jobs j
+         WHERE j.active = 0 AND j.id = (SELECT MAX(id) FROM jobs k WHERE k.beads = j.beads)
+         ORDER BY j.completed_at DESC LIMIT ?`,
+      )
+      .all(finishedLimit) as Row[];
+    return [...active, ...finished].map(toRecord);
+  }
+
+  insertJob(j: NewJob): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO jobs (beads, provider, run_instance, retries, worktree, prompt_file, model, execution_mode, host, cwd, dir,
+                           started_at, start_head, baseline, settings)
+         VALUES (@beads, @provider, @runInstance, @retries, @worktree, @promptFile, @model, @executionMode, @host, @cwd, @dir,
+                 @startedAt, @startHead, @baseline, @settings)`,
+      )
+      .run({ ...j, settings: JSON.stringify(j.settings) });
+    const id = Number(info.lastInsertRowid);
+    this.appendEvent(id, 'created', { provider: j.provider, model: j.model, worktree: j.worktree });
+    return id;
+  }
+
+  setLaunched(id: number, pid: number, pidStart: string | null, supervisorPid: number | null): void {
+    this.db.prepare('UPDATE jobs SET pid = ?, pid_start = ?, supervisor_pid = ? WHERE id = ?').run(pid, pidStart, supervisorPid, id);
+    this.appendEvent(id, 'launched', { pid });
+  }
+
+  setSupervisor(id: number, supervisorPid: number): void {
+    this.db.prepare('UPDATE jobs SET supervisor_pid = ? WHERE id = ?').run(supervisorPid, id);
+  }
+
+  /** Progress seen by the supervisor. Monotonic: never moves counters backwards. */
+  recordProgress(id: number, p: { outputBytes: number; lastOutputAt: number | null; summary: OutputSummary; mutations: number | null }): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET
+           output_bytes = MAX(output_bytes, @outputBytes),
+           first_output_at = COALESCE(first_output_at, @lastOutputAt),
+           last_output_at = COALESCE(@lastOutputAt, last_output_at),
+           last_event = COALESCE(@lastEvent, last_event),
+           session_id = COALESCE(session_id, @sessionId),
+           tokens_in = @tokensIn, tokens_out = @tokensOut,
+           mutations = COALESCE(@mutations, mutations)
+         WHERE id = @id AND active = 1`,
+      )
+      .run({
+        id,
+        outputBytes: p.outputBytes,
+        lastOutputAt: p.lastOutputAt,
+        lastEvent: p.summary.lastEvent,
+        sessionId: p.summary.sessionId,
+        tokensIn: p.summary.tokensIn,
+        tokensOut: p.summary.tokensOut,
+        mutations: p.mutations,
+      });
+  }
+
+  /**
+   * Writes the terminal record once: the first finalizer wins, later ones are no-ops (returns false).
+   * An existing outcome is never overwritten.
+   */
+  finalize(id: number, o: Outcome, f: { completedAt: number; mutations: number; outputBytes: number; summary: OutputSummary }): boolean {
+    return this.transaction(() => {
+      const info = this.db
+        .prepare(
+          `UPDATE jobs SET active = 0, outcome_state = @state, outcome_reason = @reason, exit_code = @exitCode,
+             completed_at = @completedAt, mutations = @mutations, output_bytes = MAX(output_bytes, @outputBytes),
+             session_id = COALESCE(session_id, @sessionId), tokens_in = @tokensIn, tokens_out = @tokensOut,
+             last_event = COALESCE(@lastEvent, last_event)
+           WHERE id = @id AND active = 1`,
+        )
+        .run({
+          id,
+          state: o.state,
+          reason: o.reasonCode,
+          exitCode: o.exitCode,
+          completedAt: f.completedAt,
+          mutations: f.mutations,
+          outputBytes: f.outputBytes,
+          sessionId: f.summary.sessionId,
+          tokensIn: f.summary.tokensIn,
+          tokensOut: f.summary.tokensOut,
+          lastEvent: f.summary.lastEvent,
+        });
+      if (info.changes === 0) return false;
+      this.appendEvent(id, 'finalized', { state: o.state, reason_code: o.reasonCode, exit_code: o.exitCode });
+      return true;
+    });
+  }
+
+  appendEvent(jobId: number, kind: string, detail: Record<string, unknown>): void {
+    this.db.prepare('INSERT INTO job_events (job_id, at, kind, detail) VALUES (?, ?, ?, ?)').run(jobId, Date.now(), kind, JSON.stringify(detail));
+  }
+
+  events(jobId: number): Array<{ at: number; kind: string; detail: Record<string, unknown> }> {
+    return (this.db.prepare('SELECT at, kind, detail FROM job_events WHERE job_id = ? ORDER BY id').all(jobId) as Row[]).map((r) => ({
+      at: r.at as number,
+      kind: r.kind as string,
+      detail: JSON.parse((r.detail as string) ?? '{}') as Record<string, unknown>,
+    }));
+  }
+}

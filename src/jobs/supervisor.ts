@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
+import { getProvider, type AgentEvent } from '../providers/index.js';
+import { filesOf, finalizeJob, outputBytes, safeMutations } from './finalize.js';
+import { isAlive, terminateGroup } from './process.js';
+import { Store } from './store.js';
+
+const POLL_MS = 500;
+const MUTATION_EVERY_MS = 2000;
+/** how long to wait for the wrapper's rc file after the agent's process is gone */
+const RC_GRACE_MS = 2000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reads only what was appended since the last call, and hands back complete lines. */
+class LineTail {
+  private offset = 0;
+  private partial = '';
+  constructor(private readonly path: string) {}
+
+  read(): string[] {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, 'r');
+    } catch {
+      return [];
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size <= this.offset) return [];
+      const buf = Buffer.alloc(size - this.offset);
+      fs.readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset = size;
+      const lines = (this.partial + buf.toString('utf8')).split('\n');
+      this.partial = lines.pop() ?? '';
+      return lines;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/**
+ * One per job, detached from the terminal that started it. Follows the agent's output as it arrives
+ * (progress, session id, tokens, errors), measures worktree mutations, stops a job the provider keeps
+ * failing, and writes the outcome when the agent exits. If it dies, `prune` finalizes from the files.
+ */
+export async function superviseJob(home: string, jobId: number): Promise<void> {
+  const store = new Store(home);
+  try {
+    const initial = store.job(jobId);
+    if (!initial) return;
+    const adapter = getProvider(initial.provider);
+    const files = filesOf(initial);
+    const outTail = new LineTail(files.out);
+    const errTail = new LineTail(files.err);
+    let summary: OutputSummary = emptySummary();
+    let bytes = 0;
+    let lastMutationAt = 0;
+    const fold = (events: AgentEvent[]) => {
+      for (const e of events) summary = foldEvent(summary, e);
+    };
+
+    for (;;) {
+      const job = store.job(jobId);
+      if (!job || !job.active) return; // finalized elsewhere (stop, prune)
+      for (const line of outTail.read()) fold(adapter.parseStdoutLine(line));
+      for (const line of errTail.read()) fold(adapter.parseStderrLine(line));
+      const nowBytes = outputBytes(files);
+      const grew = nowBytes > bytes;
+      bytes = nowBytes;
+      const now = Date.now();
+      let mutations: number | null = null;
+      if (now - lastMutationAt >= MUTATION_EVERY_MS) {
+        mutations = safeMutations(job);
+        lastMutationAt = now;
+      }
+      if (grew || mutations !== null) {
+        store.recordProgress(jobId, { outputBytes: bytes, lastOutputAt: grew ? now : null, summary, mutations });
+      }
+
+      if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason) {
+        // fail fast: a provider that keeps refusing (429, 5xx) would otherwise be retried for ever
+        store.appendEvent(jobId, 'fail_fast', { reason_code: summary.retryReason, retries: summary.retryStreak });
+        if (job.pid) await terminateGroup(job.pid);
+        finalizeJob(store, job, { state: 'failed', reasonCode: summary.retryReason, exitCode: null });
+        return;
+      }
+
+      if (!isAlive(job.pid, job.pidStart)) {
+        const deadline = Date.now() + RC_GRACE_MS;
+        while (!fs.existsSync(files.rc) && Date.now() < deadline) await sleep(100);
+        finalizeJob(store, job);
+        return;
+      }
+      await sleep(POLL_MS);
+    }
+  } finally {
+    store.close();
+  }
+}

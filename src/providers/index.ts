@@ -1,0 +1,22 @@
+import { CliError, EXIT } from '../cli/errors.js';
+import { opencodeAdapter } from './opencode.js';
+import type { ProviderAdapter } from './types.js';
+
+export type { AgentEvent, ProviderAdapter } from './types.js';
+
+/** The registry: `--provider` accepts exactly these names. */
+const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map([[opencodeAdapter.name, opencodeAdapter]]);
+
+export const providerNames = (): string[] => [...ADAPTERS.keys()];
+
+export function getProvider(name: string): ProviderAdapter {
+  const adapter = ADAPTERS.get(name);
+  if (!adapter) {
+    throw new CliError(
+      'provider_not_found',
+      `unknown provider '${name}'; use one of: ${providerNames().join(', ')}`,
+      EXIT.providerNotFound,
+    );
+  }
+  return adapter;
+}

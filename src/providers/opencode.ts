@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { classifyFailure } from './errors.js';
+import type { AgentEvent, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
+
+export const OPENCODE_CANONICAL_MODEL = 'zhipuai-coding-plan/glm-5';
+
+/**
+ * Headless jobs must never wait on a permission prompt, and must not touch files outside their worktree:
+ * edits and shell run unattended inside it, anything outside is refused.
+ */
+const HEADLESS_PERMISSION = JSON.stringify({ edit: 'allow', bash: 'allow', webfetch: 'allow', external_directory: 'deny' });
+
+/** The opencode binary: explicit flag, env override, the bundled `opencode-ai` package, then PATH. */
+export function resolveOpencodeBinary(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (explicit) return explicit;
+  if (env.DX_RUNNER_OPENCODE_BIN) return env.DX_RUNNER_OPENCODE_BIN;
+  try {
+    const pkgJson = createRequire(import.meta.url).resolve('opencode-ai/package.json');
+    const bin = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { bin: Record<string, string> }).bin.opencode;
+    const full = path.join(path.dirname(pkgJson), bin);
+    if (fs.existsSync(full)) return full;
+  } catch {
+    // not bundled: fall through to PATH
+  }
+  return 'opencode';
+}
+
+function buildLaunch(req: LaunchRequest): LaunchSpec {
+  return {
+    command: resolveOpencodeBinary(req.binary, req.env),
+    // WARN-level logs on stderr are how retried 429/5xx calls become visible (the JSON stream stays silent).
+    args: ['run', '--format', 'json', '--print-logs', '--log-level', 'WARN', '-m', req.model, '--dir', req.worktree, '--title', req.beads],
+    env: {
+      ...req.env,
+      OPENCODE_PERMISSION: req.env.OPENCODE_PERMISSION ?? HEADLESS_PERMISSION,
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+    },
+    promptVia: 'stdin',
+  };
+}
+
+interface OpencodeLine {
+  type?: string;
+  sessionID?: string;
+  part?: { tool?: string; reason?: string; tokens?: { input?: number; output?: number; reasoning?: number } };
+  error?: { name?: string; message?: string; data?: { message?: string; statusCode?: number } };
+}
+
+function parseStdoutLine(line: string): AgentEvent[] {
+  let ev: OpencodeLine;
+  try {
+    ev = JSON.parse(line) as OpencodeLine;
+  } catch {
+    return [];
+  }
+  if (typeof ev !== 'object' || ev === null) return [];
+  const out: AgentEvent[] = [];
+  if (typeof ev.sessionID === 'string') out.push({ kind: 'session', sessionId: ev.sessionID });
+  switch (ev.type) {
+    case 'text':
+      out.push({ kind: 'text' });
+      break;
+    case 'tool_use':
+      out.push({ kind: 'tool', tool: ev.part?.tool ?? 'unknown' });
+      break;
+    case 'step_finish': {
+      const t = ev.part?.tokens ?? {};
+      out.push({
+        kind: 'step_finish',
+        // a step that ends for a reason other than tool calls is the agent's final answer
+        final: ev.part?.reason !== 'tool-calls',
+        tokensIn: t.input ?? 0,
+        tokensOut: (t.output ?? 0) + (t.reasoning ?? 0),
+      });
+      break;
+    }
+    case 'error': {
+      const message = ev.error?.data?.message ?? ev.error?.message ?? ev.error?.name ?? 'unknown error';
+      const named = `${ev.error?.name ?? ''} ${message}`;
+      out.push({ kind: 'error', reason: `opencode_${classifyFailure(ev.error?.data?.statusCode, named)}`, message });
+      break;
+    }
+  }
+  return out;
+}
+
+/** `--print-logs` lines look like `level=ERROR ... message="stream error" ... error.error="AI_APICallError: …"`. */
+const STREAM_ERROR = /level=ERROR .*message="stream error".*error\.error="([^"]*)"/;
+
+function parseStderrLine(line: string): AgentEvent[] {
+  const m = STREAM_ERROR.exec(line);
+  if (!m) return [];
+  const message = m[1];
+  return [{ kind: 'retry', reason: `opencode_${classifyFailure(undefined, message)}`, message }];
+}
+
+export const opencodeAdapter: ProviderAdapter = {
+  name: 'opencode',
+  defaultModel: OPENCODE_CANONICAL_MODEL,
+  buildLaunch,
+  parseStdoutLine,
+  parseStderrLine,
+};

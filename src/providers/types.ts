@@ -1,0 +1,38 @@
+/** What every provider adapter offers the core. Adding a provider = one module + one line in registry.ts. */
+
+export interface LaunchRequest {
+  model: string;
+  worktree: string;
+  beads: string;
+  env: NodeJS.ProcessEnv;
+  /** explicit binary from the CLI flag; adapters fall back to their env var, the bundled package, then PATH */
+  binary?: string;
+}
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** the prompt reaches the agent on stdin: no argv size limit, and it never shows in `ps` */
+  promptVia: 'stdin';
+}
+
+/** One observation from the agent's own output, normalised across providers. */
+export type AgentEvent =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'text' }
+  | { kind: 'tool'; tool: string }
+  | { kind: 'step_finish'; final: boolean; tokensIn: number; tokensOut: number }
+  | { kind: 'error'; reason: string; message: string }
+  /** the provider is retrying a failed model call; counted for fail-fast */
+  | { kind: 'retry'; reason: string; message: string };
+
+export interface ProviderAdapter {
+  readonly name: string;
+  readonly defaultModel: string;
+  buildLaunch(req: LaunchRequest): LaunchSpec;
+  /** one line of the agent's stdout → events (usually 0 or 1, a session id may come along) */
+  parseStdoutLine(line: string): AgentEvent[];
+  /** one line of the agent's stderr → events (retries and errors the stream does not show) */
+  parseStderrLine(line: string): AgentEvent[];
+}

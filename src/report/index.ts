@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import { classifyHealth, nextActionFor, type Health } from '../health/index.js';
+import { filesOf, pendingOutcome } from '../jobs/finalize.js';
+import { isAlive } from '../jobs/process.js';
+import { outcomeOf, type JobRecord } from '../jobs/store.js';
+
+export interface Evaluated {
+  job: JobRecord;
+  health: Health;
+  nextAction: string;
+  alive: boolean;
+}
+
+/** Health of a job, read-only: nothing is written, whatever is found. */
+export function evaluate(job: JobRecord, now = Date.now()): Evaluated {
+  const alive = job.active && isAlive(job.pid, job.pidStart);
+  // the rare path (an ended job nobody finalized yet) reads the files to say how it will end
+  const pending = job.active && !alive ? pendingOutcome(job).outcome : null;
+  const health = classifyHealth({
+    now,
+    job: { startedAt: job.startedAt, outputBytes: job.outputBytes, lastOutputAt: job.lastOutputAt, mutations: job.mutations, outcome: outcomeOf(job) },
+    alive,
+    pendingOutcome: pending,
+    thresholds: job.settings,
+  });
+  return { job, health, alive, nextAction: nextActionFor(health.reasonCode, health.state) };
+}
+
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+
+export function statusRow(e: Evaluated, now = Date.now()) {
+  const j = e.job;
+  return {
+    beads: j.beads,
+    provider: j.provider,
+    pid: e.alive ? j.pid : null,
+    state: e.health.state,
+    reason_code: e.health.reasonCode,
+    elapsed: seconds((j.completedAt ?? now) - j.startedAt),
+    log_bytes: j.outputBytes,
+    mutation_count: j.mutations,
+    retry_count: j.retries,
+    outcome: j.outcomeState ? `${j.outcomeState}:${j.exitCode ?? '-'}` : null,
+    host: j.host,
+    cwd: j.cwd,
+    worktree: j.worktree,
+    run_instance: j.runInstance,
+  };
+}
+
+export function checkResult(e: Evaluated, now = Date.now()) {
+  const j = e.job;
+  return {
+    beads: j.beads,
+    provider: j.provider,
+    state: e.health.state,
+    reason_code: e.health.reasonCode,
+    next_action: e.nextAction,
+    host: j.host,
+    cwd: j.cwd,
+    worktree: j.worktree,
+    run_instance: j.runInstance,
+    selected_model: j.model,
+    fallback_reason: j.fallbackReason,
+    execution_mode: j.executionMode,
+    exit_code: j.exitCode,
+    session_id: j.sessionId,
+    mutation_count: j.mutations,
+    log_bytes: j.outputBytes,
+    pid_age_sec: seconds(now - j.startedAt),
+    log_age_sec: j.lastOutputAt === null ? null : seconds(now - j.lastOutputAt),
+  };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+export function reportOf(e: Evaluated, now = Date.now()) {
+  const j = e.job;
+  return {
+    beads: j.beads,
+    provider: j.provider,
+    state: e.health.state,
+    reason_code: e.health.reasonCode,
+    next_action: e.nextAction,
+    started_at: iso(j.startedAt),
+    completed_at: iso(j.completedAt),
+    duration_sec: seconds((j.completedAt ?? now) - j.startedAt),
+    retries: j.retries,
+    exit_code: j.exitCode,
+    outcome_state: j.outcomeState,
+    outcome_reason_code: j.outcomeReason,
+    selected_model: j.model,
+    fallback_reason: j.fallbackReason,
+    execution_mode: j.executionMode,
+    worktree: j.worktree,
+    mutations: j.mutations,
+    log_bytes: j.outputBytes,
+    session_id: j.sessionId,
+    tokens_in: j.tokensIn,
+    tokens_out: j.tokensOut,
+    host: j.host,
+    cwd: j.cwd,
+    run_instance: j.runInstance,
+    log_file: filesOf(j).out,
+  };
+}
+
+export type Report = ReturnType<typeof reportOf>;
+
+export function reportMarkdown(r: Report): string {
+  const row = (k: string, v: unknown) => `| ${k} | ${v ?? '-'} |`;
+  return [
+    `# Report: ${r.beads}`,
+    '',
+    '## Summary',
+    '| field | value |',
+    '|---|---|',
+    row('Provider', r.provider),
+    row('State', r.state),
+    row('Reason', r.reason_code),
+    row('Next Action', r.next_action),
+    row('Started', r.started_at),
+    row('Completed', r.completed_at),
+    row('Duration', `${r.duration_sec}s`),
+    row('Retries', r.retries),
+    '',
+    '## Outcome',
+    '| field | value |',
+    '|---|---|',
+    row('Exit Code', r.exit_code),
+    row('State', r.outcome_state),
+    row('Reason', r.outcome_reason_code),
+    row('Selected Model', r.selected_model),
+    row('Fallback Reason', r.fallback_reason),
+    row('Execution Mode', r.execution_mode),
+    '',
+    '## Metrics',
+    '| field | value |',
+    '|---|---|',
+    row('Worktree', r.worktree),
+    row('Mutations', r.mutations),
+    row('Log Size', `${r.log_bytes} bytes`),
+    row('Tokens', `${r.tokens_in} in / ${r.tokens_out} out`),
+    row('Session', r.session_id),
+    row('Host', r.host),
+    row('Run Instance', r.run_instance),
+    '',
+  ].join('\n');
+}
+
+/** Renders the agent's JSON event stream as readable lines for `logs` (raw lines pass through). */
+export function renderLogLine(line: string): string {
+  try {
+    const ev = JSON.parse(line) as { type?: string; part?: { text?: string; tool?: string; state?: { status?: string; title?: string } }; error?: { data?: { message?: string } ; name?: string } };
+    switch (ev.type) {
+      case 'text':
+        return `[text] ${ev.part?.text ?? ''}`;
+      case 'tool_use':
+        return `[tool:${ev.part?.tool}] ${ev.part?.state?.status ?? ''} ${ev.part?.state?.title ?? ''}`.trimEnd();
+      case 'step_start':
+        return '[step] start';
+      case 'step_finish':
+        return '[step] finish';
+      case 'error':
+        return `[error] ${ev.error?.data?.message ?? ev.error?.name ?? ''}`;
+      default:
+        return line;
+    }
+  } catch {
+    return line;
+  }
+}
+
+export function tailLines(file: string, n: number): string[] {
+  try {
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return lines.slice(-n);
+  } catch {
+    return [];
+  }
+}

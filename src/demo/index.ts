@@ -1,1 +1,99 @@
-export async function runDemo(_o: { jobs: number }): Promise<void> {}
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { statusTable } from '../cli/jobs.js';
+import { opencodeConfig, startMockModel } from '../model-mock/index.js';
+import { Store } from '../jobs/store.js';
+import { evaluate, reportOf, statusRow } from '../report/index.js';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
+
+/** What each demo job is asked to do; the `@mock` lines script the bundled model. */
+const TASKS = [
+  'Add an `add` function.\n@mock write src/add.js export const add = (a, b) => a + b;\\n\n@mock say Added src/add.js',
+  'Write release notes, slowly.\n@mock slow 120\n@mock write NOTES.md # Notes\\n\\n- dx-runner demo\\n\n@mock say Notes written, streamed word by word so you can watch the job stay healthy',
+  'Create a config and its test.\n@mock write config/app.json {"name": "demo"}\\n\n@mock write test/config.test.js // checks config/app.json\\n\n@mock say Created config and test',
+];
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
+
+/**
+ * The README's first command: a wave of real `opencode` jobs, each in its own linked git worktree,
+ * against the scripted model on loopback. Everything lives in one temp folder, printed at the end.
+ */
+export async function runDemo(opts: { jobs: number }): Promise<void> {
+  const count = Math.max(1, Math.min(opts.jobs, 12));
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-demo-'));
+  const mock = await startMockModel();
+  try {
+    const repo = path.join(base, 'repo');
+    fs.mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(repo, 'README.md'), '# demo project\n');
+    git(repo, 'add', '.');
+    git(repo, '-c', 'user.name=demo', '-c', 'user.email=demo@localhost', 'commit', '-qm', 'initial commit');
+
+    const home = process.env.DX_RUNNER_HOME ?? path.join(base, 'dx-runner-home');
+    const config = path.join(base, 'opencode.json');
+    fs.writeFileSync(config, JSON.stringify(opencodeConfig(mock.url), null, 2));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DX_RUNNER_HOME: home,
+      OPENCODE_CONFIG: config,
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      XDG_DATA_HOME: path.join(base, 'opencode', 'data'),
+      XDG_CONFIG_HOME: path.join(base, 'opencode', 'config'),
+      XDG_CACHE_HOME: path.join(base, 'opencode', 'cache'),
+    };
+    console.log(`scripted model on ${mock.url}; state in ${home}\n`);
+
+    const beads = Array.from({ length: count }, (_, i) => `bd-demo.${i + 1}`);
+    const worktrees = beads.map((b) => {
+      const wt = path.join(base, 'worktrees', b);
+      git(repo, 'worktree', 'add', '-q', '-b', b, wt);
+      const prompt = path.join(base, `${b}.prompt`);
+      fs.writeFileSync(prompt, TASKS[beads.indexOf(b) % TASKS.length]);
+      return { bead: b, wt, prompt };
+    });
+
+    await Promise.all(
+      worktrees.map(async ({ bead, wt, prompt }) => {
+        console.log(`$ dx-runner start --provider opencode --beads ${bead} --prompt-file ${prompt} --worktree ${wt}`);
+        const { stdout } = await run(process.execPath, [CLI, 'start', '--provider', 'opencode', '--beads', bead, '--prompt-file', prompt, '--worktree', wt], { env });
+        process.stdout.write(stdout);
+      }),
+    );
+
+    const store = new Store(home);
+    try {
+      const started = Date.now();
+      for (;;) {
+        const now = Date.now();
+        const evaluated = beads.map((b) => evaluate(store.latestJob(b)!, now));
+        console.log(`\n--- dx-runner status  (t+${((now - started) / 1000).toFixed(1)}s)`);
+        console.log(statusTable(evaluated.map((e) => statusRow(e, now))));
+        if (evaluated.every((e) => !e.job.active)) break;
+        if (now - started > 180_000) throw new Error('demo jobs did not finish within 3 minutes; see dx-runner logs');
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      console.log('\n--- reports');
+      let ok = true;
+      for (const { bead, wt } of worktrees) {
+        const r = reportOf(evaluate(store.latestJob(bead)!));
+        ok &&= r.state === 'exited_ok';
+        console.log(`\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`);
+        console.log(git(wt, 'status', '--short').trimEnd().replace(/^/gm, '    '));
+      }
+      console.log(`\nInspect it yourself:\n  DX_RUNNER_HOME=${home} npx dx-runner status --all\n  DX_RUNNER_HOME=${home} npx dx-runner report --beads ${beads[0]} --format markdown`);
+      if (!ok) process.exitCode = 1;
+    } finally {
+      store.close();
+    }
+  } finally {
+    await mock.close();
+  }
+}

@@ -12,6 +12,39 @@ const RC_GRACE_MS = 2000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Paces the loop: waits up to `ms`, but wakes at once when the wrapper writes the rc file. */
+class RcWaker {
+  private wake: (() => void) | null = null;
+  private readonly watcher: fs.FSWatcher | null;
+
+  constructor(dir: string) {
+    let w: fs.FSWatcher | null = null;
+    try {
+      w = fs.watch(dir, (_event, name) => {
+        if (name === 'rc') this.wake?.();
+      });
+    } catch {
+      // no watcher on this filesystem: the timer alone paces the loop
+    }
+    this.watcher = w;
+  }
+
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+}
+
 /** Reads only what was appended since the last call, and hands back complete lines. */
 class LineTail {
   private offset = 0;
@@ -47,6 +80,7 @@ class LineTail {
  */
 export async function superviseJob(home: string, jobId: number): Promise<void> {
   const store = new Store(home);
+  let waker: RcWaker | undefined;
   try {
     const initial = store.job(jobId);
     if (!initial) return;
@@ -57,6 +91,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
     let summary: OutputSummary = emptySummary();
     let bytes = 0;
     let lastMutationAt = 0;
+    waker = new RcWaker(files.dir);
     const fold = (events: AgentEvent[]) => {
       for (const e of events) summary = foldEvent(summary, e);
     };
@@ -93,9 +128,10 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         finalizeJob(store, job);
         return;
       }
-      await sleep(POLL_MS);
+      await waker.wait(POLL_MS);
     }
   } finally {
+    waker?.close();
     store.close();
   }
 }

@@ -22,7 +22,7 @@ export function readPromptFile(path: string | undefined): string {
   let text: string;
   try {
     if (!fs.statSync(path).isFile()) {
-      throw new CliError('prompt_file_missing', `prompt file ${path} is not a regular file; pass a file with --prompt-file`, EXIT.error);
+      throw new CliError('prompt_file_unreadable', `prompt file ${path} is not a regular file; pass a file with --prompt-file`, EXIT.error);
     }
     text = fs.readFileSync(path, 'utf8');
   } catch (err) {

@@ -101,6 +101,8 @@ export function reportOf(e: Evaluated, now = Date.now()) {
     host: j.host,
     cwd: j.cwd,
     run_instance: j.runInstance,
+    pid: j.pid,
+    supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
   };
 }

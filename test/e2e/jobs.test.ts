@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliJson, groupMembers, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+
+/** Real opencode against the scripted model: each test here costs one or two opencode runs. */
+describe('jobs through real opencode', () => {
+  let sb: Sandbox;
+  let prompts: string;
+  beforeAll(async () => {
+    sb = await sandbox();
+    prompts = tmpDir('prompts');
+  });
+  afterAll(() => sb.close());
+
+  const run = (args: string[], cwd?: string) => cli(args, { env: sb.env, cwd });
+  const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env: sb.env });
+  const finished = (beads: string) =>
+    waitFor(`${beads} to finish`, async () => {
+      const r = await json<{ outcome_state: string | null }>(['report', '--beads', beads]);
+      return r.outcome_state ? r : undefined;
+    });
+
+  it('a job that edits a file ends exited_ok with its mutations, exit code 0 and a report', async () => {
+    const { worktrees } = makeRepo(1);
+    const wt = worktrees[0];
+    fs.writeFileSync(path.join(wt, 'already-dirty.txt'), 'was here before the job\n');
+    const prompt = writePrompt(prompts, 'Add a greeting.\n@mock write greeting.txt Hello from the agent\\n\n@mock say Wrote greeting.txt');
+
+    const started = await json<{ pid: number; state: string }>(['start', '--beads', 'bd-edit.1', '--prompt-file', prompt, '--worktree', wt]);
+    expect(started._code).toBe(0);
+    expect(started.pid).toBeGreaterThan(0);
+
+    const report = await finished('bd-edit.1');
+    expect(fs.readFileSync(path.join(wt, 'greeting.txt'), 'utf8')).toBe('Hello from the agent\n');
+    expect(report).toMatchObject({ state: 'exited_ok', exit_code: 0, mutations: 1, selected_model: 'zhipuai-coding-plan/glm-5', execution_mode: 'headless', fallback_reason: 'none' });
+    expect(report.session_id).toMatch(/^ses_/);
+    expect(report.log_bytes).toBeGreaterThan(0);
+    expect(typeof report.duration_sec).toBe('number');
+
+    const check = await json(['check', '--beads', 'bd-edit.1']);
+    expect(check).toMatchObject({ state: 'exited_ok', _code: 0 });
+    const status = await json<{ jobs: Array<Record<string, unknown>> }>(['status']);
+    expect(status.jobs.find((j) => j.beads === 'bd-edit.1')).toMatchObject({ state: 'exited_ok', mutation_count: 1, retry_count: 0, outcome: 'success:0' });
+
+    const md = await run(['report', '--beads', 'bd-edit.1', '--format', 'markdown']);
+    expect(md.stdout).toContain('# Report: bd-edit.1');
+    const logs = await run(['logs', '--beads', 'bd-edit.1']);
+    expect(logs.stdout).toContain('[tool:write]');
+    expect(logs.stdout).toContain('Wrote greeting.txt');
+  });
+
+  it('a 401 from the model ends exited_err with the auth reason and check exits 3', async () => {
+    const { worktrees } = makeRepo(1);
+    const prompt = writePrompt(prompts, 'Do the task.\n@mock fail 401');
+    expect((await run(['start', '--beads', 'bd-auth', '--prompt-file', prompt, '--worktree', worktrees[0]])).code).toBe(0);
+    const report = await finished('bd-auth');
+    expect(report).toMatchObject({ state: 'exited_err', reason_code: 'opencode_auth_failed', outcome_state: 'failed' });
+    const check = await json(['check', '--beads', 'bd-auth']);
+    expect(check).toMatchObject({ state: 'exited_err', reason_code: 'opencode_auth_failed', next_action: 'repair_provider_credentials_then_restart', _code: 3 });
+  });
+
+  it('a model that keeps answering 429 is failed fast as rate limited, not retried for ever', async () => {
+    const { worktrees } = makeRepo(1);
+    const prompt = writePrompt(prompts, 'Do the task.\n@mock fail 429');
+    const env = { ...sb.env, DX_RUNNER_PROVIDER_RETRY_LIMIT: '2' };
+    expect((await cli(['start', '--beads', 'bd-429', '--prompt-file', prompt, '--worktree', worktrees[0]], { env })).code).toBe(0);
+    const report = await finished('bd-429');
+    expect(report).toMatchObject({ state: 'exited_err', reason_code: 'opencode_rate_limited' });
+    expect(groupMembers(report.pid as number)).toEqual([]);
+  });
+
+  it('stop mid-job ends the whole process group and records stopped; a second stop keeps the outcome', async () => {
+    const { worktrees } = makeRepo(1);
+    const prompt = writePrompt(prompts, 'Think for a long time.\n@mock stall 120');
+    const started = await json<{ pid: number }>(['start', '--beads', 'bd-stop', '--prompt-file', prompt, '--worktree', worktrees[0]]);
+    await waitFor('opencode to be running', () => (groupMembers(started.pid).length >= 2 ? true : undefined));
+    expect((await json(['check', '--beads', 'bd-stop']))._code).toBe(0);
+
+    const stop = await json(['stop', '--beads', 'bd-stop']);
+    expect(stop).toMatchObject({ state: 'stopped', reason_code: 'manual_stop', exit_code: 137, _code: 0 });
+    expect(groupMembers(started.pid)).toEqual([]);
+
+    const again = await json(['stop', '--beads', 'bd-stop']);
+    expect(again).toMatchObject({ error: { reason_code: 'job_not_running' }, _code: 1 });
+    expect(await json(['check', '--beads', 'bd-stop'])).toMatchObject({ state: 'stopped', reason_code: 'manual_stop' });
+  });
+
+  it('kill -9 of the agent gives exited_err with a reason, never healthy, even with its supervisor gone too', async () => {
+    const { worktrees } = makeRepo(1);
+    const prompt = writePrompt(prompts, 'Wait.\n@mock stall 120');
+    const started = await json<{ pid: number }>(['start', '--beads', 'bd-kill', '--prompt-file', prompt, '--worktree', worktrees[0]]);
+    const report = await json<{ supervisor_pid: number }>(['report', '--beads', 'bd-kill']);
+    await waitFor('opencode to be running', () => (groupMembers(started.pid).length >= 2 ? true : undefined));
+    process.kill(report.supervisor_pid, 'SIGKILL');
+    process.kill(-started.pid, 'SIGKILL');
+    await waitFor('the group to be gone', () => (groupMembers(started.pid).length === 0 ? true : undefined));
+
+    const check = await json(['check', '--beads', 'bd-kill']);
+    expect(check).toMatchObject({ state: 'exited_err', reason_code: 'process_exited_without_rc', _code: 3 });
+    const prune = await json(['prune']);
+    expect(prune).toMatchObject({ pruned: 1 });
+    expect(await json(['report', '--beads', 'bd-kill'])).toMatchObject({ outcome_state: 'failed', outcome_reason_code: 'process_exited_without_rc' });
+  });
+
+  it('two concurrent starts for one bead give exactly one job', async () => {
+    const { worktrees } = makeRepo(1);
+    const prompt = writePrompt(prompts, 'Wait.\n@mock stall 120');
+    const args = ['start', '--beads', 'bd-twice', '--prompt-file', prompt, '--worktree', worktrees[0], '--json'];
+    const results = await Promise.all([run(args), run(args), run(args)]);
+    const codes = results.map((r) => r.code).sort();
+    expect(codes).toEqual([0, 1, 1]);
+    for (const r of results.filter((x) => x.code === 1)) expect(JSON.parse(r.stdout).error.reason_code).toBe('job_already_running');
+    const status = await json<{ jobs: Array<{ beads: string }> }>(['status', '--all']);
+    expect(status.jobs.filter((j) => j.beads === 'bd-twice')).toHaveLength(1);
+    expect((await json(['stop', '--beads', 'bd-twice']))._code).toBe(0);
+  });
+});

@@ -1,0 +1,111 @@
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
+
+export const CLI = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
+
+export const tmpDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `dx-${prefix}-`));
+
+/** A git repository with one commit, and `n` linked worktrees of it. */
+export function makeRepo(worktrees = 0): { repo: string; worktrees: string[] } {
+  const repo = tmpDir('repo');
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' });
+  git(repo, 'init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(repo, 'README.md'), '# test repo\n');
+  git(repo, 'add', '.');
+  git(repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init');
+  const wts = Array.from({ length: worktrees }, (_, i) => {
+    const wt = path.join(tmpDir('wt'), `wt${i}`);
+    git(repo, 'worktree', 'add', '-q', '-b', `job${i}`, wt);
+    return wt;
+  });
+  return { repo, worktrees: wts };
+}
+
+export interface Sandbox {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  mock: MockModelServer;
+  close(): Promise<void>;
+}
+
+/**
+ * A private dx-runner home and OpenCode pointed at a fresh scripted model on loopback.
+ * OpenCode's own data lives in one shared temp dir per run, as it would for one operator.
+ */
+export async function sandbox(): Promise<Sandbox> {
+  const mock = await startMockModel();
+  const home = tmpDir('home');
+  const cfg = path.join(home, 'opencode.json');
+  fs.writeFileSync(cfg, JSON.stringify(opencodeConfig(mock.url)));
+  const xdg = path.join(os.tmpdir(), 'dx-runner-test-xdg');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DX_RUNNER_HOME: home,
+    OPENCODE_CONFIG: cfg,
+    OPENCODE_DISABLE_MODELS_FETCH: '1',
+    XDG_DATA_HOME: path.join(xdg, 'data'),
+    XDG_CONFIG_HOME: path.join(xdg, 'config'),
+    XDG_CACHE_HOME: path.join(xdg, 'cache'),
+    npm_config_offline: 'true', // nothing the agent does may reach beyond loopback
+  };
+  return { env, home, mock, close: () => mock.close() };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: opts.env, cwd: opts.cwd ?? os.tmpdir() }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export async function cliJson<T = Record<string, unknown>>(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<T & { _code: number }> {
+  const r = await cli([...args, '--json'], opts);
+  try {
+    return { ...(JSON.parse(r.stdout) as T), _code: r.code };
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+}
+
+export function writePrompt(dir: string, text: string): string {
+  const p = path.join(dir, `prompt-${Math.random().toString(36).slice(2)}.txt`);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** PIDs of live processes in a process group (from /proc), zombies excluded. */
+export function groupMembers(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (f[0] !== 'Z' && Number(f[2]) === pgid) pids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextTurn, parseScript, startMockModel, type MockModelServer } from '../../src/model-mock/index.js';
+
+describe('mock script', () => {
+  it('parses every directive', () => {
+    const s = parseScript('Task text\n@mock write src/a.txt line1\\nline2\n@mock write b.txt x\n@mock say All done\n@mock fail 429 2\n@mock stall 3\n@mock slow 50');
+    expect(s).toEqual({
+      writes: [{ path: 'src/a.txt', content: 'line1\nline2' }, { path: 'b.txt', content: 'x' }],
+      say: 'All done',
+      fail: { status: 429, times: 2 },
+      stallSec: 3,
+      slowMs: 50,
+    });
+  });
+  it('plans one write per turn, then answers', () => {
+    const s = parseScript('@mock write a x\n@mock write b y\n@mock say ok');
+    expect(nextTurn(s, 0)).toMatchObject({ kind: 'tool_call', args: { filePath: 'a', content: 'x' } });
+    expect(nextTurn(s, 1)).toMatchObject({ kind: 'tool_call', args: { filePath: 'b' } });
+    expect(nextTurn(s, 2)).toEqual({ kind: 'answer', text: 'ok' });
+  });
+  it('ignores prompts without directives', () => {
+    expect(parseScript('just do the task')).toMatchObject({ writes: [], fail: null, say: 'Done.' });
+  });
+});
+
+describe('mock server speaks OpenAI chat-completions over SSE', () => {
+  let server: MockModelServer;
+  beforeAll(async () => {
+    server = await startMockModel();
+  });
+  afterAll(() => server.close());
+
+  const chat = (content: string, extra: object = {}) =>
+    fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'glm-5', stream: true, tools: [{ type: 'function', function: { name: 'write' } }], messages: [{ role: 'user', content }], ...extra }),
+    });
+
+  const events = async (r: Response) =>
+    (await r.text())
+      .split('\n\n')
+      .filter((b) => b.startsWith('data: ') && !b.includes('[DONE]'))
+      .map((b) => JSON.parse(b.slice(6)) as { choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>; usage?: unknown });
+
+  it('streams a write tool call first', async () => {
+    const ev = await events(await chat('@mock write a.txt hi'));
+    const calls = ev.flatMap((e) => e.choices.map((c) => c.delta.tool_calls)).filter(Boolean);
+    expect(JSON.stringify(calls)).toContain('write');
+    expect(ev.some((e) => e.choices[0]?.finish_reason === 'tool_calls')).toBe(true);
+    expect(ev.at(-1)?.usage).toBeTruthy();
+  });
+
+  it('answers with text once the tool result is in', async () => {
+    const r = await chat('', { messages: [{ role: 'user', content: '@mock write a.txt hi\n@mock say finished' }, { role: 'assistant', content: '' }, { role: 'tool', content: 'ok' }] });
+    const text = (await events(r)).map((e) => e.choices[0]?.delta.content ?? '').join('');
+    expect(text).toBe('finished');
+  });
+
+  it('fails with the scripted status, only as often as asked', async () => {
+    const first = await chat('@mock fail 429 1');
+    expect(first.status).toBe(429);
+    expect(((await first.json()) as { error: { message: string } }).error.message).toMatch(/rate limit/i);
+    expect((await chat('@mock fail 429 1')).status).toBe(200);
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Real opencode runs cost seconds of CPU each: two workers on this 2-core machine, generous timeouts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 90_000,
+    hookTimeout: 60_000,
+  },
+});

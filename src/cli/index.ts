@@ -26,6 +26,22 @@ program
   });
 
 program
+  .command('schema')
+  .description('print the JSON Schema of a --json output (no name: list them)')
+  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error')
+  .action(async (name?: string) => {
+    const { SCHEMAS } = await import('../report/schemas.js');
+    const { z } = await import('zod');
+    if (!name) {
+      process.stdout.write(`${Object.keys(SCHEMAS).join('\n')}\n`);
+      return;
+    }
+    const schema = SCHEMAS[name as keyof typeof SCHEMAS];
+    if (!schema) throw new CliError('schema_not_found', `no schema named '${name}'; run dx-runner schema to list them`, EXIT.usage);
+    process.stdout.write(`${JSON.stringify(z.toJSONSchema(schema), null, 2)}\n`);
+  });
+
+program
   .command('__supervise', { hidden: true })
   .argument('<jobId>')
   .addOption(new Option('--home <dir>').hideHelp())

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMAS } from '../../src/report/schemas.js';
 import { cli, cliJson, makeRepo, sandbox, tmpDir, writePrompt, type Sandbox } from '../helpers.js';
 
 /** Bad input: one clear line with the fix, a stable reason_code, the documented exit code, no record. */
@@ -38,7 +39,7 @@ describe('bad input to start', () => {
   ])('%s → reason %s, exit %s, nothing recorded', async (_name, reason, exitCode, args) => {
     const r = await cli(['start', ...args(), '--json'], { env: sb.env });
     expect(r.code).toBe(exitCode);
-    expect(JSON.parse(r.stdout).error.reason_code).toBe(reason);
+    expect(SCHEMAS.error.parse(JSON.parse(r.stdout)).error.reason_code).toBe(reason);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`reason_code=${reason}`);
@@ -47,6 +48,17 @@ describe('bad input to start', () => {
   });
 
   it('check on an unknown bead says missing and exits 1', async () => {
-    expect(await cliJson(['check', '--beads', 'bd-never'], { env: sb.env })).toMatchObject({ state: 'missing', reason_code: 'no_meta', _code: 1 });
+    const missing = await cliJson(['check', '--beads', 'bd-never'], { env: sb.env });
+    expect(missing).toMatchObject({ state: 'missing', reason_code: 'no_meta', _code: 1 });
+    SCHEMAS['check-missing'].parse(missing);
+  });
+
+  it('schema prints the JSON Schema of each output', async () => {
+    const list = await cli(['schema'], { env: sb.env });
+    expect(list.stdout.split('\n')).toContain('report');
+    const report = JSON.parse((await cli(['schema', 'report'], { env: sb.env })).stdout) as { properties: Record<string, unknown> };
+    expect(Object.keys(report.properties)).toEqual(expect.arrayContaining(['beads', 'state', 'exit_code', 'mutations', 'execution_mode']));
+    const bad = await cli(['schema', 'nope'], { env: sb.env });
+    expect(bad.code).toBe(2);
   });
 });

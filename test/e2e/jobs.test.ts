@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMAS } from '../../src/report/schemas.js';
 import { cli, cliJson, groupMembers, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
 /** Real opencode against the scripted model: each test here costs one or two opencode runs. */
@@ -31,7 +32,9 @@ describe('jobs through real opencode', () => {
     expect(started._code).toBe(0);
     expect(started.pid).toBeGreaterThan(0);
 
+    SCHEMAS.start.parse(started);
     const report = await finished('bd-edit.1');
+    SCHEMAS.report.parse(report);
     expect(fs.readFileSync(path.join(wt, 'greeting.txt'), 'utf8')).toBe('Hello from the agent\n');
     expect(report).toMatchObject({ state: 'exited_ok', exit_code: 0, mutations: 1, selected_model: 'zhipuai-coding-plan/glm-5', execution_mode: 'headless', fallback_reason: 'none' });
     expect(report.session_id).toMatch(/^ses_/);
@@ -40,7 +43,9 @@ describe('jobs through real opencode', () => {
 
     const check = await json(['check', '--beads', 'bd-edit.1']);
     expect(check).toMatchObject({ state: 'exited_ok', _code: 0 });
+    SCHEMAS.check.parse(check);
     const status = await json<{ jobs: Array<Record<string, unknown>> }>(['status']);
+    SCHEMAS.status.parse(status);
     expect(status.jobs.find((j) => j.beads === 'bd-edit.1')).toMatchObject({ state: 'exited_ok', mutation_count: 1, retry_count: 0, outcome: 'success:0' });
 
     const md = await run(['report', '--beads', 'bd-edit.1', '--format', 'markdown']);
@@ -78,6 +83,7 @@ describe('jobs through real opencode', () => {
     expect((await json(['check', '--beads', 'bd-stop']))._code).toBe(0);
 
     const stop = await json(['stop', '--beads', 'bd-stop']);
+    SCHEMAS.stop.parse(stop);
     expect(stop).toMatchObject({ state: 'stopped', reason_code: 'manual_stop', exit_code: 137, _code: 0 });
     expect(groupMembers(started.pid)).toEqual([]);
 
@@ -99,6 +105,7 @@ describe('jobs through real opencode', () => {
     const check = await json(['check', '--beads', 'bd-kill']);
     expect(check).toMatchObject({ state: 'exited_err', reason_code: 'process_exited_without_rc', _code: 3 });
     const prune = await json(['prune']);
+    SCHEMAS.prune.parse(prune);
     expect(prune).toMatchObject({ pruned: 1 });
     expect(await json(['report', '--beads', 'bd-kill'])).toMatchObject({ outcome_state: 'failed', outcome_reason_code: 'process_exited_without_rc' });
   });

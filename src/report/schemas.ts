@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * The `--json` output contract. The views in index.ts produce these shapes; the tests validate every
+ * JSON output against them and `dx-runner schema <name>` prints them as JSON Schema for consumers.
+ * (Not parsed at run time: importing zod would cost more than `check` itself.)
+ */
+const state = z.enum(['missing', 'launching', 'healthy', 'stalled', 'exited_ok', 'no_op_success', 'exited_err', 'stopped']);
+const nullableInt = z.number().int().nullable();
+
+export const statusRowSchema = z.object({
+  beads: z.string(),
+  provider: z.string(),
+  pid: nullableInt,
+  state,
+  reason_code: z.string(),
+  elapsed: z.number().int().nonnegative(),
+  log_bytes: z.number().int().nonnegative(),
+  mutation_count: z.number().int().nonnegative(),
+  retry_count: z.number().int().nonnegative(),
+  outcome: z.string().nullable(),
+  host: z.string(),
+  cwd: z.string(),
+  worktree: z.string(),
+  run_instance: z.string(),
+});
+
+export const statusSchema = z.object({ generated_at: z.string(), jobs: z.array(statusRowSchema) });
+
+export const checkSchema = z.object({
+  beads: z.string(),
+  provider: z.string(),
+  state,
+  reason_code: z.string(),
+  next_action: z.string(),
+  host: z.string(),
+  cwd: z.string(),
+  worktree: z.string(),
+  run_instance: z.string(),
+  selected_model: z.string(),
+  fallback_reason: z.string(),
+  execution_mode: z.string(),
+  exit_code: nullableInt,
+  session_id: z.string().nullable(),
+  mutation_count: z.number().int().nonnegative(),
+  log_bytes: z.number().int().nonnegative(),
+  pid_age_sec: z.number().int().nonnegative(),
+  log_age_sec: nullableInt,
+});
+
+/** `check` for a bead with no record */
+export const checkMissingSchema = z.object({ beads: z.string(), provider: z.literal('unknown'), state: z.literal('missing'), reason_code: z.literal('no_meta'), next_action: z.string() });
+
+export const reportSchema = z.object({
+  beads: z.string(),
+  provider: z.string(),
+  state,
+  reason_code: z.string(),
+  next_action: z.string(),
+  started_at: z.string(),
+  completed_at: z.string().nullable(),
+  duration_sec: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  exit_code: nullableInt,
+  outcome_state: z.enum(['success', 'failed', 'killed']).nullable(),
+  outcome_reason_code: z.string().nullable(),
+  selected_model: z.string(),
+  fallback_reason: z.string(),
+  execution_mode: z.string(),
+  worktree: z.string(),
+  mutations: z.number().int().nonnegative(),
+  log_bytes: z.number().int().nonnegative(),
+  session_id: z.string().nullable(),
+  tokens_in: z.number().int().nonnegative(),
+  tokens_out: z.number().int().nonnegative(),
+  host: z.string(),
+  cwd: z.string(),
+  run_instance: z.string(),
+  pid: nullableInt,
+  supervisor_pid: nullableInt,
+  log_file: z.string(),
+});
+
+export const startSchema = z.object({
+  beads: z.string(),
+  provider: z.string(),
+  pid: z.number().int().positive(),
+  state: z.literal('launching'),
+  run_instance: z.string(),
+  selected_model: z.string(),
+  worktree: z.string(),
+  log: z.string(),
+});
+
+export const stopSchema = z.object({ beads: z.string(), state, reason_code: z.string(), exit_code: nullableInt });
+
+export const pruneSchema = z.object({ checked: z.number().int().nonnegative(), pruned: z.number().int().nonnegative() });
+
+export const errorSchema = z.object({ error: z.object({ reason_code: z.string(), message: z.string(), exit_code: z.number().int() }) });
+
+export const SCHEMAS = {
+  status: statusSchema,
+  check: checkSchema,
+  'check-missing': checkMissingSchema,
+  report: reportSchema,
+  start: startSchema,
+  stop: stopSchema,
+  prune: pruneSchema,
+  error: errorSchema,
+} as const;

@@ -56,12 +56,26 @@ export function safeMutations(job: JobRecord): number {
   }
 }
 
+export interface PendingOutcome {
+  outcome: Outcome;
+  summary: OutputSummary;
+  completedAt: number;
+  mutations: number;
+  outputBytes: number;
+}
+
 /** What finalization would record for a job whose process has ended (read-only). */
-export function pendingOutcome(job: JobRecord): { outcome: Outcome; summary: OutputSummary; completedAt: number } {
+export function pendingOutcome(job: JobRecord): PendingOutcome {
   const f = filesOf(job);
   const summary = summarizeFiles(getProvider(job.provider), f);
   const rc = readRc(f);
-  return { outcome: decideOutcome(rc?.exitCode ?? null, summary), summary, completedAt: rc?.at ?? Date.now() };
+  return {
+    outcome: decideOutcome(rc?.exitCode ?? null, summary),
+    summary,
+    completedAt: rc?.at ?? Date.now(),
+    mutations: safeMutations(job),
+    outputBytes: outputBytes(f),
+  };
 }
 
 /**
@@ -72,8 +86,8 @@ export function finalizeJob(store: Store, job: JobRecord, override?: Outcome): b
   const pending = pendingOutcome(job);
   return store.finalize(job.id, override ?? pending.outcome, {
     completedAt: override ? Date.now() : pending.completedAt,
-    mutations: safeMutations(job),
-    outputBytes: outputBytes(filesOf(job)),
+    mutations: pending.mutations,
+    outputBytes: pending.outputBytes,
     summary: pending.summary,
   });
 }

@@ -14,16 +14,17 @@ export interface Evaluated {
 /** Health of a job, read-only: nothing is written, whatever is found. */
 export function evaluate(job: JobRecord, now = Date.now()): Evaluated {
   const alive = job.active && isAlive(job.pid, job.pidStart);
-  // the rare path (an ended job nobody finalized yet) reads the files to say how it will end
-  const pending = job.active && !alive ? pendingOutcome(job).outcome : null;
+  // the rare path (an ended job nobody finalized yet) reads the files and git to say how it will end
+  const pending = job.active && !alive ? pendingOutcome(job) : null;
+  const seen = pending ? { ...job, mutations: pending.mutations, outputBytes: pending.outputBytes } : job;
   const health = classifyHealth({
     now,
-    job: { startedAt: job.startedAt, outputBytes: job.outputBytes, lastOutputAt: job.lastOutputAt, mutations: job.mutations, outcome: outcomeOf(job) },
+    job: { startedAt: seen.startedAt, outputBytes: seen.outputBytes, lastOutputAt: seen.lastOutputAt, mutations: seen.mutations, outcome: outcomeOf(seen) },
     alive,
-    pendingOutcome: pending,
-    thresholds: job.settings,
+    pendingOutcome: pending?.outcome ?? null,
+    thresholds: seen.settings,
   });
-  return { job, health, alive, nextAction: nextActionFor(health.reasonCode, health.state) };
+  return { job: seen, health, alive, nextAction: nextActionFor(health.reasonCode, health.state) };
 }
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
@@ -110,55 +111,36 @@ export function reportOf(e: Evaluated, now = Date.now()) {
 export type Report = ReturnType<typeof reportOf>;
 
 export function reportMarkdown(r: Report): string {
-  const row = (k: string, v: unknown) => `| ${k} | ${v ?? '-'} |`;
-  return [
-    `# Report: ${r.beads}`,
-    '',
-    '## Summary',
-    '| field | value |',
-    '|---|---|',
-    row('Provider', r.provider),
-    row('State', r.state),
-    row('Reason', r.reason_code),
-    row('Next Action', r.next_action),
-    row('Started', r.started_at),
-    row('Completed', r.completed_at),
-    row('Duration', `${r.duration_sec}s`),
-    row('Retries', r.retries),
-    '',
-    '## Outcome',
-    '| field | value |',
-    '|---|---|',
-    row('Exit Code', r.exit_code),
-    row('State', r.outcome_state),
-    row('Reason', r.outcome_reason_code),
-    row('Selected Model', r.selected_model),
-    row('Fallback Reason', r.fallback_reason),
-    row('Execution Mode', r.execution_mode),
-    '',
-    '## Metrics',
-    '| field | value |',
-    '|---|---|',
-    row('Worktree', r.worktree),
-    row('Mutations', r.mutations),
-    row('Log Size', `${r.log_bytes} bytes`),
-    row('Tokens', `${r.tokens_in} in / ${r.tokens_out} out`),
-    row('Session', r.session_id),
-    row('Host', r.host),
-    row('Run Instance', r.run_instance),
-    '',
-  ].join('\n');
+  const sections: Array<[string, Array<[string, unknown]>]> = [
+    ['Summary', [['Provider', r.provider], ['State', r.state], ['Reason', r.reason_code], ['Next Action', r.next_action], ['Started', r.started_at], ['Completed', r.completed_at], ['Duration', `${r.duration_sec}s`], ['Retries', r.retries]]],
+    ['Outcome', [['Exit Code', r.exit_code], ['State', r.outcome_state], ['Reason', r.outcome_reason_code], ['Selected Model', r.selected_model], ['Fallback Reason', r.fallback_reason], ['Execution Mode', r.execution_mode]]],
+    ['Metrics', [['Worktree', r.worktree], ['Mutations', r.mutations], ['Log Size', `${r.log_bytes} bytes`], ['Tokens', `${r.tokens_in} in / ${r.tokens_out} out`], ['Session', r.session_id], ['Host', r.host], ['Run Instance', r.run_instance]]],
+  ];
+  const lines = [`# Report: ${r.beads}`, ''];
+  for (const [title, rows] of sections) {
+    lines.push(`## ${title}`, '| field | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v ?? '-'} |`), '');
+  }
+  return lines.join('\n');
 }
 
 /** Renders the agent's JSON event stream as readable lines for `logs` (raw lines pass through). */
 export function renderLogLine(line: string): string {
   try {
-    const ev = JSON.parse(line) as { type?: string; part?: { text?: string; tool?: string; state?: { status?: string; title?: string } }; error?: { data?: { message?: string } ; name?: string } };
+    const ev = JSON.parse(line) as {
+      type?: string;
+      part?: { text?: string; tool?: string; state?: { status?: string; title?: string; error?: string; input?: { filePath?: string } } };
+      error?: { data?: { message?: string }; name?: string };
+    };
     switch (ev.type) {
       case 'text':
         return `[text] ${ev.part?.text ?? ''}`;
       case 'tool_use':
-        return `[tool:${ev.part?.tool}] ${ev.part?.state?.status ?? ''} ${ev.part?.state?.title ?? ''}`.trimEnd();
+      {
+        const st = ev.part?.state;
+        const what = st?.title ?? st?.input?.filePath ?? '';
+        const why = st?.status === 'error' && st.error ? `: ${st.error.slice(0, 160)}` : '';
+        return `[tool:${ev.part?.tool}] ${st?.status ?? ''} ${what}${why}`.trimEnd();
+      }
       case 'step_start':
         return '[step] start';
       case 'step_finish':

@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/report/schemas.js';
-import { cli, cliJson, groupMembers, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import { CLI, cli, cliJson, groupMembers, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
 /** Real opencode against the scripted model: each test here costs one or two opencode runs. */
 describe('jobs through real opencode', () => {
@@ -108,6 +109,37 @@ describe('jobs through real opencode', () => {
     SCHEMAS.prune.parse(prune);
     expect(prune).toMatchObject({ pruned: 1 });
     expect(await json(['report', '--beads', 'bd-kill'])).toMatchObject({ outcome_state: 'failed', outcome_reason_code: 'process_exited_without_rc' });
+  });
+
+  it('the agent cannot write outside its worktree, and nothing blocks on a permission prompt', async () => {
+    const { worktrees } = makeRepo(1);
+    const outside = path.join(tmpDir('outside'), 'escape.txt');
+    const prompt = writePrompt(prompts, `Write outside.\n@mock write ${outside} pwned\n@mock say tried`);
+    expect((await run(['start', '--beads', 'bd-escape', '--prompt-file', prompt, '--worktree', worktrees[0]])).code).toBe(0);
+    const report = await finished('bd-escape');
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(report).toMatchObject({ state: 'no_op_success', mutations: 0 });
+    expect((await run(['logs', '--beads', 'bd-escape'])).stdout).toMatch(/\[tool:write\] error .*escape\.txt/);
+  });
+
+  it('an outcome is recorded even when no dx-runner process is alive as the agent exits', async () => {
+    const { worktrees } = makeRepo(1);
+    const prompt = writePrompt(prompts, 'Edit.\n@mock write done.txt ok');
+    // start's output captured by $(…): it must return while the agent still runs
+    const sh = await new Promise<string>((resolve, reject) =>
+      execFile('sh', ['-c', `out=$("${process.execPath}" "${CLI}" start --beads bd-orphan --prompt-file "${prompt}" --worktree "${worktrees[0]}" --json); echo "$out"`], { env: sb.env }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    );
+    const started = JSON.parse(sh) as { pid: number };
+    const { supervisor_pid } = await json<{ supervisor_pid: number }>(['report', '--beads', 'bd-orphan']);
+    process.kill(supervisor_pid, 'SIGKILL');
+    expect(groupMembers(started.pid).length).toBeGreaterThan(0); // still running after start returned
+    await waitFor('the agent to exit', () => (groupMembers(started.pid).length === 0 ? true : undefined));
+
+    expect(await json(['check', '--beads', 'bd-orphan'])).toMatchObject({ state: 'exited_ok', _code: 0 });
+    expect(await json(['prune'])).toMatchObject({ pruned: 1 });
+    expect(await json(['report', '--beads', 'bd-orphan'])).toMatchObject({ outcome_state: 'success', exit_code: 0, mutations: 1 });
   });
 
   it('two concurrent starts for one bead give exactly one job', async () => {

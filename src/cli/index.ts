@@ -4,6 +4,12 @@ import { CliError, EXIT } from './errors.js';
 import { registerJobCommands } from './jobs.js';
 import { registerMockModelCommands } from './mockModel.js';
 
+// a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('dx-runner')

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { emptySummary } from '../health/index.js';
+import { effectiveSettings } from '../jobs/start.js';
 import { Store } from '../jobs/store.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { resolveOpencodeBinary, OPENCODE_CANONICAL_MODEL } from '../providers/opencode.js';
@@ -90,7 +91,7 @@ function seedFinished(home: string, n: number): void {
       const id = store.insertJob({
         beads: `bd-seed.${i}`, provider: 'opencode', runInstance: `seed-${i}`, retries: 0, worktree: '/tmp/none', promptFile: '/tmp/none',
         model: OPENCODE_CANONICAL_MODEL, executionMode: 'headless', host: 'bench', cwd: '/tmp', dir: path.join(home, 'jobs', `seed-${i}`),
-        startedAt: Date.now() - 60_000, startHead: 'x', baseline: '{}', settings: { startupGraceSec: 300, stallSec: 1200, providerRetryLimit: 3 },
+        startedAt: Date.now() - 60_000, startHead: 'x', baseline: '{}', settings: effectiveSettings({ env: {} }),
       });
       store.finalize(id, { state: 'success', reasonCode: 'process_exit_with_rc', exitCode: 0 }, { completedAt: Date.now(), mutations: 1, outputBytes: 100, summary: emptySummary() });
     }

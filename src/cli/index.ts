@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
 import { registerJobCommands } from './jobs.js';
+import { registerLifecycleCommands } from './lifecycle.js';
 import { registerMockModelCommands } from './mockModel.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
@@ -20,6 +21,7 @@ program
   .configureOutput({ writeErr: () => undefined }); // errors are printed once, below, in our own format
 
 registerJobCommands(program);
+registerLifecycleCommands(program);
 registerMockModelCommands(program);
 
 program

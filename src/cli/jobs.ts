@@ -2,50 +2,13 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
-import { runnerHome } from '../jobs/paths.js';
 import { startJob } from '../jobs/start.js';
 import { stopJob } from '../jobs/stop.js';
-import { Store, type JobRecord } from '../jobs/store.js';
 import { validateBeadsId } from '../jobs/validate.js';
+import { jobFor, number, print, printJson, withStore } from './shared.js';
 import { providerNames } from '../providers/index.js';
 import { checkResult, evaluate, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
-import { CliError, EXIT, usageError } from './errors.js';
-
-const print = (s: string) => process.stdout.write(`${s}\n`);
-const printJson = (v: unknown) => print(JSON.stringify(v, null, 2));
-
-function withStore<T>(fn: (store: Store, home: string) => T): T {
-  const home = runnerHome();
-  const store = new Store(home);
-  try {
-    return fn(store, home);
-  } finally {
-    store.close();
-  }
-}
-
-async function withStoreAsync<T>(fn: (store: Store, home: string) => Promise<T>): Promise<T> {
-  const home = runnerHome();
-  const store = new Store(home);
-  try {
-    return await fn(store, home);
-  } finally {
-    store.close();
-  }
-}
-
-function jobFor(store: Store, beads: string | undefined): JobRecord {
-  const id = validateBeadsId(beads);
-  const job = store.latestJob(id);
-  if (!job) throw new CliError('no_meta', `no job recorded for bead ${id}; check the id with: dx-runner status`, EXIT.error);
-  return job;
-}
-
-const number = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw usageError('invalid_number', `${flag} takes a number, got '${v}'`);
-  return n;
-};
+import { EXIT } from './errors.js';
 
 function formatElapsed(sec: number): string {
   if (sec < 60) return `${sec}s`;
@@ -72,10 +35,12 @@ export function registerJobCommands(program: Command): void {
     .option('--provider <name>', `agent CLI to run: ${providerNames().join(', ')}`, 'opencode')
     .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
     .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')
-    .option('--stall-minutes <n>', 'no provider output for this long = stalled (default 20; fractions allowed)', number('--stall-minutes'))
+    .option('--stall-minutes <n>', 'no provider output or CPU progress for this long = stalled (default 20; fractions allowed)', number('--stall-minutes'))
+    .option('--max-runtime <min>', 'a job running longer is stalled (default 120)', number('--max-runtime'))
+    .option('--no-mutation-timeout <min>', 'a job that changed no file for this long is stalled (default 30)', number('--no-mutation-timeout'))
     .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
     .option('--json', 'print the started job as JSON')
-    .action((o: { beads: string; promptFile: string; provider: string; worktree?: string; model?: string; stallMinutes?: number; opencodeBin?: string; json?: boolean }) =>
+    .action((o: { beads: string; promptFile: string; provider: string; worktree?: string; model?: string; stallMinutes?: number; maxRuntime?: number; mutationTimeout?: number | boolean; opencodeBin?: string; json?: boolean }) =>
       withStore((store, home) => {
         const job = startJob(store, home, {
           beads: o.beads,
@@ -84,6 +49,9 @@ export function registerJobCommands(program: Command): void {
           worktree: o.worktree,
           model: o.model,
           stallMinutes: o.stallMinutes,
+          maxRuntimeMinutes: o.maxRuntime,
+          // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
+          noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
           binary: o.opencodeBin,
           env: process.env,
           cwd: process.cwd(),
@@ -162,7 +130,7 @@ export function registerJobCommands(program: Command): void {
     .requiredOption('--beads <id>', 'work item id')
     .option('--json', 'JSON output')
     .action((o: { beads: string; json?: boolean }) =>
-      withStoreAsync(async (store) => {
+      withStore(async (store) => {
         const job = await stopJob(store, o.beads);
         const r = reportOf(evaluate(job));
         if (o.json) printJson({ beads: r.beads, state: r.state, reason_code: r.reason_code, exit_code: r.exit_code });
@@ -192,7 +160,7 @@ export function registerJobCommands(program: Command): void {
     .option('--raw', 'print the raw event stream')
     .option('-f, --follow', 'keep printing new output until the job ends')
     .action((o: { beads: string; lines: number; raw?: boolean; follow?: boolean }) =>
-      withStoreAsync(async (store) => {
+      withStore(async (store) => {
         const job = jobFor(store, o.beads);
         const file = filesOf(job).out;
         const show = (l: string) => print(o.raw ? l : renderLogLine(l));

@@ -1,18 +1,35 @@
 import type { Outcome } from './outcome.js';
 
-export type HealthState =
-  | 'missing'
-  | 'launching'
-  | 'healthy'
-  | 'stalled'
-  | 'exited_ok'
-  | 'no_op_success'
-  | 'exited_err'
-  | 'stopped';
+export const HEALTH_STATES = [
+  'missing',
+  'launching',
+  'slow_start',
+  'waiting_first_output',
+  'silent_mutation',
+  'healthy',
+  'stalled',
+  'no_op',
+  'no_op_success',
+  'exited_ok',
+  'exited_err',
+  'blocked',
+  'stopped',
+] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+/** States after which nothing more will happen to the job. */
+export const TERMINAL_STATES: ReadonlySet<HealthState> = new Set(['missing', 'no_op_success', 'exited_ok', 'exited_err', 'blocked', 'stopped']);
 
 export interface Thresholds {
+  /** no provider output within this is normal start-up */
   startupGraceSec: number;
+  /** no provider output (and no CPU progress) for this long = stalled */
   stallSec: number;
+  /** no agent event and no mutation for this long, and no output at all = no-op */
+  noOpWindowSec: number;
+  maxRuntimeSec: number;
+  /** alive this long without changing a file */
+  noMutationTimeoutSec: number;
 }
 
 /** Everything the verdict depends on, gathered by the caller; classification itself reads nothing. */
@@ -20,9 +37,15 @@ export interface HealthSnapshot {
   now: number;
   job: {
     startedAt: number;
-    outputBytes: number;
+    /** when the agent last said something (a content event; null: nothing yet). Runner markers never count. */
     lastOutputAt: number | null;
+    /** last event parsed from the agent's own stream */
+    lastHeartbeatAt: number | null;
     mutations: number;
+    /** CPU seconds used by the agent's process tree so far */
+    cpuSec: number;
+    /** when the process tree last used a full CPU second more */
+    lastCpuProgressAt: number | null;
     /** set once the job is finalized */
     outcome: Outcome | null;
   } | null;
@@ -38,12 +61,23 @@ export interface Health {
 }
 
 function fromOutcome(o: Outcome, mutations: number): Health {
-  if (o.state === 'killed') return { state: 'stopped', reasonCode: o.reasonCode };
-  if (o.state === 'failed') return { state: 'exited_err', reasonCode: o.reasonCode };
-  if (mutations === 0) return { state: 'no_op_success', reasonCode: 'exit_zero_no_mutations' };
-  return { state: 'exited_ok', reasonCode: o.reasonCode };
+  switch (o.state) {
+    case 'killed':
+      return { state: 'stopped', reasonCode: o.reasonCode };
+    case 'blocked':
+      return { state: 'blocked', reasonCode: o.reasonCode };
+    case 'failed':
+      return { state: 'exited_err', reasonCode: o.reasonCode };
+    case 'success':
+      return mutations === 0 ? { state: 'no_op_success', reasonCode: 'exit_zero_no_mutations' } : { state: 'exited_ok', reasonCode: o.reasonCode };
+  }
 }
 
+/**
+ * The health state machine (reference contract §3.2, with its defects fixed): ordered rules over one
+ * snapshot. A job with no output and no CPU progress past the stall threshold is stalled, not
+ * "waiting" for ever; only the provider's own output and events count as signs of life.
+ */
 export function classifyHealth(s: HealthSnapshot): Health {
   const job = s.job;
   if (!job) return { state: 'missing', reasonCode: 'no_meta' };
@@ -51,24 +85,56 @@ export function classifyHealth(s: HealthSnapshot): Health {
   if (!s.alive) {
     return fromOutcome(s.pendingOutcome ?? { state: 'failed', reasonCode: 'process_exited_without_rc', exitCode: null }, job.mutations);
   }
+
+  const t = s.thresholds;
   const ageSec = (s.now - job.startedAt) / 1000;
-  if (job.outputBytes === 0) {
-    if (ageSec < s.thresholds.startupGraceSec) return { state: 'launching', reasonCode: 'startup_grace_no_output' };
-    if (ageSec > s.thresholds.stallSec) return { state: 'stalled', reasonCode: 'no_output_no_progress_after_threshold' };
-    return { state: 'launching', reasonCode: 'no_output_within_grace' };
+  const inGrace = ageSec < t.startupGraceSec;
+  const cpuRecent = job.lastCpuProgressAt !== null && (s.now - job.lastCpuProgressAt) / 1000 < t.stallSec;
+  const heartbeatAgeSec = (s.now - (job.lastHeartbeatAt ?? job.startedAt)) / 1000;
+
+  if (ageSec > t.maxRuntimeSec) return { state: 'stalled', reasonCode: 'max_runtime_exceeded' };
+  if (job.mutations === 0 && ageSec > t.noMutationTimeoutSec) return { state: 'stalled', reasonCode: 'no_mutation_timeout' };
+
+  const saidNothing = job.lastOutputAt === null;
+  if (heartbeatAgeSec > t.noOpWindowSec && job.mutations === 0 && saidNothing) {
+    if (inGrace && cpuRecent) return { state: 'slow_start', reasonCode: 'startup_scan_in_progress' };
+    return { state: 'no_op', reasonCode: 'no_heartbeat_no_mutation' };
   }
-  const quietSec = (s.now - (job.lastOutputAt ?? job.startedAt)) / 1000;
-  if (quietSec > s.thresholds.stallSec) return { state: 'stalled', reasonCode: 'no_output_past_stall_threshold' };
+
+  if (saidNothing) {
+    if (job.mutations > 0) return { state: 'silent_mutation', reasonCode: 'worktree_changed_no_output' };
+    if (inGrace) {
+      // a booted agent (it has used CPU) that has not answered yet is a slow start, not a launch
+      return job.cpuSec >= 1 ? { state: 'slow_start', reasonCode: 'startup_cpu_progress_no_output' } : { state: 'launching', reasonCode: 'startup_grace_no_output' };
+    }
+    if (ageSec > t.stallSec) {
+      return cpuRecent
+        ? { state: 'waiting_first_output', reasonCode: 'cpu_progress_no_output_past_threshold' }
+        : { state: 'stalled', reasonCode: 'no_output_no_progress_after_threshold' };
+    }
+    return cpuRecent ? { state: 'launching', reasonCode: 'cpu_progress_no_output' } : { state: 'launching', reasonCode: 'no_output_within_grace' };
+  }
+
+  const quietSec = (s.now - (job.lastOutputAt as number)) / 1000;
+  if (quietSec > t.stallSec) {
+    return cpuRecent ? { state: 'healthy', reasonCode: 'cpu_progress' } : { state: 'stalled', reasonCode: 'stale_log_and_no_cpu_progress' };
+  }
   return { state: 'healthy', reasonCode: 'recent_output_activity' };
 }
 
-/** `check` exit codes (reference §1.3): stalled 2, failed 3, no-op 23, no record 1, else 0. */
+/**
+ * `check` exit codes, as in the reference (§1.3): stalled 2; failed or blocked 3; live no-op 23;
+ * a bead with no record 1; everything else (running, finished ok, stopped) 0.
+ */
 export function checkExitCode(h: Health): number {
   switch (h.state) {
     case 'stalled':
       return 2;
     case 'exited_err':
+    case 'blocked':
       return 3;
+    case 'no_op':
+      return 23;
     case 'missing':
       return 1;
     default:

@@ -13,8 +13,19 @@ const BY_REASON: Record<string, string> = {
   process_exit_with_rc: '-',
   startup_grace_no_output: 'wait_for_startup_completion_or_check_logs_for_progress',
   no_output_within_grace: 'wait_for_startup_completion_or_check_logs_for_progress',
-  no_output_no_progress_after_threshold: 'stop_and_restart_or_check_provider',
-  no_output_past_stall_threshold: 'stop_and_restart_or_check_provider',
+  no_output_no_progress_after_threshold: 'run_dx_runner_restart_or_let_watchdog_retry',
+  stale_log_and_no_cpu_progress: 'run_dx_runner_restart_or_let_watchdog_retry',
+  max_runtime_exceeded: 'run_dx_runner_restart_or_let_watchdog_retry',
+  no_mutation_timeout: 'review_prompt_then_restart',
+  no_heartbeat_no_mutation: 'redispatch_with_guardrails_or_review_prompt_for_no_work',
+  startup_scan_in_progress: 'wait_for_startup_completion_or_check_logs_for_progress',
+  startup_cpu_progress_no_output: 'wait_for_startup_completion_or_check_logs_for_progress',
+  cpu_progress_no_output: 'wait_for_startup_completion_or_check_logs_for_progress',
+  cpu_progress_no_output_past_threshold: 'check_logs_agent_busy_without_output',
+  worktree_changed_no_output: 'wait_then_review_worktree_changes',
+  cpu_progress: '-',
+  watchdog_restart: 'superseded_by_a_newer_run_of_this_bead',
+  manual_restart: 'superseded_by_a_newer_run_of_this_bead',
   recent_output_activity: '-',
   no_meta: 'verify_beads_id_or_start_job',
   spawn_failed: 'check_provider_binary_then_start_again',
@@ -24,5 +35,6 @@ export function nextActionFor(reasonCode: string, state: string): string {
   const known = BY_REASON[reasonCode];
   if (known) return known;
   if (state === 'exited_err') return 'review_logs_then_restart';
+  if (state === 'blocked') return 'review_logs_fix_the_cause_then_start_again';
   return '-';
 }

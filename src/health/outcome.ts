@@ -52,7 +52,8 @@ export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
   }
 }
 
-export type OutcomeState = 'success' | 'failed' | 'killed';
+/** `blocked`: the watchdog gave up on the job after its retries (it is stopped, with the reason). */
+export type OutcomeState = 'success' | 'failed' | 'killed' | 'blocked';
 
 export interface Outcome {
   state: OutcomeState;

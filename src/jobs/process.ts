@@ -61,3 +61,50 @@ export async function terminateGroup(pgid: number, graceMs = 3000): Promise<void
   signalGroup(pgid, 'SIGKILL');
   for (let i = 0; i < 40 && groupAlive(pgid); i++) await sleep(25);
 }
+
+/** Clock ticks per second for /proc CPU fields (USER_HZ: 100 on every mainstream Linux build). */
+const CLK_TCK = 100;
+
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds (user + system) used by a process and all its live descendants, and by the children
+ * they already reaped. Walks /proc/<pid>/task/<pid>/children: no full /proc scan per sample.
+ * null where /proc is unavailable.
+ */
+export function treeCpuSeconds(rootPid: number): number | null {
+  if (!statFields(rootPid)) return null;
+  let ticks = 0;
+  const seen = new Set<number>();
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const f = statFields(pid);
+    if (!f) continue;
+    // fields after the command: utime 11, stime 12, cutime 13, cstime 14 (0-based)
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    stack.push(...childrenOf(pid));
+  }
+  return ticks / CLK_TCK;
+}

@@ -7,10 +7,11 @@ import { CliError, EXIT } from '../cli/errors.js';
 import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { getProvider } from '../providers/index.js';
+import type { LaunchSpec } from '../providers/types.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import { isAlive, processStartTime } from './process.js';
-import type { JobRecord, JobSettings, Store } from './store.js';
+import type { JobRecord, JobSettings, NewJob, Store } from './store.js';
 import { readPromptFile, validateBeadsId } from './validate.js';
 
 export interface StartOptions {
@@ -20,6 +21,8 @@ export interface StartOptions {
   worktree?: string;
   model?: string;
   stallMinutes?: number;
+  maxRuntimeMinutes?: number;
+  noMutationTimeoutMinutes?: number;
   binary?: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -74,16 +77,31 @@ function assertExecutable(command: string, env: NodeJS.ProcessEnv, provider: str
   );
 }
 
-const positive = (v: string | undefined, fallback: number) => {
+/** A positive number from a flag or an environment variable, else the default. */
+const positive = (v: number | string | undefined, fallback: number) => {
   const n = Number(v);
-  return v !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+  return v !== undefined && v !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
 };
 
-export function effectiveSettings(opts: Pick<StartOptions, 'stallMinutes' | 'env'>): JobSettings {
+function assertPositive(flag: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
+    throw new CliError('invalid_threshold', `${flag} must be a positive number (fractions allowed, e.g. 0.5)`, EXIT.usage);
+  }
+}
+
+/** Thresholds of a new job: flags > env > defaults (minutes on the command line, as in the reference). */
+export function effectiveSettings(opts: Pick<StartOptions, 'stallMinutes' | 'maxRuntimeMinutes' | 'noMutationTimeoutMinutes' | 'env'>): JobSettings {
+  assertPositive('--stall-minutes', opts.stallMinutes);
+  assertPositive('--max-runtime', opts.maxRuntimeMinutes);
+  assertPositive('--no-mutation-timeout', opts.noMutationTimeoutMinutes);
+  const env = opts.env;
   return {
-    startupGraceSec: positive(opts.env.DX_RUNNER_STARTUP_GRACE_SEC, 300),
-    stallSec: (opts.stallMinutes ?? 20) * 60,
-    providerRetryLimit: positive(opts.env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
+    startupGraceSec: positive(env.DX_RUNNER_STARTUP_GRACE_SEC, 300),
+    stallSec: positive(opts.stallMinutes, positive(env.DX_RUNNER_STALL_MINUTES, 20)) * 60,
+    noOpWindowSec: positive(env.DX_RUNNER_NO_OP_WINDOW_SEC, 300),
+    maxRuntimeSec: positive(opts.maxRuntimeMinutes, positive(env.DX_RUNNER_MAX_RUNTIME_MINUTES, 120)) * 60,
+    noMutationTimeoutSec: positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
+    providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
   };
 }
 
@@ -97,15 +115,67 @@ export function startJob(store: Store, home: string, opts: StartOptions): JobRec
   const beads = validateBeadsId(opts.beads);
   const adapter = getProvider(opts.provider);
   const prompt = readPromptFile(opts.promptFile);
-  if (opts.stallMinutes !== undefined && !(opts.stallMinutes > 0)) {
-    throw new CliError('invalid_stall_minutes', '--stall-minutes must be a positive number (fractions allowed, e.g. 0.5)', EXIT.usage);
-  }
+  const settings = effectiveSettings(opts);
   const worktree = resolveWorktree(opts.worktree, opts.cwd);
   const model = opts.model ?? adapter.defaultModel;
   const spec = adapter.buildLaunch({ model, worktree, beads, env: opts.env, binary: opts.binary });
   assertExecutable(spec.command, spec.env, adapter.name);
   const baseline = takeBaseline(worktree);
-  const instance = runInstance(adapter.name);
+  return launchRun(store, home, {
+    run: {
+      beads,
+      provider: adapter.name,
+      retries: 0,
+      worktree,
+      promptFile: path.resolve(opts.cwd, opts.promptFile as string),
+      model,
+      executionMode: 'headless',
+      cwd: opts.cwd,
+      startHead: baseline.head,
+      baseline: JSON.stringify(baseline.dirty),
+      settings,
+    },
+    prompt,
+    spec,
+  });
+}
+
+/** What a run is launched with; kept in the run folder (0600) so a restart relaunches it exactly. */
+export interface Launch {
+  run: Omit<NewJob, 'runInstance' | 'dir' | 'startedAt' | 'host'>;
+  prompt: string;
+  spec: Pick<LaunchSpec, 'command' | 'args' | 'env'>;
+}
+
+const LAUNCH_FILE = 'launch.json';
+
+export function readLaunch(job: JobRecord): Launch {
+  const saved = JSON.parse(fs.readFileSync(path.join(job.dir, LAUNCH_FILE), 'utf8')) as Pick<Launch, 'spec'>;
+  const { beads, provider, retries, worktree, promptFile, model, executionMode, cwd, startHead, baseline, settings } = job;
+  return {
+    run: { beads, provider, retries, worktree, promptFile, model, executionMode, cwd, startHead, baseline, settings },
+    prompt: fs.readFileSync(path.join(job.dir, 'prompt.txt'), 'utf8'),
+    spec: saved.spec,
+  };
+}
+
+/** Runs of one bead kept on disk; older run folders are removed when a new run starts. */
+const KEEP_RUNS = Number(process.env.DX_RUNNER_KEEP_RUNS) > 0 ? Number(process.env.DX_RUNNER_KEEP_RUNS) : 5;
+
+function rotateRuns(beadDir: string, keep: number): void {
+  let runs: string[];
+  try {
+    runs = fs.readdirSync(beadDir).sort(); // run instances start with a UTC timestamp
+  } catch {
+    return;
+  }
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) fs.rmSync(path.join(beadDir, old), { recursive: true, force: true });
+}
+
+/** Records a run (one live run per bead, atomically) and launches it detached with its supervisor. */
+export function launchRun(store: Store, home: string, launch: Launch): JobRecord {
+  const { beads, provider } = launch.run;
+  const instance = runInstance(provider);
   const dir = jobDir(home, beads, instance);
 
   const jobId = store.transaction(() => {
@@ -121,35 +191,22 @@ export function startJob(store: Store, home: string, opts: StartOptions): JobRec
       }
       finalizeJob(store, active); // a leftover whose process is gone: record how it ended
     }
-    return store.insertJob({
-      beads,
-      provider: adapter.name,
-      runInstance: instance,
-      retries: 0,
-      worktree,
-      promptFile: path.resolve(opts.cwd, opts.promptFile as string),
-      model,
-      executionMode: 'headless',
-      host: os.hostname().split('.')[0],
-      cwd: opts.cwd,
-      dir,
-      startedAt: Date.now(),
-      startHead: baseline.head,
-      baseline: JSON.stringify(baseline.dirty),
-      settings: effectiveSettings(opts),
-    });
+    return store.insertJob({ ...launch.run, runInstance: instance, dir, host: os.hostname().split('.')[0], startedAt: Date.now() });
   });
 
   const files = filesIn(dir);
+  const { spec } = launch;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // the prompt as sent: later edits to the prompt file cannot change what this run was given
-    fs.writeFileSync(path.join(dir, 'prompt.txt'), prompt, { mode: 0o600 });
+    rotateRuns(path.dirname(dir), KEEP_RUNS);
+    // the prompt and launch as sent: later edits to the prompt file cannot change what this run was given
+    fs.writeFileSync(path.join(dir, 'prompt.txt'), launch.prompt, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, LAUNCH_FILE), JSON.stringify({ spec: { command: spec.command, args: spec.args, env: spec.env } }), { mode: 0o600 });
     const stdin = fs.openSync(path.join(dir, 'prompt.txt'), 'r');
     const out = fs.openSync(files.out, 'a', 0o600);
     const err = fs.openSync(files.err, 'a', 0o600);
     const child = spawn('/bin/sh', ['-c', WRAPPER, 'dx-runner-job', files.rc, spec.command, ...spec.args], {
-      cwd: worktree,
+      cwd: launch.run.worktree,
       env: spec.env,
       detached: true, // own session and process group: stop signals the whole group, terminals cannot
       stdio: [stdin, out, err],
@@ -168,7 +225,7 @@ export function startJob(store: Store, home: string, opts: StartOptions): JobRec
   } catch (e) {
     // never left looking alive, never a success
     store.finalize(jobId, { state: 'failed', reasonCode: 'spawn_failed', exitCode: null }, { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() });
-    throw new CliError('spawn_failed', `could not launch ${adapter.name}: ${(e as Error).message}; check the binary and the state directory`, EXIT.error);
+    throw new CliError('spawn_failed', `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`, EXIT.error);
   }
   return store.job(jobId) as JobRecord;
 }

@@ -1,6 +1,5 @@
 import { CliError, EXIT } from '../cli/errors.js';
-import { finalizeJob } from './finalize.js';
-import { isAlive, terminateGroup } from './process.js';
+import { claimAndEnd } from './restart.js';
 import type { JobRecord, Store } from './store.js';
 import { validateBeadsId } from './validate.js';
 
@@ -17,11 +16,6 @@ export async function stopJob(store: Store, beadsArg: string | undefined): Promi
       ? new CliError('job_not_running', `bead ${beads} has no running job (its last job ended: ${latest.outcomeState}); nothing to stop`, EXIT.error)
       : new CliError('no_meta', `no job recorded for bead ${beads}; check the id with: dx-runner status`, EXIT.error);
   }
-  if (job.pid && isAlive(job.pid, job.pidStart)) {
-    await terminateGroup(job.pid);
-    finalizeJob(store, job, { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 });
-  } else {
-    finalizeJob(store, job);
-  }
+  await claimAndEnd(store, job, { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 });
   return store.job(job.id) as JobRecord;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Outcome, OutcomeState, OutputSummary } from '../health/index.js';
+import type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../health/index.js';
 import { dbPath } from './paths.js';
 
 /** One run of one bead. A restart makes a new row; the newest row is the bead's current job. */
@@ -34,6 +34,9 @@ export interface JobRecord {
   firstOutputAt: number | null;
   lastOutputAt: number | null;
   lastEvent: string | null;
+  lastHeartbeatAt: number | null;
+  cpuSec: number;
+  lastCpuProgressAt: number | null;
   sessionId: string | null;
   tokensIn: number;
   tokensOut: number;
@@ -41,9 +44,7 @@ export interface JobRecord {
 }
 
 /** Effective thresholds, fixed when the job starts and used by every later command. */
-export interface JobSettings {
-  startupGraceSec: number;
-  stallSec: number;
+export interface JobSettings extends Thresholds {
   providerRetryLimit: number;
 }
 
@@ -101,6 +102,13 @@ CREATE TABLE IF NOT EXISTS job_events (
 CREATE INDEX IF NOT EXISTS job_events_by_job ON job_events(job_id, id);
 `;
 
+/** Columns added after the first schema; a store made by an older version gains them on open. */
+const ADDED_COLUMNS: Array<[string, string]> = [
+  ['last_heartbeat_at', 'INTEGER'],
+  ['cpu_sec', 'REAL NOT NULL DEFAULT 0'],
+  ['last_cpu_progress_at', 'INTEGER'],
+];
+
 type Row = Record<string, unknown>;
 
 const toRecord = (r: Row): JobRecord => ({
@@ -133,6 +141,9 @@ const toRecord = (r: Row): JobRecord => ({
   firstOutputAt: r.first_output_at as number | null,
   lastOutputAt: r.last_output_at as number | null,
   lastEvent: r.last_event as string | null,
+  lastHeartbeatAt: r.last_heartbeat_at as number | null,
+  cpuSec: r.cpu_sec as number,
+  lastCpuProgressAt: r.last_cpu_progress_at as number | null,
   sessionId: r.session_id as string | null,
   tokensIn: r.tokens_in as number,
   tokensOut: r.tokens_out as number,
@@ -152,6 +163,8 @@ export class Store {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    const have = new Set((this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name));
+    for (const [name, type] of ADDED_COLUMNS) if (!have.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
   }
 
   close(): void {
@@ -215,13 +228,19 @@ export class Store {
   }
 
   /** Progress seen by the supervisor. Monotonic: never moves counters backwards. */
-  recordProgress(id: number, p: { outputBytes: number; lastOutputAt: number | null; summary: OutputSummary; mutations: number | null }): void {
+  recordProgress(
+    id: number,
+    p: { outputBytes: number; lastOutputAt: number | null; heartbeatAt: number | null; cpuSec: number | null; cpuProgressAt: number | null; summary: OutputSummary; mutations: number | null },
+  ): void {
     this.db
       .prepare(
         `UPDATE jobs SET
            output_bytes = MAX(output_bytes, @outputBytes),
            first_output_at = COALESCE(first_output_at, @lastOutputAt),
            last_output_at = COALESCE(@lastOutputAt, last_output_at),
+           last_heartbeat_at = COALESCE(@heartbeatAt, last_heartbeat_at),
+           cpu_sec = MAX(cpu_sec, COALESCE(@cpuSec, 0)),
+           last_cpu_progress_at = COALESCE(@cpuProgressAt, last_cpu_progress_at),
            last_event = COALESCE(@lastEvent, last_event),
            session_id = COALESCE(session_id, @sessionId),
            tokens_in = @tokensIn, tokens_out = @tokensOut,
@@ -232,6 +251,9 @@ export class Store {
         id,
         outputBytes: p.outputBytes,
         lastOutputAt: p.lastOutputAt,
+        heartbeatAt: p.heartbeatAt,
+        cpuSec: p.cpuSec,
+        cpuProgressAt: p.cpuProgressAt,
         lastEvent: p.summary.lastEvent,
         sessionId: p.summary.sessionId,
         tokensIn: p.summary.tokensIn,

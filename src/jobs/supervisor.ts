@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
-import { getProvider, type AgentEvent } from '../providers/index.js';
+import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
 import { filesOf, finalizeJob, outputBytes, safeMutations } from './finalize.js';
-import { isAlive, terminateGroup } from './process.js';
+import { isAlive, terminateGroup, treeCpuSeconds } from './process.js';
 import { Store } from './store.js';
 
 const POLL_MS = 500;
-const MUTATION_EVERY_MS = 2000;
+const SAMPLE_EVERY_MS = 2000;
+/** CPU use below this between marks is idling (timers, polling), not progress */
+const CPU_PROGRESS_MIN_SEC = 1;
 /** how long to wait for the wrapper's rc file after the agent's process is gone */
 const RC_GRACE_MS = 2000;
 
@@ -90,15 +92,24 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
     const errTail = new LineTail(files.err);
     let summary: OutputSummary = emptySummary();
     let bytes = 0;
-    let lastMutationAt = 0;
+    let lastSampleAt = 0;
+    let cpuMark = 0;
     waker = new RcWaker(files.dir);
+    let heartbeat = false;
+    let content = false;
     const fold = (events: AgentEvent[]) => {
-      for (const e of events) summary = foldEvent(summary, e);
+      for (const e of events) {
+        summary = foldEvent(summary, e);
+        heartbeat = true;
+        content ||= isContent(e);
+      }
     };
 
     for (;;) {
       const job = store.job(jobId);
-      if (!job || !job.active) return; // finalized elsewhere (stop, prune)
+      if (!job || !job.active) return; // finalized elsewhere (stop, restart, prune)
+      heartbeat = false;
+      content = false;
       for (const line of outTail.read()) fold(adapter.parseStdoutLine(line));
       for (const line of errTail.read()) fold(adapter.parseStderrLine(line));
       const nowBytes = outputBytes(files);
@@ -106,12 +117,19 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
       bytes = nowBytes;
       const now = Date.now();
       let mutations: number | null = null;
-      if (now - lastMutationAt >= MUTATION_EVERY_MS) {
+      let cpuSec: number | null = null;
+      let cpuProgressAt: number | null = null;
+      if (now - lastSampleAt >= SAMPLE_EVERY_MS) {
+        lastSampleAt = now;
         mutations = safeMutations(job);
-        lastMutationAt = now;
+        cpuSec = job.pid ? treeCpuSeconds(job.pid) : null;
+        if (cpuSec !== null && cpuSec - cpuMark >= CPU_PROGRESS_MIN_SEC) {
+          cpuMark = cpuSec;
+          cpuProgressAt = now;
+        }
       }
-      if (grew || mutations !== null) {
-        store.recordProgress(jobId, { outputBytes: bytes, lastOutputAt: grew ? now : null, summary, mutations });
+      if (grew || heartbeat || mutations !== null) {
+        store.recordProgress(jobId, { outputBytes: bytes, lastOutputAt: content ? now : null, heartbeatAt: heartbeat ? now : null, cpuSec, cpuProgressAt, summary, mutations });
       }
 
       if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason) {

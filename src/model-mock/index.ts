@@ -29,9 +29,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function startMockModel(opts: { port?: number; host?: string } = {}): Promise<MockModelServer> {
   let served = 0;
-  /** per prompt: how many times `fail … <times>` has fired, and whether the stall was spent */
+  /** per prompt: how many times `fail … <times>` has fired */
   const failures = new Map<string, number>();
-  const stalled = new Set<string>();
 
   const server = http.createServer((req, res) => {
     let body = '';
@@ -68,8 +67,8 @@ export async function startMockModel(opts: { port?: number; host?: string } = {}
         return;
       }
     }
-    if (isAgent && script.stallSec > 0 && !stalled.has(userText)) {
-      stalled.add(userText);
+    // the first answer of each conversation (no assistant turn yet): a restarted run stalls again
+    if (isAgent && script.stallSec > 0 && !messages.some((m) => m.role === 'assistant')) {
       await sleep(script.stallSec * 1000);
       if (res.destroyed) return;
     }
@@ -87,7 +86,7 @@ export async function startMockModel(opts: { port?: number; host?: string } = {}
       const toolResults = messages.filter((m) => m.role === 'tool').length;
       const turn = nextTurn(script, toolResults);
       if (turn.kind === 'tool_call') {
-        chunk({ role: 'assistant', tool_calls: [{ index: 0, id: turn.id, type: 'function', function: { name: turn.name, arguments: '' } }] });
+        chunk({ role: 'assistant', tool_calls: [{ index: 0, id: turn.id, type: 'function', function: { name: turn.tool, arguments: '' } }] });
         chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify(turn.args) } }] });
         finish = 'tool_calls';
       } else {

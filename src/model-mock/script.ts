@@ -2,13 +2,17 @@
  * The scripted model's language: `@mock …` lines anywhere in the prompt.
  *
  *   @mock write <path> <content>   write a file through the agent's `write` tool (\n in content = newline)
+ *   @mock bash <command>           run a shell command through the agent's `bash` tool
  *   @mock say <text>               the final answer (default "Done.")
  *   @mock fail <status> [times]    answer HTTP <status> (every time, or only the first <times> requests)
- *   @mock stall <seconds>          wait before the first answer of the run
+ *   @mock stall <seconds>          wait before the first answer of each conversation (each run)
  *   @mock slow <ms>                stream the answer word by word, <ms> apart
  */
+/** One tool call the model makes, in prompt order. */
+export type MockAction = { tool: 'write'; args: { filePath: string; content: string } } | { tool: 'bash'; args: { command: string; description: string } };
+
 export interface MockScript {
-  writes: Array<{ path: string; content: string }>;
+  actions: MockAction[];
   say: string;
   fail: { status: number; times: number | null } | null;
   stallSec: number;
@@ -16,7 +20,7 @@ export interface MockScript {
 }
 
 export function parseScript(prompt: string): MockScript {
-  const script: MockScript = { writes: [], say: 'Done.', fail: null, stallSec: 0, slowMs: 0 };
+  const script: MockScript = { actions: [], say: 'Done.', fail: null, stallSec: 0, slowMs: 0 };
   for (const raw of prompt.split('\n')) {
     const m = /^\s*@mock\s+(\S+)\s*(.*)$/.exec(raw);
     if (!m) continue;
@@ -24,9 +28,12 @@ export function parseScript(prompt: string): MockScript {
     switch (verb) {
       case 'write': {
         const w = /^(\S+)\s?(.*)$/.exec(rest);
-        if (w) script.writes.push({ path: w[1], content: w[2].replace(/\\n/g, '\n') });
+        if (w) script.actions.push({ tool: 'write', args: { filePath: w[1], content: w[2].replace(/\\n/g, '\n') } });
         break;
       }
+      case 'bash':
+        if (rest) script.actions.push({ tool: 'bash', args: { command: rest, description: 'Run the scripted command' } });
+        break;
       case 'say':
         script.say = rest;
         break;
@@ -47,11 +54,11 @@ export function parseScript(prompt: string): MockScript {
 }
 
 /** The model's next move in an agent conversation, given how many tool results it has seen. */
-export type Turn = { kind: 'tool_call'; id: string; name: 'write'; args: { filePath: string; content: string } } | { kind: 'answer'; text: string };
+export type Turn = ({ kind: 'tool_call'; id: string } & MockAction) | { kind: 'answer'; text: string };
 
 export function nextTurn(script: MockScript, toolResultsSeen: number): Turn {
-  const w = script.writes[toolResultsSeen];
-  if (w) return { kind: 'tool_call', id: `call_${toolResultsSeen + 1}`, name: 'write', args: { filePath: w.path, content: w.content } };
+  const action = script.actions[toolResultsSeen];
+  if (action) return { kind: 'tool_call', id: `call_${toolResultsSeen + 1}`, ...action };
   return { kind: 'answer', text: script.say };
 }
 

@@ -2,6 +2,7 @@ import { CliError, EXIT } from '../cli/errors.js';
 import { opencodeAdapter } from './opencode.js';
 import type { ProviderAdapter } from './types.js';
 
+export { isContent } from './types.js';
 export type { AgentEvent, ProviderAdapter } from './types.js';
 
 /** The registry: `--provider` accepts exactly these names. */

@@ -17,7 +17,7 @@ export interface LaunchSpec {
   promptVia: 'stdin';
 }
 
-/** One observation from the agent's own output, normalised across providers. */
+/** One observation from the agent's own output, normalised across providers. Every event is a heartbeat. */
 export type AgentEvent =
   | { kind: 'session'; sessionId: string }
   | { kind: 'text' }
@@ -26,6 +26,12 @@ export type AgentEvent =
   | { kind: 'error'; reason: string; message: string }
   /** the provider is retrying a failed model call; counted for fail-fast */
   | { kind: 'retry'; reason: string; message: string };
+
+/**
+ * Events that say something (text, a finished tool call or step, an error): "output" for health.
+ * Structural markers (a session or step starting) and retried calls are signs of life only.
+ */
+export const isContent = (e: AgentEvent) => e.kind === 'text' || e.kind === 'tool' || e.kind === 'step_finish' || e.kind === 'error';
 
 export interface ProviderAdapter {
   readonly name: string;

@@ -19,7 +19,7 @@ export function evaluate(job: JobRecord, now = Date.now()): Evaluated {
   const seen = pending ? { ...job, mutations: pending.mutations, outputBytes: pending.outputBytes } : job;
   const health = classifyHealth({
     now,
-    job: { startedAt: seen.startedAt, outputBytes: seen.outputBytes, lastOutputAt: seen.lastOutputAt, mutations: seen.mutations, outcome: outcomeOf(seen) },
+    job: { ...seen, outcome: outcomeOf(seen) },
     alive,
     pendingOutcome: pending?.outcome ?? null,
     thresholds: seen.settings,

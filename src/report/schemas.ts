@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { HEALTH_STATES } from '../health/index.js';
 
 /**
  * The `--json` output contract. The views in index.ts produce these shapes; the tests validate every
  * JSON output against them and `dx-runner schema <name>` prints them as JSON Schema for consumers.
  * (Not parsed at run time: importing zod would cost more than `check` itself.)
  */
-const state = z.enum(['missing', 'launching', 'healthy', 'stalled', 'exited_ok', 'no_op_success', 'exited_err', 'stopped']);
+const state = z.enum(HEALTH_STATES);
 const nullableInt = z.number().int().nullable();
 
 export const statusRowSchema = z.object({
@@ -62,7 +63,7 @@ export const reportSchema = z.object({
   duration_sec: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   exit_code: nullableInt,
-  outcome_state: z.enum(['success', 'failed', 'killed']).nullable(),
+  outcome_state: z.enum(['success', 'failed', 'killed', 'blocked']).nullable(),
   outcome_reason_code: z.string().nullable(),
   selected_model: z.string(),
   fallback_reason: z.string(),

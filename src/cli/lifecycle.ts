@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import { Command } from 'commander';
+import { checkExitCode, TERMINAL_STATES } from '../health/index.js';
+import { restartRun } from '../jobs/restart.js';
+import { watchdogPass } from '../jobs/watchdog.js';
+import { evaluate } from '../report/index.js';
+import { CliError, EXIT } from './errors.js';
+import { jobFor, number, print, printJson, withStore } from './shared.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const utc = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Runs `pass` every `intervalSec` until `done` says so or SIGINT/SIGTERM arrives. */
+async function loop(intervalSec: number, pass: (cycle: number) => Promise<boolean>): Promise<void> {
+  let stopping = false;
+  const stop = () => (stopping = true);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  for (let cycle = 1; !stopping; cycle++) {
+    if (await pass(cycle)) return;
+    for (let waited = 0; waited < intervalSec * 1000 && !stopping; waited += 200) await sleep(200);
+  }
+}
+
+export function registerLifecycleCommands(program: Command): void {
+  program
+    .command('restart')
+    .description('end the job (whole process group) and relaunch it as recorded, as a new run with retry_count + 1')
+    .requiredOption('--beads <id>', 'work item id')
+    .option('--json', 'JSON output')
+    .action((o: { beads: string; json?: boolean }) =>
+      withStore(async (store, home) => {
+        const job = jobFor(store, o.beads);
+        const next = await restartRun(store, home, job, 'manual_restart');
+        if (!next) throw new CliError('restart_in_progress', `${job.beads} is being restarted or stopped by another process; check again in a moment`, EXIT.error);
+        if (o.json) printJson({ beads: next.beads, provider: next.provider, pid: next.pid, retry_count: next.retries, run_instance: next.runInstance });
+        else print(`restarted beads=${next.beads} provider=${next.provider} pid=${next.pid} retry=${next.retries}`);
+      }),
+    );
+
+  program
+    .command('watchdog')
+    .description('restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended unseen')
+    .option('--interval <sec>', 'seconds between passes', number('--interval'), 60)
+    .option('--max-retries <n>', 'restarts per job before it is blocked', number('--max-retries'), 1)
+    .option('--once', 'one pass, then exit')
+    .option('--json', 'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}]}')
+    .action((o: { interval: number; maxRetries: number; once?: boolean; json?: boolean }) =>
+      withStore((store, home) =>
+        loop(o.interval, async (cycle) => {
+          const jobs = await watchdogPass(store, home, o.maxRetries);
+          if (o.json) print(JSON.stringify({ timestamp_utc: utc(), pass: cycle, jobs }));
+          else for (const a of jobs) print(`${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : ''}`);
+          return Boolean(o.once);
+        }),
+      ),
+    );
+
+  program
+    .command('monitor')
+    .description("one record per cycle for a bead until it reaches a terminal state; exits with that state's check code")
+    .requiredOption('--beads <id>', 'work item id')
+    .option('--interval <sec>', 'seconds between records', number('--interval'), 600)
+    .option('--json', 'one JSON object per line')
+    .option('--out-file <path>', 'also append each record to this file (JSON lines)')
+    .action((o: { beads: string; interval: number; json?: boolean; outFile?: string }) =>
+      withStore((store) =>
+        loop(o.interval, async (cycle) => {
+          const now = Date.now();
+          const e = evaluate(jobFor(store, o.beads), now);
+          const record = {
+            timestamp_utc: utc(),
+            cycle,
+            beads: e.job.beads,
+            provider: e.job.provider,
+            state: e.health.state,
+            reason_code: e.health.reasonCode,
+            log_bytes: e.job.outputBytes,
+            mutation_count: e.job.mutations,
+            pid_age_sec: Math.max(0, Math.round((now - e.job.startedAt) / 1000)),
+          };
+          const line = JSON.stringify(record);
+          if (o.outFile) fs.appendFileSync(o.outFile, `${line}\n`);
+          print(o.json ? line : `${record.timestamp_utc} cycle=${cycle} ${record.beads} ${record.state} (${record.reason_code}) bytes=${record.log_bytes} mutations=${record.mutation_count} age=${record.pid_age_sec}s`);
+          if (!TERMINAL_STATES.has(e.health.state)) return false;
+          process.exitCode = checkExitCode(e.health);
+          return true;
+        }),
+      ),
+    );
+}

@@ -1,0 +1,36 @@
+import { CliError, EXIT } from '../cli/errors.js';
+import type { Outcome } from '../health/index.js';
+import { finalizeJob } from './finalize.js';
+import { isAlive, terminateGroup } from './process.js';
+import { launchRun, readLaunch } from './start.js';
+import type { JobRecord, Store } from './store.js';
+
+/**
+ * Takes a live run out of service: its outcome is written first (only one caller can), then its
+ * process group is ended. Returns false when someone else (a second watchdog, stop) got there first.
+ */
+export async function claimAndEnd(store: Store, job: JobRecord, outcome: Outcome): Promise<boolean> {
+  const alive = isAlive(job.pid, job.pidStart);
+  // a run that already ended by itself keeps its real outcome
+  if (!finalizeJob(store, job, alive ? outcome : undefined)) return false;
+  if (alive && job.pid) await terminateGroup(job.pid);
+  return true;
+}
+
+/**
+ * Relaunches a bead's run exactly as it was recorded (command, environment, prompt, worktree,
+ * thresholds), as a new run with retries + 1. The mutation baseline stays the first run's, so
+ * work done by earlier attempts still counts. Returns null when another caller restarted it first.
+ */
+export async function restartRun(store: Store, home: string, job: JobRecord, reason: 'manual_restart' | 'watchdog_restart'): Promise<JobRecord | null> {
+  let launch;
+  try {
+    launch = readLaunch(job);
+  } catch {
+    throw new CliError('launch_record_missing', `the launch record of ${job.beads} is gone (run folder rotated or deleted); start it again with dx-runner start`, EXIT.error);
+  }
+  if (job.active && !(await claimAndEnd(store, job, { state: 'killed', reasonCode: reason, exitCode: 137 }))) return null;
+  const next = launchRun(store, home, { ...launch, run: { ...launch.run, retries: job.retries + 1 } });
+  store.appendEvent(next.id, 'restarted', { reason_code: reason, previous_run: job.runInstance, retry: next.retries });
+  return next;
+}

@@ -14,7 +14,8 @@ import { evaluate } from '../report/index.js';
 /**
  * `npm run bench`: medians of the costs an operator feels, printed, never asserted.
  *   start wall time · check --json · status --json over 1,000 finished jobs · a 6-job wave vs raw opencode
- * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave.
+ *   check --json and status --json with 50 live jobs
+ * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip).
  */
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
@@ -25,6 +26,7 @@ const flag = (name: string, dflt: number) => {
 };
 const REPS = Math.max(5, flag('--reps', 5));
 const WAVE_REPS = flag('--wave-reps', 5);
+const LIVE = flag('--live', 50);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -141,6 +143,25 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPS; i++) statuses.push(await timeCli(['status', '--json', '--all'], { ...env, DX_RUNNER_HOME: bigHome }));
     results.status_1000_ms = median(statuses);
 
+    if (LIVE > 0) {
+      // live jobs whose agent just waits: what check/status cost does not depend on what the agent does
+      const idleAgent = path.join(base, 'idle-agent.sh');
+      fs.writeFileSync(idleAgent, '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
+      const liveEnv = { ...env, DX_RUNNER_HOME: path.join(base, 'home-live') };
+      const beads = Array.from({ length: LIVE }, (_, i) => `bd-live.${i}`);
+      for (const b of beads) await run(process.execPath, [CLI, 'start', '--beads', b, '--prompt-file', prompt, '--worktree', wts[0], '--opencode-bin', idleAgent], { env: liveEnv });
+      await sleep(3000); // let every supervisor take its first samples
+      const liveChecks: number[] = [];
+      const liveStatus: number[] = [];
+      for (let i = 0; i < REPS; i++) {
+        liveChecks.push(await timeCli(['check', '--beads', beads[i % LIVE], '--json'], liveEnv));
+        liveStatus.push(await timeCli(['status', '--json'], liveEnv));
+      }
+      results[`check_live${LIVE}_ms`] = median(liveChecks);
+      results[`status_live${LIVE}_ms`] = median(liveStatus);
+      await Promise.all(beads.map((b) => run(process.execPath, [CLI, 'stop', '--beads', b], { env: liveEnv })));
+    }
+
     if (!args.includes('--skip-wave') && WAVE_REPS > 0) {
       const viaRunner: number[] = [];
       const raw: number[] = [];
@@ -168,7 +189,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`dx-runner bench (${os.cpus().length} cores, node ${process.version}, medians of ${REPS} runs, waves of 6 x ${WAVE_REPS})`);
-  const targets: Record<string, string> = { start_ms: '<= 150', check_ms: '<= 100', status_1000_ms: '<= 250', wave6_ratio: '<= 1.05' };
+  const targets: Record<string, string> = { start_ms: '<= 150', check_ms: '<= 100', status_1000_ms: '<= 250', wave6_ratio: '<= 1.05', [`check_live${LIVE}_ms`]: '<= 100', [`status_live${LIVE}_ms`]: '<= 300' };
   for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(18)} ${String(typeof v === 'number' && !k.endsWith('ratio') ? v.toFixed(1) : v).padStart(10)}   ${targets[k] ? `target ${targets[k]}` : ''}`);
   console.log(JSON.stringify({ bench: 'foundation', ...results }));
 }

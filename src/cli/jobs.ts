@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
-import { startJob } from '../jobs/start.js';
-import { stopJob } from '../jobs/stop.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { jobFor, number, print, printJson, withStore } from './shared.js';
 import { providerNames } from '../providers/index.js';
@@ -41,7 +39,8 @@ export function registerJobCommands(program: Command): void {
     .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
     .option('--json', 'print the started job as JSON')
     .action((o: { beads: string; promptFile: string; provider: string; worktree?: string; model?: string; stallMinutes?: number; maxRuntime?: number; mutationTimeout?: number | boolean; opencodeBin?: string; json?: boolean }) =>
-      withStore((store, home) => {
+      withStore(async (store, home) => {
+        const { startJob } = await import('../jobs/start.js'); // loaded by the command that needs it
         const job = startJob(store, home, {
           beads: o.beads,
           provider: o.provider,
@@ -131,6 +130,7 @@ export function registerJobCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action((o: { beads: string; json?: boolean }) =>
       withStore(async (store) => {
+        const { stopJob } = await import('../jobs/stop.js');
         const job = await stopJob(store, o.beads);
         const r = reportOf(evaluate(job));
         if (o.json) printJson({ beads: r.beads, state: r.state, reason_code: r.reason_code, exit_code: r.exit_code });

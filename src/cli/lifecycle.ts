@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { checkExitCode, TERMINAL_STATES } from '../health/index.js';
-import { restartRun } from '../jobs/restart.js';
-import { watchdogPass } from '../jobs/watchdog.js';
 import { evaluate } from '../report/index.js';
 import { CliError, EXIT } from './errors.js';
 import { jobFor, number, print, printJson, withStore } from './shared.js';
@@ -30,6 +28,7 @@ export function registerLifecycleCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action((o: { beads: string; json?: boolean }) =>
       withStore(async (store, home) => {
+        const { restartRun } = await import('../jobs/restart.js');
         const job = jobFor(store, o.beads);
         const next = await restartRun(store, home, job, 'manual_restart');
         if (!next) throw new CliError('restart_in_progress', `${job.beads} is being restarted or stopped by another process; check again in a moment`, EXIT.error);
@@ -46,14 +45,15 @@ export function registerLifecycleCommands(program: Command): void {
     .option('--once', 'one pass, then exit')
     .option('--json', 'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}]}')
     .action((o: { interval: number; maxRetries: number; once?: boolean; json?: boolean }) =>
-      withStore((store, home) =>
-        loop(o.interval, async (cycle) => {
+      withStore(async (store, home) => {
+        const { watchdogPass } = await import('../jobs/watchdog.js');
+        await loop(o.interval, async (cycle) => {
           const jobs = await watchdogPass(store, home, o.maxRetries);
           if (o.json) print(JSON.stringify({ timestamp_utc: utc(), pass: cycle, jobs }));
           else for (const a of jobs) print(`${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : ''}`);
           return Boolean(o.once);
-        }),
-      ),
+        });
+      }),
     );
 
   program

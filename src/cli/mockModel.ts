@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { usageError } from './errors.js';
 
 const port = (v: string) => {
@@ -16,6 +15,7 @@ export function registerMockModelCommands(program: Command): void {
     .description('serve the scripted model on 127.0.0.1 until interrupted')
     .option('--port <n>', 'port (0 = any free port)', port, 4099)
     .action(async (o: { port: number }) => {
+      const { startMockModel } = await import('../model-mock/index.js');
       const server = await startMockModel({ port: o.port });
       process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1)\n`);
       await new Promise<void>((resolve) => {
@@ -29,7 +29,8 @@ export function registerMockModelCommands(program: Command): void {
     .command('opencode-config')
     .description('print the opencode.json that points zhipuai-coding-plan/glm-5 at the scripted model')
     .option('--port <n>', 'port the mock serves on', port, 4099)
-    .action((o: { port: number }) => {
+    .action(async (o: { port: number }) => {
+      const { opencodeConfig } = await import('../model-mock/index.js');
       process.stdout.write(`${JSON.stringify(opencodeConfig(`http://127.0.0.1:${o.port}`), null, 2)}\n`);
     });
 }

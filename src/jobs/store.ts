@@ -102,6 +102,9 @@ CREATE TABLE IF NOT EXISTS job_events (
 CREATE INDEX IF NOT EXISTS job_events_by_job ON job_events(job_id, id);
 `;
 
+/** Bumped with every schema change; a store at another version is migrated on open. */
+const SCHEMA_VERSION = 2;
+
 /** Columns added after the first schema; a store made by an older version gains them on open. */
 const ADDED_COLUMNS: Array<[string, string]> = [
   ['last_heartbeat_at', 'INTEGER'],
@@ -162,9 +165,16 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
-    const have = new Set((this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name));
-    for (const [name, type] of ADDED_COLUMNS) if (!have.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
+    if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) this.migrate();
+  }
+
+  private migrate(): void {
+    this.transaction(() => {
+      this.db.exec(SCHEMA);
+      const have = new Set((this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name));
+      for (const [name, type] of ADDED_COLUMNS) if (!have.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    });
   }
 
   close(): void {

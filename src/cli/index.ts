@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
+import { registerGateCommands } from './gates.js';
 import { registerJobCommands } from './jobs.js';
 import { registerLifecycleCommands } from './lifecycle.js';
 import { registerMockModelCommands } from './mockModel.js';
@@ -22,6 +23,7 @@ program
 
 registerJobCommands(program);
 registerLifecycleCommands(program);
+registerGateCommands(program);
 registerMockModelCommands(program);
 
 program

@@ -5,6 +5,7 @@ import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { jobFor, number, print, printJson, withStore } from './shared.js';
 import { providerNames } from '../providers/index.js';
+import { redact } from '../governance/secrets.js';
 import { checkResult, evaluate, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
 import { EXIT } from './errors.js';
 
@@ -24,6 +25,27 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
   return out.join('\n');
 }
 
+interface StartFlags {
+  beads: string;
+  promptFile: string;
+  provider: string;
+  worktree?: string;
+  model?: string;
+  stallMinutes?: number;
+  maxRuntime?: number;
+  mutationTimeout?: number | boolean;
+  requiredBaseline?: string;
+  requireGate?: string[];
+  featureKey?: string;
+  base?: string;
+  branch?: string;
+  allowedPathsFile?: string;
+  mutationBudget?: number;
+  signoffFile?: string;
+  opencodeBin?: string;
+  json?: boolean;
+}
+
 export function registerJobCommands(program: Command): void {
   program
     .command('start')
@@ -36,9 +58,17 @@ export function registerJobCommands(program: Command): void {
     .option('--stall-minutes <n>', 'no provider output or CPU progress for this long = stalled (default 20; fractions allowed)', number('--stall-minutes'))
     .option('--max-runtime <min>', 'a job running longer is stalled (default 120)', number('--max-runtime'))
     .option('--no-mutation-timeout <min>', 'a job that changed no file for this long is stalled (default 30)', number('--no-mutation-timeout'))
+    .option('--required-baseline <sha>', 'refuse to dispatch unless the worktree HEAD contains this commit')
+    .option('--require-gate <gates>', 'gates to pass after the agent succeeds: feature-key, scope, evidence, integrity (comma list, repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--feature-key <key>', 'feature-key gate: the trailer value (default: the bead id)')
+    .option('--base <ref>', 'feature-key gate: compare against (default: upstream, main, master)')
+    .option('--branch <name>', 'feature-key and integrity gates: the branch (default: the current one)')
+    .option('--allowed-paths-file <file>', 'scope gate: allowed paths, one per line (read now)')
+    .option('--mutation-budget <n>', 'scope gate: most files the job may change', number('--mutation-budget'))
+    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree')
     .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
     .option('--json', 'print the started job as JSON')
-    .action((o: { beads: string; promptFile: string; provider: string; worktree?: string; model?: string; stallMinutes?: number; maxRuntime?: number; mutationTimeout?: number | boolean; opencodeBin?: string; json?: boolean }) =>
+    .action((o: StartFlags) =>
       withStore(async (store, home) => {
         const { startJob } = await import('../jobs/start.js'); // loaded by the command that needs it
         const job = startJob(store, home, {
@@ -51,6 +81,14 @@ export function registerJobCommands(program: Command): void {
           maxRuntimeMinutes: o.maxRuntime,
           // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
           noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
+          requiredBaseline: o.requiredBaseline,
+          requireGates: o.requireGate,
+          featureKey: o.featureKey,
+          base: o.base,
+          branch: o.branch,
+          allowedPathsFile: o.allowedPathsFile,
+          mutationBudget: o.mutationBudget,
+          signoffFile: o.signoffFile,
           binary: o.opencodeBin,
           env: process.env,
           cwd: process.cwd(),
@@ -163,9 +201,10 @@ export function registerJobCommands(program: Command): void {
       withStore(async (store) => {
         const job = jobFor(store, o.beads);
         const file = filesOf(job).out;
-        const show = (l: string) => print(o.raw ? l : renderLogLine(l));
+        // secrets never reach the screen, raw or rendered
+        const show = (l: string) => print(redact(o.raw ? l : renderLogLine(l)));
         tailLines(file, o.lines).forEach(show);
-        for (const l of tailLines(filesOf(job).err, o.lines)) print(`[stderr] ${l}`);
+        for (const l of tailLines(filesOf(job).err, o.lines)) print(redact(`[stderr] ${l}`));
         if (!o.follow) return;
         let offset = fs.existsSync(file) ? fs.statSync(file).size : 0;
         let partial = '';

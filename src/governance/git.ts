@@ -12,24 +12,24 @@ function git(cwd: string, args: string[], input?: string): string {
   });
 }
 
+/** stdout of a git command, or null when it fails */
+export function tryGit(cwd: string, args: string[]): string | null {
+  try {
+    return git(cwd, args);
+  } catch {
+    return null;
+  }
+}
+
 const nulList = (s: string) => s.split('\0').filter(Boolean);
 
 /** The top of the git work tree containing dir, or null when dir is not inside one. */
-export function workTreeTop(dir: string): string | null {
-  try {
-    return git(dir, ['rev-parse', '--show-toplevel']).trim() || null;
-  } catch {
-    return null;
-  }
-}
+export const workTreeTop = (dir: string): string | null => tryGit(dir, ['rev-parse', '--show-toplevel'])?.trim() || null;
 
-export function headCommit(dir: string): string | null {
-  try {
-    return git(dir, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']).trim() || null;
-  } catch {
-    return null;
-  }
-}
+/** A ref resolved to its commit, or null when it is not a commit here. */
+export const commitOf = (dir: string, ref: string): string | null => tryGit(dir, ['rev-parse', '--verify', '-q', `${ref}^{commit}`])?.trim() || null;
+
+export const headCommit = (dir: string): string | null => commitOf(dir, 'HEAD');
 
 /** Paths that differ from `base` (committed since, or changed in the work tree), plus untracked files. */
 export function changedPaths(dir: string, base: string): string[] {
@@ -68,8 +68,10 @@ export function mutationsSince(changed: string[], baselineDirty: Record<string, 
   return changed.filter((p) => !(p in baselineDirty) || baselineDirty[p] !== nowIds[p]);
 }
 
-export function countMutations(dir: string, baseline: MutationBaseline): number {
+/** The files a job changed: differing from its start commit, except pre-dirty files left as they were. */
+export function mutatedPaths(dir: string, baseline: MutationBaseline): string[] {
   const changed = changedPaths(dir, baseline.head);
-  const preDirty = changed.filter((p) => p in baseline.dirty);
-  return mutationsSince(changed, baseline.dirty, contentIds(dir, preDirty)).length;
+  return mutationsSince(changed, baseline.dirty, contentIds(dir, changed.filter((p) => p in baseline.dirty)));
 }
+
+export const countMutations = (dir: string, baseline: MutationBaseline): number => mutatedPaths(dir, baseline).length;

@@ -12,13 +12,14 @@ export const HEALTH_STATES = [
   'no_op_success',
   'exited_ok',
   'exited_err',
+  'governance_failed',
   'blocked',
   'stopped',
 ] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
 
 /** States after which nothing more will happen to the job. */
-export const TERMINAL_STATES: ReadonlySet<HealthState> = new Set(['missing', 'no_op_success', 'exited_ok', 'exited_err', 'blocked', 'stopped']);
+export const TERMINAL_STATES: ReadonlySet<HealthState> = new Set(['missing', 'no_op_success', 'exited_ok', 'exited_err', 'governance_failed', 'blocked', 'stopped']);
 
 export interface Thresholds {
   /** no provider output within this is normal start-up */
@@ -66,6 +67,8 @@ function fromOutcome(o: Outcome, mutations: number): Health {
       return { state: 'stopped', reasonCode: o.reasonCode };
     case 'blocked':
       return { state: 'blocked', reasonCode: o.reasonCode };
+    case 'governance_failed':
+      return { state: 'governance_failed', reasonCode: o.reasonCode };
     case 'failed':
       return { state: 'exited_err', reasonCode: o.reasonCode };
     case 'success':
@@ -123,7 +126,7 @@ export function classifyHealth(s: HealthSnapshot): Health {
 }
 
 /**
- * `check` exit codes, as in the reference (§1.3): stalled 2; failed or blocked 3; live no-op 23;
+ * `check` exit codes, as in the reference (§1.3): stalled 2; failed, governance-failed or blocked 3; live no-op 23;
  * a bead with no record 1; everything else (running, finished ok, stopped) 0.
  */
 export function checkExitCode(h: Health): number {
@@ -131,6 +134,7 @@ export function checkExitCode(h: Health): number {
     case 'stalled':
       return 2;
     case 'exited_err':
+    case 'governance_failed':
     case 'blocked':
       return 3;
     case 'no_op':

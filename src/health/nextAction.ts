@@ -36,5 +36,6 @@ export function nextActionFor(reasonCode: string, state: string): string {
   if (known) return known;
   if (state === 'exited_err') return 'review_logs_then_restart';
   if (state === 'blocked') return 'review_logs_fix_the_cause_then_start_again';
+  if (state === 'governance_failed') return 'review_gate_verdicts_in_report_then_fix_or_route_to_fallback';
   return '-';
 }

@@ -52,8 +52,11 @@ export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
   }
 }
 
-/** `blocked`: the watchdog gave up on the job after its retries (it is stopped, with the reason). */
-export type OutcomeState = 'success' | 'failed' | 'killed' | 'blocked';
+/**
+ * `blocked`: the watchdog gave up on the job after its retries (it is stopped, with the reason).
+ * `governance_failed`: the agent succeeded but a required post-job gate failed.
+ */
+export type OutcomeState = 'success' | 'failed' | 'killed' | 'blocked' | 'governance_failed';
 
 export interface Outcome {
   state: OutcomeState;

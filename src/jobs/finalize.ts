@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { decideOutcome, emptySummary, foldEvent, type Outcome, type OutputSummary } from '../health/index.js';
-import { countMutations, type MutationBaseline } from '../governance/git.js';
+import { countMutations, headCommit, type MutationBaseline } from '../governance/git.js';
+import { evidenceGate, featureKeyGate, integrityGate, scopeGate } from '../governance/index.js';
 import { getProvider, type ProviderAdapter } from '../providers/index.js';
 import { filesIn, type JobFiles } from './paths.js';
 import type { JobRecord, Store } from './store.js';
@@ -57,7 +58,9 @@ export function safeMutations(job: JobRecord): number {
 }
 
 export interface PendingOutcome {
+  /** the agent's verdict, after the required post-job gates */
   outcome: Outcome;
+  verdicts: JobRecord['gates'];
   summary: OutputSummary;
   completedAt: number;
   mutations: number;
@@ -69,13 +72,43 @@ export function pendingOutcome(job: JobRecord): PendingOutcome {
   const f = filesOf(job);
   const summary = summarizeFiles(getProvider(job.provider), f);
   const rc = readRc(f);
+  const gated = postJobGates(job, decideOutcome(rc?.exitCode ?? null, summary));
   return {
-    outcome: decideOutcome(rc?.exitCode ?? null, summary),
+    outcome: gated.outcome,
+    verdicts: gated.verdicts,
     summary,
     completedAt: rc?.at ?? Date.now(),
     mutations: safeMutations(job),
     outputBytes: outputBytes(f),
   };
+}
+
+/**
+ * The required post-job gates of a job whose agent succeeded. The first failing one turns the outcome
+ * into `governance_failed` with that gate's reason, so success that broke policy is never "ok".
+ */
+export function postJobGates(job: JobRecord, outcome: Outcome): { outcome: Outcome; verdicts: JobRecord['gates'] } {
+  const spec = job.settings.gates;
+  if (!spec?.required.length || outcome.state !== 'success') return { outcome, verdicts: {} };
+  const verdicts: JobRecord['gates'] = {};
+  for (const gate of spec.required) {
+    switch (gate) {
+      case 'feature-key':
+        verdicts[gate] = featureKeyGate(job.worktree, spec.featureKey ?? job.beads, { base: spec.base, branch: spec.branch });
+        break;
+      case 'scope':
+        verdicts[gate] = scopeGate(job.worktree, { allowedPaths: spec.allowedPaths ?? null, budget: spec.mutationBudget ?? null, baseline: baselineOf(job) });
+        break;
+      case 'evidence':
+        verdicts[gate] = evidenceGate(spec.signoffFile ?? '', 'exited_ok');
+        break;
+      case 'integrity':
+        verdicts[gate] = integrityGate(job.worktree, headCommit(job.worktree) ?? '', spec.branch);
+        break;
+    }
+  }
+  const failed = Object.values(verdicts).find((v) => !v.passed);
+  return { outcome: failed ? { ...outcome, state: 'governance_failed', reasonCode: failed.reason_code } : outcome, verdicts };
 }
 
 /**
@@ -89,5 +122,6 @@ export function finalizeJob(store: Store, job: JobRecord, override?: Outcome): b
     mutations: pending.mutations,
     outputBytes: pending.outputBytes,
     summary: pending.summary,
+    gates: override ? {} : pending.verdicts,
   });
 }

@@ -3,15 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError, EXIT } from '../cli/errors.js';
+import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
+import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
 import type { LaunchSpec } from '../providers/types.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import { isAlive, processStartTime } from './process.js';
-import type { JobRecord, JobSettings, NewJob, Store } from './store.js';
+import type { JobRecord, JobSettings, NewJob, PostJobGate, PostJobGates, Store } from './store.js';
 import { readPromptFile, validateBeadsId } from './validate.js';
 
 export interface StartOptions {
@@ -23,6 +24,16 @@ export interface StartOptions {
   stallMinutes?: number;
   maxRuntimeMinutes?: number;
   noMutationTimeoutMinutes?: number;
+  /** refuse to dispatch unless the worktree HEAD contains this commit */
+  requiredBaseline?: string;
+  /** gates the job must pass after its agent succeeds */
+  requireGates?: string[];
+  featureKey?: string;
+  base?: string;
+  branch?: string;
+  allowedPathsFile?: string;
+  mutationBudget?: number;
+  signoffFile?: string;
   binary?: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -113,10 +124,17 @@ function runInstance(provider: string): string {
 /** Validates everything first (bad input leaves no record), then records and launches detached. */
 export function startJob(store: Store, home: string, opts: StartOptions): JobRecord {
   const beads = validateBeadsId(opts.beads);
-  const adapter = getProvider(opts.provider);
   const prompt = readPromptFile(opts.promptFile);
-  const settings = effectiveSettings(opts);
+  guardPrompt(prompt); // before the provider: a leaked secret is refused whatever else is wrong
+  const adapter = getProvider(opts.provider);
   const worktree = resolveWorktree(opts.worktree, opts.cwd);
+  const policy = checkWorktreePolicy(worktree, opts.env);
+  if (!policy.passed) throw new CliError(policy.reason_code, policy.details, EXIT.worktreeRefused);
+  const settings = { ...effectiveSettings(opts), ...postJobGateSettings(opts, beads, worktree) };
+  if (opts.requiredBaseline !== undefined) {
+    const baselineVerdict = baselineGate(worktree, opts.requiredBaseline);
+    if (!baselineVerdict.passed) throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
+  }
   const model = opts.model ?? adapter.defaultModel;
   const spec = adapter.buildLaunch({ model, worktree, beads, env: opts.env, binary: opts.binary });
   assertExecutable(spec.command, spec.env, adapter.name);
@@ -157,6 +175,36 @@ export function readLaunch(job: JobRecord): Launch {
     prompt: fs.readFileSync(path.join(job.dir, 'prompt.txt'), 'utf8'),
     spec: saved.spec,
   };
+}
+
+const POST_JOB_GATES: readonly PostJobGate[] = ['feature-key', 'scope', 'evidence', 'integrity'];
+
+/** Validates the required post-job gates and their inputs now, so a job never ends on a gate it cannot run. */
+function postJobGateSettings(opts: StartOptions, beads: string, worktree: string): { gates?: PostJobGates } {
+  const required = [...new Set((opts.requireGates ?? []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean))];
+  if (!required.length) return {};
+  for (const g of required) {
+    if (!POST_JOB_GATES.includes(g as PostJobGate)) throw usageError('unknown_gate', `unknown gate '${g}'; use one of: ${POST_JOB_GATES.join(', ')}`);
+  }
+  const gates: PostJobGates = { required: required as PostJobGate[], base: opts.base, branch: opts.branch };
+  if (required.includes('feature-key')) {
+    gates.featureKey = opts.featureKey ?? beads;
+    if (!FEATURE_KEY.test(gates.featureKey)) throw usageError('feature_key_invalid_format', `feature key '${gates.featureKey}' is not like bd-xga8.14; pass --feature-key`);
+  }
+  if (required.includes('scope')) {
+    if (!opts.allowedPathsFile && opts.mutationBudget === undefined) throw usageError('scope_missing', 'the scope gate needs --allowed-paths-file and/or --mutation-budget');
+    if (opts.allowedPathsFile) {
+      const allowed = readAllowedPaths(path.resolve(opts.cwd, opts.allowedPathsFile));
+      if (!allowed) throw usageError('allowed_paths_file_missing', `allowed-paths file ${opts.allowedPathsFile} cannot be read; pass an existing file`);
+      gates.allowedPaths = allowed;
+    }
+    gates.mutationBudget = opts.mutationBudget;
+  }
+  if (required.includes('evidence')) {
+    if (!opts.signoffFile) throw usageError('signoff_file_missing', 'the evidence gate needs --signoff-file (relative to the worktree, e.g. SIGNOFF.md)');
+    gates.signoffFile = path.resolve(worktree, opts.signoffFile);
+  }
+  return { gates };
 }
 
 /** Runs of one bead kept on disk; older run folders are removed when a new run starts. */

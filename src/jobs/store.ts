@@ -41,11 +41,29 @@ export interface JobRecord {
   tokensIn: number;
   tokensOut: number;
   settings: JobSettings;
+  /** verdicts of the post-job gates, by gate name (empty until they ran) */
+  gates: Record<string, { passed: boolean; reason_code: string; details: string }>;
+}
+
+export type PostJobGate = 'feature-key' | 'scope' | 'evidence' | 'integrity';
+
+/** Gates a job must pass after its agent succeeds, with their inputs (fixed at start). */
+export interface PostJobGates {
+  required: PostJobGate[];
+  featureKey?: string;
+  base?: string;
+  branch?: string;
+  /** the allow-list as read at start: later edits of the file do not change the rules of a running job */
+  allowedPaths?: string[];
+  mutationBudget?: number;
+  /** absolute path (a relative one is resolved against the worktree at start) */
+  signoffFile?: string;
 }
 
 /** Effective thresholds, fixed when the job starts and used by every later command. */
 export interface JobSettings extends Thresholds {
   providerRetryLimit: number;
+  gates?: PostJobGates;
 }
 
 export type NewJob = Pick<
@@ -103,13 +121,14 @@ CREATE INDEX IF NOT EXISTS job_events_by_job ON job_events(job_id, id);
 `;
 
 /** Bumped with every schema change; a store at another version is migrated on open. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** Columns added after the first schema; a store made by an older version gains them on open. */
 const ADDED_COLUMNS: Array<[string, string]> = [
   ['last_heartbeat_at', 'INTEGER'],
   ['cpu_sec', 'REAL NOT NULL DEFAULT 0'],
   ['last_cpu_progress_at', 'INTEGER'],
+  ['gates', "TEXT NOT NULL DEFAULT '{}'"],
 ];
 
 type Row = Record<string, unknown>;
@@ -151,6 +170,7 @@ const toRecord = (r: Row): JobRecord => ({
   tokensIn: r.tokens_in as number,
   tokensOut: r.tokens_out as number,
   settings: JSON.parse(r.settings as string) as JobSettings,
+  gates: JSON.parse((r.gates as string | null) ?? '{}') as JobRecord['gates'],
 });
 
 export const outcomeOf = (j: JobRecord): Outcome | null =>
@@ -276,14 +296,14 @@ export class Store {
    * Writes the terminal record once: the first finalizer wins, later ones are no-ops (returns false).
    * An existing outcome is never overwritten.
    */
-  finalize(id: number, o: Outcome, f: { completedAt: number; mutations: number; outputBytes: number; summary: OutputSummary }): boolean {
+  finalize(id: number, o: Outcome, f: { completedAt: number; mutations: number; outputBytes: number; summary: OutputSummary; gates?: JobRecord['gates'] }): boolean {
     return this.transaction(() => {
       const info = this.db
         .prepare(
           `UPDATE jobs SET active = 0, outcome_state = @state, outcome_reason = @reason, exit_code = @exitCode,
              completed_at = @completedAt, mutations = @mutations, output_bytes = MAX(output_bytes, @outputBytes),
              session_id = COALESCE(session_id, @sessionId), tokens_in = @tokensIn, tokens_out = @tokensOut,
-             last_event = COALESCE(@lastEvent, last_event)
+             last_event = COALESCE(@lastEvent, last_event), gates = @gates
            WHERE id = @id AND active = 1`,
         )
         .run({
@@ -298,6 +318,7 @@ export class Store {
           tokensIn: f.summary.tokensIn,
           tokensOut: f.summary.tokensOut,
           lastEvent: f.summary.lastEvent,
+          gates: JSON.stringify(f.gates ?? {}),
         });
       if (info.changes === 0) return false;
       this.appendEvent(id, 'finalized', { state: o.state, reason_code: o.reasonCode, exit_code: o.exitCode });

@@ -16,7 +16,7 @@ export function evaluate(job: JobRecord, now = Date.now()): Evaluated {
   const alive = job.active && isAlive(job.pid, job.pidStart);
   // the rare path (an ended job nobody finalized yet) reads the files and git to say how it will end
   const pending = job.active && !alive ? pendingOutcome(job) : null;
-  const seen = pending ? { ...job, mutations: pending.mutations, outputBytes: pending.outputBytes } : job;
+  const seen = pending ? { ...job, mutations: pending.mutations, outputBytes: pending.outputBytes, gates: pending.verdicts } : job;
   const health = classifyHealth({
     now,
     job: { ...seen, outcome: outcomeOf(seen) },
@@ -102,6 +102,7 @@ export function reportOf(e: Evaluated, now = Date.now()) {
     host: j.host,
     cwd: j.cwd,
     run_instance: j.runInstance,
+    gates: j.gates,
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
@@ -114,10 +115,11 @@ export function reportMarkdown(r: Report): string {
   const sections: Array<[string, Array<[string, unknown]>]> = [
     ['Summary', [['Provider', r.provider], ['State', r.state], ['Reason', r.reason_code], ['Next Action', r.next_action], ['Started', r.started_at], ['Completed', r.completed_at], ['Duration', `${r.duration_sec}s`], ['Retries', r.retries]]],
     ['Outcome', [['Exit Code', r.exit_code], ['State', r.outcome_state], ['Reason', r.outcome_reason_code], ['Selected Model', r.selected_model], ['Fallback Reason', r.fallback_reason], ['Execution Mode', r.execution_mode]]],
+    ['Gates', Object.entries(r.gates).map(([g, v]): [string, unknown] => [g, `${v.passed ? 'PASS' : 'FAIL'} (${v.reason_code}) ${v.details}`])],
     ['Metrics', [['Worktree', r.worktree], ['Mutations', r.mutations], ['Log Size', `${r.log_bytes} bytes`], ['Tokens', `${r.tokens_in} in / ${r.tokens_out} out`], ['Session', r.session_id], ['Host', r.host], ['Run Instance', r.run_instance]]],
   ];
   const lines = [`# Report: ${r.beads}`, ''];
-  for (const [title, rows] of sections) {
+  for (const [title, rows] of sections.filter(([, rows]) => rows.length)) {
     lines.push(`## ${title}`, '| field | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v ?? '-'} |`), '');
   }
   return lines.join('\n');

@@ -116,6 +116,7 @@ describe('health classification: one row per rule', () => {
     ['finished ok, nothing changed', 'no_op_success', 'exit_zero_no_mutations', 0, snap({ mutations: 0, outcome: ok }, { alive: false })],
     ['failed', 'exited_err', 'opencode_auth_failed', 3, snap({ outcome: { state: 'failed', reasonCode: 'opencode_auth_failed', exitCode: 1 } }, { alive: false })],
     ['stopped by the operator', 'stopped', 'manual_stop', 0, snap({ outcome: { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 } }, { alive: false })],
+    ['a required gate failed after success', 'governance_failed', 'path_outside_allowlist', 3, snap({ outcome: { state: 'governance_failed', reasonCode: 'path_outside_allowlist', exitCode: 0 } }, { alive: false })],
     ['blocked by the watchdog', 'blocked', 'blocked_no_output_no_progress_after_threshold', 3, snap({ outcome: { state: 'blocked', reasonCode: 'blocked_no_output_no_progress_after_threshold', exitCode: null } }, { alive: false })],
     ['an outcome wins over a lingering process', 'exited_err', 'opencode_rate_limited', 3, snap({ outcome: { state: 'failed', reasonCode: 'opencode_rate_limited', exitCode: null } })],
     // ended but not finalized yet
@@ -147,7 +148,7 @@ describe('health classification: one row per rule', () => {
 
   it('every state has a row above', () => {
     // guards the table: a new state must come with its rule and a test
-    expect(HEALTH_STATES).toHaveLength(13);
+    expect(HEALTH_STATES).toHaveLength(14);
   });
 });
 

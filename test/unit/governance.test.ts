@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/errors.js';
+import { guardPrompt, redact } from '../../src/governance/index.js';
+import { evidenceVerdict, FEATURE_KEY, isWithin, parseAllowedPaths, scopeVerdict, worktreePolicyVerdict, type RepoFacts } from '../../src/governance/verdicts.js';
+
+const repo: RepoFacts = { path: '/w', exists: true, isGit: true, head: 'a'.repeat(40), branch: 'feature', shallow: false };
+
+describe('worktree policy (over real paths)', () => {
+  const policy = { allowedPrefixes: ['/tmp/agents', '/srv/jobs'], canonicalRoots: ['/home/u/agent-skills'] };
+  it.each<[string, string, boolean, string]>([
+    ['under an allowed prefix', '/tmp/agents/bd-1', false, 'worktree_valid'],
+    ['the prefix itself', '/tmp/agents', false, 'worktree_valid'],
+    ['a look-alike prefix is not inside', '/tmp/agents-evil/x', false, 'worktree_outside_policy'],
+    ['a linked worktree anywhere', '/home/u/wt/bd-2', true, 'worktree_valid'],
+    ['a plain checkout elsewhere', '/home/u/other', false, 'worktree_outside_policy'],
+    ['the canonical checkout', '/home/u/agent-skills', false, 'canonical_worktree_forbidden'],
+    ['a linked worktree inside the canonical checkout', '/home/u/agent-skills/.wt/bd-3', true, 'canonical_worktree_forbidden'],
+  ])('%s', (_n, p, linked, reason) => {
+    expect(worktreePolicyVerdict(p, linked, policy).reason_code).toBe(reason);
+  });
+  it('names the remedy', () => {
+    expect(worktreePolicyVerdict('/home/u/other', false, policy).details).toContain('git worktree add');
+  });
+  it('segment-aware containment', () => {
+    expect(isWithin('/a/b/c', '/a/b')).toBe(true);
+    expect(isWithin('/a/bc', '/a/b')).toBe(false);
+    expect(isWithin('src/a.ts', 'src')).toBe(true);
+  });
+});
+
+describe('feature key format', () => {
+  it.each([
+    ['bd-xga8', true],
+    ['bd-xga8.10', true],
+    ['bd-xga8.10.5', true],
+    ['bd-XGA8', false],
+    ['xga8.10', false],
+    ['bd-x..y', false],
+  ])('%s → %s', (k, ok) => expect(FEATURE_KEY.test(k)).toBe(ok));
+});
+
+describe('scope verdict', () => {
+  const allowed = parseAllowedPaths('# allowed\nsrc/\n./docs/README.md\n\n');
+  it('parses the allow-list', () => expect(allowed).toEqual(['src', 'docs/README.md']));
+  it.each<[string, string[], number | null, string]>([
+    ['inside the allow-list', ['src/a.ts', 'docs/README.md'], null, 'scope_ok'],
+    ['a path outside', ['src/a.ts', 'docs/other.md'], null, 'path_outside_allowlist'],
+    ['a look-alike directory', ['srcx/a.ts'], null, 'path_outside_allowlist'],
+    ['over budget', ['src/a.ts', 'src/b.ts'], 1, 'mutation_budget_exceeded'],
+    ['within budget', ['src/a.ts'], 1, 'scope_ok'],
+  ])('%s → %s', (_n, changed, budget, reason) => {
+    expect(scopeVerdict({ repo, allowed, budget, changed }).reason_code).toBe(reason);
+  });
+  it('reports both the violations and the count', () => {
+    const v = scopeVerdict({ repo, allowed, budget: null, changed: ['x.txt', 'src/a'] });
+    expect(v).toMatchObject({ violations: ['x.txt'], mutations: 2, checked_files: 2 });
+  });
+  it('a missing worktree is a failure with a reason, never silence', () => {
+    expect(scopeVerdict({ repo: { ...repo, exists: false, isGit: false }, allowed, budget: null, changed: [] })).toMatchObject({ passed: false, reason_code: 'worktree_missing' });
+  });
+});
+
+describe('evidence verdict', () => {
+  it.each<[string, string | null, string | null | undefined, string]>([
+    ['no signoff file', null, undefined, 'signoff_file_missing'],
+    ['empty signoff', '  \n', undefined, 'signoff_file_empty'],
+    ['signoff, bead without a job', '- [x] done', null, 'outcome_missing'],
+    ['signoff, job failed', '- [x] done', 'exited_err', 'job_not_ok'],
+    ['an unchecked claim', '- [x] tests pass\n- [ ] docs updated', 'exited_ok', 'unverified_claims'],
+    ['all checked, job ok', '- [x] tests pass\nVERIFIED: lint clean', 'exited_ok', 'evidence_ok'],
+    ['free text signoff, no bead', 'Reviewed by A.', undefined, 'evidence_ok'],
+  ])('%s → %s', (_n, signoff, jobState, reason) => {
+    expect(evidenceVerdict({ signoffPath: '/w/SIGNOFF.md', signoff, jobState }).reason_code).toBe(reason);
+  });
+});
+
+describe('prompt guard', () => {
+  it.each([
+    ['raw op read', 'first\nop read op://dev/item/field\n', 'raw_op_forbidden_in_agent_context'],
+    ['op item get', 'run `op item get x`', 'raw_op_forbidden_in_agent_context'],
+    ['an API key', 'use key sk-abcdefghijklmnopqrstuvwx1234', 'secret_in_prompt'],
+    ['a private key', '-----BEGIN RSA PRIVATE KEY-----\nabc', 'secret_in_prompt'],
+    ['a GitHub token', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'secret_in_prompt'],
+  ])('%s is refused', (_n, prompt, reason) => {
+    try {
+      guardPrompt(prompt);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CliError);
+      expect((e as CliError).reasonCode).toBe(reason);
+      expect((e as CliError).exitCode).toBe(21);
+    }
+  });
+  it('allows ordinary prompts, the word "op", and a marked auth repair', () => {
+    expect(() => guardPrompt('Optimise the op code table; the operator reads logs')).not.toThrow();
+    expect(() => guardPrompt('AUTH_REPAIR_BREAK_GLASS\nop read op://dev/x/y')).not.toThrow();
+  });
+});
+
+describe('redaction', () => {
+  it.each([
+    ['Authorization: Bearer abcdefghijklmnop', 'Authorization: Bearer [REDACTED]'],
+    ['key=sk-ant-abcdefghijklmnop1234 ok', 'key=[REDACTED] ok'],
+    ['see op://dev/Agent-Secrets/ZAI_API_KEY now', 'see [REDACTED] now'],
+    ['{"api_key": "abcd1234efgh5678"}', '{"api_key": "[REDACTED]"}'],
+    ['nothing secret here', 'nothing secret here'],
+  ])('%s', (line, expected) => expect(redact(line)).toBe(expected));
+});

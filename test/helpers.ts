@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,4 +109,16 @@ export function groupMembers(pgid: number): number[] {
     }
   }
   return pids;
+}
+
+/** Registers a sandbox (and a prompts folder) for the enclosing describe block. */
+export function useSandbox(): { sb: () => Sandbox; prompts: () => string } {
+  let sb: Sandbox;
+  let prompts: string;
+  beforeAll(async () => {
+    sb = await sandbox();
+    prompts = tmpDir('prompts');
+  });
+  afterAll(() => sb.close());
+  return { sb: () => sb, prompts: () => prompts };
 }

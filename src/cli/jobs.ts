@@ -5,6 +5,7 @@ import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { jobFor, number, print, printJson, withStore } from './shared.js';
 import { providerNames } from '../providers/index.js';
+import type { StartOptions } from '../jobs/start.js';
 import { redact } from '../governance/secrets.js';
 import { checkResult, evaluate, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
 import { EXIT } from './errors.js';
@@ -25,26 +26,11 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
   return out.join('\n');
 }
 
-interface StartFlags {
-  beads: string;
-  promptFile: string;
-  provider: string;
-  worktree?: string;
-  model?: string;
-  stallMinutes?: number;
-  maxRuntime?: number;
-  mutationTimeout?: number | boolean;
-  requiredBaseline?: string;
-  requireGate?: string[];
-  featureKey?: string;
-  base?: string;
-  branch?: string;
-  allowedPathsFile?: string;
-  mutationBudget?: number;
-  signoffFile?: string;
-  opencodeBin?: string;
-  json?: boolean;
-}
+/** The start flags: StartOptions under their command-line names. */
+type StartFlags = Pick<
+  StartOptions,
+  'beads' | 'promptFile' | 'provider' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile'
+> & { maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; opencodeBin?: string; json?: boolean };
 
 export function registerJobCommands(program: Command): void {
   program
@@ -72,23 +58,11 @@ export function registerJobCommands(program: Command): void {
       withStore(async (store, home) => {
         const { startJob } = await import('../jobs/start.js'); // loaded by the command that needs it
         const job = startJob(store, home, {
-          beads: o.beads,
-          provider: o.provider,
-          promptFile: o.promptFile,
-          worktree: o.worktree,
-          model: o.model,
-          stallMinutes: o.stallMinutes,
+          ...o,
           maxRuntimeMinutes: o.maxRuntime,
           // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
           noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
-          requiredBaseline: o.requiredBaseline,
           requireGates: o.requireGate,
-          featureKey: o.featureKey,
-          base: o.base,
-          branch: o.branch,
-          allowedPathsFile: o.allowedPathsFile,
-          mutationBudget: o.mutationBudget,
-          signoffFile: o.signoffFile,
           binary: o.opencodeBin,
           env: process.env,
           cwd: process.cwd(),

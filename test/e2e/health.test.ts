@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/report/schemas.js';
-import { cli, cliJson, groupMembers, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import { cli, cliJson, groupMembers, makeRepo, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
 /** The health state machine and the lifecycle commands, seen through real opencode runs. */
 describe('truthful health through real opencode', () => {
+  const ctx = useSandbox();
   let sb: Sandbox;
   let prompts: string;
-  beforeAll(async () => {
-    sb = await sandbox();
-    prompts = tmpDir('prompts');
+  beforeAll(() => {
+    sb = ctx.sb();
+    prompts = ctx.prompts();
   });
-  afterAll(() => sb.close());
 
   const json = <T = Record<string, unknown>>(args: string[], env = sb.env) => cliJson<T>(args, { env });
   const stateOf = async (beads: string) => (await json<{ state: string }>(['check', '--beads', beads])).state;

@@ -1,25 +1,26 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/report/index.js';
 import { SCHEMAS } from '../../src/report/schemas.js';
-import { CLI, cli, cliJson, groupMembers, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import { CLI, cli, cliJson, groupMembers, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
 /** Real opencode against the scripted model: each test here costs one or two opencode runs. */
 describe('jobs through real opencode', () => {
+  const ctx = useSandbox();
   let sb: Sandbox;
   let prompts: string;
-  beforeAll(async () => {
-    sb = await sandbox();
-    prompts = tmpDir('prompts');
+  beforeAll(() => {
+    sb = ctx.sb();
+    prompts = ctx.prompts();
   });
-  afterAll(() => sb.close());
 
   const run = (args: string[], cwd?: string) => cli(args, { env: sb.env, cwd });
   const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env: sb.env });
   const finished = (beads: string) =>
     waitFor(`${beads} to finish`, async () => {
-      const r = await json<{ outcome_state: string | null }>(['report', '--beads', beads]);
+      const r = await json<Report>(['report', '--beads', beads]);
       return r.outcome_state ? r : undefined;
     });
 

@@ -5,13 +5,12 @@
 export const EXIT = {
   ok: 0,
   error: 1,
-  usage: 2, // also: check → stalled
-  jobFailed: 3, // check → exited_err / blocked
+  usage: 2,
   providerNotFound: 20,
   preflightFailed: 21,
   worktreeRefused: 22,
-  noOp: 23,
 } as const;
+// check's own codes (2 stalled, 3 failed, 23 no-op) live beside the states: health/classify.ts checkExitCode
 
 export class CliError extends Error {
   constructor(

@@ -129,7 +129,8 @@ export function registerJobCommands(program: Command): void {
     .option('--json', 'same as --format json')
     .action((o: { beads: string; format: string; json?: boolean }) =>
       withStore((store) => {
-        const r = reportOf(evaluate(jobFor(store, o.beads)));
+        const job = jobFor(store, o.beads);
+        const r = reportOf(evaluate(job), store.events(job.id));
         if (o.json || o.format === 'json') printJson(r);
         else print(reportMarkdown(r));
       }),
@@ -144,9 +145,9 @@ export function registerJobCommands(program: Command): void {
       withStore(async (store) => {
         const { stopJob } = await import('../jobs/stop.js');
         const job = await stopJob(store, o.beads);
-        const r = reportOf(evaluate(job));
-        if (o.json) printJson({ beads: r.beads, state: r.state, reason_code: r.reason_code, exit_code: r.exit_code });
-        else print(`stopped beads=${r.beads} state=${r.state} reason_code=${r.reason_code}`);
+        const { health } = evaluate(job);
+        if (o.json) printJson({ beads: job.beads, state: health.state, reason_code: health.reasonCode, exit_code: job.exitCode });
+        else print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}`);
       }),
     );
 

@@ -83,7 +83,8 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
       console.log('\n--- reports');
       let ok = true;
       for (const { bead, wt } of worktrees) {
-        const r = reportOf(evaluate(store.latestJob(bead)!));
+        const job = store.latestJob(bead)!;
+        const r = reportOf(evaluate(job), store.events(job.id));
         ok &&= r.state === 'exited_ok';
         console.log(`\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`);
         console.log(git(wt, 'status', '--short').trimEnd().replace(/^/gm, '    '));

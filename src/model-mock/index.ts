@@ -7,8 +7,6 @@ export { parseScript, nextTurn } from './script.js';
 export interface MockModelServer {
   url: string;
   port: number;
-  /** model requests answered so far */
-  requests(): number;
   close(): Promise<void>;
 }
 
@@ -28,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The script comes from `@mock` lines in the user's prompt (see script.ts).
  */
 export async function startMockModel(opts: { port?: number; host?: string } = {}): Promise<MockModelServer> {
-  let served = 0;
+  let served = 0; // numbers the streamed completions
   /** per prompt: how many times `fail … <times>` has fired */
   const failures = new Map<string, number>();
 
@@ -113,7 +111,6 @@ export async function startMockModel(opts: { port?: number; host?: string } = {}
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
-    requests: () => served,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -75,7 +75,8 @@ export function checkResult(e: Evaluated, now = Date.now()) {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
-export function reportOf(e: Evaluated, now = Date.now()) {
+/** The full record of a run; `events` is its append-only transition log from the store. */
+export function reportOf(e: Evaluated, events: Array<{ at: number; kind: string; detail: Record<string, unknown> }>, now = Date.now()) {
   const j = e.job;
   return {
     beads: j.beads,
@@ -103,6 +104,7 @@ export function reportOf(e: Evaluated, now = Date.now()) {
     cwd: j.cwd,
     run_instance: j.runInstance,
     gates: j.gates,
+    events: events.map((ev) => ({ at: iso(ev.at) as string, kind: ev.kind, ...ev.detail })),
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
@@ -116,6 +118,7 @@ export function reportMarkdown(r: Report): string {
     ['Summary', [['Provider', r.provider], ['State', r.state], ['Reason', r.reason_code], ['Next Action', r.next_action], ['Started', r.started_at], ['Completed', r.completed_at], ['Duration', `${r.duration_sec}s`], ['Retries', r.retries]]],
     ['Outcome', [['Exit Code', r.exit_code], ['State', r.outcome_state], ['Reason', r.outcome_reason_code], ['Selected Model', r.selected_model], ['Fallback Reason', r.fallback_reason], ['Execution Mode', r.execution_mode]]],
     ['Gates', Object.entries(r.gates).map(([g, v]): [string, unknown] => [g, `${v.passed ? 'PASS' : 'FAIL'} (${v.reason_code}) ${v.details}`])],
+    ['Events', r.events.map(({ at, kind, ...detail }): [string, unknown] => [`${at} ${kind}`, Object.entries(detail).map(([k, v]) => `${k}=${v}`).join(' ') || '-'])],
     ['Metrics', [['Worktree', r.worktree], ['Mutations', r.mutations], ['Log Size', `${r.log_bytes} bytes`], ['Tokens', `${r.tokens_in} in / ${r.tokens_out} out`], ['Session', r.session_id], ['Host', r.host], ['Run Instance', r.run_instance]]],
   ];
   const lines = [`# Report: ${r.beads}`, ''];

@@ -64,6 +64,7 @@ export const reportSchema = z.object({
   retries: z.number().int().nonnegative(),
   exit_code: nullableInt,
   outcome_state: z.enum(['success', 'failed', 'killed', 'blocked', 'governance_failed']).nullable(),
+  events: z.array(z.object({ at: z.string(), kind: z.string() }).passthrough()),
   gates: z.record(z.string(), z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough()),
   outcome_reason_code: z.string().nullable(),
   selected_model: z.string(),

@@ -122,3 +122,14 @@ export function useSandbox(): { sb: () => Sandbox; prompts: () => string } {
   afterAll(() => sb.close());
   return { sb: () => sb, prompts: () => prompts };
 }
+
+/** A TCP port nobody listens on right now (the kernel's pick on 127.0.0.1). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

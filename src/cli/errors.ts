@@ -9,6 +9,8 @@ export const EXIT = {
   providerNotFound: 20,
   preflightFailed: 21,
   worktreeRefused: 22,
+  /** the requested lane (attach/server) cannot run: no server, unhealthy, or unsupported */
+  modeUnavailable: 27,
 } as const;
 // check's own codes (2 stalled, 3 failed, 23 no-op) live beside the states: health/classify.ts checkExitCode
 

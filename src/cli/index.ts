@@ -5,6 +5,7 @@ import { registerGateCommands } from './gates.js';
 import { registerJobCommands } from './jobs.js';
 import { registerLifecycleCommands } from './lifecycle.js';
 import { registerMockModelCommands } from './mockModel.js';
+import { registerServeCommands } from './serve.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -24,6 +25,7 @@ program
 registerJobCommands(program);
 registerLifecycleCommands(program);
 registerGateCommands(program);
+registerServeCommands(program);
 registerMockModelCommands(program);
 
 program

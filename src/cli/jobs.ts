@@ -29,8 +29,8 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<
   StartOptions,
-  'beads' | 'promptFile' | 'provider' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile'
-> & { maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; opencodeBin?: string; json?: boolean };
+  'beads' | 'promptFile' | 'provider' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile' | 'lane'
+> & { attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; opencodeBin?: string; json?: boolean };
 
 export function registerJobCommands(program: Command): void {
   program
@@ -40,6 +40,8 @@ export function registerJobCommands(program: Command): void {
     .requiredOption('--prompt-file <path>', 'the task for the agent')
     .option('--provider <name>', `agent CLI to run: ${providerNames().join(', ')}`, 'opencode')
     .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
+    .option('--lane <lane>', 'headless (opencode run), attach (opencode run --attach), server (a session over HTTP via the SDK)', 'headless')
+    .option('--attach <url>', 'the opencode server for --lane attach/server (default: the managed one, dx-runner serve start)')
     .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')
     .option('--stall-minutes <n>', 'no provider output or CPU progress for this long = stalled (default 20; fractions allowed)', number('--stall-minutes'))
     .option('--max-runtime <min>', 'a job running longer is stalled (default 120)', number('--max-runtime'))
@@ -57,8 +59,9 @@ export function registerJobCommands(program: Command): void {
     .action((o: StartFlags) =>
       withStore(async (store, home) => {
         const { startJob } = await import('../jobs/start.js'); // loaded by the command that needs it
-        const job = startJob(store, home, {
+        const job = await startJob(store, home, {
           ...o,
+          attachUrl: o.attach,
           maxRuntimeMinutes: o.maxRuntime,
           // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
           noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,

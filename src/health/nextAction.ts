@@ -25,6 +25,8 @@ const BY_REASON: Record<string, string> = {
   worktree_changed_no_output: 'wait_then_review_worktree_changes',
   cpu_progress: '-',
   watchdog_restart: 'superseded_by_a_newer_run_of_this_bead',
+  server_lost: 'check_dx_runner_serve_status_then_let_watchdog_redispatch',
+  server_unhealthy: 'check_dx_runner_serve_status',
   manual_restart: 'superseded_by_a_newer_run_of_this_bead',
   recent_output_activity: '-',
   no_meta: 'verify_beads_id_or_start_job',

@@ -2,7 +2,7 @@ import { CliError, EXIT } from '../cli/errors.js';
 import type { Outcome } from '../health/index.js';
 import { finalizeJob } from './finalize.js';
 import { isAlive, terminateGroup } from './process.js';
-import { launchRun, readLaunch } from './start.js';
+import { launchRun, readLaunch, type Launch } from './start.js';
 import type { JobRecord, Store } from './store.js';
 
 /**
@@ -22,15 +22,21 @@ export async function claimAndEnd(store: Store, job: JobRecord, outcome: Outcome
  * thresholds), as a new run with retries + 1. The mutation baseline stays the first run's, so
  * work done by earlier attempts still counts. Returns null when another caller restarted it first.
  */
-export async function restartRun(store: Store, home: string, job: JobRecord, reason: 'manual_restart' | 'watchdog_restart'): Promise<JobRecord | null> {
-  let launch;
+export async function restartRun(store: Store, home: string, job: JobRecord, reason: 'manual_restart' | 'watchdog_restart' | 'server_back'): Promise<JobRecord | null> {
+  let launch: Launch;
   try {
     launch = readLaunch(job);
   } catch {
     throw new CliError('launch_record_missing', `the launch record of ${job.beads} is gone (run folder rotated or deleted); start it again with dx-runner start`, EXIT.error);
   }
   if (job.active && !(await claimAndEnd(store, job, { state: 'killed', reasonCode: reason, exitCode: 137 }))) return null;
-  const next = launchRun(store, home, { ...launch, run: { ...launch.run, retries: job.retries + 1 } });
+  let next: JobRecord;
+  try {
+    next = launchRun(store, home, { ...launch, run: { ...launch.run, retries: job.retries + 1 } }, job.id);
+  } catch (e) {
+    if (e instanceof CliError && e.reasonCode === 'restart_in_progress') return null;
+    throw e;
+  }
   store.appendEvent(next.id, 'restarted', { reason_code: reason, previous_run: job.runInstance, retry: next.retries });
   return next;
 }

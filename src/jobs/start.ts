@@ -8,11 +8,12 @@ import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
-import type { LaunchSpec } from '../providers/types.js';
+import type { Lane, LaunchSpec } from '../providers/types.js';
+import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import { isAlive, processStartTime } from './process.js';
-import type { JobRecord, JobSettings, NewJob, PostJobGate, PostJobGates, Store } from './store.js';
+import { Store, type JobRecord, type JobSettings, type NewJob, type PostJobGate, type PostJobGates } from './store.js';
 import { readPromptFile, validateBeadsId } from './validate.js';
 
 export interface StartOptions {
@@ -34,6 +35,10 @@ export interface StartOptions {
   allowedPathsFile?: string;
   mutationBudget?: number;
   signoffFile?: string;
+  /** headless (default), attach or server */
+  lane?: string;
+  /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
+  attachUrl?: string;
   binary?: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -121,8 +126,30 @@ function runInstance(provider: string): string {
   return `${ts}-${provider}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
+const LANES: readonly Lane[] = ['headless', 'attach', 'server'];
+
+/** The shared server a job attaches to: --attach URL (credentials from the environment), else the managed one. */
+async function sharedServer(home: string, opts: StartOptions): Promise<{ url: string; password?: string }> {
+  let target: { url: string; password?: string };
+  if (opts.attachUrl) {
+    target = { url: opts.attachUrl.replace(/\/+$/, ''), password: opts.env.OPENCODE_SERVER_PASSWORD };
+  } else {
+    const store = new Store(home);
+    const managed = store.activeServer();
+    store.close();
+    if (!managed) {
+      throw new CliError('opencode_attach_missing_url', 'no shared opencode server: start one with dx-runner serve start, or pass --attach <url>', EXIT.modeUnavailable);
+    }
+    target = { url: serverUrl(managed), password: readPassword(home) };
+  }
+  if (!(await probeHealth(target.url, target.password ?? ''))?.healthy) {
+    throw new CliError('server_unhealthy', `the opencode server at ${target.url} is not answering healthy; check dx-runner serve status`, EXIT.modeUnavailable);
+  }
+  return target;
+}
+
 /** Validates everything first (bad input leaves no record), then records and launches detached. */
-export function startJob(store: Store, home: string, opts: StartOptions): JobRecord {
+export async function startJob(store: Store, home: string, opts: StartOptions): Promise<JobRecord> {
   const beads = validateBeadsId(opts.beads);
   const prompt = readPromptFile(opts.promptFile);
   guardPrompt(prompt); // before the provider: a leaked secret is refused whatever else is wrong
@@ -136,7 +163,13 @@ export function startJob(store: Store, home: string, opts: StartOptions): JobRec
     if (!baselineVerdict.passed) throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
   }
   const model = opts.model ?? adapter.defaultModel;
-  const spec = adapter.buildLaunch({ model, worktree, beads, env: opts.env, binary: opts.binary });
+  const lane = (opts.lane ?? 'headless') as Lane;
+  if (!LANES.includes(lane)) throw usageError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
+  if (!adapter.lanes.includes(lane)) {
+    throw new CliError(`${adapter.name}_${lane}_mode_unavailable`, `${adapter.name} has no ${lane} lane; use --lane headless`, EXIT.modeUnavailable);
+  }
+  const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
+  const spec = adapter.buildLaunch({ lane, server, model, worktree, beads, env: opts.env, binary: opts.binary });
   assertExecutable(spec.command, spec.env, adapter.name);
   const baseline = takeBaseline(worktree);
   return launchRun(store, home, {
@@ -147,7 +180,7 @@ export function startJob(store: Store, home: string, opts: StartOptions): JobRec
       worktree,
       promptFile: path.resolve(opts.cwd, opts.promptFile as string),
       model,
-      executionMode: 'headless',
+      executionMode: lane,
       cwd: opts.cwd,
       startHead: baseline.head,
       baseline: JSON.stringify(baseline.dirty),
@@ -220,13 +253,19 @@ function rotateRuns(beadDir: string, keep: number): void {
   for (const old of runs.slice(0, Math.max(0, runs.length - keep))) fs.rmSync(path.join(beadDir, old), { recursive: true, force: true });
 }
 
-/** Records a run (one live run per bead, atomically) and launches it detached with its supervisor. */
-export function launchRun(store: Store, home: string, launch: Launch): JobRecord {
+/**
+ * Records a run (one live run per bead, atomically) and launches it detached with its supervisor.
+ * `supersedes`: the run this one replaces must still be the bead's newest, or someone else relaunched it.
+ */
+export function launchRun(store: Store, home: string, launch: Launch, supersedes?: number): JobRecord {
   const { beads, provider } = launch.run;
   const instance = runInstance(provider);
   const dir = jobDir(home, beads, instance);
 
   const jobId = store.transaction(() => {
+    if (supersedes !== undefined && store.latestJob(beads)?.id !== supersedes) {
+      throw new CliError('restart_in_progress', `${beads} was already relaunched by another process; check it with dx-runner check --beads ${beads}`, EXIT.error);
+    }
     const active = store.activeJob(beads);
     if (active) {
       const launching = active.pid === null && Date.now() - active.startedAt < LAUNCH_WINDOW_MS;

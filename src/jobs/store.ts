@@ -71,6 +71,8 @@ export type NewJob = Pick<
   'beads' | 'provider' | 'runInstance' | 'retries' | 'worktree' | 'promptFile' | 'model' | 'executionMode' | 'host' | 'cwd' | 'dir' | 'startedAt' | 'startHead' | 'baseline' | 'settings'
 >;
 
+type Row = Record<string, unknown>;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
   id INTEGER PRIMARY KEY,
@@ -118,10 +120,54 @@ CREATE TABLE IF NOT EXISTS job_events (
   detail TEXT
 );
 CREATE INDEX IF NOT EXISTS job_events_by_job ON job_events(job_id, id);
+-- the host's managed opencode serve: one active row at most
+CREATE TABLE IF NOT EXISTS servers (
+  id INTEGER PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  binary TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  keeper_pid INTEGER,
+  keeper_start TEXT,
+  pid INTEGER,
+  restarts INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER NOT NULL,
+  stopped_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS servers_one_active ON servers(active) WHERE active = 1;
 `;
 
+/** The managed `opencode serve` of this host. */
+export interface ServerRecord {
+  id: number;
+  hostname: string;
+  port: number;
+  binary: string;
+  active: boolean;
+  keeperPid: number | null;
+  keeperStart: string | null;
+  pid: number | null;
+  restarts: number;
+  startedAt: number;
+  stoppedAt: number | null;
+}
+
+const toServer = (r: Row): ServerRecord => ({
+  id: r.id as number,
+  hostname: r.hostname as string,
+  port: r.port as number,
+  binary: r.binary as string,
+  active: r.active === 1,
+  keeperPid: r.keeper_pid as number | null,
+  keeperStart: r.keeper_start as string | null,
+  pid: r.pid as number | null,
+  restarts: r.restarts as number,
+  startedAt: r.started_at as number,
+  stoppedAt: r.stopped_at as number | null,
+});
+
 /** Bumped with every schema change; a store at another version is migrated on open. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** Columns added after the first schema; a store made by an older version gains them on open. */
 const ADDED_COLUMNS: Array<[string, string]> = [
@@ -131,7 +177,6 @@ const ADDED_COLUMNS: Array<[string, string]> = [
   ['gates', "TEXT NOT NULL DEFAULT '{}'"],
 ];
 
-type Row = Record<string, unknown>;
 
 const toRecord = (r: Row): JobRecord => ({
   id: r.id as number,
@@ -234,6 +279,14 @@ export class Store {
     return [...active, ...finished].map(toRecord);
   }
 
+  /** Beads whose newest run ended with this outcome reason (e.g. server_lost, for re-dispatch). */
+  latestEndedWith(reason: string): JobRecord[] {
+    const rows = this.db
+      .prepare(`SELECT j.* FROM jobs j WHERE j.active = 0 AND j.outcome_reason = ? AND j.id = (SELECT MAX(id) FROM jobs k WHERE k.beads = j.beads)`)
+      .all(reason) as Row[];
+    return rows.map(toRecord);
+  }
+
   insertJob(j: NewJob): number {
     const info = this.db
       .prepare(
@@ -324,6 +377,38 @@ export class Store {
       this.appendEvent(id, 'finalized', { state: o.state, reason_code: o.reasonCode, exit_code: o.exitCode });
       return true;
     });
+  }
+
+  activeServer(): ServerRecord | null {
+    const r = this.db.prepare('SELECT * FROM servers WHERE active = 1').get() as Row | undefined;
+    return r ? toServer(r) : null;
+  }
+
+  /** The active server, else the last one (for `serve status` after a stop). */
+  latestServer(): ServerRecord | null {
+    const r = this.db.prepare('SELECT * FROM servers ORDER BY active DESC, id DESC LIMIT 1').get() as Row | undefined;
+    return r ? toServer(r) : null;
+  }
+
+  server(id: number): ServerRecord | null {
+    const r = this.db.prepare('SELECT * FROM servers WHERE id = ?').get(id) as Row | undefined;
+    return r ? toServer(r) : null;
+  }
+
+  insertServer(s: Pick<ServerRecord, 'hostname' | 'port' | 'binary' | 'startedAt'>): number {
+    return Number(this.db.prepare('INSERT INTO servers (hostname, port, binary, started_at) VALUES (@hostname, @port, @binary, @startedAt)').run(s).lastInsertRowid);
+  }
+
+  setServerKeeper(id: number, pid: number, start: string | null): void {
+    this.db.prepare('UPDATE servers SET keeper_pid = ?, keeper_start = ? WHERE id = ?').run(pid, start, id);
+  }
+
+  setServerPid(id: number, pid: number, restarted: boolean): void {
+    this.db.prepare('UPDATE servers SET pid = ?, restarts = restarts + ? WHERE id = ?').run(pid, restarted ? 1 : 0, id);
+  }
+
+  endServer(id: number): void {
+    this.db.prepare('UPDATE servers SET active = 0, stopped_at = ? WHERE id = ? AND active = 1').run(Date.now(), id);
   }
 
   appendEvent(jobId: number, kind: string, detail: Record<string, unknown>): void {

@@ -2,14 +2,16 @@ import type { HealthState } from '../health/index.js';
 import { evaluate } from '../report/index.js';
 import { finalizeJob } from './finalize.js';
 import { claimAndEnd, restartRun } from './restart.js';
-import type { Store } from './store.js';
+import { probeHealth } from '../server/index.js';
+import { readLaunch } from './start.js';
+import type { JobRecord, Store } from './store.js';
 
 export interface WatchdogAction {
   beads: string;
   state: HealthState;
   reason_code: string;
-  /** none · finalized (ended unseen) · restarted · blocked · skipped (another watchdog acted first) */
-  action: 'none' | 'finalized' | 'restarted' | 'blocked' | 'skipped';
+  /** none · finalized (ended unseen) · restarted · blocked · skipped (another watchdog acted first) · waiting_for_server */
+  action: 'none' | 'finalized' | 'restarted' | 'blocked' | 'skipped' | 'waiting_for_server';
   retry_count: number;
 }
 
@@ -37,5 +39,27 @@ export async function watchdogPass(store: Store, home: string, maxRetries: numbe
       actions.push({ ...row, action: blocked ? 'blocked' : 'skipped' });
     }
   }
+  // jobs the shared server took down with it go again once it answers healthy (within their retries)
+  for (const job of store.latestEndedWith('server_lost')) {
+    if (job.retries >= maxRetries) continue;
+    const row = { beads: job.beads, state: 'exited_err' as const, reason_code: 'server_lost', retry_count: job.retries };
+    if (!(await serverAnswers(job))) {
+      actions.push({ ...row, action: 'waiting_for_server' });
+      continue;
+    }
+    const next = await restartRun(store, home, job, 'server_back');
+    actions.push({ ...row, action: next ? 'restarted' : 'skipped', retry_count: next?.retries ?? job.retries });
+  }
   return actions;
+}
+
+/** Is the server a job ran against healthy again (its URL and credentials come from the run's launch record)? */
+async function serverAnswers(job: JobRecord): Promise<boolean> {
+  try {
+    const { spec } = readLaunch(job);
+    const i = spec.args.findIndex((a) => a === '--url' || a === '--attach');
+    return i >= 0 && !!(await probeHealth(spec.args[i + 1], spec.env.OPENCODE_SERVER_PASSWORD ?? ''))?.healthy;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
@@ -27,16 +28,32 @@ export function resolveOpencodeBinary(explicit: string | undefined, env: NodeJS.
   return 'opencode';
 }
 
+const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
+
 function buildLaunch(req: LaunchRequest): LaunchSpec {
+  const env: NodeJS.ProcessEnv = {
+    ...req.env,
+    OPENCODE_PERMISSION: req.env.OPENCODE_PERMISSION ?? HEADLESS_PERMISSION,
+    OPENCODE_DISABLE_AUTOUPDATE: '1',
+    ...(req.server?.password ? { OPENCODE_SERVER_PASSWORD: req.server.password } : {}),
+  };
+  if (req.lane === 'server' && req.server) {
+    // the job is a session on the shared server, driven through the SDK by dx-runner's own driver
+    return {
+      command: process.execPath,
+      args: [CLI_ENTRY, '__server-session', '--url', req.server.url, '--model', req.model, '--dir', req.worktree, '--title', req.beads],
+      env,
+      promptVia: 'stdin',
+    };
+  }
   return {
     command: resolveOpencodeBinary(req.binary, req.env),
     // WARN-level logs on stderr are how retried 429/5xx calls become visible (the JSON stream stays silent).
-    args: ['run', '--format', 'json', '--print-logs', '--log-level', 'WARN', '-m', req.model, '--dir', req.worktree, '--title', req.beads],
-    env: {
-      ...req.env,
-      OPENCODE_PERMISSION: req.env.OPENCODE_PERMISSION ?? HEADLESS_PERMISSION,
-      OPENCODE_DISABLE_AUTOUPDATE: '1',
-    },
+    args: [
+      'run', '--format', 'json', '--print-logs', '--log-level', 'WARN', '-m', req.model, '--dir', req.worktree, '--title', req.beads,
+      ...(req.lane === 'attach' && req.server ? ['--attach', req.server.url] : []),
+    ],
+    env,
     promptVia: 'stdin',
   };
 }
@@ -44,6 +61,8 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
 interface OpencodeLine {
   type?: string;
   sessionID?: string;
+  /** `retry` lines (server lane): the model call failed and is being retried */
+  message?: string;
   part?: { tool?: string; reason?: string; tokens?: { input?: number; output?: number; reasoning?: number } };
   error?: { name?: string; message?: string; data?: { message?: string; statusCode?: number } };
 }
@@ -79,9 +98,14 @@ function parseStdoutLine(line: string): AgentEvent[] {
     case 'error': {
       const message = ev.error?.data?.message ?? ev.error?.message ?? ev.error?.name ?? 'unknown error';
       const named = `${ev.error?.name ?? ''} ${message}`;
-      out.push({ kind: 'error', reason: `opencode_${classifyFailure(ev.error?.data?.statusCode, named)}`, message });
+      // the shared server went away mid-run (server lane): not the model's fault, re-dispatchable
+      const reason = ev.error?.name === 'ServerLost' ? 'server_lost' : `opencode_${classifyFailure(ev.error?.data?.statusCode, named)}`;
+      out.push({ kind: 'error', reason, message });
       break;
     }
+    case 'retry':
+      out.push({ kind: 'retry', reason: `opencode_${classifyFailure(undefined, ev.message ?? '')}`, message: ev.message ?? '' });
+      break;
   }
   return out;
 }
@@ -99,6 +123,7 @@ function parseStderrLine(line: string): AgentEvent[] {
 export const opencodeAdapter: ProviderAdapter = {
   name: 'opencode',
   defaultModel: OPENCODE_CANONICAL_MODEL,
+  lanes: ['headless', 'attach', 'server'],
   buildLaunch,
   parseStdoutLine,
   parseStderrLine,

@@ -1,6 +1,12 @@
 /** What every provider adapter offers the core. Adding a provider = one module + one line in registry.ts. */
 
+/** headless: the CLI alone; attach: the CLI as a client of a shared server; server: a session driven over HTTP */
+export type Lane = 'headless' | 'attach' | 'server';
+
 export interface LaunchRequest {
+  lane: Lane;
+  /** the shared server, for the attach and server lanes */
+  server?: { url: string; password?: string };
   model: string;
   worktree: string;
   beads: string;
@@ -36,6 +42,8 @@ export const isContent = (e: AgentEvent) => e.kind === 'text' || e.kind === 'too
 export interface ProviderAdapter {
   readonly name: string;
   readonly defaultModel: string;
+  /** lanes beyond headless that this provider supports */
+  readonly lanes: readonly Lane[];
   buildLaunch(req: LaunchRequest): LaunchSpec;
   /** one line of the agent's stdout → events (usually 0 or 1, a session id may come along) */
   parseStdoutLine(line: string): AgentEvent[];

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliJson, freePort, groupMembers, makeRepo, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+
+interface ServeStatus {
+  running: boolean;
+  healthy: boolean;
+  url: string;
+  pid: number;
+  restarts: number;
+  password_file: string;
+}
+
+/** The shared `opencode serve` lane: a managed server, jobs over HTTP via the SDK, and attach clients. */
+describe('server lane through a real opencode serve', () => {
+  const ctx = useSandbox();
+  let sb: Sandbox;
+  let prompts: string;
+  let port: number;
+  beforeAll(async () => {
+    sb = ctx.sb();
+    prompts = ctx.prompts();
+    port = await freePort();
+  });
+  afterAll(async () => {
+    await cli(['serve', 'stop'], { env: sb.env });
+  });
+
+  const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env: sb.env });
+  const finished = (beads: string) =>
+    waitFor(
+      `${beads} to finish`,
+      async () => {
+        const r = await json<{ outcome_state: string | null; state: string; reason_code: string; execution_mode: string; session_id: string | null; retries: number }>(['report', '--beads', beads]);
+        return r.outcome_state ? r : undefined;
+      },
+      90_000,
+    );
+
+  it('refuses a non-loopback address and a lane without a server', async () => {
+    expect(await json(['serve', 'start', '--hostname', '0.0.0.0', '--port', String(port)])).toMatchObject({ error: { reason_code: 'non_loopback_refused' }, _code: 2 });
+    const wt = makeRepo(1).worktrees[0];
+    const r = await json(['start', '--lane', 'server', '--beads', 'bd-nosrv', '--prompt-file', writePrompt(prompts, 'x'), '--worktree', wt]);
+    expect(r).toMatchObject({ error: { reason_code: 'opencode_attach_missing_url' }, _code: 27 });
+  });
+
+  it('serve start: healthy on loopback, basic auth required, secret in a 0600 file', async () => {
+    const s = await json<ServeStatus>(['serve', 'start', '--port', String(port)]);
+    expect(s).toMatchObject({ running: true, healthy: true, url: `http://127.0.0.1:${port}` });
+    expect(fs.statSync(s.password_file).mode & 0o777).toBe(0o600);
+    expect((await fetch(`${s.url}/global/health`)).status).toBe(401);
+    expect(await json(['serve', 'status'])).toMatchObject({ healthy: true, _code: 0 });
+  });
+
+  it('6 server-lane jobs in parallel each edit their own worktree; stop aborts only its own session', async () => {
+    const { worktrees } = makeRepo(7);
+    const beads = worktrees.slice(0, 6).map((_, i) => `bd-srv.${i}`);
+    await Promise.all(
+      beads.map((b, i) =>
+        json(['start', '--lane', 'server', '--beads', b, '--prompt-file', writePrompt(prompts, `Job ${i}.\n@mock write out-${i}.txt from ${b}\\n\n@mock say done ${i}`), '--worktree', worktrees[i]]),
+      ),
+    );
+    const slow = await json<{ pid: number }>(['start', '--lane', 'server', '--beads', 'bd-srv.slow', '--prompt-file', writePrompt(prompts, 'Slow.\n@mock stall 120'), '--worktree', worktrees[6]]);
+    const slowSession = await waitFor('the slow session id', async () => (await json<{ session_id: string | null }>(['report', '--beads', 'bd-srv.slow'])).session_id ?? undefined);
+    expect(await json(['stop', '--beads', 'bd-srv.slow'])).toMatchObject({ state: 'stopped', reason_code: 'manual_stop' });
+    expect(groupMembers(slow.pid)).toEqual([]);
+
+    for (const [i, b] of beads.entries()) {
+      const r = await finished(b);
+      expect(r).toMatchObject({ state: 'exited_ok', execution_mode: 'server' });
+      expect(fs.readFileSync(path.join(worktrees[i], `out-${i}.txt`), 'utf8')).toBe(`from ${b}\n`);
+      expect(fs.existsSync(path.join(worktrees[(i + 1) % 6], `out-${i}.txt`))).toBe(false);
+    }
+    // the server no longer works on the stopped session
+    const { url } = await json<ServeStatus>(['serve', 'status']);
+    const password = fs.readFileSync(path.join(sb.home, 'server', 'password'), 'utf8');
+    const busy = (await (await fetch(`${url}/session/status`, { headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` } })).json()) as Record<string, { type: string }>;
+    expect(busy[slowSession]?.type ?? 'idle').toBe('idle');
+  });
+
+  it('an attach-lane job runs as a light client of the same server', async () => {
+    const wt = makeRepo(1).worktrees[0];
+    await json(['start', '--lane', 'attach', '--beads', 'bd-attach', '--prompt-file', writePrompt(prompts, 'Attach.\n@mock write attached.txt yes\\n\n@mock say ok'), '--worktree', wt]);
+    expect(await finished('bd-attach')).toMatchObject({ state: 'exited_ok', execution_mode: 'attach' });
+    expect(fs.readFileSync(path.join(wt, 'attached.txt'), 'utf8')).toBe('yes\n');
+  });
+
+  it('killing the server mid-job gives server_lost, the server is restarted, and the watchdog re-dispatches the job', async () => {
+    const wt = makeRepo(1).worktrees[0];
+    const before = await json<ServeStatus>(['serve', 'status']);
+    await json(['start', '--lane', 'server', '--beads', 'bd-lost', '--prompt-file', writePrompt(prompts, 'Survive.\n@mock stall 6\n@mock write survived.txt yes\\n\n@mock say ok'), '--worktree', wt]);
+    await waitFor('the session to start', async () => (await json<{ session_id: string | null }>(['report', '--beads', 'bd-lost'])).session_id ?? undefined);
+    process.kill(before.pid, 'SIGKILL');
+
+    const lost = await finished('bd-lost');
+    expect(lost).toMatchObject({ state: 'exited_err', reason_code: 'server_lost' });
+    expect((await json(['check', '--beads', 'bd-lost'])).next_action).toBe('check_dx_runner_serve_status_then_let_watchdog_redispatch');
+    const after = await waitFor('the keeper to restart the server', async () => {
+      const s = await json<ServeStatus>(['serve', 'status']);
+      return s.healthy && s.pid !== before.pid ? s : undefined;
+    });
+    expect(after.restarts).toBe(before.restarts + 1);
+
+    const pass = await cli(['watchdog', '--once', '--json', '--max-retries', '1'], { env: sb.env });
+    expect((JSON.parse(pass.stdout) as { jobs: Array<{ beads: string; action: string }> }).jobs).toContainEqual(expect.objectContaining({ beads: 'bd-lost', action: 'restarted' }));
+    await waitFor('the re-dispatched run to finish', async () => ((await json<{ state: string }>(['check', '--beads', 'bd-lost'])).state === 'exited_ok' ? true : undefined), 60_000);
+    expect(await json(['report', '--beads', 'bd-lost'])).toMatchObject({ retries: 1, execution_mode: 'server' });
+    expect(fs.readFileSync(path.join(wt, 'survived.txt'), 'utf8')).toBe('yes\n');
+  });
+});

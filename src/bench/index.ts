@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,8 @@ import { evaluate } from '../report/index.js';
  * `npm run bench`: medians of the costs an operator feels, printed, never asserted.
  *   start wall time · check --json · status --json over 1,000 finished jobs · a 6-job wave vs raw opencode
  *   check --json and status --json with 50 live jobs
- * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip).
+ *   12 jobs at parallel 6 through the headless, attach and server lanes: wall, CPU and peak memory
+ * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip), --skip-lanes.
  */
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
@@ -72,6 +74,50 @@ async function waitDone(home: string, beads: string[]): Promise<void> {
   } finally {
     store.close();
   }
+}
+
+/** CPU seconds the whole machine has spent so far (all processes: agents, servers, supervisors). */
+function machineCpuSeconds(): number {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (f[0] + f[1] + f[2] + f[5] + f[6]) / 100; // user nice system irq softirq, in USER_HZ
+}
+
+/** Resident memory (MiB) of every process of the lane: agents, the shared server and its keeper, supervisors, drivers. */
+function laneMemoryMb(): number {
+  let kb = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!/opencode|dist\/cli\/index\.js/.test(cmd)) continue;
+      const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += rss ? Number(rss[1]) : 0;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return kb / 1024;
+}
+
+/** 12 jobs at parallel 6 through one lane: wall time, machine CPU seconds, peak memory of the lane's processes. */
+async function laneWave(lane: string, env: NodeJS.ProcessEnv, prompt: string, wts: string[], tag: string) {
+  const beads = Array.from({ length: 12 }, (_, i) => `bd-lane-${tag}.${i}`);
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, laneMemoryMb())), 250);
+  const cpu0 = machineCpuSeconds();
+  const t0 = process.hrtime.bigint();
+  let next = 0;
+  const worker = async () => {
+    while (next < beads.length) {
+      const i = next++;
+      fs.rmSync(path.join(wts[i % wts.length], 'out.txt'), { force: true });
+      await run(process.execPath, [CLI, 'start', '--lane', lane, '--beads', beads[i], '--prompt-file', prompt, '--worktree', wts[i % wts.length]], { env });
+      await waitDone(env.DX_RUNNER_HOME as string, [beads[i]]);
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  clearInterval(sampler);
+  return { wallMs: ms(t0), cpuSec: machineCpuSeconds() - cpu0, peakMb: peak };
 }
 
 /** `opencode run` as an operator would launch it by hand; stdin is the prompt (it reads stdin to EOF first). */
@@ -162,6 +208,36 @@ async function main(): Promise<void> {
       await Promise.all(beads.map((b) => run(process.execPath, [CLI, 'stop', '--beads', b], { env: liveEnv })));
     }
 
+    if (!args.includes('--skip-lanes')) {
+      const laneEnv = { ...env, DX_RUNNER_HOME: path.join(base, 'home-lanes') };
+      const port = String(await new Promise<number>((resolve) => {
+        const srv = net.createServer().listen(0, '127.0.0.1', () => {
+          const p = (srv.address() as net.AddressInfo).port;
+          srv.close(() => resolve(p));
+        });
+      }));
+      const serveT0 = process.hrtime.bigint();
+      await run(process.execPath, [CLI, 'serve', 'start', '--port', port], { env: laneEnv });
+      results.serve_start_ms = ms(serveT0);
+      try {
+        const lanes: Record<string, Awaited<ReturnType<typeof laneWave>>> = {};
+        for (const lane of ['headless', 'attach', 'server']) lanes[lane] = await laneWave(lane, laneEnv, prompt, wts, lane);
+        for (const [lane, r] of Object.entries(lanes)) {
+          results[`lane_${lane}_wall_ms`] = r.wallMs;
+          results[`lane_${lane}_cpu_s`] = r.cpuSec;
+          results[`lane_${lane}_peak_mb`] = r.peakMb;
+        }
+        results.server_speedup_vs_headless = Number((lanes.headless.wallMs / lanes.server.wallMs).toFixed(2));
+        results.attach_speedup_vs_headless = Number((lanes.headless.wallMs / lanes.attach.wallMs).toFixed(2));
+        results.server_cpu_ratio = Number((lanes.server.cpuSec / lanes.headless.cpuSec).toFixed(3));
+        results.attach_cpu_ratio = Number((lanes.attach.cpuSec / lanes.headless.cpuSec).toFixed(3));
+        results.server_memory_ratio = Number((lanes.server.peakMb / lanes.headless.peakMb).toFixed(3));
+        results.attach_memory_ratio = Number((lanes.attach.peakMb / lanes.headless.peakMb).toFixed(3));
+      } finally {
+        await run(process.execPath, [CLI, 'serve', 'stop'], { env: laneEnv });
+      }
+    }
+
     if (!args.includes('--skip-wave') && WAVE_REPS > 0) {
       const viaRunner: number[] = [];
       const raw: number[] = [];
@@ -189,8 +265,17 @@ async function main(): Promise<void> {
   }
 
   console.log(`dx-runner bench (${os.cpus().length} cores, node ${process.version}, medians of ${REPS} runs, waves of 6 x ${WAVE_REPS})`);
-  const targets: Record<string, string> = { start_ms: '<= 150', check_ms: '<= 100', status_1000_ms: '<= 250', wave6_ratio: '<= 1.05', [`check_live${LIVE}_ms`]: '<= 100', [`status_live${LIVE}_ms`]: '<= 300' };
-  for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(18)} ${String(typeof v === 'number' && !k.endsWith('ratio') ? v.toFixed(1) : v).padStart(10)}   ${targets[k] ? `target ${targets[k]}` : ''}`);
+  const targets: Record<string, string> = {
+    start_ms: '<= 150',
+    check_ms: '<= 100',
+    status_1000_ms: '<= 250',
+    wave6_ratio: '<= 1.05',
+    [`check_live${LIVE}_ms`]: '<= 100',
+    [`status_live${LIVE}_ms`]: '<= 300',
+    server_speedup_vs_headless: '>= 3',
+  };
+  const plain = (k: string) => /ratio|speedup/.test(k);
+  for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(28)} ${String(typeof v === 'number' && !plain(k) ? v.toFixed(1) : v).padStart(10)}   ${targets[k] ? `target ${targets[k]}` : ''}`);
   console.log(JSON.stringify({ bench: 'foundation', ...results }));
 }
 

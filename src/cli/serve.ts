@@ -1,12 +1,14 @@
 import { Command } from 'commander';
 import { isAlive } from '../jobs/process.js';
 import type { ServerRecord } from '../jobs/store.js';
-import { passwordFile, probeHealth, readPassword, serverUrl, startServer, stopServer } from '../server/index.js';
+// the server module is loaded by the serve commands only, keeping the other commands' start-up lean
+const server = () => import('../server/index.js');
 import { EXIT, usageError } from './errors.js';
 import { number, print, printJson, withStore } from './shared.js';
 
 async function describe(s: ServerRecord | null, home: string) {
   if (!s) return { running: false, healthy: false, url: null };
+  const { passwordFile, probeHealth, readPassword, serverUrl } = await server();
   const running = s.active && isAlive(s.keeperPid, s.keeperStart);
   const url = serverUrl(s);
   const health = running ? await probeHealth(url, readPassword(home)) : null;
@@ -45,6 +47,7 @@ export function registerServeCommands(program: Command): void {
     .action((o: { port: number; hostname: string; allowRemote?: boolean; opencodeBin?: string; json?: boolean }) =>
       withStore(async (store, home) => {
         if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw usageError('invalid_port', `--port takes 1-65535, got ${o.port}`);
+        const { startServer } = await server();
         const s = await startServer(store, home, { hostname: o.hostname, port: o.port, allowRemote: !!o.allowRemote, binary: o.opencodeBin, env: process.env });
         show(await describe(s, home), o.json);
       }),
@@ -68,6 +71,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action((o: { json?: boolean }) =>
       withStore(async (store, home) => {
+        const { stopServer } = await server();
         const s = await stopServer(store);
         show(await describe(s ?? store.latestServer(), home), o.json);
       }),
@@ -90,7 +94,7 @@ export function registerServeCommands(program: Command): void {
     .argument('<id>')
     .action((id: string) =>
       withStore(async (store, home) => {
-        const { keepServer } = await import('../server/index.js');
+        const { keepServer } = await server();
         await keepServer(store, home, Number(id));
       }),
     );

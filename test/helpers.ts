@@ -52,6 +52,7 @@ export async function sandbox(): Promise<Sandbox> {
     XDG_CONFIG_HOME: path.join(xdg, 'config'),
     XDG_CACHE_HOME: path.join(xdg, 'cache'),
     npm_config_offline: 'true', // nothing the agent does may reach beyond loopback
+    DX_RUNNER_MAX_PARALLEL_OPENCODE: '16', // tests run many jobs at once on purpose; the cap has its own test
   };
   return { env, home, mock, close: () => mock.close() };
 }

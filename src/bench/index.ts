@@ -158,6 +158,7 @@ async function main(): Promise<void> {
     DX_RUNNER_HOME: path.join(base, 'home'),
     OPENCODE_CONFIG: config,
     OPENCODE_DISABLE_MODELS_FETCH: '1',
+    DX_RUNNER_MAX_PARALLEL_OPENCODE: '64', // waves and live jobs measured here are larger than the default cap
     XDG_DATA_HOME: path.join(base, 'xdg', 'data'),
     XDG_CONFIG_HOME: path.join(base, 'xdg', 'config'),
     XDG_CACHE_HOME: path.join(base, 'xdg', 'cache'),

@@ -9,6 +9,7 @@ export const EXIT = {
   providerNotFound: 20,
   preflightFailed: 21,
   worktreeRefused: 22,
+  concurrencyCap: 26,
   /** the requested lane (attach/server) cannot run: no server, unhealthy, or unsupported */
   modeUnavailable: 27,
 } as const;

@@ -45,6 +45,7 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
       DX_RUNNER_HOME: home,
       OPENCODE_CONFIG: config,
       OPENCODE_DISABLE_MODELS_FETCH: '1',
+      DX_RUNNER_MAX_PARALLEL_OPENCODE: process.env.DX_RUNNER_MAX_PARALLEL_OPENCODE ?? String(count), // the whole wave at once
       XDG_DATA_HOME: path.join(base, 'opencode', 'data'),
       XDG_CONFIG_HOME: path.join(base, 'opencode', 'config'),
       XDG_CACHE_HOME: path.join(base, 'opencode', 'cache'),

@@ -37,6 +37,8 @@ export interface StartOptions {
   signoffFile?: string;
   /** headless (default), attach or server */
   lane?: string;
+  /** wait up to this long for a slot under the provider's concurrency cap */
+  waitSec?: number;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
   attachUrl?: string;
   binary?: string;
@@ -52,6 +54,17 @@ const WRAPPER = 'rc_file=$1; shift; "$@"; rc=$?; printf "%s %s\\n" "$rc" "$(date
 
 /** a job with no pid yet is another `start` mid-launch; after this long it is a leftover */
 const LAUNCH_WINDOW_MS = 60_000;
+
+/** a live run, or one another `start` is launching right now */
+const occupies = (j: JobRecord) => (j.pid === null && Date.now() - j.startedAt < LAUNCH_WINDOW_MS) || isAlive(j.pid, j.pidStart);
+
+/** Per-provider concurrency caps (reference §6.11): DX_RUNNER_MAX_PARALLEL_<PROVIDER>, else these. */
+const DEFAULT_CAPS: Record<string, number> = { opencode: 2, 'claude-code': 1, 'cc-glm': 2, gemini: 1 };
+
+export function providerCap(provider: string, env: NodeJS.ProcessEnv): number {
+  const key = `DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}`;
+  return positive(env[key], positive(env.DX_RUNNER_MAX_PARALLEL_DEFAULT, DEFAULT_CAPS[provider] ?? 2));
+}
 
 const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
@@ -106,7 +119,7 @@ function assertPositive(flag: string, v: number | undefined): void {
 }
 
 /** Thresholds of a new job: flags > env > defaults (minutes on the command line, as in the reference). */
-export function effectiveSettings(opts: Pick<StartOptions, 'stallMinutes' | 'maxRuntimeMinutes' | 'noMutationTimeoutMinutes' | 'env'>): JobSettings {
+export function effectiveSettings(opts: Pick<StartOptions, 'stallMinutes' | 'maxRuntimeMinutes' | 'noMutationTimeoutMinutes' | 'env'>, provider = 'opencode'): JobSettings {
   assertPositive('--stall-minutes', opts.stallMinutes);
   assertPositive('--max-runtime', opts.maxRuntimeMinutes);
   assertPositive('--no-mutation-timeout', opts.noMutationTimeoutMinutes);
@@ -118,6 +131,7 @@ export function effectiveSettings(opts: Pick<StartOptions, 'stallMinutes' | 'max
     maxRuntimeSec: positive(opts.maxRuntimeMinutes, positive(env.DX_RUNNER_MAX_RUNTIME_MINUTES, 120)) * 60,
     noMutationTimeoutSec: positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
     providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
+    maxParallel: providerCap(provider, env),
   };
 }
 
@@ -157,7 +171,7 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
   const worktree = resolveWorktree(opts.worktree, opts.cwd);
   const policy = checkWorktreePolicy(worktree, opts.env);
   if (!policy.passed) throw new CliError(policy.reason_code, policy.details, EXIT.worktreeRefused);
-  const settings = { ...effectiveSettings(opts), ...postJobGateSettings(opts, beads, worktree) };
+  const settings = { ...effectiveSettings(opts, adapter.name), ...postJobGateSettings(opts, beads, worktree) };
   if (opts.requiredBaseline !== undefined) {
     const baselineVerdict = baselineGate(worktree, opts.requiredBaseline);
     if (!baselineVerdict.passed) throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
@@ -172,7 +186,7 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
   const spec = adapter.buildLaunch({ lane, server, model, worktree, beads, env: opts.env, binary: opts.binary });
   assertExecutable(spec.command, spec.env, adapter.name);
   const baseline = takeBaseline(worktree);
-  return launchRun(store, home, {
+  const launch: Launch = {
     run: {
       beads,
       provider: adapter.name,
@@ -188,7 +202,17 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
     },
     prompt,
     spec,
-  });
+  };
+  // --wait: queue for a slot under the provider's cap instead of being refused
+  const deadline = Date.now() + (opts.waitSec ?? 0) * 1000;
+  for (;;) {
+    try {
+      return launchRun(store, home, launch);
+    } catch (e) {
+      if (!(e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded') || Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** What a run is launched with; kept in the run folder (0600) so a restart relaunches it exactly. */
@@ -268,8 +292,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     }
     const active = store.activeJob(beads);
     if (active) {
-      const launching = active.pid === null && Date.now() - active.startedAt < LAUNCH_WINDOW_MS;
-      if (launching || isAlive(active.pid, active.pidStart)) {
+      if (occupies(active)) {
         throw new CliError(
           'job_already_running',
           `bead ${beads} already has a running job (pid ${active.pid ?? 'starting'}); stop it first with: dx-runner stop --beads ${beads}`,
@@ -277,6 +300,15 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
         );
       }
       finalizeJob(store, active); // a leftover whose process is gone: record how it ended
+    }
+    // counted and claimed under the same write lock: parallel starts cannot all slip under the cap
+    const running = store.activeJobsOf(provider).filter(occupies).length;
+    if (running >= launch.run.settings.maxParallel) {
+      throw new CliError(
+        'provider_concurrency_cap_exceeded',
+        `provider '${provider}' already runs ${running}/${launch.run.settings.maxParallel} jobs; wait for one to finish (start --wait <sec>), raise DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}, or use another provider`,
+        EXIT.concurrencyCap,
+      );
     }
     return store.insertJob({ ...launch.run, runInstance: instance, dir, host: os.hostname().split('.')[0], startedAt: Date.now() });
   });

@@ -63,6 +63,8 @@ export interface PostJobGates {
 /** Effective thresholds, fixed when the job starts and used by every later command. */
 export interface JobSettings extends Thresholds {
   providerRetryLimit: number;
+  /** live jobs of this provider allowed at once on this host (checked atomically at launch) */
+  maxParallel: number;
   gates?: PostJobGates;
 }
 
@@ -254,6 +256,10 @@ export class Store {
   activeJob(beads: string): JobRecord | null {
     const r = this.db.prepare('SELECT * FROM jobs WHERE beads = ? AND active = 1').get(beads) as Row | undefined;
     return r ? toRecord(r) : null;
+  }
+
+  activeJobsOf(provider: string): JobRecord[] {
+    return (this.db.prepare('SELECT * FROM jobs WHERE provider = ? AND active = 1').all(provider) as Row[]).map(toRecord);
   }
 
   latestJob(beads: string): JobRecord | null {

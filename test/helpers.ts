@@ -37,8 +37,8 @@ export interface Sandbox {
  * A private dx-runner home and OpenCode pointed at a fresh scripted model on loopback.
  * OpenCode's own data lives in one shared temp dir per run, as it would for one operator.
  */
-export async function sandbox(): Promise<Sandbox> {
-  const mock = await startMockModel();
+export async function sandbox(script?: string): Promise<Sandbox> {
+  const mock = await startMockModel({ script });
   const home = tmpDir('home');
   const cfg = path.join(home, 'opencode.json');
   fs.writeFileSync(cfg, JSON.stringify(opencodeConfig(mock.url)));

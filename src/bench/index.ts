@@ -193,7 +193,8 @@ async function main(): Promise<void> {
     if (LIVE > 0) {
       // live jobs whose agent just waits: what check/status cost does not depend on what the agent does
       const idleAgent = path.join(base, 'idle-agent.sh');
-      fs.writeFileSync(idleAgent, '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
+      // it lists the canonical model (start checks the model is offered), then just waits
+      fs.writeFileSync(idleAgent, `#!/bin/sh\n[ "$1" = models ] && echo ${OPENCODE_CANONICAL_MODEL} && exit 0\nexec sleep 600\n`, { mode: 0o755 });
       const liveEnv = { ...env, DX_RUNNER_HOME: path.join(base, 'home-live') };
       const beads = Array.from({ length: LIVE }, (_, i) => `bd-live.${i}`);
       for (const b of beads) await run(process.execPath, [CLI, 'start', '--beads', b, '--prompt-file', prompt, '--worktree', wts[0], '--opencode-bin', idleAgent], { env: liveEnv });

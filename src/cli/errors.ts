@@ -12,6 +12,8 @@ export const EXIT = {
   concurrencyCap: 26,
   /** the requested lane (attach/server) cannot run: no server, unhealthy, or unsupported */
   modeUnavailable: 27,
+  /** a model from the environment overrides the canonical one without permission */
+  modelOverrideBlocked: 28,
 } as const;
 // check's own codes (2 stalled, 3 failed, 23 no-op) live beside the states: health/classify.ts checkExitCode
 

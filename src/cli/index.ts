@@ -5,6 +5,7 @@ import { registerGateCommands } from './gates.js';
 import { registerJobCommands } from './jobs.js';
 import { registerLifecycleCommands } from './lifecycle.js';
 import { registerMockModelCommands } from './mockModel.js';
+import { registerProviderCommands } from './providers.js';
 import { registerServeCommands } from './serve.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
@@ -26,6 +27,7 @@ registerJobCommands(program);
 registerLifecycleCommands(program);
 registerGateCommands(program);
 registerServeCommands(program);
+registerProviderCommands(program);
 registerMockModelCommands(program);
 
 program

@@ -30,7 +30,7 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
 type StartFlags = Pick<
   StartOptions,
   'beads' | 'promptFile' | 'provider' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile' | 'lane'
-> & { wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; opencodeBin?: string; json?: boolean };
+> & { allowModelOverride?: boolean; wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; opencodeBin?: string; json?: boolean };
 
 export function registerJobCommands(program: Command): void {
   program
@@ -41,6 +41,7 @@ export function registerJobCommands(program: Command): void {
     .option('--provider <name>', `agent CLI to run: ${providerNames().join(', ')}`, 'opencode')
     .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
     .option('--lane <lane>', 'headless (opencode run), attach (opencode run --attach), server (a session over HTTP via the SDK)', 'headless')
+    .option('--allow-model-override', 'let OPENCODE_MODEL (or the provider model variable) override the canonical model')
     .option('--wait <sec>', "queue up to this long for a slot under the provider's concurrency cap (default: refuse at once)", number('--wait'))
     .option('--attach <url>', 'the opencode server for --lane attach/server (default: the managed one, dx-runner serve start)')
     .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')

@@ -14,9 +14,10 @@ export function registerMockModelCommands(program: Command): void {
     .command('serve')
     .description('serve the scripted model on 127.0.0.1 until interrupted')
     .option('--port <n>', 'port (0 = any free port)', port, 4099)
-    .action(async (o: { port: number }) => {
+    .option('--script <directives>', "directives for every request, e.g. '@mock fail 404' (\\n between several)")
+    .action(async (o: { port: number; script?: string }) => {
       const { startMockModel } = await import('../model-mock/index.js');
-      const server = await startMockModel({ port: o.port });
+      const server = await startMockModel({ port: o.port, script: o.script?.replace(/\\n/g, '\n') });
       process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1)\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);

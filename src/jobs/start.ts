@@ -8,7 +8,8 @@ import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
-import type { Lane, LaunchSpec } from '../providers/types.js';
+import type { Lane, LaunchSpec, ProviderAdapter } from '../providers/types.js';
+import { fallbackAfter, policyModel } from '../providers/policy.js';
 import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
@@ -37,6 +38,8 @@ export interface StartOptions {
   signoffFile?: string;
   /** headless (default), attach or server */
   lane?: string;
+  /** let the provider model variable (OPENCODE_MODEL) override the canonical model */
+  allowModelOverride?: boolean;
   /** wait up to this long for a slot under the provider's concurrency cap */
   waitSec?: number;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
@@ -142,6 +145,40 @@ function runInstance(provider: string): string {
 
 const LANES: readonly Lane[] = ['headless', 'attach', 'server'];
 
+const MODELS_TTL_MS = 10 * 60_000;
+
+/**
+ * Fail fast when the provider does not offer the model (its list is cached for 10 minutes per binary
+ * and config, so only the first start pays for the listing). A list that cannot be had does not block.
+ */
+async function assertModelOffered(home: string, adapter: ProviderAdapter, model: string, opts: StartOptions): Promise<void> {
+  if (!adapter.listModels) return;
+  const binary = adapter.resolveBinary(opts.binary, opts.env);
+  const config = opts.env.OPENCODE_CONFIG ?? '';
+  const key = JSON.stringify([binary, config, config && fs.existsSync(config) ? fs.statSync(config).mtimeMs : 0]);
+  const file = path.join(home, 'cache', `${adapter.name}-models.json`);
+  let cached: { key: string; at: number; models: string[] | null } | null = null;
+  try {
+    cached = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    cached = null;
+  }
+  if (!cached || cached.key !== key || Date.now() - cached.at > MODELS_TTL_MS) {
+    cached = { key, at: Date.now(), models: await adapter.listModels(binary, opts.env) };
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(cached));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+  if (cached.models && !cached.models.includes(model)) {
+    const fallback = fallbackAfter(adapter.name);
+    throw new CliError(
+      'model_unavailable',
+      `${adapter.name} does not offer ${model}${fallback ? `; route the job to ${fallback}: dx-runner start --provider ${fallback} …` : ''} (or check dx-runner preflight --provider ${adapter.name})`,
+      EXIT.preflightFailed,
+    );
+  }
+}
+
 /** The shared server a job attaches to: --attach URL (credentials from the environment), else the managed one. */
 async function sharedServer(home: string, opts: StartOptions): Promise<{ url: string; password?: string }> {
   let target: { url: string; password?: string };
@@ -176,7 +213,9 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
     const baselineVerdict = baselineGate(worktree, opts.requiredBaseline);
     if (!baselineVerdict.passed) throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
   }
-  const model = opts.model ?? adapter.defaultModel;
+  const decision = policyModel(adapter, opts.model, opts.allowModelOverride, opts.env);
+  if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
+  const model = decision.model;
   const lane = (opts.lane ?? 'headless') as Lane;
   if (!LANES.includes(lane)) throw usageError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
   if (!adapter.lanes.includes(lane)) {
@@ -185,6 +224,7 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
   const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
   const spec = adapter.buildLaunch({ lane, server, model, worktree, beads, env: opts.env, binary: opts.binary });
   assertExecutable(spec.command, spec.env, adapter.name);
+  await assertModelOffered(home, adapter, model, opts);
   const baseline = takeBaseline(worktree);
   const launch: Launch = {
     run: {

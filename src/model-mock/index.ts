@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * chat-completions API (streaming, tool calls, usage) well enough for the real `opencode`.
  * The script comes from `@mock` lines in the user's prompt (see script.ts).
  */
-export async function startMockModel(opts: { port?: number; host?: string } = {}): Promise<MockModelServer> {
+export async function startMockModel(opts: { port?: number; host?: string; /** directives applied to every request, before the prompt's own */ script?: string } = {}): Promise<MockModelServer> {
   let served = 0; // numbers the streamed completions
   /** per prompt: how many times `fail … <times>` has fired */
   const failures = new Map<string, number>();
@@ -53,7 +53,7 @@ export async function startMockModel(opts: { port?: number; host?: string } = {}
     const payload = JSON.parse(body || '{}') as { model?: string; messages?: ChatMessage[]; tools?: unknown[] };
     const messages = payload.messages ?? [];
     const userText = messages.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
-    const script = parseScript(userText);
+    const script = parseScript(`${opts.script ?? ''}\n${userText}`);
     const isAgent = (payload.tools?.length ?? 0) > 0; // OpenCode's title request carries no tools
 
     if (script.fail) {

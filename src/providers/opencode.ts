@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -120,10 +121,24 @@ function parseStderrLine(line: string): AgentEvent[] {
   return [{ kind: 'retry', reason: `opencode_${classifyFailure(undefined, message)}`, message }];
 }
 
+/** `opencode models`: one provider/model per line. */
+function listModels(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | null> {
+  return new Promise((resolve) => {
+    execFile(binary, ['models'], { env, timeout: 30_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout) => {
+      if (err) return resolve(null);
+      resolve(stdout.split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9._-]+\/\S+$/i.test(l)));
+    });
+  });
+}
+
 export const opencodeAdapter: ProviderAdapter = {
   name: 'opencode',
   defaultModel: OPENCODE_CANONICAL_MODEL,
   lanes: ['headless', 'attach', 'server'],
+  modelEnv: 'OPENCODE_MODEL',
+  installHint: 'npm install opencode-ai (bundled with dx-runner: npm ci)',
+  resolveBinary: resolveOpencodeBinary,
+  listModels,
   buildLaunch,
   parseStdoutLine,
   parseStderrLine,

@@ -44,6 +44,14 @@ export interface ProviderAdapter {
   readonly defaultModel: string;
   /** lanes beyond headless that this provider supports */
   readonly lanes: readonly Lane[];
+  /** the environment variable that names a model for this provider (subject to the model policy) */
+  readonly modelEnv: string;
+  /** how to install the CLI, for error messages */
+  readonly installHint: string;
+  /** the CLI binary this adapter would run */
+  resolveBinary(explicit: string | undefined, env: NodeJS.ProcessEnv): string;
+  /** the models the CLI offers (edge: runs the CLI); null when it cannot tell */
+  listModels?(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | null>;
   buildLaunch(req: LaunchRequest): LaunchSpec;
   /** one line of the agent's stdout → events (usually 0 or 1, a session id may come along) */
   parseStdoutLine(line: string): AgentEvent[];

@@ -6,6 +6,8 @@ import { classifyFailure } from '../../src/providers/errors.js';
 import { opencodeAdapter } from '../../src/providers/opencode.js';
 import { validateBeadsId } from '../../src/jobs/validate.js';
 import { CliError } from '../../src/cli/errors.js';
+import { decideModel, fallbackAfter } from '../../src/providers/policy.js';
+import { preflightExit, preflightFindings, type PreflightFacts } from '../../src/providers/preflight.js';
 
 const fixture = (name: string) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
 
@@ -160,5 +162,43 @@ describe('mutation counting', () => {
     ['pre-dirty file deleted counts', ['pre'], { pre: 'h1' }, { pre: 'absent' }, ['pre']],
   ])('%s', (_n, changed, baseline, now, expected) => {
     expect(mutationsSince(changed, baseline, now)).toEqual(expected);
+  });
+});
+
+describe('model policy', () => {
+  const canonical = 'zhipuai-coding-plan/glm-5';
+  it.each<[string, Parameters<typeof decideModel>[0], string]>([
+    ['canonical by default', { canonical, overrideAllowed: false }, `ok:${canonical}`],
+    ['an explicit --model is the operator choice', { canonical, requested: 'x/y', overrideAllowed: false }, 'ok:x/y'],
+    ['the environment naming the canonical model is fine', { canonical, fromEnv: canonical, overrideAllowed: false }, `ok:${canonical}`],
+    ['the environment overriding without permission is refused', { canonical, fromEnv: 'other/m', overrideAllowed: false }, 'refused:model_override_blocked'],
+    ['the environment overriding with permission', { canonical, fromEnv: 'other/m', overrideAllowed: true }, 'ok:other/m'],
+  ])('%s', (_n, req, expected) => {
+    const d = decideModel(req);
+    expect(d.ok ? `ok:${d.model}` : `refused:${d.reasonCode}`).toBe(expected);
+  });
+  it('routes opencode → cc-glm → gemini', () => {
+    expect([fallbackAfter('opencode'), fallbackAfter('cc-glm'), fallbackAfter('gemini')]).toEqual(['cc-glm', 'gemini', null]);
+  });
+});
+
+describe('preflight findings', () => {
+  const facts: PreflightFacts = {
+    provider: 'opencode', model: 'm/x', binary: 'opencode', version: '1.0', models: ['m/x'], probe: { ok: true, reason: null, ms: 10 }, policyRefusal: null, worktree: null,
+  };
+  const codes = (f: PreflightFacts, strict = false) => preflightFindings(f, strict).filter((x) => x.status !== 'ok').map((x) => `${x.status}:${x.code}`);
+  it.each<[string, Partial<PreflightFacts>, boolean, string[], number]>([
+    ['all good', {}, false, [], 0],
+    ['binary missing', { version: null, models: null, probe: null }, false, ['error:opencode_binary_missing', 'warn:models_list_failed'], 21],
+    ['override blocked', { policyRefusal: 'no' }, false, ['error:model_override_blocked'], 28],
+    ['model not offered', { models: ['m/other'] }, false, ['error:model_unavailable'], 21],
+    ['probe 401', { probe: { ok: false, reason: 'opencode_auth_failed', ms: 5 } }, false, ['error:opencode_auth_or_quota_blocked'], 21],
+    ['probe 404', { probe: { ok: false, reason: 'opencode_model_unavailable', ms: 5 } }, false, ['error:model_unavailable'], 21],
+    ['probe timeout warns', { probe: { ok: false, reason: 'probe_timeout', ms: 5 } }, false, ['warn:canonical_model_probe_timeout'], 0],
+    ['strict turns the warning into an error', { probe: { ok: false, reason: 'probe_timeout', ms: 5 } }, true, ['error:canonical_model_probe_timeout'], 21],
+    ['worktree outside policy', { worktree: { passed: false, reason_code: 'worktree_outside_policy', details: 'x' } }, false, ['error:worktree_outside_policy'], 21],
+  ])('%s', (_n, over, strict, expected, exit) => {
+    expect(codes({ ...facts, ...over }, strict)).toEqual(expected);
+    expect(preflightExit(preflightFindings({ ...facts, ...over }, strict))).toBe(exit);
   });
 });

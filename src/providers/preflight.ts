@@ -1,0 +1,133 @@
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
+import { fallbackAfter } from './policy.js';
+import type { ProviderAdapter } from './types.js';
+
+export type Severity = 'ok' | 'warn' | 'error';
+
+export interface Finding {
+  check: string;
+  status: Severity;
+  code: string;
+  detail: string;
+  next_action: string;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** a reason code when not ok: the provider's failure class, or probe_timeout */
+  reason: string | null;
+  ms: number;
+}
+
+/** Facts a preflight gathers at the edge; the findings are decided from them alone. */
+export interface PreflightFacts {
+  provider: string;
+  model: string;
+  binary: string;
+  version: string | null;
+  /** null: the CLI could not list its models */
+  models: string[] | null;
+  /** null: the probe was skipped */
+  probe: ProbeResult | null;
+  /** the model policy's refusal, if any */
+  policyRefusal: string | null;
+  /** the worktree policy's verdict, if a worktree was named */
+  worktree: { passed: boolean; reason_code: string; details: string } | null;
+}
+
+/** Pure: the findings of a preflight, strict turning warnings into errors. */
+export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[] {
+  const fallback = fallbackAfter(f.provider);
+  const route = fallback ? `route_to_${fallback.replace(/-/g, '_')}` : 'use_another_provider';
+  const out: Finding[] = [];
+  out.push(
+    f.version
+      ? { check: 'binary', status: 'ok', code: 'binary_ok', detail: `${f.binary} ${f.version}`, next_action: '-' }
+      : { check: 'binary', status: 'error', code: `${f.provider}_binary_missing`, detail: `${f.binary} does not run`, next_action: 'install_the_provider_cli' },
+  );
+  out.push(
+    f.policyRefusal
+      ? { check: 'model_policy', status: 'error', code: 'model_override_blocked', detail: f.policyRefusal, next_action: 'unset_the_model_variable_or_allow_override' }
+      : { check: 'model_policy', status: 'ok', code: 'model_policy_ok', detail: f.model, next_action: '-' },
+  );
+  if (f.models === null) {
+    out.push({ check: 'model_listed', status: 'warn', code: 'models_list_failed', detail: 'the CLI did not list its models', next_action: 'check_the_provider_cli' });
+  } else if (f.models.includes(f.model)) {
+    out.push({ check: 'model_listed', status: 'ok', code: 'model_listed', detail: `${f.model} is one of ${f.models.length} models`, next_action: '-' });
+  } else {
+    out.push({ check: 'model_listed', status: 'error', code: 'model_unavailable', detail: `${f.model} is not offered${fallback ? `; fall back to ${fallback}` : ''}`, next_action: route });
+  }
+  if (f.probe) {
+    const p = f.probe;
+    if (p.ok) out.push({ check: 'probe', status: 'ok', code: 'probe_ok', detail: `answered in ${p.ms} ms`, next_action: '-' });
+    else if (p.reason === 'probe_timeout') {
+      out.push({ check: 'probe', status: 'warn', code: 'canonical_model_probe_timeout', detail: `no answer within ${p.ms} ms`, next_action: 'retry_later_or_raise_DX_RUNNER_PROBE_TIMEOUT_SEC' });
+    } else if (/auth_failed|rate_limited/.test(p.reason ?? '')) {
+      out.push({ check: 'probe', status: 'error', code: `${f.provider}_auth_or_quota_blocked`, detail: p.reason as string, next_action: route });
+    } else if (/model_unavailable/.test(p.reason ?? '')) {
+      out.push({ check: 'probe', status: 'error', code: 'model_unavailable', detail: p.reason as string, next_action: route });
+    } else out.push({ check: 'probe', status: 'error', code: 'probe_failed', detail: p.reason ?? 'unknown', next_action: route });
+  }
+  if (f.worktree) {
+    out.push({ check: 'worktree', status: f.worktree.passed ? 'ok' : 'error', code: f.worktree.reason_code, detail: f.worktree.details, next_action: f.worktree.passed ? '-' : 'use_a_linked_worktree' });
+  }
+  return strict ? out.map((x) => (x.status === 'warn' ? { ...x, status: 'error' } : x)) : out;
+}
+
+/** Exit code of a preflight: 0 pass, 28 a blocked model override, 21 any other error. */
+export const preflightExit = (findings: Finding[]) =>
+  findings.some((f) => f.code === 'model_override_blocked') ? 28 : findings.some((f) => f.status === 'error') ? 21 : 0;
+
+export function binaryVersion(binary: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(binary, ['--version'], { env, timeout: 15_000 }, (err, stdout) => resolve(err ? null : stdout.trim().split('\n')[0] || null));
+  });
+}
+
+/**
+ * The live call: the provider's own launch, with a one-line prompt, in a scratch git repo, read through
+ * its own event parser. Fails on an error event, a non-zero exit, no final answer, or the timeout.
+ */
+export function runProbe(adapter: ProviderAdapter, model: string, env: NodeJS.ProcessEnv, binary: string | undefined, timeoutMs: number): Promise<ProbeResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-probe-'));
+  execFile('git', ['init', '-q', dir], () => undefined);
+  const spec = adapter.buildLaunch({ lane: 'headless', model, worktree: dir, beads: 'dx-runner-probe', env, binary });
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    let summary: OutputSummary = emptySummary();
+    const child = spawn(spec.command, spec.args, { cwd: dir, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    child.stdin.end('Reply with the single word READY.');
+    let buf = '';
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString('utf8');
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) for (const e of adapter.parseStdoutLine(l)) summary = foldEvent(summary, e);
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      for (const l of c.toString('utf8').split('\n')) for (const e of adapter.parseStderrLine(l)) summary = foldEvent(summary, e);
+    });
+    const finish = (r: ProbeResult) => {
+      clearTimeout(timer);
+      fs.rmSync(dir, { recursive: true, force: true });
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      finish({ ok: false, reason: summary.errorReason ?? summary.retryReason ?? 'probe_timeout', ms: Date.now() - t0 });
+    }, timeoutMs);
+    child.on('error', () => finish({ ok: false, reason: `${adapter.name}_binary_missing`, ms: Date.now() - t0 }));
+    child.on('exit', (code) => {
+      const ok = code === 0 && summary.completed && !summary.errorReason;
+      finish({ ok, reason: ok ? null : (summary.errorReason ?? `exit_${code}`), ms: Date.now() - t0 });
+    });
+  });
+}

@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { checkWorktreePolicy } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
 import { policyModel } from '../providers/policy.js';
-import { binaryVersion, preflightExit, preflightFindings, runProbe } from '../providers/preflight.js';
 import { CliError, EXIT } from './errors.js';
 import { print, printJson } from './shared.js';
 
@@ -32,6 +30,9 @@ export function registerProviderCommands(program: Command): void {
     .option('--opencode-bin <path>', 'opencode binary')
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
+      // loaded by these commands only, keeping the others' start-up lean
+      const { binaryVersion, preflightExit, preflightFindings, runProbe } = await import('../providers/preflight.js');
+      const { checkWorktreePolicy } = await import('../governance/index.js');
       const adapter = getProvider(o.provider);
       const env = process.env;
       const decision = policyModel(adapter, o.model, o.allowModelOverride, env);
@@ -68,6 +69,7 @@ export function registerProviderCommands(program: Command): void {
     .option('--opencode-bin <path>', 'opencode binary')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider: string; model?: string; opencodeBin?: string; json?: boolean }) => {
+      const { runProbe } = await import('../providers/preflight.js');
       const adapter = getProvider(o.provider);
       const decision = policyModel(adapter, o.model, false, process.env);
       if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);

@@ -47,6 +47,7 @@ export function registerProviderCommands(program: Command): void {
           version,
           models: version && adapter.listModels ? await adapter.listModels(binary, env) : null,
           probe: version && o.probe ? await runProbe(adapter, model, env, o.opencodeBin, probeTimeoutMs()) : null,
+          auth: adapter.checkAuth?.(env) ?? null,
           policyRefusal: decision.ok ? null : decision.detail,
           worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
         },

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import { fallbackAfter } from './policy.js';
-import type { ProviderAdapter } from './types.js';
+import type { AuthCheck, ProviderAdapter } from './types.js';
 
 export type Severity = 'ok' | 'warn' | 'error';
 
@@ -33,6 +33,8 @@ export interface PreflightFacts {
   models: string[] | null;
   /** null: the probe was skipped */
   probe: ProbeResult | null;
+  /** the provider's credentials check; null when the provider has none */
+  auth: AuthCheck | null;
   /** the model policy's refusal, if any */
   policyRefusal: string | null;
   /** the worktree policy's verdict, if a worktree was named */
@@ -54,6 +56,13 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
       ? { check: 'model_policy', status: 'error', code: 'model_override_blocked', detail: f.policyRefusal, next_action: 'unset_the_model_variable_or_allow_override' }
       : { check: 'model_policy', status: 'ok', code: 'model_policy_ok', detail: f.model, next_action: '-' },
   );
+  if (f.auth) {
+    out.push(
+      f.auth.ok
+        ? { check: 'auth', status: 'ok', code: 'auth_ok', detail: `credentials from ${f.auth.source}`, next_action: '-' }
+        : { check: 'auth', status: 'error', code: f.auth.reasonCode, detail: f.auth.detail, next_action: route },
+    );
+  }
   if (f.models === null) {
     out.push({ check: 'model_listed', status: 'warn', code: 'models_list_failed', detail: 'the CLI did not list its models', next_action: 'check_the_provider_cli' });
   } else if (f.models.includes(f.model)) {

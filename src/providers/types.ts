@@ -39,6 +39,9 @@ export type AgentEvent =
  */
 export const isContent = (e: AgentEvent) => e.kind === 'text' || e.kind === 'tool' || e.kind === 'step_finish' || e.kind === 'error';
 
+/** Where a provider's credentials come from, or why there are none (reason codes for exit 10 / 11). */
+export type AuthCheck = { ok: true; source: string } | { ok: false; reasonCode: string; detail: string; exitCode: 10 | 11 };
+
 export interface ProviderAdapter {
   readonly name: string;
   readonly defaultModel: string;
@@ -50,6 +53,11 @@ export interface ProviderAdapter {
   readonly installHint: string;
   /** the CLI binary this adapter would run */
   resolveBinary(explicit: string | undefined, env: NodeJS.ProcessEnv): string;
+  /**
+   * Are credentials for the model present? Reads the environment (and token files) only, no network.
+   * Absent for providers whose CLI brings its own configuration (opencode reads its opencode.json).
+   */
+  checkAuth?(env: NodeJS.ProcessEnv): AuthCheck;
   /** the models the CLI offers (edge: runs the CLI); null when it cannot tell */
   listModels?(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | null>;
   buildLaunch(req: LaunchRequest): LaunchSpec;

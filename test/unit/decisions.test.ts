@@ -184,7 +184,7 @@ describe('model policy', () => {
 
 describe('preflight findings', () => {
   const facts: PreflightFacts = {
-    provider: 'opencode', model: 'm/x', binary: 'opencode', version: '1.0', models: ['m/x'], probe: { ok: true, reason: null, ms: 10 }, policyRefusal: null, worktree: null,
+    provider: 'opencode', model: 'm/x', binary: 'opencode', version: '1.0', models: ['m/x'], probe: { ok: true, reason: null, ms: 10 }, auth: null, policyRefusal: null, worktree: null,
   };
   const codes = (f: PreflightFacts, strict = false) => preflightFindings(f, strict).filter((x) => x.status !== 'ok').map((x) => `${x.status}:${x.code}`);
   it.each<[string, Partial<PreflightFacts>, boolean, string[], number]>([
@@ -196,6 +196,8 @@ describe('preflight findings', () => {
     ['probe 404', { probe: { ok: false, reason: 'opencode_model_unavailable', ms: 5 } }, false, ['error:model_unavailable'], 21],
     ['probe timeout warns', { probe: { ok: false, reason: 'probe_timeout', ms: 5 } }, false, ['warn:canonical_model_probe_timeout'], 0],
     ['strict turns the warning into an error', { probe: { ok: false, reason: 'probe_timeout', ms: 5 } }, true, ['error:canonical_model_probe_timeout'], 21],
+    ['credentials present', { auth: { ok: true, source: 'CC_GLM_AUTH_TOKEN' } }, false, [], 0],
+    ['credentials missing', { auth: { ok: false, reasonCode: 'cc_glm_auth_missing', detail: 'x', exitCode: 10 } }, false, ['error:cc_glm_auth_missing'], 21],
     ['worktree outside policy', { worktree: { passed: false, reason_code: 'worktree_outside_policy', details: 'x' } }, false, ['error:worktree_outside_policy'], 21],
   ])('%s', (_n, over, strict, expected, exit) => {
     expect(codes({ ...facts, ...over }, strict)).toEqual(expected);

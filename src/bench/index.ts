@@ -139,7 +139,7 @@ function seedFinished(home: string, n: number): void {
       const id = store.insertJob({
         beads: `bd-seed.${i}`, provider: 'opencode', runInstance: `seed-${i}`, retries: 0, worktree: '/tmp/none', promptFile: '/tmp/none',
         model: OPENCODE_CANONICAL_MODEL, executionMode: 'headless', host: 'bench', cwd: '/tmp', dir: path.join(home, 'jobs', `seed-${i}`),
-        startedAt: Date.now() - 60_000, startHead: 'x', baseline: '{}', settings: effectiveSettings({ env: {} }),
+        startedAt: Date.now() - 60_000, startHead: 'x', baseline: '{}', fallbackReason: 'none', settings: effectiveSettings({ env: {} }),
       });
       store.finalize(id, { state: 'success', reasonCode: 'process_exit_with_rc', exitCode: 0 }, { completedAt: Date.now(), mutations: 1, outputBytes: 100, summary: emptySummary() });
     }

@@ -5,6 +5,7 @@ import { registerGateCommands } from './gates.js';
 import { registerJobCommands } from './jobs.js';
 import { registerLifecycleCommands } from './lifecycle.js';
 import { registerMockModelCommands } from './mockModel.js';
+import { registerProfileCommands } from './profiles.js';
 import { registerProviderCommands } from './providers.js';
 import { registerServeCommands } from './serve.js';
 
@@ -28,6 +29,7 @@ registerLifecycleCommands(program);
 registerGateCommands(program);
 registerServeCommands(program);
 registerProviderCommands(program);
+registerProfileCommands(program);
 registerMockModelCommands(program);
 
 program

@@ -29,7 +29,7 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<
   StartOptions,
-  'beads' | 'promptFile' | 'provider' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile' | 'lane'
+  'beads' | 'promptFile' | 'provider' | 'profile' | 'fallback' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile' | 'lane'
 > & { allowModelOverride?: boolean; wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; opencodeBin?: string; json?: boolean };
 
 export function registerJobCommands(program: Command): void {
@@ -38,9 +38,11 @@ export function registerJobCommands(program: Command): void {
     .description('validate, record and launch a job detached; returns as soon as the agent runs')
     .requiredOption('--beads <id>', 'work item id, e.g. bd-xga8.14')
     .requiredOption('--prompt-file <path>', 'the task for the agent')
-    .option('--provider <name>', `agent CLI to run: ${providerNames().join(', ')}`, 'opencode')
+    .option('--provider <name>', `agent CLI to run: ${providerNames().join(', ')} (default: the profile's, else opencode)`)
+    .option('--profile <name>', 'settings from a profile (dx-runner profiles); flags win over it, it wins over the environment')
+    .option('--fallback <auto|none|provider>', "when the provider fails start's checks (model, credentials, binary, lane), start the job on the next provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini)")
     .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
-    .option('--lane <lane>', 'headless (opencode run), attach (opencode run --attach), server (a session over HTTP via the SDK)', 'headless')
+    .option('--lane <lane>', 'headless (opencode run; the default), attach (opencode run --attach), server (a session over HTTP via the SDK)')
     .option('--allow-model-override', 'let OPENCODE_MODEL (or the provider model variable) override the canonical model')
     .option('--wait <sec>', "queue up to this long for a slot under the provider's concurrency cap (default: refuse at once)", number('--wait'))
     .option('--attach <url>', 'the opencode server for --lane attach/server (default: the managed one, dx-runner serve start)')
@@ -74,9 +76,9 @@ export function registerJobCommands(program: Command): void {
           cwd: process.cwd(),
         });
         if (o.json) {
-          printJson({ beads: job.beads, provider: job.provider, pid: job.pid, state: 'launching', run_instance: job.runInstance, selected_model: job.model, worktree: job.worktree, log: filesOf(job).out });
+          printJson({ beads: job.beads, provider: job.provider, pid: job.pid, state: 'launching', run_instance: job.runInstance, selected_model: job.model, fallback_reason: job.fallbackReason, worktree: job.worktree, log: filesOf(job).out });
         } else {
-          print(`started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model} log=${filesOf(job).out}`);
+          print(`started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : ''} log=${filesOf(job).out}`);
         }
       }),
     );

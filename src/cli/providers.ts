@@ -7,7 +7,8 @@ import { print, printJson } from './shared.js';
 const probeTimeoutMs = () => (Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
 
 interface PreflightFlags {
-  provider: string;
+  provider?: string;
+  profile?: string;
   model?: string;
   worktree?: string;
   allowModelOverride?: boolean;
@@ -17,11 +18,25 @@ interface PreflightFlags {
   json?: boolean;
 }
 
+/** The provider and model a preflight or probe checks: flags > profile > environment (under the model policy) > canonical. */
+async function resolveModel(o: { provider?: string; profile?: string; model?: string; allowModelOverride?: boolean; strict?: boolean }, env: NodeJS.ProcessEnv) {
+  const { withProfile } = await import('../jobs/start.js');
+  const profile = o.profile ? (await import('../profiles/index.js')).loadProfile(o.profile, env).profile : undefined;
+  const opts = withProfile({ provider: o.provider, model: o.model, allowModelOverride: o.allowModelOverride, env, cwd: process.cwd() }, profile);
+  const adapter = getProvider(opts.provider ?? 'opencode');
+  let decision = policyModel(adapter, opts.model, opts.allowModelOverride, env);
+  if (decision.ok && opts.allowedModels && !opts.allowedModels.includes(decision.model)) {
+    decision = { ok: false, reasonCode: 'model_override_blocked', detail: `the profile allows only ${opts.allowedModels.join(', ')}, not ${decision.model}` };
+  }
+  return { adapter, decision, strict: !!o.strict || !!profile?.strict };
+}
+
 export function registerProviderCommands(program: Command): void {
   program
     .command('preflight')
     .description('can this provider run a job now? binary, model policy, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked')
-    .option('--provider <name>', 'provider', 'opencode')
+    .option('--provider <name>', "provider (default: the profile's, else opencode)")
+    .option('--profile <name>', 'check with a profile: its provider, model, allowed models, override permission and strictness')
     .option('--model <id>', 'model to check (default: the canonical model)')
     .option('--worktree <dir>', 'also check this worktree against the worktree policy')
     .option('--allow-model-override', 'let the provider model variable (OPENCODE_MODEL) override the canonical model')
@@ -33,9 +48,8 @@ export function registerProviderCommands(program: Command): void {
       // loaded by these commands only, keeping the others' start-up lean
       const { binaryVersion, preflightExit, preflightFindings, runProbe } = await import('../providers/preflight.js');
       const { checkWorktreePolicy } = await import('../governance/index.js');
-      const adapter = getProvider(o.provider);
       const env = process.env;
-      const decision = policyModel(adapter, o.model, o.allowModelOverride, env);
+      const { adapter, decision, strict } = await resolveModel(o, env);
       const model = decision.ok ? decision.model : adapter.defaultModel;
       const binary = adapter.resolveBinary(o.opencodeBin, env);
       const version = await binaryVersion(binary, env);
@@ -51,7 +65,7 @@ export function registerProviderCommands(program: Command): void {
           policyRefusal: decision.ok ? null : decision.detail,
           worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
         },
-        !!o.strict,
+        strict,
       );
       const exitCode = preflightExit(findings);
       if (o.json) printJson({ provider: adapter.name, model, passed: exitCode === 0, exit_code: exitCode, findings });
@@ -65,14 +79,14 @@ export function registerProviderCommands(program: Command): void {
   program
     .command('probe')
     .description('one live call to the model through the provider CLI; exit 0 healthy, 1 not')
-    .option('--provider <name>', 'provider', 'opencode')
+    .option('--provider <name>', "provider (default: the profile's, else opencode)")
+    .option('--profile <name>', "probe the profile's provider and model")
     .option('--model <id>', 'model (default: the canonical model)')
     .option('--opencode-bin <path>', 'opencode binary')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
-    .action(async (o: { provider: string; model?: string; opencodeBin?: string; json?: boolean }) => {
+    .action(async (o: { provider?: string; profile?: string; model?: string; opencodeBin?: string; json?: boolean }) => {
       const { runProbe } = await import('../providers/preflight.js');
-      const adapter = getProvider(o.provider);
-      const decision = policyModel(adapter, o.model, false, process.env);
+      const { adapter, decision } = await resolveModel(o, process.env);
       if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
       const r = await runProbe(adapter, decision.model, process.env, o.opencodeBin, probeTimeoutMs());
       if (o.json) printJson({ provider: adapter.name, model: decision.model, ...r });

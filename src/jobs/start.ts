@@ -9,7 +9,8 @@ import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
 import type { Lane, LaunchSpec, ProviderAdapter } from '../providers/types.js';
-import { fallbackAfter, policyModel } from '../providers/policy.js';
+import { fallbackAfter, fallbackChain, policyModel } from '../providers/policy.js';
+import { loadProfile, type Profile } from '../profiles/index.js';
 import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
@@ -19,7 +20,18 @@ import { readPromptFile, validateBeadsId } from './validate.js';
 
 export interface StartOptions {
   beads?: string;
-  provider: string;
+  /** default: the profile's provider, else opencode */
+  provider?: string;
+  /** a profile name (or path to one): flags > profile > environment > defaults */
+  profile?: string;
+  /** where the job goes when its provider fails start's fail-fast checks: auto (the chain), none, or a provider */
+  fallback?: string;
+  /** set by a profile only (no flags): the start-up grace and no-op window, and the provider cap */
+  startupGraceSec?: number;
+  noOpWindowSec?: number;
+  maxParallel?: number;
+  /** a profile's strict model list */
+  allowedModels?: string[];
   promptFile?: string;
   worktree?: string;
   model?: string;
@@ -121,20 +133,23 @@ function assertPositive(flag: string, v: number | undefined): void {
   }
 }
 
-/** Thresholds of a new job: flags > env > defaults (minutes on the command line, as in the reference). */
-export function effectiveSettings(opts: Pick<StartOptions, 'stallMinutes' | 'maxRuntimeMinutes' | 'noMutationTimeoutMinutes' | 'env'>, provider = 'opencode'): JobSettings {
+/** Thresholds of a new job: flags (or the profile, merged in first) > env > defaults (minutes on the command line, as in the reference). */
+export function effectiveSettings(
+  opts: Pick<StartOptions, 'stallMinutes' | 'maxRuntimeMinutes' | 'noMutationTimeoutMinutes' | 'startupGraceSec' | 'noOpWindowSec' | 'maxParallel' | 'env'>,
+  provider = 'opencode',
+): JobSettings {
   assertPositive('--stall-minutes', opts.stallMinutes);
   assertPositive('--max-runtime', opts.maxRuntimeMinutes);
   assertPositive('--no-mutation-timeout', opts.noMutationTimeoutMinutes);
   const env = opts.env;
   return {
-    startupGraceSec: positive(env.DX_RUNNER_STARTUP_GRACE_SEC, 300),
+    startupGraceSec: positive(opts.startupGraceSec, positive(env.DX_RUNNER_STARTUP_GRACE_SEC, 300)),
     stallSec: positive(opts.stallMinutes, positive(env.DX_RUNNER_STALL_MINUTES, 20)) * 60,
-    noOpWindowSec: positive(env.DX_RUNNER_NO_OP_WINDOW_SEC, 300),
+    noOpWindowSec: positive(opts.noOpWindowSec, positive(env.DX_RUNNER_NO_OP_WINDOW_SEC, 300)),
     maxRuntimeSec: positive(opts.maxRuntimeMinutes, positive(env.DX_RUNNER_MAX_RUNTIME_MINUTES, 120)) * 60,
     noMutationTimeoutSec: positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
     providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
-    maxParallel: providerCap(provider, env),
+    maxParallel: positive(opts.maxParallel, providerCap(provider, env)),
   };
 }
 
@@ -200,32 +215,45 @@ async function sharedServer(home: string, opts: StartOptions): Promise<{ url: st
 }
 
 /** Validates everything first (bad input leaves no record), then records and launches detached. */
-export async function startJob(store: Store, home: string, opts: StartOptions): Promise<JobRecord> {
+export async function startJob(store: Store, home: string, flags: StartOptions): Promise<JobRecord> {
+  const profile = flags.profile ? loadProfile(flags.profile, flags.env).profile : undefined;
+  const opts = withProfile(flags, profile);
   const beads = validateBeadsId(opts.beads);
   const prompt = readPromptFile(opts.promptFile);
   guardPrompt(prompt); // before the provider: a leaked secret is refused whatever else is wrong
-  const adapter = getProvider(opts.provider);
+  const primary = getProvider(opts.provider ?? 'opencode');
+  const fallbacks = fallbackCandidates(primary.name, opts.fallback, profile).map(getProvider);
   const worktree = resolveWorktree(opts.worktree, opts.cwd);
   const policy = checkWorktreePolicy(worktree, opts.env);
   if (!policy.passed) throw new CliError(policy.reason_code, policy.details, EXIT.worktreeRefused);
-  const settings = { ...effectiveSettings(opts, adapter.name), ...postJobGateSettings(opts, beads, worktree) };
+  const gates = postJobGateSettings(opts, beads, worktree);
   if (opts.requiredBaseline !== undefined) {
     const baselineVerdict = baselineGate(worktree, opts.requiredBaseline);
     if (!baselineVerdict.passed) throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
   }
-  const decision = policyModel(adapter, opts.model, opts.allowModelOverride, opts.env);
-  if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
-  const model = decision.model;
   const lane = (opts.lane ?? 'headless') as Lane;
   if (!LANES.includes(lane)) throw usageError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
-  if (!adapter.lanes.includes(lane)) {
-    throw new CliError(`${adapter.name}_${lane}_mode_unavailable`, `${adapter.name} has no ${lane} lane; use --lane headless`, EXIT.modeUnavailable);
+
+  // the provider's fail-fast checks; when they fail and a fallback is allowed, the next provider is tried
+  const tried: ProviderTry[] = [];
+  let chosen: Prepared | undefined;
+  for (const adapter of [primary, ...fallbacks]) {
+    try {
+      chosen = await prepareProvider(home, adapter, adapter === primary ? opts : { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined }, { beads, worktree, lane: adapter === primary || adapter.lanes.includes(lane) ? lane : 'headless' });
+      tried.push({ provider: adapter.name, model: chosen.model, passed: true, reason_code: 'preflight_ok', message: '' });
+      break;
+    } catch (e) {
+      if (!(e instanceof CliError) || !FALLBACK_EXITS.has(e.exitCode)) throw e;
+      tried.push({ provider: adapter.name, model: null, passed: false, reason_code: e.reasonCode, message: e.message });
+      if (adapter === fallbacks.at(-1) || !fallbacks.length) {
+        if (tried.length > 1) throw new CliError(e.reasonCode, `no provider could take the job: ${tried.map((t) => `${t.provider}: ${t.reason_code}`).join('; ')}. Last: ${e.message}`, e.exitCode);
+        throw e;
+      }
+    }
   }
-  const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
-  const spec = adapter.buildLaunch({ lane, server, model, worktree, beads, env: opts.env, binary: opts.binary });
-  assertExecutable(spec.command, spec.env, adapter.name);
-  await assertModelOffered(home, adapter, model, opts);
+  const { adapter, model, spec } = chosen as Prepared;
   const baseline = takeBaseline(worktree);
+  const firstFailure = tried.find((t) => !t.passed);
   const launch: Launch = {
     run: {
       beads,
@@ -234,14 +262,16 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
       worktree,
       promptFile: path.resolve(opts.cwd, opts.promptFile as string),
       model,
-      executionMode: lane,
+      executionMode: chosen?.lane as Lane,
+      fallbackReason: firstFailure ? `${firstFailure.provider}:${firstFailure.reason_code}` : 'none',
       cwd: opts.cwd,
       startHead: baseline.head,
       baseline: JSON.stringify(baseline.dirty),
-      settings,
+      settings: { ...effectiveSettings(adapter === primary ? opts : { ...opts, maxParallel: undefined }, adapter.name), ...gates },
     },
     prompt,
     spec,
+    tried,
   };
   // --wait: queue for a slot under the provider's cap instead of being refused
   const deadline = Date.now() + (opts.waitSec ?? 0) * 1000;
@@ -255,20 +285,99 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
   }
 }
 
+/** One provider's fail-fast checks at start, as recorded in the job's events. */
+export interface ProviderTry {
+  provider: string;
+  model: string | null;
+  passed: boolean;
+  reason_code: string;
+  message: string;
+}
+
+/** Refusals that are the provider's, not the job's: credentials (10, 11), preflight (21), lane (27). Another provider may take the job. */
+const FALLBACK_EXITS = new Set([10, 11, EXIT.preflightFailed, EXIT.modeUnavailable]);
+
+/** Pure: the providers to try after `provider`, from --fallback (auto | none | a provider) and the profile. */
+export function fallbackCandidates(provider: string, flag: string | undefined, profile: Profile | undefined): string[] {
+  const fromProfile = profile?.provider === provider && profile.fallback_provider && profile.fallback_provider !== 'none' ? [profile.fallback_provider] : [];
+  const explicitNone = flag === 'none' || (flag === undefined && profile?.fallback_provider === 'none');
+  if (explicitNone) return [];
+  if (flag === undefined) return fromProfile;
+  if (flag === 'auto') return fromProfile.length ? fromProfile : fallbackChain(provider);
+  if (flag === provider) throw usageError('fallback_invalid', `--fallback ${flag} is the job's own provider; use auto, none or another provider`);
+  return [flag];
+}
+
+/** Pure: flags > profile (the profile's model rules apply only when the job runs the profile's provider). */
+export function withProfile(flags: StartOptions, profile: Profile | undefined): StartOptions {
+  if (!profile) return flags;
+  const provider = flags.provider ?? profile.provider;
+  const own = provider === profile.provider;
+  const t = profile.timeouts ?? {};
+  const g = profile.gates;
+  return {
+    ...flags,
+    provider,
+    model: flags.model ?? (own ? profile.model : undefined),
+    allowedModels: own ? profile.allowed_models : undefined,
+    allowModelOverride: flags.allowModelOverride || (own && profile.allow_model_override) || undefined,
+    lane: flags.lane ?? profile.lane,
+    maxParallel: own ? profile.max_parallel : undefined,
+    stallMinutes: flags.stallMinutes ?? t.stall_minutes,
+    maxRuntimeMinutes: flags.maxRuntimeMinutes ?? t.max_runtime_minutes,
+    noMutationTimeoutMinutes: flags.noMutationTimeoutMinutes ?? t.no_mutation_timeout_minutes,
+    startupGraceSec: t.startup_grace_sec,
+    noOpWindowSec: t.no_op_window_sec,
+    requireGates: flags.requireGates?.length ? flags.requireGates : g?.required,
+    allowedPathsFile: flags.allowedPathsFile ?? g?.allowed_paths_file,
+    mutationBudget: flags.mutationBudget ?? g?.mutation_budget,
+    signoffFile: flags.signoffFile ?? g?.signoff_file,
+    base: flags.base ?? g?.base,
+  };
+}
+
+interface Prepared {
+  adapter: ProviderAdapter;
+  model: string;
+  lane: Lane;
+  spec: LaunchSpec;
+}
+
+/** One provider's part of start: model policy, lane, server, launch, binary, model offered. Throws its refusal. */
+async function prepareProvider(home: string, adapter: ProviderAdapter, opts: StartOptions, job: { beads: string; worktree: string; lane: Lane }): Promise<Prepared> {
+  const decision = policyModel(adapter, opts.model, opts.allowModelOverride, opts.env);
+  if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
+  const model = decision.model;
+  if (opts.allowedModels && !opts.allowedModels.includes(model)) {
+    throw new CliError('model_not_allowed', `the profile allows only ${opts.allowedModels.join(', ')}, not ${model}; drop --model or use another profile`, EXIT.modelOverrideBlocked);
+  }
+  const { lane } = job;
+  if (!adapter.lanes.includes(lane)) {
+    throw new CliError(`${adapter.name}_${lane}_mode_unavailable`, `${adapter.name} has no ${lane} lane; use --lane headless`, EXIT.modeUnavailable);
+  }
+  const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
+  const spec = adapter.buildLaunch({ lane, server, model, worktree: job.worktree, beads: job.beads, env: opts.env, binary: opts.binary });
+  assertExecutable(spec.command, spec.env, adapter.name);
+  await assertModelOffered(home, adapter, model, opts);
+  return { adapter, model, lane, spec };
+}
+
 /** What a run is launched with; kept in the run folder (0600) so a restart relaunches it exactly. */
 export interface Launch {
   run: Omit<NewJob, 'runInstance' | 'dir' | 'startedAt' | 'host'>;
   prompt: string;
   spec: Pick<LaunchSpec, 'command' | 'args' | 'env'>;
+  /** the providers start tried for this job (recorded as `preflight` events of the new run) */
+  tried?: ProviderTry[];
 }
 
 const LAUNCH_FILE = 'launch.json';
 
 export function readLaunch(job: JobRecord): Launch {
   const saved = JSON.parse(fs.readFileSync(path.join(job.dir, LAUNCH_FILE), 'utf8')) as Pick<Launch, 'spec'>;
-  const { beads, provider, retries, worktree, promptFile, model, executionMode, cwd, startHead, baseline, settings } = job;
+  const { beads, provider, retries, worktree, promptFile, model, executionMode, fallbackReason, cwd, startHead, baseline, settings } = job;
   return {
-    run: { beads, provider, retries, worktree, promptFile, model, executionMode, cwd, startHead, baseline, settings },
+    run: { beads, provider, retries, worktree, promptFile, model, executionMode, fallbackReason, cwd, startHead, baseline, settings },
     prompt: fs.readFileSync(path.join(job.dir, 'prompt.txt'), 'utf8'),
     spec: saved.spec,
   };
@@ -350,7 +459,9 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
         EXIT.concurrencyCap,
       );
     }
-    return store.insertJob({ ...launch.run, runInstance: instance, dir, host: os.hostname().split('.')[0], startedAt: Date.now() });
+    const id = store.insertJob({ ...launch.run, runInstance: instance, dir, host: os.hostname().split('.')[0], startedAt: Date.now() });
+    for (const t of launch.tried ?? []) store.appendEvent(id, 'preflight', { ...t });
+    return id;
   });
 
   const files = filesIn(dir);

@@ -70,7 +70,7 @@ export interface JobSettings extends Thresholds {
 
 export type NewJob = Pick<
   JobRecord,
-  'beads' | 'provider' | 'runInstance' | 'retries' | 'worktree' | 'promptFile' | 'model' | 'executionMode' | 'host' | 'cwd' | 'dir' | 'startedAt' | 'startHead' | 'baseline' | 'settings'
+  'beads' | 'provider' | 'runInstance' | 'retries' | 'worktree' | 'promptFile' | 'model' | 'executionMode' | 'fallbackReason' | 'host' | 'cwd' | 'dir' | 'startedAt' | 'startHead' | 'baseline' | 'settings'
 >;
 
 type Row = Record<string, unknown>;
@@ -296,9 +296,9 @@ export class Store {
   insertJob(j: NewJob): number {
     const info = this.db
       .prepare(
-        `INSERT INTO jobs (beads, provider, run_instance, retries, worktree, prompt_file, model, execution_mode, host, cwd, dir,
+        `INSERT INTO jobs (beads, provider, run_instance, retries, worktree, prompt_file, model, execution_mode, fallback_reason, host, cwd, dir,
                            started_at, start_head, baseline, settings)
-         VALUES (@beads, @provider, @runInstance, @retries, @worktree, @promptFile, @model, @executionMode, @host, @cwd, @dir,
+         VALUES (@beads, @provider, @runInstance, @retries, @worktree, @promptFile, @model, @executionMode, @fallbackReason, @host, @cwd, @dir,
                  @startedAt, @startHead, @baseline, @settings)`,
       )
       .run({ ...j, settings: JSON.stringify(j.settings) });

@@ -39,7 +39,10 @@ export function policyModel(adapter: Pick<ProviderAdapter, 'defaultModel' | 'mod
 /** Where a provider's work goes when its model is unavailable (the seed's routing). */
 export const FALLBACK_CHAIN: readonly string[] = ['opencode', 'cc-glm', 'gemini'];
 
-export const fallbackAfter = (provider: string): string | null => {
+/** The providers after this one in the chain (none for a provider outside it). */
+export const fallbackChain = (provider: string): string[] => {
   const i = FALLBACK_CHAIN.indexOf(provider);
-  return i >= 0 && i + 1 < FALLBACK_CHAIN.length ? FALLBACK_CHAIN[i + 1] : null;
+  return i >= 0 ? FALLBACK_CHAIN.slice(i + 1) : [];
 };
+
+export const fallbackAfter = (provider: string): string | null => fallbackChain(provider)[0] ?? null;

@@ -91,8 +91,30 @@ export const startSchema = z.object({
   state: z.literal('launching'),
   run_instance: z.string(),
   selected_model: z.string(),
+  /** 'none', or '<provider>:<reason_code>' when start routed the job past a provider that failed its checks */
+  fallback_reason: z.string(),
   worktree: z.string(),
   log: z.string(),
+});
+
+export const profilesSchema = z.object({ profiles: z.array(z.object({ name: z.string(), file: z.string(), provider: z.string().nullable(), description: z.string().nullable(), error: z.string().nullable(), shadowed: z.array(z.string()) })) });
+
+/** `profiles --show NAME --json`: the profile as written, and the settings a job started with it gets. */
+export const profileShowSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  profile: z.record(z.string(), z.unknown()),
+  effective: z.object({
+    provider: z.string(),
+    model: z.string(),
+    allowed_models: z.array(z.string()).nullable(),
+    lane: z.string(),
+    fallback: z.array(z.string()),
+    strict: z.boolean(),
+    max_parallel: z.number().int().positive(),
+    thresholds_sec: z.object({ startup_grace: z.number(), stall: z.number(), no_op_window: z.number(), max_runtime: z.number(), no_mutation_timeout: z.number() }),
+    gates: z.array(z.string()),
+  }),
 });
 
 export const stopSchema = z.object({ beads: z.string(), state, reason_code: z.string(), exit_code: nullableInt });
@@ -108,6 +130,8 @@ export const SCHEMAS = {
   report: reportSchema,
   start: startSchema,
   stop: stopSchema,
+  profiles: profilesSchema,
+  'profile-show': profileShowSchema,
   prune: pruneSchema,
   error: errorSchema,
 } as const;

@@ -162,10 +162,12 @@ export function registerJobCommands(program: Command): void {
   program
     .command('prune')
     .description('record the outcome of jobs whose process ended while no supervisor watched; running jobs are untouched')
+    .option('--beads <id>', 'only this bead')
     .option('--json', 'JSON: {checked, pruned}')
-    .action((o: { json?: boolean }) =>
+    .action((o: { beads?: string; json?: boolean }) =>
       withStore((store) => {
-        const active = store.currentJobs(0).filter((j) => j.active);
+        const only = o.beads === undefined ? undefined : validateBeadsId(o.beads);
+        const active = store.currentJobs(0).filter((j) => j.active && (only === undefined || j.beads === only));
         let pruned = 0;
         for (const j of active) if (!evaluate(j).alive && finalizeJob(store, j)) pruned++;
         if (o.json) printJson({ checked: active.length, pruned });

@@ -107,9 +107,10 @@ describe('jobs through real opencode', () => {
 
     const check = await json(['check', '--beads', 'bd-kill']);
     expect(check).toMatchObject({ state: 'exited_err', reason_code: 'process_exited_without_rc', _code: 3 });
-    const prune = await json(['prune']);
+    expect(await json(['prune', '--beads', 'bd-not-this-one'])).toMatchObject({ checked: 0, pruned: 0 });
+    const prune = await json(['prune', '--beads', 'bd-kill']);
     SCHEMAS.prune.parse(prune);
-    expect(prune).toMatchObject({ pruned: 1 });
+    expect(prune).toMatchObject({ checked: 1, pruned: 1 });
     expect(await json(['report', '--beads', 'bd-kill'])).toMatchObject({ outcome_state: 'failed', outcome_reason_code: 'process_exited_without_rc' });
   });
 

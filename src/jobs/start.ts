@@ -90,7 +90,7 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
   return fs.realpathSync(cwd);
 }
 
-function assertExecutable(command: string, env: NodeJS.ProcessEnv, provider: string): void {
+function assertExecutable(command: string, env: NodeJS.ProcessEnv, adapter: ProviderAdapter): void {
   const candidates = command.includes('/')
     ? [command]
     : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
@@ -104,7 +104,7 @@ function assertExecutable(command: string, env: NodeJS.ProcessEnv, provider: str
   }
   throw new CliError(
     'provider_binary_missing',
-    `${provider} binary '${command}' not found or not executable; install it (npm ci) or set --opencode-bin / DX_RUNNER_OPENCODE_BIN`,
+    `${adapter.name} binary '${command}' not found or not executable; ${adapter.installHint}`,
     EXIT.preflightFailed,
   );
 }
@@ -223,7 +223,7 @@ export async function startJob(store: Store, home: string, opts: StartOptions): 
   }
   const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
   const spec = adapter.buildLaunch({ lane, server, model, worktree, beads, env: opts.env, binary: opts.binary });
-  assertExecutable(spec.command, spec.env, adapter.name);
+  assertExecutable(spec.command, spec.env, adapter);
   await assertModelOffered(home, adapter, model, opts);
   const baseline = takeBaseline(worktree);
   const launch: Launch = {

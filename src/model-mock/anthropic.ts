@@ -102,3 +102,10 @@ export const anthropicDialect: Dialect = {
     res.end();
   },
 };
+
+/** The environment that points a Claude Code provider at the scripted model (any token is accepted). */
+export function claudeEnv(baseUrl: string, provider: 'cc-glm' | 'claude-code'): Record<string, string> {
+  return provider === 'cc-glm'
+    ? { CC_GLM_BASE_URL: baseUrl, CC_GLM_AUTH_TOKEN: 'mock-glm-token' }
+    : { ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: 'mock-anthropic-key' };
+}

@@ -6,6 +6,7 @@ import { openaiDialect } from './openai.js';
 import { errorBody, nextTurn, parseScript } from './script.js';
 
 export { parseScript, nextTurn } from './script.js';
+export { claudeEnv } from './anthropic.js';
 
 export interface MockModelServer {
   url: string;

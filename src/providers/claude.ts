@@ -65,11 +65,14 @@ export function buildClaudeLaunch(req: LaunchRequest, o: ClaudeLaunch): LaunchSp
   };
 }
 
+type ContentBlock = { type?: string; name?: string; text?: string; input?: { file_path?: string; command?: string }; content?: unknown; is_error?: boolean };
+
 interface ClaudeLine {
   type?: string;
   subtype?: string;
   session_id?: string;
-  message?: { content?: Array<{ type?: string; name?: string; text?: string }> };
+  model?: string;
+  message?: { content?: ContentBlock[] };
   /** an assistant message Claude Code made up from a failed API call */
   is_api_error_message?: boolean;
   api_error_status?: number | null;
@@ -143,6 +146,32 @@ export function claudeStreamParser(prefix: string): (line: string) => AgentEvent
     }
     return out;
   };
+}
+
+/** One stream-json line as `logs` shows it (null: not a Claude Code event). */
+export function renderClaudeLine(ev: Record<string, unknown>): string | null {
+  const e = ev as ClaudeLine;
+  const short = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? '')).replace(/\s+/g, ' ').slice(0, 160);
+  switch (e.type) {
+    case 'system':
+      if (e.subtype === 'init') return `[session] ${e.session_id ?? ''} model=${e.model ?? '?'}`;
+      if (e.subtype === 'api_retry') return `[retry] ${e.attempt ?? '?'}/${e.max_retries ?? '?'} ${e.error_status ?? ''} ${e.error ?? ''}`.trimEnd();
+      return `[system] ${e.subtype ?? ''}`;
+    case 'assistant':
+    case 'user':
+      return (e.message?.content ?? [])
+        .map((b) => {
+          if (b.type === 'text') return `[${e.is_api_error_message ? 'error' : 'text'}] ${b.text ?? ''}`;
+          if (b.type === 'tool_use') return `[tool:${b.name}] ${b.input?.file_path ?? b.input?.command ?? ''}`.trimEnd();
+          if (b.type === 'tool_result') return `[tool result${b.is_error ? ' error' : ''}] ${short(b.content)}`;
+          return `[${b.type}]`;
+        })
+        .join('\n');
+    case 'result':
+      return `[result] ${e.is_error ? 'error' : 'ok'} ${e.subtype ?? ''}: ${short(e.result)}`;
+    default:
+      return null;
+  }
 }
 
 /** stderr carries only diagnostics (the stream has the errors): nothing to count. */

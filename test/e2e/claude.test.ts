@@ -39,8 +39,8 @@ describe('the claude CLI providers', () => {
     expect(report.mutations).toBeGreaterThanOrEqual(1);
     expect(report.tokens_in).toBeGreaterThan(0);
     expect(report.session_id).toMatch(/^[0-9a-f-]{36}$/);
-    const logs = await cli(['logs', '--beads', 'bd-glm1', '--raw'], { env });
-    expect(logs.stdout).toContain('"name":"Write"');
+    const logs = await cli(['logs', '--beads', 'bd-glm1'], { env });
+    expect(logs.stdout).toMatch(/\[tool:Write\] \S+notes\/hello\.txt/);
     const launch = JSON.parse(fs.readFileSync(path.join(String(report.log_file), '..', 'launch.json'), 'utf8')) as { spec: { args: string[] } };
     for (const shown of [JSON.stringify(report), logs.stdout, logs.stderr, launch.spec.args.join(' ')]) expect(shown).not.toContain(token);
   });

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emptySummary, foldEvent, type OutputSummary } from '../../src/health/index.js';
 import { nextActionFor } from '../../src/health/nextAction.js';
 import { redact } from '../../src/governance/secrets.js';
+import { renderLogLine } from '../../src/report/index.js';
 import { ccGlmAdapter, resolveGlmToken } from '../../src/providers/ccGlm.js';
 import { claudeStreamParser } from '../../src/providers/claude.js';
 import type { AgentEvent } from '../../src/providers/types.js';
@@ -46,6 +47,13 @@ describe('claude stream-json parser', () => {
     const events = parse(line(ev)).filter((e) => e.kind !== 'session');
     if (expected === null) expect(events).toEqual([]);
     else expect(events).toEqual([expect.objectContaining(expected)]);
+  });
+
+  it('renders the stream readably for logs', () => {
+    const shown = fixture('claude-edit.jsonl').map(renderLogLine);
+    expect(shown[0]).toMatch(/^\[session\] [0-9a-f-]{36} model=glm-5$/);
+    expect(shown.slice(1)).toEqual([expect.stringMatching(/^\[tool:Write\] \/\S+\/notes\/hello\.txt$/), expect.stringMatching(/^\[tool result\] File created/), '[text] Wrote it', '[result] ok success: Wrote it']);
+    expect(fixture('claude-401.jsonl').map(renderLogLine).slice(1, 3)).toEqual(['[retry] 1/1 401 authentication_failed', '[error] Failed to authenticate. API Error: 401 Invalid API key provided']);
   });
 
   it('ignores lines that are not JSON objects', () => {

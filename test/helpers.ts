@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
+import { claudeEnv, opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
 
 export const CLI = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
 
@@ -34,7 +34,7 @@ export interface Sandbox {
 }
 
 /**
- * A private dx-runner home and OpenCode pointed at a fresh scripted model on loopback.
+ * A private dx-runner home, and OpenCode and cc-glm pointed at a fresh scripted model on loopback.
  * OpenCode's own data lives in one shared temp dir per run, as it would for one operator.
  */
 export async function sandbox(script?: string): Promise<Sandbox> {
@@ -53,6 +53,7 @@ export async function sandbox(script?: string): Promise<Sandbox> {
     XDG_CACHE_HOME: path.join(xdg, 'cache'),
     npm_config_offline: 'true', // nothing the agent does may reach beyond loopback
     DX_RUNNER_MAX_PARALLEL_OPENCODE: '16', // tests run many jobs at once on purpose; the cap has its own test
+    ...claudeEnv(mock.url, 'cc-glm'), // cc-glm's endpoint and token (read by cc-glm only)
   };
   return { env, home, mock, close: () => mock.close() };
 }

@@ -18,7 +18,7 @@ export function registerMockModelCommands(program: Command): void {
     .action(async (o: { port: number; script?: string }) => {
       const { startMockModel } = await import('../model-mock/index.js');
       const server = await startMockModel({ port: o.port, script: o.script?.replace(/\\n/g, '\n') });
-      process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1)\n`);
+      process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1, Anthropic Messages API at ${server.url}/v1/messages)\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
         process.once('SIGINT', stop);
@@ -33,5 +33,16 @@ export function registerMockModelCommands(program: Command): void {
     .action(async (o: { port: number }) => {
       const { opencodeConfig } = await import('../model-mock/index.js');
       process.stdout.write(`${JSON.stringify(opencodeConfig(`http://127.0.0.1:${o.port}`), null, 2)}\n`);
+    });
+
+  mock
+    .command('claude-env')
+    .description('print the export lines that point cc-glm (or claude-code) at the scripted model')
+    .option('--port <n>', 'port the mock serves on', port, 4099)
+    .option('--provider <name>', 'cc-glm or claude-code', 'cc-glm')
+    .action(async (o: { port: number; provider: string }) => {
+      if (o.provider !== 'cc-glm' && o.provider !== 'claude-code') throw usageError('invalid_provider', `--provider takes cc-glm or claude-code, got '${o.provider}'`);
+      const { claudeEnv } = await import('../model-mock/index.js');
+      for (const [k, v] of Object.entries(claudeEnv(`http://127.0.0.1:${o.port}`, o.provider))) process.stdout.write(`export ${k}=${v}\n`);
     });
 }

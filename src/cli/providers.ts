@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { getProvider } from '../providers/index.js';
 import { policyModel } from '../providers/policy.js';
 import { CliError, EXIT } from './errors.js';
-import { print, printJson } from './shared.js';
+import { explicitBinary, print, printJson, type BinaryFlags } from './shared.js';
 
 const probeTimeoutMs = () => (Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
 
-interface PreflightFlags {
+interface PreflightFlags extends BinaryFlags {
   provider?: string;
   profile?: string;
   model?: string;
@@ -14,7 +14,6 @@ interface PreflightFlags {
   allowModelOverride?: boolean;
   strict?: boolean;
   probe: boolean;
-  opencodeBin?: string;
   json?: boolean;
 }
 
@@ -43,6 +42,7 @@ export function registerProviderCommands(program: Command): void {
     .option('--strict', 'warnings (a probe timeout, an unlisted model list) fail the preflight')
     .option('--no-probe', 'skip the live model call')
     .option('--opencode-bin <path>', 'opencode binary')
+    .option('--claude-bin <path>', 'claude binary (cc-glm, claude-code)')
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
@@ -51,17 +51,20 @@ export function registerProviderCommands(program: Command): void {
       const env = process.env;
       const { adapter, decision, strict } = await resolveModel(o, env);
       const model = decision.ok ? decision.model : adapter.defaultModel;
-      const binary = adapter.resolveBinary(o.opencodeBin, env);
+      const explicit = explicitBinary(adapter.name, o);
+      const binary = adapter.resolveBinary(explicit, env);
       const version = await binaryVersion(binary, env);
+      const auth = adapter.checkAuth?.(env) ?? null;
       const findings = preflightFindings(
         {
           provider: adapter.name,
           model,
           binary,
           version,
-          models: version && adapter.listModels ? await adapter.listModels(binary, env) : null,
-          probe: version && o.probe ? await runProbe(adapter, model, env, o.opencodeBin, probeTimeoutMs()) : null,
-          auth: adapter.checkAuth?.(env) ?? null,
+          models: adapter.listModels ? (version ? await adapter.listModels(binary, env) : null) : undefined,
+          // without credentials the launch cannot even be built: the auth finding says why
+          probe: version && o.probe && auth?.ok !== false ? await runProbe(adapter, model, env, explicit, probeTimeoutMs()) : null,
+          auth,
           policyRefusal: decision.ok ? null : decision.detail,
           worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
         },
@@ -83,12 +86,13 @@ export function registerProviderCommands(program: Command): void {
     .option('--profile <name>', "probe the profile's provider and model")
     .option('--model <id>', 'model (default: the canonical model)')
     .option('--opencode-bin <path>', 'opencode binary')
+    .option('--claude-bin <path>', 'claude binary (cc-glm, claude-code)')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
-    .action(async (o: { provider?: string; profile?: string; model?: string; opencodeBin?: string; json?: boolean }) => {
+    .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {
       const { runProbe } = await import('../providers/preflight.js');
       const { adapter, decision } = await resolveModel(o, process.env);
       if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
-      const r = await runProbe(adapter, decision.model, process.env, o.opencodeBin, probeTimeoutMs());
+      const r = await runProbe(adapter, decision.model, process.env, explicitBinary(adapter.name, o), probeTimeoutMs());
       if (o.json) printJson({ provider: adapter.name, model: decision.model, ...r });
       else print(r.ok ? `OK: ${adapter.name}/${decision.model} is healthy (${r.ms} ms)` : `FAILED: ${adapter.name}/${decision.model} is not responding (${r.reason})`);
       process.exitCode = r.ok ? EXIT.ok : EXIT.error;

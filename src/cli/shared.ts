@@ -30,3 +30,13 @@ export const number = (flag: string) => (v: string) => {
   return n;
 };
 
+
+/** The `--<cli>-bin` flags, and the providers whose CLI each one names. */
+export interface BinaryFlags {
+  opencodeBin?: string;
+  claudeBin?: string;
+}
+const BINARY_FLAG_OF: Record<string, keyof BinaryFlags> = { opencode: 'opencodeBin', 'cc-glm': 'claudeBin', 'claude-code': 'claudeBin' };
+
+/** The binary a command was told to run for this provider (a flag for another provider's CLI does not apply). */
+export const explicitBinary = (provider: string, o: BinaryFlags): string | undefined => o[BINARY_FLAG_OF[provider]];

@@ -40,7 +40,10 @@ const REDACTIONS: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
   /\bAKIA[0-9A-Z]{16}\b/g,
   /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
-  /\b((?:api[_-]?key|token|secret|password|authorization)["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{8,}/gi,
+  // Z.ai / Zhipu GLM API keys: <32 hex>.<16 alphanumerics>
+  /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/g,
+  // also prefixed names: ANTHROPIC_AUTH_TOKEN=…, ZAI_API_KEY=…
+  /\b(\w*?(?:api[_-]?key|token|secret|password|authorization)["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{8,}/gi,
 ];
 
 /** Removes tokens, keys and secret references from a line before anyone is shown it. */

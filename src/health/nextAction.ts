@@ -33,8 +33,16 @@ const BY_REASON: Record<string, string> = {
   spawn_failed: 'check_provider_binary_then_start_again',
 };
 
+/** Provider failure classes (errors.ts) of providers without their own entry: `cc_glm_auth_failed` … */
+const BY_FAILURE_CLASS: Array<[RegExp, string]> = [
+  [/_auth_failed$/, 'repair_provider_credentials_then_restart'],
+  [/_(rate_limited|provider_error)$/, 'retry_backoff_or_switch_provider'],
+  [/_model_unavailable$/, 'check_the_model_name_or_switch_provider'],
+  [/_budget_exceeded$/, 'raise_CLAUDE_CODE_MAX_BUDGET_USD_or_split_the_task'],
+];
+
 export function nextActionFor(reasonCode: string, state: string): string {
-  const known = BY_REASON[reasonCode];
+  const known = BY_REASON[reasonCode] ?? BY_FAILURE_CLASS.find(([re]) => re.test(reasonCode))?.[1];
   if (known) return known;
   if (state === 'exited_err') return 'review_logs_then_restart';
   if (state === 'blocked') return 'review_logs_fix_the_cause_then_start_again';

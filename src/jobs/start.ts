@@ -56,7 +56,8 @@ export interface StartOptions {
   waitSec?: number;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
   attachUrl?: string;
-  binary?: string;
+  /** the binary the command line names for a provider's CLI (--opencode-bin …); adapters fall back to their own */
+  binaryFor?: (provider: string) => string | undefined;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -102,7 +103,7 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
   return fs.realpathSync(cwd);
 }
 
-function assertExecutable(command: string, env: NodeJS.ProcessEnv, provider: string): void {
+function assertExecutable(command: string, env: NodeJS.ProcessEnv, adapter: ProviderAdapter): void {
   const candidates = command.includes('/')
     ? [command]
     : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
@@ -116,7 +117,7 @@ function assertExecutable(command: string, env: NodeJS.ProcessEnv, provider: str
   }
   throw new CliError(
     'provider_binary_missing',
-    `${provider} binary '${command}' not found or not executable; install it (npm ci) or set --opencode-bin / DX_RUNNER_OPENCODE_BIN`,
+    `${adapter.name} binary '${command}' not found or not executable; ${adapter.installHint}`,
     EXIT.preflightFailed,
   );
 }
@@ -168,7 +169,7 @@ const MODELS_TTL_MS = 10 * 60_000;
  */
 async function assertModelOffered(home: string, adapter: ProviderAdapter, model: string, opts: StartOptions): Promise<void> {
   if (!adapter.listModels) return;
-  const binary = adapter.resolveBinary(opts.binary, opts.env);
+  const binary = adapter.resolveBinary(opts.binaryFor?.(adapter.name), opts.env);
   const config = opts.env.OPENCODE_CONFIG ?? '';
   const key = JSON.stringify([binary, config, config && fs.existsSync(config) ? fs.statSync(config).mtimeMs : 0]);
   const file = path.join(home, 'cache', `${adapter.name}-models.json`);
@@ -356,8 +357,8 @@ async function prepareProvider(home: string, adapter: ProviderAdapter, opts: Sta
     throw new CliError(`${adapter.name}_${lane}_mode_unavailable`, `${adapter.name} has no ${lane} lane; use --lane headless`, EXIT.modeUnavailable);
   }
   const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
-  const spec = adapter.buildLaunch({ lane, server, model, worktree: job.worktree, beads: job.beads, env: opts.env, binary: opts.binary });
-  assertExecutable(spec.command, spec.env, adapter.name);
+  const spec = adapter.buildLaunch({ lane, server, model, worktree: job.worktree, beads: job.beads, env: opts.env, binary: opts.binaryFor?.(adapter.name) });
+  assertExecutable(spec.command, spec.env, adapter);
   await assertModelOffered(home, adapter, model, opts);
   return { adapter, model, lane, spec };
 }

@@ -29,8 +29,8 @@ export interface PreflightFacts {
   model: string;
   binary: string;
   version: string | null;
-  /** null: the CLI could not list its models */
-  models: string[] | null;
+  /** null: the CLI could not list its models; undefined: the provider has none to list (the probe is the check) */
+  models?: string[] | null;
   /** null: the probe was skipped */
   probe: ProbeResult | null;
   /** the provider's credentials check; null when the provider has none */
@@ -45,11 +45,13 @@ export interface PreflightFacts {
 export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[] {
   const fallback = fallbackAfter(f.provider);
   const route = fallback ? `route_to_${fallback.replace(/-/g, '_')}` : 'use_another_provider';
+  // reason codes are snake_case: claude_code_binary_missing, as in the reference
+  const prefix = f.provider.replace(/-/g, '_');
   const out: Finding[] = [];
   out.push(
     f.version
       ? { check: 'binary', status: 'ok', code: 'binary_ok', detail: `${f.binary} ${f.version}`, next_action: '-' }
-      : { check: 'binary', status: 'error', code: `${f.provider}_binary_missing`, detail: `${f.binary} does not run`, next_action: 'install_the_provider_cli' },
+      : { check: 'binary', status: 'error', code: `${prefix}_binary_missing`, detail: `${f.binary} does not run`, next_action: 'install_the_provider_cli' },
   );
   out.push(
     f.policyRefusal
@@ -63,7 +65,9 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
         : { check: 'auth', status: 'error', code: f.auth.reasonCode, detail: f.auth.detail, next_action: route },
     );
   }
-  if (f.models === null) {
+  if (f.models === undefined) {
+    // nothing to list: Claude Code takes any model name and the endpoint decides
+  } else if (f.models === null) {
     out.push({ check: 'model_listed', status: 'warn', code: 'models_list_failed', detail: 'the CLI did not list its models', next_action: 'check_the_provider_cli' });
   } else if (f.models.includes(f.model)) {
     out.push({ check: 'model_listed', status: 'ok', code: 'model_listed', detail: `${f.model} is one of ${f.models.length} models`, next_action: '-' });
@@ -76,7 +80,7 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
     else if (p.reason === 'probe_timeout') {
       out.push({ check: 'probe', status: 'warn', code: 'canonical_model_probe_timeout', detail: `no answer within ${p.ms} ms`, next_action: 'retry_later_or_raise_DX_RUNNER_PROBE_TIMEOUT_SEC' });
     } else if (/auth_failed|rate_limited/.test(p.reason ?? '')) {
-      out.push({ check: 'probe', status: 'error', code: `${f.provider}_auth_or_quota_blocked`, detail: p.reason as string, next_action: route });
+      out.push({ check: 'probe', status: 'error', code: `${prefix}_auth_or_quota_blocked`, detail: p.reason as string, next_action: route });
     } else if (/model_unavailable/.test(p.reason ?? '')) {
       out.push({ check: 'probe', status: 'error', code: 'model_unavailable', detail: p.reason as string, next_action: route });
     } else out.push({ check: 'probe', status: 'error', code: 'probe_failed', detail: p.reason ?? 'unknown', next_action: route });

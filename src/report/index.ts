@@ -3,6 +3,7 @@ import { classifyHealth, nextActionFor, type Health } from '../health/index.js';
 import { filesOf, pendingOutcome } from '../jobs/finalize.js';
 import { isAlive } from '../jobs/process.js';
 import { outcomeOf, type JobRecord } from '../jobs/store.js';
+import { renderClaudeLine } from '../providers/claude.js';
 
 export interface Evaluated {
   job: JobRecord;
@@ -153,7 +154,7 @@ export function renderLogLine(line: string): string {
       case 'error':
         return `[error] ${ev.error?.data?.message ?? ev.error?.name ?? ''}`;
       default:
-        return line;
+        return renderClaudeLine(ev) ?? line; // cc-glm, claude-code
     }
   } catch {
     return line;

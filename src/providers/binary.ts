@@ -1,0 +1,21 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+/**
+ * A provider CLI binary: the explicit flag, its DX_RUNNER_*_BIN variable, the copy bundled with
+ * dx-runner (an npm dependency), then the bare name for PATH.
+ */
+export function resolveCliBinary(explicit: string | undefined, env: NodeJS.ProcessEnv, o: { envVar: string; pkg: string; bin: string }): string {
+  if (explicit) return explicit;
+  if (env[o.envVar]) return env[o.envVar] as string;
+  try {
+    const pkgJson = createRequire(import.meta.url).resolve(`${o.pkg}/package.json`);
+    const bin = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { bin: Record<string, string> }).bin[o.bin];
+    const full = path.join(path.dirname(pkgJson), bin);
+    if (fs.existsSync(full)) return full;
+  } catch {
+    // not bundled: fall through to PATH
+  }
+  return o.bin;
+}

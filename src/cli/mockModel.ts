@@ -18,7 +18,7 @@ export function registerMockModelCommands(program: Command): void {
     .action(async (o: { port: number; script?: string }) => {
       const { startMockModel } = await import('../model-mock/index.js');
       const server = await startMockModel({ port: o.port, script: o.script?.replace(/\\n/g, '\n') });
-      process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1)\n`);
+      process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1, Gemini API at ${server.url}/v1beta)\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
         process.once('SIGINT', stop);
@@ -33,5 +33,15 @@ export function registerMockModelCommands(program: Command): void {
     .action(async (o: { port: number }) => {
       const { opencodeConfig } = await import('../model-mock/index.js');
       process.stdout.write(`${JSON.stringify(opencodeConfig(`http://127.0.0.1:${o.port}`), null, 2)}\n`);
+    });
+
+  mock
+    .command('gemini-env')
+    .description('print the export lines that point the gemini provider at the scripted model (eval "$(dx-runner mock-model gemini-env)")')
+    .option('--port <n>', 'port the mock serves on', port, 4099)
+    .action(async (o: { port: number }) => {
+      const { geminiEnv } = await import('../model-mock/index.js');
+      const vars = geminiEnv(`http://127.0.0.1:${o.port}`);
+      process.stdout.write(Object.entries(vars).map(([k, v]) => `export ${k}=${v}\n`).join(''));
     });
 }

@@ -1,10 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dialect } from './dialect.js';
+import { geminiDialect } from './gemini.js';
 import { openaiDialect } from './openai.js';
 import { errorBody, nextTurn, parseScript } from './script.js';
 
 export { parseScript, nextTurn } from './script.js';
+export { geminiEnv } from './gemini.js';
 
 export interface MockModelServer {
   url: string;
@@ -13,7 +15,7 @@ export interface MockModelServer {
 }
 
 /** The wire APIs the scripted model speaks, tried in order. Adding one = a module + a line here. */
-const DIALECTS: readonly Dialect[] = [openaiDialect];
+const DIALECTS: readonly Dialect[] = [openaiDialect, geminiDialect];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

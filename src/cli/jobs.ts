@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import { jobFor, number, print, printJson, withStore } from './shared.js';
+import { binaryFlag, jobFor, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
 import { providerNames } from '../providers/index.js';
 import type { StartOptions } from '../jobs/start.js';
 import { redact } from '../governance/secrets.js';
@@ -30,7 +30,7 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
 type StartFlags = Pick<
   StartOptions,
   'beads' | 'promptFile' | 'provider' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile' | 'lane'
-> & { allowModelOverride?: boolean; wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; opencodeBin?: string; json?: boolean };
+> & { allowModelOverride?: boolean; wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; json?: boolean } & BinaryFlags;
 
 export function registerJobCommands(program: Command): void {
   program
@@ -57,6 +57,7 @@ export function registerJobCommands(program: Command): void {
     .option('--mutation-budget <n>', 'scope gate: most files the job may change', number('--mutation-budget'))
     .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree')
     .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
+    .option('--gemini-bin <path>', 'gemini binary (default: $DX_RUNNER_GEMINI_BIN, the bundled @google/gemini-cli, PATH)')
     .option('--json', 'print the started job as JSON')
     .action((o: StartFlags) =>
       withStore(async (store, home) => {
@@ -69,7 +70,7 @@ export function registerJobCommands(program: Command): void {
           // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
           noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
           requireGates: o.requireGate,
-          binary: o.opencodeBin,
+          binary: binaryFlag(o.provider ?? 'opencode', o),
           env: process.env,
           cwd: process.cwd(),
         });

@@ -2,18 +2,17 @@ import { Command } from 'commander';
 import { getProvider } from '../providers/index.js';
 import { policyModel } from '../providers/policy.js';
 import { CliError, EXIT } from './errors.js';
-import { print, printJson } from './shared.js';
+import { binaryFlag, print, printJson, type BinaryFlags } from './shared.js';
 
 const probeTimeoutMs = () => (Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
 
-interface PreflightFlags {
+interface PreflightFlags extends BinaryFlags {
   provider: string;
   model?: string;
   worktree?: string;
   allowModelOverride?: boolean;
   strict?: boolean;
   probe: boolean;
-  opencodeBin?: string;
   json?: boolean;
 }
 
@@ -28,6 +27,7 @@ export function registerProviderCommands(program: Command): void {
     .option('--strict', 'warnings (a probe timeout, an unlisted model list) fail the preflight')
     .option('--no-probe', 'skip the live model call')
     .option('--opencode-bin <path>', 'opencode binary')
+    .option('--gemini-bin <path>', 'gemini binary')
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
@@ -37,7 +37,8 @@ export function registerProviderCommands(program: Command): void {
       const env = process.env;
       const decision = policyModel(adapter, o.model, o.allowModelOverride, env);
       const model = decision.ok ? decision.model : adapter.defaultModel;
-      const binary = adapter.resolveBinary(o.opencodeBin, env);
+      const explicit = binaryFlag(adapter.name, o);
+      const binary = adapter.resolveBinary(explicit, env);
       const version = await binaryVersion(binary, env);
       const findings = preflightFindings(
         {
@@ -46,7 +47,7 @@ export function registerProviderCommands(program: Command): void {
           binary,
           version,
           models: version && adapter.listModels ? await adapter.listModels(binary, env) : null,
-          probe: version && o.probe ? await runProbe(adapter, model, env, o.opencodeBin, probeTimeoutMs()) : null,
+          probe: version && o.probe ? await runProbe(adapter, model, env, explicit, probeTimeoutMs()) : null,
           auth: adapter.checkAuth?.(env) ?? null,
           policyRefusal: decision.ok ? null : decision.detail,
           worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
@@ -68,13 +69,14 @@ export function registerProviderCommands(program: Command): void {
     .option('--provider <name>', 'provider', 'opencode')
     .option('--model <id>', 'model (default: the canonical model)')
     .option('--opencode-bin <path>', 'opencode binary')
+    .option('--gemini-bin <path>', 'gemini binary')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
-    .action(async (o: { provider: string; model?: string; opencodeBin?: string; json?: boolean }) => {
+    .action(async (o: { provider: string; model?: string; json?: boolean } & BinaryFlags) => {
       const { runProbe } = await import('../providers/preflight.js');
       const adapter = getProvider(o.provider);
       const decision = policyModel(adapter, o.model, false, process.env);
       if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
-      const r = await runProbe(adapter, decision.model, process.env, o.opencodeBin, probeTimeoutMs());
+      const r = await runProbe(adapter, decision.model, process.env, binaryFlag(adapter.name, o), probeTimeoutMs());
       if (o.json) printJson({ provider: adapter.name, model: decision.model, ...r });
       else print(r.ok ? `OK: ${adapter.name}/${decision.model} is healthy (${r.ms} ms)` : `FAILED: ${adapter.name}/${decision.model} is not responding (${r.reason})`);
       process.exitCode = r.ok ? EXIT.ok : EXIT.error;

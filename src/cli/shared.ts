@@ -30,3 +30,11 @@ export const number = (flag: string) => (v: string) => {
   return n;
 };
 
+
+/** The binary flags, one per provider CLI; a flag meant for another provider is ignored. */
+export interface BinaryFlags {
+  opencodeBin?: string;
+  geminiBin?: string;
+}
+
+export const binaryFlag = (provider: string, o: BinaryFlags): string | undefined => (provider === 'gemini' ? o.geminiBin : provider === 'opencode' ? o.opencodeBin : undefined);

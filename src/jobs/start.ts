@@ -104,7 +104,7 @@ function assertExecutable(command: string, env: NodeJS.ProcessEnv, provider: str
   }
   throw new CliError(
     'provider_binary_missing',
-    `${provider} binary '${command}' not found or not executable; install it (npm ci) or set --opencode-bin / DX_RUNNER_OPENCODE_BIN`,
+    `${provider} binary '${command}' not found or not executable; install it (npm ci) or set --${provider}-bin / DX_RUNNER_${provider.toUpperCase().replace(/-/g, '_')}_BIN`,
     EXIT.preflightFailed,
   );
 }

@@ -1,4 +1,5 @@
 import { CliError, EXIT } from '../cli/errors.js';
+import { geminiAdapter } from './gemini.js';
 import { opencodeAdapter } from './opencode.js';
 import type { ProviderAdapter } from './types.js';
 
@@ -6,7 +7,10 @@ export { isContent } from './types.js';
 export type { AgentEvent, ProviderAdapter } from './types.js';
 
 /** The registry: `--provider` accepts exactly these names. */
-const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map([[opencodeAdapter.name, opencodeAdapter]]);
+const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map([
+  [opencodeAdapter.name, opencodeAdapter],
+  [geminiAdapter.name, geminiAdapter],
+]);
 
 export const providerNames = (): string[] => [...ADAPTERS.keys()];
 

@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { resolveCliBinary } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
@@ -15,19 +13,8 @@ export const OPENCODE_CANONICAL_MODEL = 'zhipuai-coding-plan/glm-5';
 const HEADLESS_PERMISSION = JSON.stringify({ edit: 'allow', bash: 'allow', webfetch: 'allow', external_directory: 'deny' });
 
 /** The opencode binary: explicit flag, env override, the bundled `opencode-ai` package, then PATH. */
-export function resolveOpencodeBinary(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (explicit) return explicit;
-  if (env.DX_RUNNER_OPENCODE_BIN) return env.DX_RUNNER_OPENCODE_BIN;
-  try {
-    const pkgJson = createRequire(import.meta.url).resolve('opencode-ai/package.json');
-    const bin = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { bin: Record<string, string> }).bin.opencode;
-    const full = path.join(path.dirname(pkgJson), bin);
-    if (fs.existsSync(full)) return full;
-  } catch {
-    // not bundled: fall through to PATH
-  }
-  return 'opencode';
-}
+export const resolveOpencodeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
+  resolveCliBinary(explicit, env.DX_RUNNER_OPENCODE_BIN, 'opencode-ai', 'opencode');
 
 const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 

@@ -4,7 +4,7 @@ import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { binaryFlag, jobFor, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
-import { providerNames } from '../providers/index.js';
+import { getProvider, providerNames } from '../providers/index.js';
 import type { StartOptions } from '../jobs/start.js';
 import { redact } from '../governance/secrets.js';
 import { checkResult, evaluate, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
@@ -184,7 +184,8 @@ export function registerJobCommands(program: Command): void {
         const job = jobFor(store, o.beads);
         const file = filesOf(job).out;
         // secrets never reach the screen, raw or rendered
-        const show = (l: string) => print(redact(o.raw ? l : renderLogLine(l)));
+        const render = getProvider(job.provider).renderLine ?? renderLogLine;
+        const show = (l: string) => print(redact(o.raw ? l : render(l)));
         tailLines(file, o.lines).forEach(show);
         for (const l of tailLines(filesOf(job).err, o.lines)) print(redact(`[stderr] ${l}`));
         if (!o.follow) return;

@@ -100,15 +100,30 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
 interface GeminiLine {
   type?: string;
   session_id?: string;
+  model?: string;
   role?: string;
+  content?: string;
   tool_name?: string;
   tool_id?: string;
+  parameters?: { file_path?: string; command?: string; dir_path?: string; pattern?: string };
   status?: string;
   severity?: string;
   message?: string;
   error?: { type?: string; message?: string };
   stats?: { input_tokens?: number; output_tokens?: number };
 }
+
+const parseLine = (line: string): GeminiLine | null => {
+  try {
+    const ev = JSON.parse(line) as unknown;
+    return typeof ev === 'object' && ev !== null ? (ev as GeminiLine) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** the CLI names every call id `<tool>__<id>` */
+const toolOf = (id: string | undefined) => (id?.includes('__') ? id.slice(0, id.lastIndexOf('__')) : 'unknown');
 
 /** `"code":401` inside a wrapped API error: the HTTP status, when the message carries one */
 const statusIn = (message: string): number | undefined => {
@@ -120,21 +135,14 @@ const reasonOf = (message: string) => `gemini_${classifyFailure(statusIn(message
 
 /** `--output-format stream-json`: init, message, tool_use, tool_result, error and result lines. */
 function parseStdoutLine(line: string): AgentEvent[] {
-  let ev: GeminiLine;
-  try {
-    ev = JSON.parse(line) as GeminiLine;
-  } catch {
-    return [];
-  }
-  if (typeof ev !== 'object' || ev === null) return [];
-  switch (ev.type) {
+  const ev = parseLine(line);
+  switch (ev?.type) {
     case 'init':
       return typeof ev.session_id === 'string' ? [{ kind: 'session', sessionId: ev.session_id }] : [];
     case 'message':
       return ev.role === 'assistant' ? [{ kind: 'text' }] : [];
-    case 'tool_result':
-      // a finished call; the CLI names every call id `<tool>__<id>`
-      return [{ kind: 'tool', tool: ev.tool_id?.includes('__') ? ev.tool_id.slice(0, ev.tool_id.lastIndexOf('__')) : 'unknown' }];
+    case 'tool_result': // a finished call (tool_use only announces it)
+      return [{ kind: 'tool', tool: toolOf(ev.tool_id) }];
     case 'error':
       // warnings (a blocked hook, a loop notice) do not end the run; errors do
       return ev.severity === 'error' ? [{ kind: 'error', reason: reasonOf(ev.message ?? ''), message: ev.message ?? '' }] : [];
@@ -147,6 +155,28 @@ function parseStdoutLine(line: string): AgentEvent[] {
     }
     default:
       return [];
+  }
+}
+
+/** One stream line as `logs` shows it. */
+function renderLine(line: string): string {
+  const ev = parseLine(line);
+  const p = ev?.parameters;
+  switch (ev?.type) {
+    case 'init':
+      return `[session] ${ev.session_id ?? ''} model=${ev.model ?? ''}`;
+    case 'message':
+      return ev.role === 'assistant' ? `[text] ${ev.content ?? ''}` : `[prompt] ${(ev.content ?? '').length} chars`;
+    case 'tool_use':
+      return `[tool:${ev.tool_name}] ${p?.file_path ?? p?.command ?? p?.dir_path ?? p?.pattern ?? ''}`.trimEnd();
+    case 'tool_result':
+      return `[tool:${toolOf(ev.tool_id)}] ${ev.status ?? ''}${ev.error?.message ? `: ${ev.error.message.slice(0, 160)}` : ''}`;
+    case 'error':
+      return `[${ev.severity ?? 'error'}] ${ev.message ?? ''}`;
+    case 'result':
+      return ev.status === 'success' ? `[result] success (${ev.stats?.input_tokens ?? 0} tokens in, ${ev.stats?.output_tokens ?? 0} out)` : `[result] error: ${ev.error?.message ?? ''}`;
+    default:
+      return line;
   }
 }
 
@@ -187,4 +217,5 @@ export const geminiAdapter: ProviderAdapter = {
   buildLaunch,
   parseStdoutLine,
   parseStderrLine,
+  renderLine,
 };

@@ -34,6 +34,14 @@ describe('gemini stream-json → events', () => {
     expect(geminiAdapter.parseStderrLine(input)).toMatchObject([{ kind: 'retry', reason }]);
   });
 
+  it('renders lines for logs', () => {
+    const render = geminiAdapter.renderLine as (l: string) => string;
+    expect(render(line({ type: 'tool_use', tool_name: 'write_file', tool_id: 'write_file__c1', parameters: { file_path: 'a.txt' } }))).toBe('[tool:write_file] a.txt');
+    expect(render(line({ type: 'tool_result', tool_id: 'run_shell_command__c2', status: 'error', error: { message: 'Tool execution denied by policy.' } }))).toBe('[tool:run_shell_command] error: Tool execution denied by policy.');
+    expect(render(line({ type: 'message', role: 'user', content: 'secret task' }))).toBe('[prompt] 11 chars');
+    expect(render('plain')).toBe('plain');
+  });
+
   it('stderr noise and the final attempt are no retries', () => {
     expect(geminiAdapter.parseStderrLine('Ripgrep is not available. Falling back to GrepTool.')).toEqual([]);
     expect(geminiAdapter.parseStderrLine('Attempt 10 failed: quota. Max attempts reached')).toEqual([]);

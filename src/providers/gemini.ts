@@ -57,14 +57,16 @@ export function shellPolicy(allow: string | undefined): string {
   ].join('\n');
 }
 
-/** Writes the private home's settings and the shell policy (named by its content: concurrent jobs may differ). */
-function prepareHome(env: NodeJS.ProcessEnv): { home: string; policy: string } {
+/** Writes the private home's settings, its temp dir and the shell policy (named by its content: concurrent jobs may differ). */
+function prepareHome(env: NodeJS.ProcessEnv): { home: string; policy: string; tmp: string } {
   const home = geminiHome(env);
+  const tmp = path.join(home, 'tmp');
+  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
   writeIfChanged(path.join(home, '.gemini', 'settings.json'), `${JSON.stringify(SETTINGS, null, 2)}\n`);
   const text = shellPolicy(env.DX_RUNNER_GEMINI_SHELL_ALLOW);
   const policy = path.join(home, 'policies', `shell-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.toml`);
   writeIfChanged(policy, text);
-  return { home, policy };
+  return { home, policy, tmp };
 }
 
 export const resolveGeminiBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
@@ -79,7 +81,7 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
 }
 
 function buildLaunch(req: LaunchRequest): LaunchSpec {
-  const { home, policy } = prepareHome(req.env);
+  const { home, policy, tmp } = prepareHome(req.env);
   const key = apiKey(req.env);
   return {
     command: resolveGeminiBinary(req.binary, req.env),
@@ -88,6 +90,8 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
     env: {
       ...req.env,
       GEMINI_CLI_HOME: home,
+      // the CLI dumps failed API calls, conversation included, into the temp dir: keep them private
+      TMPDIR: tmp,
       // the CLI itself reads only GEMINI_API_KEY for API-key auth
       ...(key ? { GEMINI_API_KEY: key } : {}),
       GEMINI_TELEMETRY_ENABLED: 'false',

@@ -187,7 +187,11 @@ function renderLine(line: string): string {
 /** The CLI retries 429/5xx itself and says so only on stderr: `Attempt 2 failed with status 500. Retrying with backoff... <error>`. */
 const RETRY = /^Attempt \d+ failed(?: with status (\d{3}))?(?::|\.)? ?(.*?Retrying.*)$/;
 
+/** The CLI refuses to start without a key with a plain stderr line (exit 41) and no stream event. */
+const NO_KEY = /must specify the GEMINI_API_KEY/;
+
 function parseStderrLine(line: string): AgentEvent[] {
+  if (NO_KEY.test(line)) return [{ kind: 'error', reason: 'gemini_auth_failed', message: line }];
   const m = RETRY.exec(line);
   if (!m) return [];
   const message = m[2];

@@ -42,6 +42,10 @@ describe('gemini stream-json → events', () => {
     expect(render('plain')).toBe('plain');
   });
 
+  it('the CLI refusing to start without a key is an auth failure', () => {
+    expect(geminiAdapter.parseStderrLine('When using Gemini API, you must specify the GEMINI_API_KEY environment variable.')).toMatchObject([{ kind: 'error', reason: 'gemini_auth_failed' }]);
+  });
+
   it('stderr noise and the final attempt are no retries', () => {
     expect(geminiAdapter.parseStderrLine('Ripgrep is not available. Falling back to GrepTool.')).toEqual([]);
     expect(geminiAdapter.parseStderrLine('Attempt 10 failed: quota. Max attempts reached')).toEqual([]);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { claudeEnv, opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
+import { claudeEnv, geminiEnv, opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
 
 export const CLI = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
 
@@ -34,8 +34,9 @@ export interface Sandbox {
 }
 
 /**
- * A private dx-runner home, and OpenCode and cc-glm pointed at a fresh scripted model on loopback.
- * OpenCode's own data lives in one shared temp dir per run, as it would for one operator.
+ * A private dx-runner home, and OpenCode, cc-glm and gemini pointed at a fresh scripted model on loopback.
+ * OpenCode's own data lives in one shared temp dir per run, as it would for one operator; gemini's
+ * lives in the dx-runner home (`<home>/gemini`, the provider's default).
  */
 export async function sandbox(script?: string): Promise<Sandbox> {
   const mock = await startMockModel({ script });
@@ -52,6 +53,7 @@ export async function sandbox(script?: string): Promise<Sandbox> {
     XDG_CONFIG_HOME: path.join(xdg, 'config'),
     XDG_CACHE_HOME: path.join(xdg, 'cache'),
     npm_config_offline: 'true', // nothing the agent does may reach beyond loopback
+    ...geminiEnv(mock.url),
     DX_RUNNER_MAX_PARALLEL_OPENCODE: '16', // tests run many jobs at once on purpose; the cap has its own test
     ...claudeEnv(mock.url, 'cc-glm'), // cc-glm's endpoint and token (read by cc-glm only)
   };

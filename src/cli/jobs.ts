@@ -4,7 +4,7 @@ import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { explicitBinary, jobFor, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
-import { providerNames } from '../providers/index.js';
+import { getProvider, providerNames } from '../providers/index.js';
 import type { StartOptions } from '../jobs/start.js';
 import { redact } from '../governance/secrets.js';
 import { checkResult, evaluate, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
@@ -60,6 +60,7 @@ export function registerJobCommands(program: Command): void {
     .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree')
     .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
     .option('--claude-bin <path>', 'claude binary for cc-glm and claude-code (default: $DX_RUNNER_CLAUDE_BIN, the bundled @anthropic-ai/claude-code, PATH)')
+    .option('--gemini-bin <path>', 'gemini binary (default: $DX_RUNNER_GEMINI_BIN, the bundled @google/gemini-cli, PATH)')
     .option('--json', 'print the started job as JSON')
     .action((o: StartFlags) =>
       withStore(async (store, home) => {
@@ -188,7 +189,8 @@ export function registerJobCommands(program: Command): void {
         const job = jobFor(store, o.beads);
         const file = filesOf(job).out;
         // secrets never reach the screen, raw or rendered
-        const show = (l: string) => print(redact(o.raw ? l : renderLogLine(l)));
+        const render = getProvider(job.provider).renderLine ?? renderLogLine;
+        const show = (l: string) => print(redact(o.raw ? l : render(l)));
         tailLines(file, o.lines).forEach(show);
         for (const l of tailLines(filesOf(job).err, o.lines)) print(redact(`[stderr] ${l}`));
         if (!o.follow) return;

@@ -43,6 +43,7 @@ export function registerProviderCommands(program: Command): void {
     .option('--no-probe', 'skip the live model call')
     .option('--opencode-bin <path>', 'opencode binary')
     .option('--claude-bin <path>', 'claude binary (cc-glm, claude-code)')
+    .option('--gemini-bin <path>', 'gemini binary')
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
@@ -87,6 +88,7 @@ export function registerProviderCommands(program: Command): void {
     .option('--model <id>', 'model (default: the canonical model)')
     .option('--opencode-bin <path>', 'opencode binary')
     .option('--claude-bin <path>', 'claude binary (cc-glm, claude-code)')
+    .option('--gemini-bin <path>', 'gemini binary')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {
       const { runProbe } = await import('../providers/preflight.js');

@@ -35,8 +35,9 @@ export const number = (flag: string) => (v: string) => {
 export interface BinaryFlags {
   opencodeBin?: string;
   claudeBin?: string;
+  geminiBin?: string;
 }
-const BINARY_FLAG_OF: Record<string, keyof BinaryFlags> = { opencode: 'opencodeBin', 'cc-glm': 'claudeBin', 'claude-code': 'claudeBin' };
+const BINARY_FLAG_OF: Record<string, keyof BinaryFlags> = { opencode: 'opencodeBin', 'cc-glm': 'claudeBin', 'claude-code': 'claudeBin', gemini: 'geminiBin' };
 
 /** The binary a command was told to run for this provider (a flag for another provider's CLI does not apply). */
 export const explicitBinary = (provider: string, o: BinaryFlags): string | undefined => o[BINARY_FLAG_OF[provider]];

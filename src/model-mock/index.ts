@@ -2,11 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dialect } from './dialect.js';
 import { anthropicDialect } from './anthropic.js';
+import { geminiDialect } from './gemini.js';
 import { openaiDialect } from './openai.js';
 import { errorBody, nextTurn, parseScript } from './script.js';
 
 export { parseScript, nextTurn } from './script.js';
 export { claudeEnv } from './anthropic.js';
+export { geminiEnv } from './gemini.js';
 
 export interface MockModelServer {
   url: string;
@@ -15,7 +17,7 @@ export interface MockModelServer {
 }
 
 /** The wire APIs the scripted model speaks, tried in order. Adding one = a module + a line here. */
-const DIALECTS: readonly Dialect[] = [openaiDialect, anthropicDialect];
+const DIALECTS: readonly Dialect[] = [openaiDialect, anthropicDialect, geminiDialect];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

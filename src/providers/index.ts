@@ -1,6 +1,7 @@
 import { CliError, EXIT } from '../cli/errors.js';
 import { ccGlmAdapter } from './ccGlm.js';
 import { claudeCodeAdapter } from './claudeCode.js';
+import { geminiAdapter } from './gemini.js';
 import { opencodeAdapter } from './opencode.js';
 import type { ProviderAdapter } from './types.js';
 
@@ -8,7 +9,7 @@ export { isContent } from './types.js';
 export type { AgentEvent, ProviderAdapter } from './types.js';
 
 /** The registry: `--provider` accepts exactly these names. */
-const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map([opencodeAdapter, ccGlmAdapter, claudeCodeAdapter].map((a) => [a.name, a]));
+const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map([opencodeAdapter, ccGlmAdapter, claudeCodeAdapter, geminiAdapter].map((a) => [a.name, a]));
 
 export const providerNames = (): string[] => [...ADAPTERS.keys()];
 

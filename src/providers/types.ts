@@ -65,4 +65,6 @@ export interface ProviderAdapter {
   parseStdoutLine(line: string): AgentEvent[];
   /** one line of the agent's stderr → events (retries and errors the stream does not show) */
   parseStderrLine(line: string): AgentEvent[];
+  /** one line of the agent's stdout made readable for `logs`; absent: the OpenCode rendering (report/index.ts) */
+  renderLine?(line: string): string;
 }

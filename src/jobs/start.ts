@@ -217,7 +217,8 @@ async function sharedServer(home: string, opts: StartOptions): Promise<{ url: st
 
 /** Validates everything first (bad input leaves no record), then records and launches detached. */
 export async function startJob(store: Store, home: string, flags: StartOptions): Promise<JobRecord> {
-  const profile = flags.profile ? loadProfile(flags.profile, flags.env).profile : undefined;
+  const loaded = flags.profile ? loadProfile(flags.profile, flags.env) : undefined;
+  const profile = loaded?.profile;
   const opts = withProfile(flags, profile);
   const beads = validateBeadsId(opts.beads);
   const prompt = readPromptFile(opts.promptFile);
@@ -268,7 +269,7 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
       cwd: opts.cwd,
       startHead: baseline.head,
       baseline: JSON.stringify(baseline.dirty),
-      settings: { ...effectiveSettings(adapter === primary ? opts : { ...opts, maxParallel: undefined }, adapter.name), ...gates },
+      settings: { ...effectiveSettings(adapter === primary ? opts : { ...opts, maxParallel: undefined }, adapter.name), ...gates, ...(loaded ? { profile: loaded.name } : {}) },
     },
     prompt,
     spec,
@@ -344,7 +345,7 @@ interface Prepared {
   spec: LaunchSpec;
 }
 
-/** One provider's part of start: model policy, lane, server, launch, binary, model offered. Throws its refusal. */
+/** One provider's part of start: model policy, credentials, lane, server, launch, binary, model offered. Throws its refusal. */
 async function prepareProvider(home: string, adapter: ProviderAdapter, opts: StartOptions, job: { beads: string; worktree: string; lane: Lane }): Promise<Prepared> {
   const decision = policyModel(adapter, opts.model, opts.allowModelOverride, opts.env);
   if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
@@ -352,6 +353,8 @@ async function prepareProvider(home: string, adapter: ProviderAdapter, opts: Sta
   if (opts.allowedModels && !opts.allowedModels.includes(model)) {
     throw new CliError('model_not_allowed', `the profile allows only ${opts.allowedModels.join(', ')}, not ${model}; drop --model or use another profile`, EXIT.modelOverrideBlocked);
   }
+  const auth = adapter.checkAuth?.(opts.env);
+  if (auth && !auth.ok) throw new CliError(auth.reasonCode, auth.detail, auth.exitCode);
   const { lane } = job;
   if (!adapter.lanes.includes(lane)) {
     throw new CliError(`${adapter.name}_${lane}_mode_unavailable`, `${adapter.name} has no ${lane} lane; use --lane headless`, EXIT.modeUnavailable);

@@ -62,6 +62,8 @@ export interface PostJobGates {
 
 /** Effective thresholds, fixed when the job starts and used by every later command. */
 export interface JobSettings extends Thresholds {
+  /** the profile the job was started with, if any */
+  profile?: string;
   providerRetryLimit: number;
   /** live jobs of this provider allowed at once on this host (checked atomically at launch) */
   maxParallel: number;

@@ -134,9 +134,10 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
 
       if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason) {
         // fail fast: a provider that keeps refusing (429, 5xx) would otherwise be retried for ever
+        // the outcome first: a `check` while the group is being ended must already see why
         store.appendEvent(jobId, 'fail_fast', { reason_code: summary.retryReason, retries: summary.retryStreak });
-        if (job.pid) await terminateGroup(job.pid);
         finalizeJob(store, job, { state: 'failed', reasonCode: summary.retryReason, exitCode: null });
+        if (job.pid) await terminateGroup(job.pid);
         return;
       }
 

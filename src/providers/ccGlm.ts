@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../cli/errors.js';
-import { buildClaudeLaunch, CLAUDE_INSTALL_HINT, claudeStreamParser, ignoreStderr, privateConfigDir, resolveClaudeBinary } from './claude.js';
+import { buildClaudeLaunch, renderClaudeLine, CLAUDE_INSTALL_HINT, claudeStreamParser, ignoreStderr, privateConfigDir, resolveClaudeBinary } from './claude.js';
 import type { AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
 /** Z.ai's Anthropic-compatible endpoint (international); CC_GLM_BASE_URL points elsewhere (tests: the scripted model). */
@@ -120,5 +120,6 @@ export const ccGlmAdapter: ProviderAdapter = {
   checkAuth,
   buildLaunch,
   parseStdoutLine,
+  renderLine: renderClaudeLine,
   parseStderrLine: ignoreStderr,
 };

@@ -148,9 +148,14 @@ export function claudeStreamParser(prefix: string): (line: string) => AgentEvent
   };
 }
 
-/** One stream-json line as `logs` shows it (null: not a Claude Code event). */
-export function renderClaudeLine(ev: Record<string, unknown>): string | null {
-  const e = ev as ClaudeLine;
+/** One stream-json line as `logs` shows it (anything else passes through). */
+export function renderClaudeLine(line: string): string {
+  let e: ClaudeLine;
+  try {
+    e = JSON.parse(line) as ClaudeLine;
+  } catch {
+    return line;
+  }
   const short = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? '')).replace(/\s+/g, ' ').slice(0, 160);
   switch (e.type) {
     case 'system':
@@ -170,7 +175,7 @@ export function renderClaudeLine(ev: Record<string, unknown>): string | null {
     case 'result':
       return `[result] ${e.is_error ? 'error' : 'ok'} ${e.subtype ?? ''}: ${short(e.result)}`;
     default:
-      return null;
+      return line;
   }
 }
 

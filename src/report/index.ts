@@ -3,7 +3,6 @@ import { classifyHealth, nextActionFor, type Health } from '../health/index.js';
 import { filesOf, pendingOutcome } from '../jobs/finalize.js';
 import { isAlive } from '../jobs/process.js';
 import { outcomeOf, type JobRecord } from '../jobs/store.js';
-import { renderClaudeLine } from '../providers/claude.js';
 
 export interface Evaluated {
   job: JobRecord;
@@ -104,6 +103,16 @@ export function reportOf(e: Evaluated, events: Array<{ at: number; kind: string;
     host: j.host,
     cwd: j.cwd,
     run_instance: j.runInstance,
+    profile: j.settings.profile ?? null,
+    /** the thresholds fixed into the job at start (flags > profile > env > defaults), in seconds */
+    thresholds_sec: {
+      startup_grace: j.settings.startupGraceSec,
+      stall: j.settings.stallSec,
+      no_op_window: j.settings.noOpWindowSec,
+      max_runtime: j.settings.maxRuntimeSec,
+      no_mutation_timeout: j.settings.noMutationTimeoutSec,
+    },
+    max_parallel: j.settings.maxParallel,
     gates: j.gates,
     events: events.map((ev) => ({ at: iso(ev.at) as string, kind: ev.kind, ...ev.detail })),
     pid: j.pid,
@@ -117,7 +126,7 @@ export type Report = ReturnType<typeof reportOf>;
 export function reportMarkdown(r: Report): string {
   const sections: Array<[string, Array<[string, unknown]>]> = [
     ['Summary', [['Provider', r.provider], ['State', r.state], ['Reason', r.reason_code], ['Next Action', r.next_action], ['Started', r.started_at], ['Completed', r.completed_at], ['Duration', `${r.duration_sec}s`], ['Retries', r.retries]]],
-    ['Outcome', [['Exit Code', r.exit_code], ['State', r.outcome_state], ['Reason', r.outcome_reason_code], ['Selected Model', r.selected_model], ['Fallback Reason', r.fallback_reason], ['Execution Mode', r.execution_mode]]],
+    ['Outcome', [['Exit Code', r.exit_code], ['State', r.outcome_state], ['Reason', r.outcome_reason_code], ['Selected Model', r.selected_model], ['Fallback Reason', r.fallback_reason], ['Execution Mode', r.execution_mode], ['Profile', r.profile ?? '-']]],
     ['Gates', Object.entries(r.gates).map(([g, v]): [string, unknown] => [g, `${v.passed ? 'PASS' : 'FAIL'} (${v.reason_code}) ${v.details}`])],
     ['Events', r.events.map(({ at, kind, ...detail }): [string, unknown] => [`${at} ${kind}`, Object.entries(detail).map(([k, v]) => `${k}=${v}`).join(' ') || '-'])],
     ['Metrics', [['Worktree', r.worktree], ['Mutations', r.mutations], ['Log Size', `${r.log_bytes} bytes`], ['Tokens', `${r.tokens_in} in / ${r.tokens_out} out`], ['Session', r.session_id], ['Host', r.host], ['Run Instance', r.run_instance]]],
@@ -154,7 +163,7 @@ export function renderLogLine(line: string): string {
       case 'error':
         return `[error] ${ev.error?.data?.message ?? ev.error?.name ?? ''}`;
       default:
-        return renderClaudeLine(ev) ?? line; // cc-glm, claude-code
+        return line;
     }
   } catch {
     return line;

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emptySummary, foldEvent, type OutputSummary } from '../../src/health/index.js';
 import { nextActionFor } from '../../src/health/nextAction.js';
 import { redact } from '../../src/governance/secrets.js';
-import { renderLogLine } from '../../src/report/index.js';
+import { renderClaudeLine } from '../../src/providers/claude.js';
 import { ccGlmAdapter, resolveGlmToken } from '../../src/providers/ccGlm.js';
 import { claudeStreamParser } from '../../src/providers/claude.js';
 import { claudeCodeAdapter } from '../../src/providers/claudeCode.js';
@@ -51,10 +51,10 @@ describe('claude stream-json parser', () => {
   });
 
   it('renders the stream readably for logs', () => {
-    const shown = fixture('claude-edit.jsonl').map(renderLogLine);
+    const shown = fixture('claude-edit.jsonl').map(renderClaudeLine);
     expect(shown[0]).toMatch(/^\[session\] [0-9a-f-]{36} model=glm-5$/);
     expect(shown.slice(1)).toEqual([expect.stringMatching(/^\[tool:Write\] \/\S+\/notes\/hello\.txt$/), expect.stringMatching(/^\[tool result\] File created/), '[text] Wrote it', '[result] ok success: Wrote it']);
-    expect(fixture('claude-401.jsonl').map(renderLogLine).slice(1, 3)).toEqual(['[retry] 1/1 401 authentication_failed', '[error] Failed to authenticate. API Error: 401 Invalid API key provided']);
+    expect(fixture('claude-401.jsonl').map(renderClaudeLine).slice(1, 3)).toEqual(['[retry] 1/1 401 authentication_failed', '[error] Failed to authenticate. API Error: 401 Invalid API key provided']);
   });
 
   it('ignores lines that are not JSON objects', () => {

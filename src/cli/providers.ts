@@ -4,8 +4,6 @@ import { policyModel } from '../providers/policy.js';
 import { CliError, EXIT } from './errors.js';
 import { print, printJson } from './shared.js';
 
-const probeTimeoutMs = () => (Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
-
 interface PreflightFlags {
   provider: string;
   model?: string;
@@ -31,27 +29,20 @@ export function registerProviderCommands(program: Command): void {
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
-      const { binaryVersion, preflightExit, preflightFindings, runProbe } = await import('../providers/preflight.js');
+      const { gatherPreflight, preflightExit, preflightFindings } = await import('../providers/preflight.js');
       const { checkWorktreePolicy } = await import('../governance/index.js');
       const adapter = getProvider(o.provider);
       const env = process.env;
-      const decision = policyModel(adapter, o.model, o.allowModelOverride, env);
-      const model = decision.ok ? decision.model : adapter.defaultModel;
-      const binary = adapter.resolveBinary(o.opencodeBin, env);
-      const version = await binaryVersion(binary, env);
-      const findings = preflightFindings(
-        {
-          provider: adapter.name,
-          model,
-          binary,
-          version,
-          models: version && adapter.listModels ? await adapter.listModels(binary, env) : null,
-          probe: version && o.probe ? await runProbe(adapter, model, env, o.opencodeBin, probeTimeoutMs()) : null,
-          policyRefusal: decision.ok ? null : decision.detail,
-          worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
-        },
-        !!o.strict,
-      );
+      const facts = await gatherPreflight(adapter, {
+        model: o.model,
+        allowModelOverride: o.allowModelOverride,
+        binary: o.opencodeBin,
+        probe: o.probe,
+        worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
+        env,
+      });
+      const findings = preflightFindings(facts, !!o.strict);
+      const model = facts.model;
       const exitCode = preflightExit(findings);
       if (o.json) printJson({ provider: adapter.name, model, passed: exitCode === 0, exit_code: exitCode, findings });
       else {
@@ -69,11 +60,11 @@ export function registerProviderCommands(program: Command): void {
     .option('--opencode-bin <path>', 'opencode binary')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider: string; model?: string; opencodeBin?: string; json?: boolean }) => {
-      const { runProbe } = await import('../providers/preflight.js');
+      const { probeTimeoutMs, runProbe } = await import('../providers/preflight.js');
       const adapter = getProvider(o.provider);
       const decision = policyModel(adapter, o.model, false, process.env);
       if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
-      const r = await runProbe(adapter, decision.model, process.env, o.opencodeBin, probeTimeoutMs());
+      const r = await runProbe(adapter, decision.model, process.env, o.opencodeBin, probeTimeoutMs(process.env));
       if (o.json) printJson({ provider: adapter.name, model: decision.model, ...r });
       else print(r.ok ? `OK: ${adapter.name}/${decision.model} is healthy (${r.ms} ms)` : `FAILED: ${adapter.name}/${decision.model} is not responding (${r.reason})`);
       process.exitCode = r.ok ? EXIT.ok : EXIT.error;

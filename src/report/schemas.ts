@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BENCH_SCHEMAS } from '../bench/schemas.js';
 import { HEALTH_STATES } from '../health/index.js';
 
 /**
@@ -110,4 +111,5 @@ export const SCHEMAS = {
   stop: stopSchema,
   prune: pruneSchema,
   error: errorSchema,
+  ...BENCH_SCHEMAS,
 } as const;

@@ -30,6 +30,8 @@ interface GovernedFlags extends RunFlags {
   probe: boolean;
 }
 
+const JSON_HELP = 'errors as JSON on stdout too (results are always JSON)';
+
 const collectList = (v: string, prev: string[]) => [...prev, v];
 
 function runOptions(c: Command, parallel: number): Command {
@@ -48,7 +50,8 @@ function runOptions(c: Command, parallel: number): Command {
     .option('--output-dir <dir>', 'runs go to <dir>/<run_id>', 'artifacts/opencode-dispatch-bench')
     .option('--cwd <dir>', 'the git repository under test (default: the current directory)')
     .option('--required-baseline <sha>', 'refuse to run unless HEAD contains this commit (exit 4)')
-    .option('--keep-worktrees', "keep each attempt's git worktree under <run>/worktrees (default: removed after the attempt)");
+    .option('--keep-worktrees', "keep each attempt's git worktree under <run>/worktrees (default: removed after the attempt)")
+    .option('--json', JSON_HELP);
 }
 
 async function toRunOptions(o: RunFlags, kind: string, defaultWorkflows: string[]) {
@@ -108,6 +111,8 @@ export function registerBenchCommands(program: Command): void {
     .option('--branch <name>', 'branch for the integrity gate')
     .option('--stall-threshold-sec <s>', 'stall threshold per attempt', number('--stall-threshold-sec'), 120)
     .option('--force', 'run the phase even if the phase before it has not passed')
+    .option('--dry-run', 'launch nothing: deterministic simulated records')
+    .option('--json', JSON_HELP)
     .option('--skip-preflight', 'skip the per-provider preflight')
     .option('--no-probe', 'preflight without the live model call')
     .action(async (o: GovernedFlags & { phase: string; force?: boolean }) => {
@@ -145,6 +150,7 @@ export function registerBenchCommands(program: Command): void {
     .requiredOption('--run-dir <dir>', 'the folder bench run wrote')
     .option('--out-json <file>', 'default <run>/collected/results.json')
     .option('--out-ndjson <file>', 'default <run>/collected/records.ndjson')
+    .option('--json', JSON_HELP)
     .action(async (o: { runDir: string; outJson?: string; outNdjson?: string }) => {
       const b = await bench();
       const { results, resultsJson } = b.collectRun(path.resolve(o.runDir), o.outJson && path.resolve(o.outJson), o.outNdjson && path.resolve(o.outNdjson));
@@ -158,6 +164,7 @@ export function registerBenchCommands(program: Command): void {
     .option('--out-md <file>', 'default summary.md beside it')
     .option('--out-json <file>', 'default summary.json beside it')
     .option('--out-html <file>', 'default report.html beside it')
+    .option('--json', JSON_HELP)
     .action(async (o: { resultsJson: string; outMd?: string; outJson?: string; outHtml?: string }) => {
       const b = await bench();
       const abs = (f?: string) => (f ? path.resolve(f) : undefined);

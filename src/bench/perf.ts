@@ -17,7 +17,9 @@ import { evaluate } from '../report/index.js';
  *   start wall time · check --json · status --json over 1,000 finished jobs · a 6-job wave vs raw opencode
  *   check --json and status --json with 50 live jobs
  *   12 jobs at parallel 6 through the headless, attach and server lanes: wall, CPU and peak memory
- * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip), --skip-lanes.
+ *   `bench governed`: 12 jobs (12 prompts, headless, parallel 6) vs the same 12 raw `opencode run` at parallel 6
+ * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip), --skip-lanes,
+ *        --governed-reps N (default 1, 0 = skip).
  */
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
@@ -29,6 +31,7 @@ const flag = (name: string, dflt: number) => {
 const REPS = Math.max(5, flag('--reps', 5));
 const WAVE_REPS = flag('--wave-reps', 5);
 const LIVE = flag('--live', 50);
+const GOVERNED_REPS = flag('--governed-reps', 1);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -129,6 +132,43 @@ function rawOpencode(bin: string, wt: string, prompt: string, env: NodeJS.Proces
     p.on('exit', () => resolve());
     p.on('error', reject);
   });
+}
+
+/**
+ * The governed benchmark's overhead: `bench governed` with 12 prompts on the headless workflow at parallel 6
+ * (preflight without the probe, baseline gate, a worktree and a supervised job per attempt, collect,
+ * summarize, HTML) vs the same 12 prompts as raw `opencode run` at parallel 6 in 12 worktrees.
+ */
+async function governedOverhead(base: string, env: NodeJS.ProcessEnv, repo: string): Promise<Record<string, number>> {
+  const dir = path.join(base, 'governed');
+  const prompts = Array.from({ length: 12 }, (_, i) => ({ id: `p${i}`, category: 'latency', title: `edit ${i}`, prompt: `Write out${i}.txt.\n@mock write out${i}.txt bench ${i}\\n\n@mock say done`, success_hints: ['done'] }));
+  fs.mkdirSync(dir, { recursive: true });
+  const promptsFile = path.join(dir, 'prompts.json');
+  fs.writeFileSync(promptsFile, JSON.stringify({ version: 1, name: 'perf', prompts }));
+  const rawWts = prompts.map((p) => {
+    const wt = path.join(dir, 'raw-wt', p.id);
+    git(repo, 'worktree', 'add', '-q', '--detach', wt, 'HEAD');
+    fs.writeFileSync(path.join(dir, `${p.id}.prompt`), p.prompt);
+    return wt;
+  });
+  const bin = resolveOpencodeBinary(undefined, env);
+  const governed: number[] = [];
+  const raw: number[] = [];
+  for (let r = 0; r < GOVERNED_REPS; r++) {
+    let t0 = process.hrtime.bigint();
+    await run(process.execPath, [CLI, 'bench', 'governed', '--workflows', 'opencode_run_headless', '--prompts-file', promptsFile, '--parallel', '6', '--no-probe',
+      '--required-baseline', 'HEAD', '--run-id', `perf${r}`, '--output-dir', path.join(dir, 'runs'), '--cwd', repo], { env, maxBuffer: 64 << 20 });
+    governed.push(ms(t0));
+    for (const wt of rawWts) git(wt, 'clean', '-fdq');
+    t0 = process.hrtime.bigint();
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < prompts.length; i = next++) await rawOpencode(bin, rawWts[i], path.join(dir, `${prompts[i].id}.prompt`), env);
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+    raw.push(ms(t0));
+  }
+  return { governed12_ms: median(governed), governed12_raw_ms: median(raw), governed12_ratio: Number((median(governed) / median(raw)).toFixed(3)) };
 }
 
 /** 1,000 finished jobs written through the store's own API, as real runs would leave them. */
@@ -261,6 +301,8 @@ async function main(): Promise<void> {
       results.wave6_raw_ms = median(raw);
       results.wave6_ratio = Number((median(viaRunner) / median(raw)).toFixed(3));
     }
+
+    if (GOVERNED_REPS > 0) Object.assign(results, await governedOverhead(base, env, path.join(base, 'repo')));
   } finally {
     await mock.close();
     fs.rmSync(base, { recursive: true, force: true });

@@ -124,6 +124,8 @@ interface Ctx {
   jobEnv: NodeJS.ProcessEnv;
   server: { startupMs: number; error: string | null } | null;
   progress: Progress;
+  /** per provider, the first start: it fills the model-list cache the later starts read */
+  firstStart: Map<string, Promise<unknown>>;
 }
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
@@ -183,7 +185,7 @@ export async function runBench(o: RunOptions): Promise<{ runDir: string; records
     DX_RUNNER_STARTUP_GRACE_SEC: String(Math.min(o.stallThresholdSec, Number(o.env.DX_RUNNER_STARTUP_GRACE_SEC) || Infinity)),
   };
   const jobs: Job[] = o.workflows.flatMap((workflow) => prompts.map((prompt) => ({ workflow, prompt })));
-  const ctx: Ctx = { o, runDir, rawDir, home, store: o.dryRun ? null : new Store(home), jobEnv, server: null, progress: new Progress(o.workflows, prompts.length) };
+  const ctx: Ctx = { o, runDir, rawDir, home, store: o.dryRun ? null : new Store(home), jobEnv, server: null, progress: new Progress(o.workflows, prompts.length), firstStart: new Map() };
   try {
     if (ctx.store && o.workflows.some((w) => WORKFLOWS[w].lane !== 'headless')) {
       const t0 = Date.now();
@@ -327,7 +329,10 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
   try {
     if (lane !== 'headless' && ctx.server?.error) throw new CliError(ctx.server.error, 'the shared opencode server did not start', EXIT.error);
     git(o.cwd, 'worktree', 'add', '-q', '--detach', worktree, 'HEAD');
-    record = await startJob(store, ctx.home, {
+    // parallel first starts would each list the provider's models (a whole CLI boot each): let one go first
+    const first = ctx.firstStart.get(provider);
+    if (first) await first.catch(() => undefined);
+    const starting = startJob(store, ctx.home, {
       beads,
       provider,
       lane,
@@ -339,6 +344,8 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
       env: ctx.jobEnv,
       cwd: o.cwd,
     });
+    if (!first) ctx.firstStart.set(provider, starting);
+    record = await starting;
     rec.startup_latency_ms = Date.now() - t0;
     for (;;) {
       const j = store.job(record.id) as JobRecord;

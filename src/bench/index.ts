@@ -6,7 +6,7 @@ import { getProvider } from '../providers/index.js';
 import { gatherPreflight, preflightExit, preflightFindings } from '../providers/preflight.js';
 import { BENCH_EXIT, collectRun, readJson, summarizeRun, writeJson } from './collect.js';
 import { PHASES, phaseGate, WORKFLOWS, type Phase } from './decide.js';
-import { runBench, runDirOf, stamp, type RunOptions } from './run.js';
+import { prepareRun, runBench, runDirOf, stamp, type RunOptions } from './run.js';
 import { governanceReportSchema, phaseRecordSchema, progressiveStateSchema, type GovernanceReport, type PhaseRecord, type ProgressiveState } from './schemas.js';
 
 /**
@@ -59,6 +59,7 @@ async function preflight(o: GovernedOptions): Promise<Preflight> {
  * Collection and summary still happen after partial failures. Returns the report and the exit code.
  */
 export async function runGoverned(o: GovernedOptions): Promise<GovernanceReport> {
+  prepareRun(o);
   const runDir = runDirOf(o);
   const report: GovernanceReport = {
     run_id: o.runId,
@@ -101,7 +102,6 @@ export async function runGoverned(o: GovernedOptions): Promise<GovernanceReport>
     records = (await runBench({ ...o, models: { ...o.models, ...report.models } })).records.length;
     report.launch = { record_count: records, error: null };
   } catch (e) {
-    if (e instanceof CliError && e.exitCode === 2) throw e; // bad input: nothing ran, nothing to report
     report.launch = { record_count: 0, error: (e as Error).message };
   }
   if (!records) return finish('launch_failed_no_records', BENCH_EXIT.noRecords);

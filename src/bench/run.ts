@@ -110,6 +110,15 @@ export function validateRunOptions(o: RunOptions): void {
   if (!(o.pollIntervalSec >= 0.1)) throw usageError('invalid_number', `--poll-interval-sec must be ≥ 0.1, got ${o.pollIntervalSec}`);
 }
 
+/** Validates a run's options and prompt set (bad input fails here, before preflight or any job). */
+export function prepareRun(o: RunOptions): Prompt[] {
+  validateRunOptions(o);
+  const set = loadPromptSet(o.promptsFile);
+  const prompts = selectPrompts(set.prompts, o.promptIds);
+  if (typeof prompts === 'string') throw usageError('unknown_prompt_id', `${prompts}; see ${o.promptsFile}`);
+  return prompts;
+}
+
 interface Job {
   workflow: string;
   prompt: Prompt;
@@ -144,10 +153,7 @@ const freePort = () =>
  * folder, one git worktree per attempt, `parallel` at a time. Writes manifest.json and raw/ records.
  */
 export async function runBench(o: RunOptions): Promise<{ runDir: string; records: BenchRecord[] }> {
-  validateRunOptions(o);
-  const set = loadPromptSet(o.promptsFile);
-  const prompts = selectPrompts(set.prompts, o.promptIds);
-  if (typeof prompts === 'string') throw usageError('unknown_prompt_id', `${prompts}; see ${o.promptsFile}`);
+  const prompts = prepareRun(o);
   const runDir = runDirOf(o);
   const rawDir = path.join(runDir, 'raw');
   fs.mkdirSync(rawDir, { recursive: true });
@@ -209,6 +215,13 @@ export async function runBench(o: RunOptions): Promise<{ runDir: string; records
     if (ctx.store) {
       await stopServer(ctx.store);
       ctx.store.close();
+      if (!o.keepWorktrees) {
+        try {
+          git(o.cwd, 'worktree', 'prune');
+        } catch {
+          // not fatal: `git worktree prune` later does the same
+        }
+      }
     }
   }
 }
@@ -391,12 +404,7 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
     fs.writeFileSync(path.join(ctx.runDir, rec.stdout_log), redact(out));
     fs.writeFileSync(path.join(ctx.runDir, rec.stderr_log), redact(read(files.err)));
   }
-  if (!o.keepWorktrees && fs.existsSync(worktree)) {
-    try {
-      git(o.cwd, 'worktree', 'remove', '--force', worktree);
-    } catch {
-      // left for the operator: git worktree prune
-    }
-  }
+  // the folder goes now (cheap, off the queue's critical path); git forgets it in one prune at the end
+  if (!o.keepWorktrees) fs.rmSync(worktree, { recursive: true, force: true });
   return rec;
 }

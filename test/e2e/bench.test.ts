@@ -100,6 +100,19 @@ describe('bench governed against the scripted model', () => {
     expect(fs.readdirSync(path.join(out, 'b1'))).toEqual(['governance_report.json']); // no job, no record
   });
 
+  it('a job that goes silent is stopped as stalled_run when the threshold passes, and its retry is a new recorded attempt', async () => {
+    const { repo } = makeRepo();
+    const out = tmpDir('bench-out');
+    const prompts = path.join(out, 'stall.json');
+    fs.writeFileSync(prompts, JSON.stringify({ version: 1, name: 'stall', prompts: [{ id: 'hang', category: 'robustness', title: 'hangs', prompt: 'hang\n@mock stall 120\n@mock say never', success_hints: [] }] }));
+    const r = await cli(['bench', 'run', '--workflows', 'opencode_run_headless', '--prompts-file', prompts, '--stall-threshold-sec', '3', '--max-retries', '1', '--run-id', 's1', '--output-dir', out], { env: sb.env, cwd: repo });
+    expect(r.code, r.stderr).toBe(0);
+    const rec = recordSchema.parse(readJson(path.join(out, 's1', 'raw', 'opencode_run_headless__hang.json')));
+    expect(rec).toMatchObject({ success: false, failure_category: 'model', failure_reason: 'stalled_run', stall_detected: true, timed_out: false, retry_count: 1 });
+    expect(rec.attempts.map((a) => [a.attempt, a.state, a.reason_code])).toEqual([[0, 'stopped', 'stalled_run'], [1, 'stopped', 'stalled_run']]);
+    expect(new Set(rec.attempts.map((a) => a.beads)).size).toBe(2); // each attempt is its own job
+  });
+
   it('a phase whose predecessor has not passed is blocked: JSON, exit 8, recorded in the state file', async () => {
     const { repo } = makeRepo();
     const out = tmpDir('bench-out');

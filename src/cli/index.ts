@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
+import { registerBenchCommands } from './bench.js';
 import { registerGateCommands } from './gates.js';
 import { registerJobCommands } from './jobs.js';
 import { registerLifecycleCommands } from './lifecycle.js';
@@ -31,6 +32,7 @@ registerServeCommands(program);
 registerProviderCommands(program);
 registerProfileCommands(program);
 registerMockModelCommands(program);
+registerBenchCommands(program);
 
 program
   .command('demo')
@@ -44,7 +46,7 @@ program
 program
   .command('schema')
   .description('print the JSON Schema of a --json output (no name: list them)')
-  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error')
+  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state')
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('../report/schemas.js');
     const { z } = await import('zod');

@@ -4,8 +4,6 @@ import { policyModel } from '../providers/policy.js';
 import { CliError, EXIT } from './errors.js';
 import { explicitBinary, print, printJson, type BinaryFlags } from './shared.js';
 
-const probeTimeoutMs = () => (Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(process.env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
-
 interface PreflightFlags extends BinaryFlags {
   provider?: string;
   profile?: string;
@@ -47,30 +45,19 @@ export function registerProviderCommands(program: Command): void {
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
-      const { binaryVersion, preflightExit, preflightFindings, runProbe } = await import('../providers/preflight.js');
+      const { gatherPreflight, preflightExit, preflightFindings } = await import('../providers/preflight.js');
       const { checkWorktreePolicy } = await import('../governance/index.js');
       const env = process.env;
       const { adapter, decision, strict } = await resolveModel(o, env);
-      const model = decision.ok ? decision.model : adapter.defaultModel;
-      const explicit = explicitBinary(adapter.name, o);
-      const binary = adapter.resolveBinary(explicit, env);
-      const version = await binaryVersion(binary, env);
-      const auth = adapter.checkAuth?.(env) ?? null;
-      const findings = preflightFindings(
-        {
-          provider: adapter.name,
-          model,
-          binary,
-          version,
-          models: adapter.listModels ? (version ? await adapter.listModels(binary, env) : null) : undefined,
-          // without credentials the launch cannot even be built: the auth finding says why
-          probe: version && o.probe && auth?.ok !== false ? await runProbe(adapter, model, env, explicit, probeTimeoutMs()) : null,
-          auth,
-          policyRefusal: decision.ok ? null : decision.detail,
-          worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
-        },
-        strict,
-      );
+      const facts = await gatherPreflight(adapter, {
+        decision,
+        binary: explicitBinary(adapter.name, o),
+        probe: o.probe,
+        worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,
+        env,
+      });
+      const findings = preflightFindings(facts, strict);
+      const model = facts.model;
       const exitCode = preflightExit(findings);
       if (o.json) printJson({ provider: adapter.name, model, passed: exitCode === 0, exit_code: exitCode, findings });
       else {
@@ -91,10 +78,10 @@ export function registerProviderCommands(program: Command): void {
     .option('--gemini-bin <path>', 'gemini binary')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {
-      const { runProbe } = await import('../providers/preflight.js');
+      const { probeTimeoutMs, runProbe } = await import('../providers/preflight.js');
       const { adapter, decision } = await resolveModel(o, process.env);
       if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
-      const r = await runProbe(adapter, decision.model, process.env, explicitBinary(adapter.name, o), probeTimeoutMs());
+      const r = await runProbe(adapter, decision.model, process.env, explicitBinary(adapter.name, o), probeTimeoutMs(process.env));
       if (o.json) printJson({ provider: adapter.name, model: decision.model, ...r });
       else print(r.ok ? `OK: ${adapter.name}/${decision.model} is healthy (${r.ms} ms)` : `FAILED: ${adapter.name}/${decision.model} is not responding (${r.reason})`);
       process.exitCode = r.ok ? EXIT.ok : EXIT.error;

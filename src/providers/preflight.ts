@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
-import { fallbackAfter } from './policy.js';
+import { fallbackAfter, policyModel, type ModelDecision } from './policy.js';
 import type { AuthCheck, ProviderAdapter } from './types.js';
 
 export type Severity = 'ok' | 'warn' | 'error';
@@ -94,6 +94,41 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
 /** Exit code of a preflight: 0 pass, 28 a blocked model override, 21 any other error. */
 export const preflightExit = (findings: Finding[]) =>
   findings.some((f) => f.code === 'model_override_blocked') ? 28 : findings.some((f) => f.status === 'error') ? 21 : 0;
+
+export const probeTimeoutMs = (env: NodeJS.ProcessEnv) => (Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
+
+/** Gathers a preflight's facts at the edge (`preflight` and `bench governed` share it). */
+export async function gatherPreflight(
+  adapter: ProviderAdapter,
+  o: {
+    model?: string;
+    allowModelOverride?: boolean;
+    /** the caller's own model decision (a profile's allowed models); else the model policy decides */
+    decision?: ModelDecision;
+    binary?: string;
+    probe: boolean;
+    worktree: PreflightFacts['worktree'];
+    env: NodeJS.ProcessEnv;
+  },
+): Promise<PreflightFacts> {
+  const decision = o.decision ?? policyModel(adapter, o.model, o.allowModelOverride, o.env);
+  const model = decision.ok ? decision.model : adapter.defaultModel;
+  const binary = adapter.resolveBinary(o.binary, o.env);
+  const version = await binaryVersion(binary, o.env);
+  const auth = adapter.checkAuth?.(o.env) ?? null;
+  return {
+    provider: adapter.name,
+    model,
+    binary,
+    version,
+    models: adapter.listModels ? (version ? await adapter.listModels(binary, o.env) : null) : undefined,
+    // without credentials the launch cannot even be built: the auth finding says why
+    probe: version && o.probe && auth?.ok !== false ? await runProbe(adapter, model, o.env, o.binary, probeTimeoutMs(o.env)) : null,
+    auth,
+    policyRefusal: decision.ok ? null : decision.detail,
+    worktree: o.worktree,
+  };
+}
 
 export function binaryVersion(binary: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   return new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BENCH_SCHEMAS } from '../bench/schemas.js';
 import { HEALTH_STATES } from '../health/index.js';
 
 /**
@@ -137,4 +138,5 @@ export const SCHEMAS = {
   'profile-show': profileShowSchema,
   prune: pruneSchema,
   error: errorSchema,
+  ...BENCH_SCHEMAS,
 } as const;

@@ -1,0 +1,242 @@
+import type { Lane } from '../providers/types.js';
+import type { BenchRecord, GroupRow, ProgressiveState, Prompt, Results, Summary } from './schemas.js';
+
+/**
+ * The benchmark's pure decisions (table-tested in test/unit/bench.test.ts): workflows, the failure
+ * taxonomy, statistics and aggregates, the markdown summary and the progressive phase gate.
+ */
+
+/** A workflow is a provider and a lane; each attempt is a real dx-runner job on it. */
+export const WORKFLOWS: Readonly<Record<string, { provider: string; lane: Lane }>> = {
+  opencode_run_headless: { provider: 'opencode', lane: 'headless' },
+  opencode_server_http: { provider: 'opencode', lane: 'server' },
+  opencode_server_attach_run: { provider: 'opencode', lane: 'attach' },
+  cc_glm_headless: { provider: 'cc-glm', lane: 'headless' },
+  gemini_run_headless: { provider: 'gemini', lane: 'headless' },
+};
+
+export const workflowKind = (lane: Lane) => (lane === 'headless' ? 'headless' : 'server');
+
+export type FailureCategory = 'harness' | 'model' | 'env';
+
+/** What one attempt ended with, as the harness saw it. */
+export interface AttemptFacts {
+  /** the job was refused before launch (a CliError's reason code), or the harness itself threw */
+  launchError: { reasonCode: string; harness: boolean } | null;
+  /** the job's recorded outcome: its state and reason */
+  outcomeState: string | null;
+  outcomeReason: string | null;
+  exitCode: number | null;
+  timedOut: boolean;
+  stalled: boolean;
+}
+
+/** Reasons that mean the environment (credentials, quota, binaries, the shared server) and not the model. */
+const ENV_REASONS = /(_auth_failed|_rate_limited|_binary_missing|^provider_not_found$|^worktree_|_mode_unavailable|^server_|^opencode_attach_missing_url$|^model_override_blocked$|^provider_concurrency_cap_exceeded$|_auth_or_quota_blocked$|^auth_)/;
+
+/**
+ * Failure taxonomy (reference §9.5, fixed: H5). Decided on the job's own reason codes, not on substrings
+ * of its output, so "author" is never an auth problem. Returns null category/reason on success.
+ */
+export function classifyAttempt(f: AttemptFacts): { category: FailureCategory | null; reason: string | null } {
+  if (f.launchError) {
+    if (f.launchError.harness) return { category: 'harness', reason: 'exception_harness' };
+    const r = f.launchError.reasonCode;
+    if (r === 'model_unavailable') return { category: 'model', reason: 'model_unavailable' };
+    return { category: ENV_REASONS.test(r) ? 'env' : 'harness', reason: r };
+  }
+  if (f.stalled) return { category: 'model', reason: 'stalled_run' };
+  if (f.timedOut) return { category: 'model', reason: 'timeout' };
+  if (f.outcomeState === 'success') return { category: null, reason: null };
+  const r = f.outcomeReason ?? 'unknown';
+  if (/_model_unavailable$/.test(r)) return { category: 'model', reason: 'model_not_supported' };
+  if (/_auth_failed$/.test(r)) return { category: 'env', reason: 'auth_or_provider' };
+  if (/_rate_limited$/.test(r)) return { category: 'env', reason: 'quota_or_rate_limit' };
+  if (/_provider_error$/.test(r)) return { category: 'model', reason: 'provider_error' };
+  if (r === 'server_lost') return { category: 'env', reason: 'server_lost' };
+  if (f.exitCode === 127) return { category: 'env', reason: 'command_not_found' };
+  if (r === 'spawn_failed' || r === 'process_exited_without_rc') return { category: 'harness', reason: r };
+  if (r === 'exit_zero_without_final_answer') return { category: 'harness', reason: 'empty_or_unknown' };
+  if (f.exitCode !== null && f.exitCode !== 0) return { category: 'model', reason: 'runtime_nonzero' };
+  return { category: 'harness', reason: r };
+}
+
+/** Percentile by linear interpolation at (n−1)·p, as the reference (§9.10); null for no values. */
+export function percentile(values: number[], p: number): number | null {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const i = (s.length - 1) * p;
+  const lo = Math.floor(i);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return s[lo] + (s[hi] - s[lo]) * (i - lo);
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const present = (xs: Array<number | null>) => xs.filter((x): x is number => x !== null);
+
+export function groupMetrics(records: BenchRecord[]): GroupRow {
+  const n = records.length;
+  const ok = records.filter((r) => r.success).length;
+  const retries = records.reduce((a, r) => a + r.retry_count, 0);
+  const first = present(records.map((r) => r.first_output_latency_ms));
+  const done = present(records.map((r) => r.completion_latency_ms));
+  return {
+    job_count: n,
+    success_count: ok,
+    success_rate: n ? ok / n : 0,
+    retry_count: retries,
+    retry_rate: n ? retries / n : 0,
+    startup_latency_ms_mean: mean(present(records.map((r) => r.startup_latency_ms))),
+    first_output_latency_ms_p50: percentile(first, 0.5),
+    first_output_latency_ms_p95: percentile(first, 0.95),
+    completion_latency_ms_p50: percentile(done, 0.5),
+    completion_latency_ms_p95: percentile(done, 0.95),
+    hint_match_ratio_mean: mean(records.map((r) => r.hint_match_ratio)),
+  };
+}
+
+const groupBy = <T>(xs: T[], key: (x: T) => string) => {
+  const m = new Map<string, T[]>();
+  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+  return [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+};
+
+/** results.json's aggregates (reference §9.10), from the records alone. */
+export function aggregate(records: BenchRecord[], workflows: string[]): Results['aggregates'] {
+  const category_counts: Record<string, number> = {};
+  const reason_counts: Record<string, number> = {};
+  for (const r of records) {
+    if (r.failure_category) category_counts[r.failure_category] = (category_counts[r.failure_category] ?? 0) + 1;
+    if (r.failure_reason) reason_counts[r.failure_reason] = (reason_counts[r.failure_reason] ?? 0) + 1;
+  }
+  return {
+    by_workflow: groupBy(records, (r) => r.workflow_id).map(([workflow_id, rs]) => ({ workflow_id, ...groupMetrics(rs) })),
+    by_system: groupBy(records, (r) => r.system).map(([system, rs]) => ({ system, ...groupMetrics(rs) })),
+    failure_taxonomy: { category_counts, reason_counts },
+    prompt_matrix: groupBy(records, (r) => r.prompt_id).map(([prompt_id, rs]) => ({
+      prompt_id,
+      prompt_category: rs[0].prompt_category,
+      workflows: Object.fromEntries(
+        workflows.map((wf) => {
+          const r = rs.find((x) => x.workflow_id === wf);
+          return [wf, r ? { success: r.success, completion_latency_ms: r.completion_latency_ms, retry_count: r.retry_count, failure_category: r.failure_category, failure_reason: r.failure_reason } : null];
+        }),
+      ),
+    })),
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const msCell = (x: number | null) => (x === null ? '-' : String(Math.round(x)));
+
+/** summary.md (reference §9.10 layout). */
+export function summaryMarkdown(s: Summary, results: Results): string {
+  const lines = [`# Benchmark Summary: ${s.run_id}`, '', `Generated: ${s.generated_at}`, `Total records: ${s.record_count}`, ''];
+  lines.push('## Workflow Metrics', '', '| workflow_id | jobs | success_rate | retry_rate | startup_ms_mean | first_output_ms_p50 | completion_ms_p50 | completion_ms_p95 |', '|---|---|---|---|---|---|---|---|');
+  for (const r of s.workflow_metrics) {
+    lines.push(`| ${r.workflow_id} | ${r.job_count} | ${pct(r.success_rate)} | ${pct(r.retry_rate)} | ${msCell(r.startup_latency_ms_mean)} | ${msCell(r.first_output_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p95)} |`);
+  }
+  lines.push('', '## System Comparison', '', '| system | jobs | success_rate | completion_ms_p50 | completion_ms_p95 |', '|---|---|---|---|---|');
+  for (const r of s.system_metrics) lines.push(`| ${r.system} | ${r.job_count} | ${pct(r.success_rate)} | ${msCell(r.completion_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p95)} |`);
+  const wfs = results.workflows;
+  lines.push('', '## Prompt Side-by-Side', '', `| prompt_id | ${wfs.join(' | ')} |`, `|---|${wfs.map(() => '---|').join('')}`);
+  for (const row of results.aggregates.prompt_matrix) {
+    lines.push(`| ${row.prompt_id} | ${wfs.map((w) => cellText(row.workflows[w] ?? null)).join(' | ')} |`);
+  }
+  lines.push('', '## Failure Taxonomy', '', '| key | count | kind |', '|---|---|---|');
+  const cats = Object.entries(s.failure_taxonomy.category_counts);
+  const reasons = Object.entries(s.failure_taxonomy.reason_counts);
+  if (!cats.length) lines.push('| none | 0 | category |');
+  for (const [k, n] of cats) lines.push(`| ${k} | ${n} | category |`);
+  for (const [k, n] of reasons) lines.push(`| ${k} | ${n} | reason |`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function cellText(c: Results['aggregates']['prompt_matrix'][number]['workflows'][string]): string {
+  if (!c) return '-';
+  return c.success ? `ok (${msCell(c.completion_latency_ms)}ms)` : `fail:${c.failure_category ?? 'unknown'}`;
+}
+
+/** Fraction of the prompt's hints found (case-insensitive) in the agent's answer; 1 with no hints. */
+export function hintMatchRatio(text: string, hints: string[]): number {
+  if (!hints.length) return 1;
+  const t = text.toLowerCase();
+  return hints.filter((h) => t.includes(h.toLowerCase())).length / hints.length;
+}
+
+/**
+ * The assistant's words in an agent's JSON event stream, whatever the provider: `text` parts (OpenCode),
+ * `result` (Claude Code), `response` (Gemini). The user's own turn is skipped (H1: the prompt is not output).
+ */
+export function extractText(stream: string): string {
+  const out: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 8 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, depth + 1));
+    const o = v as Record<string, unknown>;
+    if (o.type === 'user' || o.role === 'user') return;
+    for (const [k, x] of Object.entries(o)) {
+      if (typeof x === 'string' && (k === 'text' || k === 'result' || k === 'response')) out.push(x);
+      else walk(x, depth + 1);
+    }
+  };
+  for (const line of stream.split('\n')) {
+    try {
+      walk(JSON.parse(line), 0);
+    } catch {
+      // not an event
+    }
+  }
+  return out.join('\n');
+}
+
+/** Progressive phases (reference §9.14). */
+export const PHASES = {
+  phase1_smoke: { workflows: ['opencode_run_headless'], prompt_ids: ['coding_ability_2'], parallel: 1, max_retries: 1, timeout_sec: 300, min_success_rate: 1.0 },
+  phase2_6stream: { workflows: ['opencode_run_headless'], prompt_ids: ['coding_ability_2', 'latency_speed_1', 'robustness_partial_context_1'], parallel: 6, max_retries: 1, timeout_sec: 300, min_success_rate: 1.0 },
+  phase3_real_coding_gate: {
+    workflows: ['opencode_run_headless', 'opencode_server_http'],
+    prompt_ids: ['coding_ability_1', 'coding_ability_2', 'latency_speed_1', 'robustness_partial_context_1'],
+    parallel: 6,
+    max_retries: 1,
+    timeout_sec: 420,
+    min_success_rate: 0.9,
+  },
+} as const;
+export type Phase = keyof typeof PHASES;
+
+/**
+ * May this phase run? The first phase always; a later one once the phase before it has passed at least
+ * once (H7 fixed: re-running an earlier phase after a later one passed is allowed), or with --force.
+ */
+export function phaseGate(phase: Phase, state: Pick<ProgressiveState, 'passed_phases'>, force: boolean): { allowed: boolean; reason_code: string; details: string } {
+  const order = Object.keys(PHASES) as Phase[];
+  const prev = order[order.indexOf(phase) - 1];
+  if (force) return { allowed: true, reason_code: 'phase_gate_forced', details: `--force: ${phase} runs without checking earlier phases` };
+  if (!prev) return { allowed: true, reason_code: 'phase_gate_ok', details: `${phase} is the first phase` };
+  if (state.passed_phases.includes(prev)) return { allowed: true, reason_code: 'phase_gate_ok', details: `${prev} has passed` };
+  return { allowed: false, reason_code: 'phase_gate_blocked', details: `${phase} needs ${prev} to pass first; run dx-runner bench progressive --phase ${prev} (or pass --force)` };
+}
+
+/** Dry run (reference §9.6): deterministic figures from a hash of run, workflow, prompt and attempt. */
+export function dryRunAttempt(seedHex: string, attempt: number): { success: boolean; category: FailureCategory | null; rc: number; startup: number; first: number; completion: number } {
+  const seed = parseInt(seedHex.slice(0, 8), 16);
+  const startup = 20 + (seed % 90);
+  const fails = attempt === 0 && seed % 7 === 0;
+  return {
+    success: !fails,
+    category: fails ? (['harness', 'model', 'env'] as const)[seed % 3] : null,
+    rc: fails ? [2, 1, 127][seed % 3] : 0,
+    startup,
+    first: startup + 100 + (seed % 700),
+    completion: 700 + (seed % 2200),
+  };
+}
+
+/** The prompts a run uses: all of the set, or the ids asked for (an unknown id is an error). */
+export function selectPrompts(prompts: Prompt[], ids: readonly string[] | undefined): Prompt[] | string {
+  if (!ids?.length) return prompts;
+  const missing = ids.filter((id) => !prompts.some((p) => p.id === id));
+  if (missing.length) return `prompt id(s) not in the prompt set: ${missing.join(', ')}`;
+  return prompts.filter((p) => ids.includes(p.id));
+}

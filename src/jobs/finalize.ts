@@ -35,13 +35,16 @@ export function summarizeFiles(adapter: ProviderAdapter, f: JobFiles): OutputSum
   return s;
 }
 
-/** The launch wrapper's `<exit code> <epoch seconds>`, or null when the agent did not exit by itself. */
+/**
+ * The launch wrapper's `<exit code> <epoch seconds>`, or null when the agent did not exit by itself.
+ * The end time is the file's mtime (written as the agent exited): milliseconds, where `date +%s` has seconds.
+ */
 export function readRc(f: JobFiles): { exitCode: number; at: number } | null {
   try {
-    const [code, at] = fs.readFileSync(f.rc, 'utf8').trim().split(/\s+/);
+    const [code] = fs.readFileSync(f.rc, 'utf8').trim().split(/\s+/);
     const exitCode = Number(code);
     if (!Number.isInteger(exitCode)) return null;
-    return { exitCode, at: Number(at) * 1000 || Date.now() };
+    return { exitCode, at: Math.round(fs.statSync(f.rc).mtimeMs) };
   } catch {
     return null;
   }

@@ -7,6 +7,7 @@ import { registerLifecycleCommands } from './lifecycle.js';
 import { registerMockModelCommands } from './mockModel.js';
 import { registerProviderCommands } from './providers.js';
 import { registerServeCommands } from './serve.js';
+import { registerWaveCommands } from './wave.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -29,6 +30,7 @@ registerGateCommands(program);
 registerServeCommands(program);
 registerProviderCommands(program);
 registerMockModelCommands(program);
+registerWaveCommands(program);
 
 program
   .command('demo')

@@ -44,7 +44,7 @@ program
 program
   .command('schema')
   .description('print the JSON Schema of a --json output (no name: list them)')
-  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error')
+  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error | wave-status | wave-report | wave-resume')
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('../report/schemas.js');
     const { z } = await import('zod');

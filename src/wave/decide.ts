@@ -40,6 +40,13 @@ export interface ItemSpec {
   cwd: string;
 }
 
+/** The default fallback: the next provider of the chain (opencode → cc-glm → gemini) that is registered here. */
+export function defaultFallback(provider: string, chain: readonly string[], registered: readonly string[]): string | null {
+  const i = chain.indexOf(provider);
+  if (i < 0) return null;
+  return chain.slice(i + 1).find((p) => registered.includes(p)) ?? null;
+}
+
 /** The first dispatch: critical waves go to the fallback lane from the start (and have no further fallback). */
 export function initialDispatch(spec: Pick<ItemSpec, 'provider' | 'fallbackProvider'>, critical: boolean): { provider: string; fallbackReason: string | null } {
   if (critical && spec.fallbackProvider) return { provider: spec.fallbackProvider, fallbackReason: 'critical_wave' };

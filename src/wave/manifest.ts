@@ -7,9 +7,9 @@ import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { guardPrompt } from '../governance/index.js';
 import { commitOf, workTreeTop } from '../governance/git.js';
 import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
-import { getProvider } from '../providers/index.js';
-import { fallbackAfter } from '../providers/policy.js';
-import type { ItemSpec } from './decide.js';
+import { getProvider, providerNames } from '../providers/index.js';
+import { FALLBACK_CHAIN } from '../providers/policy.js';
+import { defaultFallback, type ItemSpec } from './decide.js';
 
 const item = z
   .object({
@@ -99,8 +99,8 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
     const promptFile = abs(it.prompt_file);
     guardPrompt(it.prompt ?? readPromptFile(promptFile));
     const provider = getProvider(it.provider ?? m.provider ?? 'opencode').name;
-    const fb = it.fallback_provider !== undefined ? it.fallback_provider : m.fallback_provider !== undefined ? m.fallback_provider : fallbackAfter(provider);
-    if (fb) getProvider(fb); // the registry decides at dispatch; an unknown name is refused now
+    const fb = it.fallback_provider !== undefined ? it.fallback_provider : m.fallback_provider !== undefined ? m.fallback_provider : defaultFallback(provider, FALLBACK_CHAIN, providerNames());
+    if (fb) getProvider(fb); // an unknown name is refused now, not when the fallback is needed
     const root = abs(m.worktree_root);
     const worktree = abs(it.worktree) ?? (root ? path.join(root, beads) : undefined);
     if (!worktree) throw usageError('worktree_missing', `items.${i} (${beads}) has no worktree; give it one, or a worktree_root (--worktree-root)`);

@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMAS } from '../../src/report/schemas.js';
+import type { WaveReport, WaveStatus } from '../../src/wave/index.js';
+import { cli, cliJson, groupMembers, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+
+const WAVE_SIZE = Number(process.env.DX_RUNNER_TEST_WAVE_SIZE) || 12;
+
+/** Waves through real opencode and the scripted model: one wave of many beads, one stopped wave, bad input. */
+describe('waves', () => {
+  const ctx = useSandbox();
+  let sb: Sandbox;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(() => {
+    sb = ctx.sb();
+    env = { ...sb.env, DX_RUNNER_MAX_PARALLEL_OPENCODE: '3' };
+  });
+  const json = <T>(args: string[]) => cliJson<T>(args, { env });
+  const status = async (id: number) => {
+    const s = await json<WaveStatus>(['wave', 'status', '--wave', String(id)]);
+    SCHEMAS['wave-status'].parse(s);
+    return s;
+  };
+
+  it(`a wave of ${WAVE_SIZE} beads at cap 3 lands every edit; its driver killed mid-way, resume loses nothing and runs nothing twice`, async () => {
+    const { repo } = makeRepo(0);
+    const root = path.join(tmpDir('wave'), 'wts');
+    const prompt = writePrompt(ctx.prompts(), 'Leave a mark.\n@mock write landed.txt landed\\n\n@mock say Landed');
+    const beads = Array.from({ length: WAVE_SIZE }, (_, i) => `bd-w.${i + 1}`);
+    const started = await json<WaveStatus>(['wave', 'start', '--items', beads.join(','), '--prompt-file', prompt, '--worktree-root', root, '--repo', repo]);
+    expect(started._code).toBe(0);
+    SCHEMAS['wave-status'].parse(started);
+    expect(started.items.map((i) => i.beads)).toEqual(beads);
+    const driver = started.driver_pid as number;
+    expect(driver).toBeGreaterThan(0);
+    // the worktrees were created as linked worktrees of the repo, on a branch per bead
+    for (const b of beads) expect(fs.readFileSync(path.join(root, b, '.git'), 'utf8')).toContain(repo);
+
+    // never more than the cap at once, while the rest queue
+    let sawQueue = false;
+    const mid = await waitFor('a few beads to land', async () => {
+      const s = await status(started.wave);
+      expect(s.counts.running + s.counts.launching).toBeLessThanOrEqual(3);
+      sawQueue ||= s.counts.queued > 0 && s.counts.running > 0;
+      return s.counts.landed >= 2 ? s : undefined;
+    }, 80_000);
+    expect(sawQueue).toBe(true);
+    process.kill(driver, 'SIGKILL');
+    await waitFor('the driver to be gone', async () => ((await status(started.wave)).driver_pid === null ? true : undefined));
+    expect(mid.state).toBe('running');
+    expect(mid.counts.queued).toBeGreaterThan(0); // killed with work still to hand out
+
+    const resumed = await json<{ resumed: boolean; driver_pid: number }>(['wave', 'resume', '--wave', String(started.wave)]);
+    expect(resumed).toMatchObject({ resumed: true, _code: 0 });
+    expect(resumed.driver_pid).not.toBe(driver);
+    const again = await json<{ resumed: boolean }>(['wave', 'resume', '--wave', String(started.wave)]);
+    expect(again).toMatchObject({ resumed: false }); // one driver at a time
+
+    const done = await waitFor('the wave to finish', async () => {
+      const s = await status(started.wave);
+      expect(s.counts.running + s.counts.launching).toBeLessThanOrEqual(3);
+      return s.state === 'done' ? s : undefined;
+    }, 150_000);
+    expect(done.counts).toMatchObject({ landed: WAVE_SIZE, failed: 0, queued: 0 });
+    for (const b of beads) expect(fs.readFileSync(path.join(root, b, 'landed.txt'), 'utf8')).toBe('landed\n');
+
+    const report = await json<WaveReport>(['wave', 'report', '--wave', String(started.wave)]);
+    SCHEMAS['wave-report'].parse(report);
+    expect(report._code).toBe(0);
+    for (const item of report.items) {
+      expect(item).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: null, mutations: 1 });
+      expect(item.runs).toHaveLength(1); // run once, never twice
+      expect(item.runs[0]).toMatchObject({ state: 'exited_ok', outcome_state: 'success', provider: 'opencode' });
+    }
+    // every wave job is an ordinary job
+    expect(await json(['check', '--beads', beads[0]])).toMatchObject({ state: 'exited_ok', _code: 0 });
+  }, 240_000);
+
+  it('wave stop ends the running jobs (whole groups) and cancels the queued ones', async () => {
+    const { repo } = makeRepo(0);
+    const root = path.join(tmpDir('wave'), 'wts');
+    const manifest = path.join(root, '..', 'wave.yaml');
+    fs.writeFileSync(
+      manifest,
+      [`repo: ${repo}`, `worktree_root: ${root}`, 'items:', ...['a', 'b', 'c', 'd', 'e'].flatMap((x) => [`  - beads: bd-s.${x}`, '    prompt: "Hold.\\n@mock stall 120"'])].join('\n'),
+    );
+    const started = await json<WaveStatus>(['wave', 'start', '--manifest', manifest]);
+    expect(started._code).toBe(0);
+    const running = await waitFor('three jobs to run', async () => {
+      const s = await status(started.wave);
+      return s.items.filter((i) => i.job?.pid).length === 3 ? s : undefined;
+    });
+    const pids = running.items.flatMap((i) => (i.job?.pid ? [i.job.pid] : []));
+    const stopped = await json<WaveStatus>(['wave', 'stop', '--wave', String(started.wave)]);
+    expect(stopped).toMatchObject({ state: 'stopped', _code: 0, driver_pid: null });
+    expect(stopped.counts).toMatchObject({ stopped: 3, cancelled: 2, running: 0, queued: 0 });
+    for (const pid of pids) expect(groupMembers(pid)).toEqual([]);
+    const item = stopped.items.find((i) => i.item_state === 'stopped');
+    expect(await json(['check', '--beads', item?.beads as string])).toMatchObject({ state: 'stopped', reason_code: 'wave_stopped' });
+    expect(await json(['wave', 'stop', '--wave', String(started.wave)])).toMatchObject({ error: { reason_code: 'wave_not_running' }, _code: 1 });
+  });
+
+  it('a bad manifest is one line naming the line and field, exit 2, and records nothing', async () => {
+    const dir = tmpDir('bad');
+    const manifest = path.join(dir, 'wave.yaml');
+    fs.writeFileSync(manifest, 'items:\n  - beads: bd-x.1\n    prompt: hi\n    worktree: /tmp\n  - beads: bd-x.2\n    promt: typo\n');
+    const home = { ...env, DX_RUNNER_HOME: path.join(dir, 'home') };
+    const r = await cli(['wave', 'start', '--manifest', manifest], { env: home });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${manifest}:5:`);
+    expect(r.stderr).toContain('items.1');
+    expect(r.stderr).toContain('reason_code=manifest_invalid');
+    expect(await cliJson(['wave', 'status'], { env: home })).toMatchObject({ error: { reason_code: 'wave_not_found' }, _code: 1 });
+    const noInput = await cliJson(['wave', 'start'], { env: home });
+    expect(noInput).toMatchObject({ error: { reason_code: 'wave_input_missing' }, _code: 2 });
+    const beads = await cliJson(['wave', 'start', '--from-beads'], { env: { ...home, PATH: path.dirname(process.execPath) } });
+    expect(beads).toMatchObject({ error: { reason_code: 'beads_cli_missing' }, _code: 21 });
+  });
+});

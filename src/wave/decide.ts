@@ -72,13 +72,15 @@ export function pickLaunches(queued: ReadonlyArray<{ id: number; provider: strin
 /** How an attempt failed: refused at start (with the start's reason and exit code), or ended by its job. */
 export type Failure = { at: 'start'; reasonCode: string; exitCode: number } | { at: 'end'; outcomeState: Exclude<OutcomeState, 'success'>; reasonCode: string };
 
-/** exit 21: preflight-like refusals (model not offered, binary missing) */
+/** exit 21: preflight refusals; only those about the provider itself (not e.g. a secret in the prompt) move the job */
 const PREFLIGHT_EXIT = 21;
-const MODEL_OR_AUTH = /(^|_)(auth_failed|model_unavailable)$/;
+const PROVIDER_PREFLIGHT: ReadonlySet<string> = new Set(['model_unavailable', 'provider_binary_missing']);
+/** provider reason codes about credentials (`<provider>_auth_failed`, `…_auth_missing`) or the model */
+const MODEL_OR_AUTH = /(^|_)auth(_|$)|(^|_)model_unavailable$/;
 
 /** Why this failure warrants the fallback provider, or null when it does not (a retry elsewhere would not help). */
 export function fallbackReasonOf(f: Failure): string | null {
-  if (f.at === 'start') return f.exitCode === PREFLIGHT_EXIT || MODEL_OR_AUTH.test(f.reasonCode) ? f.reasonCode : null;
+  if (f.at === 'start') return (f.exitCode === PREFLIGHT_EXIT && PROVIDER_PREFLIGHT.has(f.reasonCode)) || MODEL_OR_AUTH.test(f.reasonCode) ? f.reasonCode : null;
   if (f.outcomeState === 'governance_failed') return `governance_failed:${f.reasonCode}`;
   if (f.outcomeState === 'failed' && MODEL_OR_AUTH.test(f.reasonCode)) return f.reasonCode;
   return null; // killed (stop), blocked (watchdog) and other failures are the operator's to judge

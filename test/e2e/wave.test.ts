@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { opencodeConfig } from '../../src/model-mock/index.js';
 import { SCHEMAS } from '../../src/report/schemas.js';
 import type { WaveReport, WaveStatus } from '../../src/wave/index.js';
 import { cli, cliJson, groupMembers, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
@@ -117,5 +118,79 @@ describe('waves', () => {
     expect(noInput).toMatchObject({ error: { reason_code: 'wave_input_missing' }, _code: 2 });
     const beads = await cliJson(['wave', 'start', '--from-beads'], { env: { ...home, PATH: path.dirname(process.execPath) } });
     expect(beads).toMatchObject({ error: { reason_code: 'beads_cli_missing' }, _code: 21 });
+  });
+
+  /**
+   * The fallback path with the providers this branch has: opencode falls back to opencode on a second
+   * model the scripted model also serves (the cc-glm lane is exercised the same way once registered).
+   */
+  describe('fallback', () => {
+    let fenv: NodeJS.ProcessEnv;
+    beforeAll(() => {
+      const cfg = opencodeConfig(sb.mock.url) as { provider: Record<string, { models: Record<string, unknown> }> };
+      cfg.provider['zhipuai-coding-plan'].models['glm-5-backup'] = { name: 'backup (scripted)', tool_call: true };
+      const file = path.join(tmpDir('cfg'), 'opencode.json');
+      fs.writeFileSync(file, JSON.stringify(cfg));
+      fenv = { ...env, OPENCODE_CONFIG: file };
+    });
+    const fjson = <T>(args: string[]) => cliJson<T>(args, { env: fenv });
+    const waveOf = async (yaml: string[], extra: string[] = []) => {
+      const { repo } = makeRepo(0);
+      const dir = tmpDir('wave');
+      const manifest = path.join(dir, 'wave.yaml');
+      fs.writeFileSync(manifest, [`repo: ${repo}`, `worktree_root: ${path.join(dir, 'wts')}`, 'fallback_provider: opencode', ...yaml].join('\n'));
+      const started = await fjson<WaveStatus>(['wave', 'start', '--manifest', manifest, ...extra]);
+      expect(started._code, JSON.stringify(started)).toBe(0);
+      await waitFor('the wave to finish', async () => ((await fjson<WaveStatus>(['wave', 'status', '--wave', String(started.wave)])).state === 'done' ? true : undefined), 120_000);
+      const report = await fjson<WaveReport>(['wave', 'report', '--wave', String(started.wave)]);
+      SCHEMAS['wave-report'].parse(report);
+      return { report, item: (b: string) => report.items.find((i) => i.beads === b) as WaveReport['items'][number], dir };
+    };
+    const backup = 'zhipuai-coding-plan/glm-5-backup';
+
+    it('a model refused at start, or failing auth mid-job, is re-dispatched once on the fallback and lands there; a gate failure fails for good after one fallback', async () => {
+      const { report, item, dir } = await waveOf([
+        'items:',
+        '  - beads: bd-f.ok',
+        '    prompt: "@mock write ok.txt ok"',
+        '  - beads: bd-f.model',
+        '    model: zhipuai-coding-plan/glm-missing',
+        `    fallback_model: ${backup}`,
+        '    prompt: "@mock write model.txt landed on the fallback"',
+        '  - beads: bd-f.auth',
+        `    fallback_model: ${backup}`,
+        '    prompt: "Edit.\\n@mock fail 401 1\\n@mock write auth.txt landed on the fallback"',
+        '  - beads: bd-f.gate',
+        '    gates: [evidence]',
+        '    signoff_file: SIGNOFF.md',
+        '    prompt: "@mock write work.txt but no signoff"',
+      ]);
+      expect(report._code).toBe(3); // one item failed
+      expect(report.counts).toMatchObject({ landed: 3, failed: 1 });
+      expect(item('bd-f.ok')).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: null });
+
+      expect(item('bd-f.model')).toMatchObject({ state: 'landed', attempts: 2, fallback_reason: 'model_unavailable', provider: 'opencode' });
+      expect(item('bd-f.model').runs).toHaveLength(1); // refused before any job: the fallback run is the only one
+      expect(item('bd-f.model').runs[0]).toMatchObject({ state: 'exited_ok', selected_model: backup, fallback_reason: 'model_unavailable' });
+      expect(fs.readFileSync(path.join(dir, 'wts', 'bd-f.model', 'model.txt'), 'utf8')).toBe('landed on the fallback');
+
+      expect(item('bd-f.auth')).toMatchObject({ state: 'landed', attempts: 2, fallback_reason: 'opencode_auth_failed' });
+      expect(item('bd-f.auth').runs.map((r) => [r.state, r.reason_code, r.selected_model])).toEqual([
+        ['exited_err', 'opencode_auth_failed', 'zhipuai-coding-plan/glm-5'],
+        ['exited_ok', 'process_exit_with_rc', backup],
+      ]);
+      expect(fs.existsSync(path.join(dir, 'wts', 'bd-f.auth', 'auth.txt'))).toBe(true);
+      expect(await fjson(['check', '--beads', 'bd-f.auth'])).toMatchObject({ state: 'exited_ok', fallback_reason: 'opencode_auth_failed', selected_model: backup });
+
+      expect(item('bd-f.gate')).toMatchObject({ state: 'failed', attempts: 2, fallback_reason: expect.stringMatching(/^governance_failed:/) });
+      expect(item('bd-f.gate').runs.map((r) => r.state)).toEqual(['governance_failed', 'governance_failed']);
+    }, 150_000);
+
+    it('--critical dispatches on the fallback lane from the start', async () => {
+      const { report, item } = await waveOf(['items:', '  - beads: bd-c.1', `    fallback_model: ${backup}`, '    prompt: "@mock write c.txt ok"'], ['--critical']);
+      expect(report).toMatchObject({ critical: true, state: 'done' });
+      expect(item('bd-c.1')).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: 'critical_wave' });
+      expect(item('bd-c.1').runs[0]).toMatchObject({ selected_model: backup, fallback_reason: 'critical_wave' });
+    });
   });
 });

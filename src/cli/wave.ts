@@ -90,7 +90,7 @@ export function registerWaveCommands(program: Command): void {
               mutations: i.job?.mutation_count ?? 0,
               lastEvent: i.fallback_reason && i.item_state !== 'landed' ? `fallback:${i.fallback_reason}` : i.last_event,
             }));
-            return { text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}`, rows, color), done: s.state !== 'running' };
+            return { text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}`, rows, color), done: s.state === 'done' || (s.state === 'stopped' && s.counts.queued + s.counts.launching + s.counts.running === 0) };
           });
         }
         const s = waveStatus(store, waveOrLatest(store, id));

@@ -22,8 +22,8 @@ function paint(state: string, text: string): string {
   return `\x1b[${code}m${text}\x1b[0m`;
 }
 
-/** NO_COLOR (any value) and TERM=dumb turn colour off (https://no-color.org). */
-export const colorWanted = (env: NodeJS.ProcessEnv) => env.NO_COLOR === undefined && env.TERM !== 'dumb';
+/** Colour only on a terminal; NO_COLOR (any value) and TERM=dumb turn it off (https://no-color.org). */
+export const colorWanted = (env: NodeJS.ProcessEnv, out: NodeJS.WriteStream = process.stdout) => Boolean(out.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 
 export function renderWatch(title: string, rows: readonly WatchRow[], color: boolean): string {
   const cols = (c: string[]) => [c[0].padEnd(16), c[1].padEnd(10), c[2].padEnd(20), c[3].padStart(8), c[4].padStart(9), c[5].padStart(5), ` ${c[6]}`].join(' ');

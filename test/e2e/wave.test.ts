@@ -6,7 +6,8 @@ import { SCHEMAS } from '../../src/report/schemas.js';
 import type { WaveReport, WaveStatus } from '../../src/wave/index.js';
 import { cli, cliJson, groupMembers, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
-const WAVE_SIZE = Number(process.env.DX_RUNNER_TEST_WAVE_SIZE) || 12;
+/** The wave is 12 beads; 6 keeps the suite lean on a busy 2-core machine (12 took 95 s there). */
+const WAVE_SIZE = Number(process.env.DX_RUNNER_TEST_WAVE_SIZE) || 6;
 
 /** Waves through real opencode and the scripted model: one wave of many beads, one stopped wave, bad input. */
 describe('waves', () => {

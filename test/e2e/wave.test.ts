@@ -94,6 +94,12 @@ describe('waves', () => {
       return s.items.filter((i) => i.job?.pid).length === 3 ? s : undefined;
     });
     const pids = running.items.flatMap((i) => (i.job?.pid ? [i.job.pid] : []));
+    // a driver that died is given a new one by the watchdog
+    process.kill(running.driver_pid as number, 'SIGKILL');
+    await waitFor('the driver to be gone', async () => ((await status(started.wave)).driver_pid === null ? true : undefined));
+    const pass = await json<{ waves: Array<{ wave: number; action: string; driver_pid: number }> }>(['watchdog', '--once']);
+    expect(pass.waves).toEqual([{ wave: started.wave, action: 'resumed', driver_pid: expect.any(Number) }]);
+    expect((await status(started.wave)).driver_pid).toBe(pass.waves[0].driver_pid);
     const stopped = await json<WaveStatus>(['wave', 'stop', '--wave', String(started.wave)]);
     expect(stopped).toMatchObject({ state: 'stopped', _code: 0, driver_pid: null });
     expect(stopped.counts).toMatchObject({ stopped: 3, cancelled: 2, running: 0, queued: 0 });

@@ -69,6 +69,14 @@ export function pickLaunches(queued: ReadonlyArray<{ id: number; provider: strin
   return picked;
 }
 
+/**
+ * An item a dead driver left `launching`: the bead's newest job is its launch when it started after the
+ * claim (adopt it), else the launch never got that far (queue the item again). Never both, never twice.
+ */
+export function adoptOrRequeue(claimedAt: number | null, latest: { id: number; startedAt: number } | null): { adopt: number } | 'requeue' {
+  return claimedAt !== null && latest && latest.startedAt >= claimedAt ? { adopt: latest.id } : 'requeue';
+}
+
 /** How an attempt failed: refused at start (with the start's reason and exit code), or ended by its job. */
 export type Failure = { at: 'start'; reasonCode: string; exitCode: number } | { at: 'end'; outcomeState: Exclude<OutcomeState, 'success'>; reasonCode: string };
 

@@ -9,7 +9,7 @@ import { claimAndEnd } from '../jobs/restart.js';
 import { occupies, providerCap, startJob } from '../jobs/start.js';
 import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../jobs/store.js';
 import { evaluate, statusRow } from '../report/index.js';
-import { attemptModel, countItems, decideFallback, initialDispatch, pickLaunches, waveStateOf, type Failure, type ItemState } from './decide.js';
+import { adoptOrRequeue, attemptModel, countItems, decideFallback, initialDispatch, pickLaunches, waveStateOf, type Failure, type ItemState } from './decide.js';
 import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 
 export { readManifest } from './manifest.js';
@@ -108,7 +108,7 @@ export async function driveWave(home: string, id: number): Promise<void> {
 
 async function drivePass(store: Store, home: string, wave: WaveRecord, env: NodeJS.ProcessEnv, stopping: () => boolean): Promise<boolean> {
   for (const it of store.waveItems(wave.id)) {
-    if (it.state === 'launching') adoptOrRequeue(store, it);
+    if (it.state === 'launching') recoverLaunching(store, it);
     else if (it.state === 'running') settle(store, it);
   }
   const items = store.waveItems(wave.id);
@@ -130,10 +130,9 @@ function currentJob(store: Store, it: WaveItemRecord): JobRecord | null {
 }
 
 /** An item a dead driver claimed: its job, if the launch got that far, is adopted; else it queues again. */
-function adoptOrRequeue(store: Store, it: WaveItemRecord): void {
-  const job = it.claimedAt !== null ? store.latestJob(it.beads) : null;
-  if (job && job.startedAt >= (it.claimedAt as number)) store.updateItem(it.id, { state: 'running', jobId: job.id, attempts: it.attempts + 1 });
-  else store.updateItem(it.id, { state: 'queued' });
+function recoverLaunching(store: Store, it: WaveItemRecord): void {
+  const d = adoptOrRequeue(it.claimedAt, store.latestJob(it.beads));
+  store.updateItem(it.id, d === 'requeue' ? { state: 'queued' } : { state: 'running', jobId: d.adopt, attempts: it.attempts + 1 });
 }
 
 function settle(store: Store, it: WaveItemRecord): void {

@@ -12,8 +12,6 @@ import { evaluate, statusRow } from '../report/index.js';
 import { adoptOrRequeue, attemptModel, countItems, decideFallback, initialDispatch, pickLaunches, waveStateOf, type Failure, type ItemState } from './decide.js';
 import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 
-export { readManifest } from './manifest.js';
-
 const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 const PASS_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -58,6 +58,7 @@ describe('waves', () => {
 
     const resumed = await json<{ resumed: boolean; driver_pid: number }>(['wave', 'resume', '--wave', String(started.wave)]);
     expect(resumed).toMatchObject({ resumed: true, _code: 0 });
+    SCHEMAS['wave-resume'].parse(resumed);
     expect(resumed.driver_pid).not.toBe(driver);
     const again = await json<{ resumed: boolean }>(['wave', 'resume', '--wave', String(started.wave)]);
     expect(again).toMatchObject({ resumed: false }); // one driver at a time

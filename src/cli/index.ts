@@ -9,6 +9,7 @@ import { registerMockModelCommands } from './mockModel.js';
 import { registerProfileCommands } from './profiles.js';
 import { registerProviderCommands } from './providers.js';
 import { registerServeCommands } from './serve.js';
+import { registerWaveCommands } from './wave.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -33,6 +34,7 @@ registerProviderCommands(program);
 registerProfileCommands(program);
 registerMockModelCommands(program);
 registerBenchCommands(program);
+registerWaveCommands(program);
 
 program
   .command('demo')
@@ -46,7 +48,7 @@ program
 program
   .command('schema')
   .description('print the JSON Schema of a --json output (no name: list them)')
-  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state')
+  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state')
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('../report/schemas.js');
     const { z } = await import('zod');

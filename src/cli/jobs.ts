@@ -7,14 +7,8 @@ import { explicitBinary, jobFor, number, print, printJson, withStore, type Binar
 import { getProvider, providerNames } from '../providers/index.js';
 import type { StartOptions } from '../jobs/start.js';
 import { redact } from '../governance/secrets.js';
-import { checkResult, evaluate, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
+import { checkResult, evaluate, formatElapsed, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
 import { EXIT } from './errors.js';
-
-function formatElapsed(sec: number): string {
-  if (sec < 60) return `${sec}s`;
-  if (sec < 3600) return `${Math.floor(sec / 60)}m${sec % 60}s`;
-  return `${Math.floor(sec / 3600)}h${Math.floor((sec % 3600) / 60)}m`;
-}
 
 export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
   const line = (c: string[]) =>
@@ -92,11 +86,24 @@ export function registerJobCommands(program: Command): void {
     .option('--recent <n>', 'how many finished beads to show', number('--recent'), 10)
     .option('--all', 'show every bead ever run')
     .option('--json', 'JSON: {generated_at, jobs:[...]}')
-    .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean }) =>
-      withStore((store) => {
+    .option('--watch', 'live view refreshed in place until Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off')
+    .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean; watch?: boolean }) =>
+      withStore(async (store) => {
+        const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.currentJobs(o.all ? -1 : o.recent));
+        if (o.watch && !o.json) {
+          const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
+          const color = colorWanted(process.env);
+          return runWatch(() => {
+            const now = Date.now();
+            const rows = jobsNow().map((j) => {
+              const e = evaluate(j, now);
+              return { beads: j.beads, provider: j.provider, state: e.health.state, elapsed: statusRow(e, now).elapsed, bytes: e.job.outputBytes, mutations: e.job.mutations, lastEvent: e.job.lastEvent };
+            });
+            return { text: renderWatch(`dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`, rows, color), done: false };
+          });
+        }
         const now = Date.now();
-        const jobs = o.beads ? [jobFor(store, o.beads)] : store.currentJobs(o.all ? -1 : o.recent);
-        const rows = jobs.map((j) => statusRow(evaluate(j, now), now));
+        const rows = jobsNow().map((j) => statusRow(evaluate(j, now), now));
         if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows });
         else print(rows.length ? statusTable(rows) : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)');
       }),

@@ -39,18 +39,24 @@ export function registerLifecycleCommands(program: Command): void {
 
   program
     .command('watchdog')
-    .description('restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended unseen')
+    .description('restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended unseen; resume waves whose driver died')
     .option('--interval <sec>', 'seconds between passes', number('--interval'), 60)
     .option('--max-retries <n>', 'restarts per job before it is blocked', number('--max-retries'), 1)
     .option('--once', 'one pass, then exit')
-    .option('--json', 'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}]}')
+    .option('--json', 'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}], waves:[{wave, action, driver_pid}]}')
     .action((o: { interval: number; maxRetries: number; once?: boolean; json?: boolean }) =>
       withStore(async (store, home) => {
         const { watchdogPass } = await import('../jobs/watchdog.js');
+        const { resumeOrphanWaves } = await import('../wave/index.js');
         await loop(o.interval, async (cycle) => {
           const jobs = await watchdogPass(store, home, o.maxRetries);
-          if (o.json) print(JSON.stringify({ timestamp_utc: utc(), pass: cycle, jobs }));
-          else for (const a of jobs) print(`${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : ''}`);
+          // a wave whose driver died gets a new one, so its queued items still start
+          const waves = resumeOrphanWaves(store, home);
+          if (o.json) print(JSON.stringify({ timestamp_utc: utc(), pass: cycle, jobs, waves }));
+          else {
+            for (const a of jobs) print(`${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : ''}`);
+            for (const w of waves) print(`${utc()} [wave ${w.wave}] driver gone -> resumed (driver pid ${w.driver_pid ?? '-'})`);
+          }
           return Boolean(o.once);
         });
       }),

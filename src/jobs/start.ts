@@ -72,7 +72,7 @@ const WRAPPER = 'rc_file=$1; shift; "$@"; rc=$?; printf "%s %s\\n" "$rc" "$(date
 const LAUNCH_WINDOW_MS = 60_000;
 
 /** a live run, or one another `start` is launching right now */
-const occupies = (j: JobRecord) => (j.pid === null && Date.now() - j.startedAt < LAUNCH_WINDOW_MS) || isAlive(j.pid, j.pidStart);
+export const occupies = (j: JobRecord) => (j.pid === null && Date.now() - j.startedAt < LAUNCH_WINDOW_MS) || isAlive(j.pid, j.pidStart);
 
 /** Per-provider concurrency caps (reference §6.11): DX_RUNNER_MAX_PARALLEL_<PROVIDER>, else these. */
 const DEFAULT_CAPS: Record<string, number> = { opencode: 2, 'claude-code': 1, 'cc-glm': 2, gemini: 1 };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../health/index.js';
 import { dbPath } from './paths.js';
+import type { ItemSpec, ItemState, WaveState } from '../wave/decide.js';
 
 /** One run of one bead. A restart makes a new row; the newest row is the bead's current job. */
 export interface JobRecord {
@@ -139,6 +140,31 @@ CREATE TABLE IF NOT EXISTS servers (
   stopped_at INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS servers_one_active ON servers(active) WHERE active = 1;
+-- a wave: many beads handed out at once, driven by one detached driver process
+CREATE TABLE IF NOT EXISTS waves (
+  id INTEGER PRIMARY KEY,
+  state TEXT NOT NULL DEFAULT 'running',
+  critical INTEGER NOT NULL DEFAULT 0,
+  driver_pid INTEGER,
+  driver_start TEXT,
+  created_at INTEGER NOT NULL,
+  ended_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS wave_items (
+  id INTEGER PRIMARY KEY,
+  wave_id INTEGER NOT NULL REFERENCES waves(id),
+  seq INTEGER NOT NULL,
+  beads TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'queued',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  claimed_at INTEGER,
+  job_id INTEGER REFERENCES jobs(id),
+  fallback_reason TEXT,
+  reason_code TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS wave_items_bead ON wave_items(wave_id, beads);
 `;
 
 /** The managed `opencode serve` of this host. */
@@ -170,8 +196,72 @@ const toServer = (r: Row): ServerRecord => ({
   stoppedAt: r.stopped_at as number | null,
 });
 
+/** A wave of beads, run by its detached driver (`dx-runner __wave <id>`). */
+export interface WaveRecord {
+  id: number;
+  state: WaveState;
+  critical: boolean;
+  driverPid: number | null;
+  driverStart: string | null;
+  createdAt: number;
+  endedAt: number | null;
+}
+
+/** One bead of a wave; `jobId` is its current dx-runner job (the newest attempt). */
+export interface WaveItemRecord {
+  id: number;
+  waveId: number;
+  seq: number;
+  beads: string;
+  spec: ItemSpec;
+  /** the provider of the current (or next) attempt */
+  provider: string;
+  state: ItemState;
+  attempts: number;
+  claimedAt: number | null;
+  jobId: number | null;
+  fallbackReason: string | null;
+  reasonCode: string | null;
+}
+
+export type WaveItemUpdate = Partial<Pick<WaveItemRecord, 'provider' | 'state' | 'attempts' | 'jobId' | 'fallbackReason' | 'reasonCode'>>;
+
+const toWave = (r: Row): WaveRecord => ({
+  id: r.id as number,
+  state: r.state as WaveState,
+  critical: r.critical === 1,
+  driverPid: r.driver_pid as number | null,
+  driverStart: r.driver_start as string | null,
+  createdAt: r.created_at as number,
+  endedAt: r.ended_at as number | null,
+});
+
+const toItem = (r: Row): WaveItemRecord => ({
+  id: r.id as number,
+  waveId: r.wave_id as number,
+  seq: r.seq as number,
+  beads: r.beads as string,
+  spec: JSON.parse(r.spec as string) as ItemSpec,
+  provider: r.provider as string,
+  state: r.state as ItemState,
+  attempts: r.attempts as number,
+  claimedAt: r.claimed_at as number | null,
+  jobId: r.job_id as number | null,
+  fallbackReason: r.fallback_reason as string | null,
+  reasonCode: r.reason_code as string | null,
+});
+
+const ITEM_COLUMNS: Record<keyof WaveItemUpdate, string> = {
+  provider: 'provider',
+  state: 'state',
+  attempts: 'attempts',
+  jobId: 'job_id',
+  fallbackReason: 'fallback_reason',
+  reasonCode: 'reason_code',
+};
+
 /** Bumped with every schema change; a store at another version is migrated on open. */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /** Columns added after the first schema; a store made by an older version gains them on open. */
 const ADDED_COLUMNS: Array<[string, string]> = [
@@ -314,6 +404,11 @@ export class Store {
     this.appendEvent(id, 'launched', { pid });
   }
 
+  /** Why this run is on a fallback provider (a wave's re-dispatch); shown by check and report. */
+  setFallbackReason(id: number, reason: string): void {
+    this.db.prepare('UPDATE jobs SET fallback_reason = ? WHERE id = ?').run(reason, id);
+  }
+
   setSupervisor(id: number, supervisorPid: number): void {
     this.db.prepare('UPDATE jobs SET supervisor_pid = ? WHERE id = ?').run(supervisorPid, id);
   }
@@ -429,5 +524,63 @@ export class Store {
       kind: r.kind as string,
       detail: JSON.parse((r.detail as string) ?? '{}') as Record<string, unknown>,
     }));
+  }
+
+  /** Every run of a bead started at or after `since`, oldest first (a wave item's attempts). */
+  jobsSince(beads: string, since: number): JobRecord[] {
+    return (this.db.prepare('SELECT * FROM jobs WHERE beads = ? AND started_at >= ? ORDER BY id').all(beads, since) as Row[]).map(toRecord);
+  }
+
+  /** Records a wave and all its items at once: a wave is never half-written. */
+  insertWave(critical: boolean, items: Array<{ beads: string; spec: ItemSpec; provider: string; fallbackReason: string | null }>): number {
+    return this.transaction(() => {
+      const id = Number(this.db.prepare('INSERT INTO waves (critical, created_at) VALUES (?, ?)').run(critical ? 1 : 0, Date.now()).lastInsertRowid);
+      const add = this.db.prepare('INSERT INTO wave_items (wave_id, seq, beads, spec, provider, fallback_reason) VALUES (?, ?, ?, ?, ?, ?)');
+      items.forEach((it, i) => add.run(id, i, it.beads, JSON.stringify(it.spec), it.provider, it.fallbackReason));
+      return id;
+    });
+  }
+
+  wave(id: number): WaveRecord | null {
+    const r = this.db.prepare('SELECT * FROM waves WHERE id = ?').get(id) as Row | undefined;
+    return r ? toWave(r) : null;
+  }
+
+  latestWave(): WaveRecord | null {
+    const r = this.db.prepare('SELECT * FROM waves ORDER BY id DESC LIMIT 1').get() as Row | undefined;
+    return r ? toWave(r) : null;
+  }
+
+  runningWaves(): WaveRecord[] {
+    return (this.db.prepare("SELECT * FROM waves WHERE state = 'running' ORDER BY id").all() as Row[]).map(toWave);
+  }
+
+  waveItems(waveId: number): WaveItemRecord[] {
+    return (this.db.prepare('SELECT * FROM wave_items WHERE wave_id = ? ORDER BY seq').all(waveId) as Row[]).map(toItem);
+  }
+
+  /** queued → launching, for exactly one caller: the claim that keeps an item from being launched twice. */
+  claimItem(itemId: number): boolean {
+    return this.db.prepare("UPDATE wave_items SET state = 'launching', claimed_at = ? WHERE id = ? AND state = 'queued'").run(Date.now(), itemId).changes === 1;
+  }
+
+  updateItem(itemId: number, u: WaveItemUpdate): void {
+    const keys = Object.keys(u) as Array<keyof WaveItemUpdate>;
+    if (!keys.length) return;
+    this.db.prepare(`UPDATE wave_items SET ${keys.map((k) => `${ITEM_COLUMNS[k]} = @${k}`).join(', ')} WHERE id = @id`).run({ ...u, id: itemId });
+  }
+
+  /** Makes this process the wave's driver unless a live one holds it (`alive` decides, under the write lock). */
+  claimWaveDriver(waveId: number, pid: number, start: string | null, alive: (pid: number | null, start: string | null) => boolean): boolean {
+    return this.transaction(() => {
+      const w = this.wave(waveId);
+      if (!w || w.state !== 'running' || (w.driverPid !== pid && alive(w.driverPid, w.driverStart))) return false;
+      this.db.prepare('UPDATE waves SET driver_pid = ?, driver_start = ? WHERE id = ?').run(pid, start, waveId);
+      return true;
+    });
+  }
+
+  endWave(waveId: number, state: Exclude<WaveState, 'running'>): boolean {
+    return this.db.prepare("UPDATE waves SET state = ?, ended_at = ? WHERE id = ? AND state = 'running'").run(state, Date.now(), waveId).changes === 1;
   }
 }

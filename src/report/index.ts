@@ -27,6 +27,12 @@ export function evaluate(job: JobRecord, now = Date.now()): Evaluated {
   return { job: seen, health, alive, nextAction: nextActionFor(health.reasonCode, health.state) };
 }
 
+export function formatElapsed(sec: number): string {
+  if (sec < 60) return `${sec}s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)}m${sec % 60}s`;
+  return `${Math.floor(sec / 3600)}h${Math.floor((sec % 3600) / 60)}m`;
+}
+
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 export function statusRow(e: Evaluated, now = Date.now()) {

@@ -1,0 +1,153 @@
+import { Command } from 'commander';
+import { CliError, EXIT } from './errors.js';
+import { number, print, printJson, withStore } from './shared.js';
+import { formatElapsed } from '../report/index.js';
+import type { WaveReport, WaveStatus } from '../wave/index.js';
+
+interface WaveStartFlags {
+  manifest?: string;
+  items?: string;
+  promptFile?: string;
+  worktreeRoot?: string;
+  repo?: string;
+  base?: string;
+  provider?: string;
+  critical?: boolean;
+  fromBeads?: boolean;
+  json?: boolean;
+}
+
+const counts = (c: Record<string, number>) => Object.entries(c).filter(([, n]) => n > 0).map(([s, n]) => `${s}=${n}`).join(' ');
+
+function statusText(s: WaveStatus): string {
+  const line = (c: string[]) => [c[0].padEnd(16), c[1].padEnd(10), c[2].padEnd(10), c[3].padEnd(4), c[4].padEnd(20), c[5].padStart(8), c[6].padStart(5), ` ${c[7]}`].join(' ');
+  const out = [`wave ${s.wave}: ${s.state}${s.critical ? ' (critical)' : ''}  driver=${s.driver_pid ?? '-'}  ${counts(s.counts)}`, line(['bead', 'item', 'provider', 'try', 'job state', 'elapsed', 'mut', 'fallback / reason'])];
+  for (const i of s.items) {
+    const note = [i.fallback_reason ? `fallback:${i.fallback_reason}` : '', i.reason_code ?? ''].filter(Boolean).join(' ') || '-';
+    out.push(line([i.beads, i.item_state, i.provider, String(i.attempts), i.job?.state ?? '-', i.job ? formatElapsed(i.job.elapsed) : '-', String(i.job?.mutation_count ?? '-'), note]));
+  }
+  return out.join('\n');
+}
+
+function reportText(r: WaveReport): string {
+  const out = [`# Wave ${r.wave}: ${r.state}`, '', `${counts(r.counts)}; ${r.duration_sec}s${r.critical ? '; critical (fallback lane from the start)' : ''}`, '', '| bead | state | provider | attempts | fallback | reason | mutations |', '|---|---|---|---|---|---|---|'];
+  for (const i of r.items) out.push(`| ${i.beads} | ${i.state} | ${i.provider} | ${i.attempts} | ${i.fallback_reason ?? '-'} | ${i.reason_code ?? '-'} | ${i.mutations} |`);
+  return out.join('\n');
+}
+
+export function registerWaveCommands(program: Command): void {
+  const wave = program.command('wave').description('run many beads at once under the caps: start, status, report, stop, resume');
+
+  wave
+    .command('start')
+    .description('validate and record a wave, then hand it to a detached driver that launches jobs as slots free')
+    .option('--manifest <file>', 'the wave as YAML (see README, Waves)')
+    .option('--items <ids>', 'bead ids, comma-separated (with --prompt-file)')
+    .option('--prompt-file <path>', 'with --items: the task for every bead')
+    .option('--worktree-root <dir>', 'with --items: each bead works in <dir>/<bead> (created from --repo at --base when absent)')
+    .option('--repo <dir>', 'git repository new worktrees are created from (default: the one around the manifest or cwd)')
+    .option('--base <ref>', 'commit new worktrees start from (default HEAD)')
+    .option('--provider <name>', 'provider for every item (default: the manifest, else opencode)')
+    .option('--critical', 'dispatch every item on its fallback provider from the start')
+    .option('--from-beads', 'the wave is `bd ready --json` (needs the bd CLI)')
+    .option('--json', 'JSON: the wave status')
+    .action((o: WaveStartFlags) =>
+      withStore(async (store, home) => {
+        if (o.fromBeads) {
+          const { which } = await import('../wave/beads.js');
+          if (!which('bd', process.env)) throw new CliError('beads_cli_missing', '--from-beads needs the bd CLI on PATH; install beads, or pass --manifest / --items', EXIT.preflightFailed);
+        }
+        const { startWave, waveStatus } = await import('../wave/index.js');
+        const { wave: w } = startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
+        const s = waveStatus(store, w);
+        if (o.json) printJson(s);
+        else print(`started wave ${w.id}: ${s.items.length} items, driver pid ${s.driver_pid ?? '-'}; watch it with dx-runner wave status --watch`);
+      }),
+    );
+
+  wave
+    .command('status')
+    .description('the wave and each item with its job (default: the newest wave)')
+    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--json', 'JSON (dx-runner schema wave-status)')
+    .option('--watch', 'live view until the wave ends or Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off')
+    .action((o: { wave?: number; json?: boolean; watch?: boolean }) =>
+      withStore(async (store) => {
+        const { waveOrLatest, waveStatus } = await import('../wave/index.js');
+        const id = waveOrLatest(store, o.wave).id;
+        if (o.watch && !o.json) {
+          const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
+          const color = colorWanted(process.env);
+          return runWatch(() => {
+            const s = waveStatus(store, waveOrLatest(store, id));
+            const rows = s.items.map((i) => ({
+              beads: i.beads,
+              provider: i.provider,
+              // the job's own state while it runs; the item's verdict once it is settled
+              state: i.item_state === 'running' && i.job ? i.job.state : i.item_state,
+              elapsed: i.job?.elapsed ?? 0,
+              bytes: i.job?.log_bytes ?? 0,
+              mutations: i.job?.mutation_count ?? 0,
+              lastEvent: i.fallback_reason && i.item_state !== 'landed' ? `fallback:${i.fallback_reason}` : i.last_event,
+            }));
+            return { text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}`, rows, color), done: s.state === 'done' || (s.state === 'stopped' && s.counts.queued + s.counts.launching + s.counts.running === 0) };
+          });
+        }
+        const s = waveStatus(store, waveOrLatest(store, id));
+        if (o.json) printJson(s);
+        else print(statusText(s));
+      }),
+    );
+
+  wave
+    .command('report')
+    .description('the record of a wave: every item with all its attempts; exit 0 when all landed, 3 when any failed')
+    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--json', 'JSON (dx-runner schema wave-report)')
+    .action((o: { wave?: number; json?: boolean }) =>
+      withStore(async (store) => {
+        const { waveOrLatest, waveReport } = await import('../wave/index.js');
+        const r = waveReport(store, waveOrLatest(store, o.wave));
+        if (o.json) printJson(r);
+        else print(reportText(r));
+        if (r.counts.failed > 0) process.exitCode = 3;
+      }),
+    );
+
+  wave
+    .command('stop')
+    .description('end the wave: its driver, every running job (whole process groups); queued items are cancelled')
+    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--json', 'JSON: the wave status')
+    .action((o: { wave?: number; json?: boolean }) =>
+      withStore(async (store) => {
+        const { stopWave, waveStatus } = await import('../wave/index.js');
+        const s = waveStatus(store, await stopWave(store, o.wave));
+        if (o.json) printJson(s);
+        else print(`stopped wave ${s.wave}: ${counts(s.counts)}`);
+      }),
+    );
+
+  wave
+    .command('resume')
+    .description('give a running wave whose driver died a new driver (nothing is launched twice)')
+    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--json', 'JSON: {wave, resumed, driver_pid}')
+    .action((o: { wave?: number; json?: boolean }) =>
+      withStore(async (store, home) => {
+        const { resumeWave } = await import('../wave/index.js');
+        const r = resumeWave(store, home, o.wave);
+        if (o.json) printJson(r);
+        else print(r.resumed ? `resumed wave ${r.wave}: driver pid ${r.driver_pid}` : `wave ${r.wave} already has a live driver (pid ${r.driver_pid})`);
+      }),
+    );
+
+  program
+    .command('__wave', { hidden: true })
+    .argument('<waveId>')
+    .action(async (id: string) => {
+      const { driveWave } = await import('../wave/index.js');
+      const { runnerHome } = await import('../jobs/paths.js');
+      await driveWave(runnerHome(), Number(id));
+    });
+}

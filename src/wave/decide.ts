@@ -1,0 +1,121 @@
+import type { OutcomeState } from '../health/index.js';
+
+/**
+ * The wave's pure decisions: which queued items start now, whether a failed attempt goes to the
+ * fallback provider, and the wave's state from its items. The driver (index.ts) does the I/O.
+ */
+
+export type WaveState = 'running' | 'done' | 'stopped';
+
+/** queued → launching (claimed) → running (has a job) → landed | failed; stop makes queued cancelled, running stopped */
+export type ItemState = 'queued' | 'launching' | 'running' | 'landed' | 'failed' | 'cancelled' | 'stopped';
+
+export const ITEM_STATES: readonly ItemState[] = ['queued', 'launching', 'running', 'landed', 'failed', 'cancelled', 'stopped'];
+
+const ENDED: ReadonlySet<ItemState> = new Set(['landed', 'failed', 'cancelled', 'stopped']);
+
+export const itemEnded = (s: ItemState) => ENDED.has(s);
+
+/** What one bead of a wave is launched with (paths absolute), as recorded with the wave. */
+export interface ItemSpec {
+  /** inline prompt text (written to a file in the wave's folder at launch) … */
+  prompt?: string;
+  /** … or the prompt file */
+  promptFile?: string;
+  worktree: string;
+  provider: string;
+  model?: string;
+  lane?: string;
+  /** null: no fallback (the chain ends) */
+  fallbackProvider: string | null;
+  fallbackModel?: string;
+  gates?: string[];
+  featureKey?: string;
+  base?: string;
+  branch?: string;
+  allowedPathsFile?: string;
+  mutationBudget?: number;
+  signoffFile?: string;
+  /** where relative paths were resolved (the manifest's folder) */
+  cwd: string;
+}
+
+/** The default fallback: the next provider of the chain (opencode → cc-glm → gemini) that is registered here. */
+export function defaultFallback(provider: string, chain: readonly string[], registered: readonly string[]): string | null {
+  const i = chain.indexOf(provider);
+  if (i < 0) return null;
+  return chain.slice(i + 1).find((p) => registered.includes(p)) ?? null;
+}
+
+/** The first dispatch: critical waves go to the fallback lane from the start (and have no further fallback). */
+export function initialDispatch(spec: Pick<ItemSpec, 'provider' | 'fallbackProvider'>, critical: boolean): { provider: string; fallbackReason: string | null } {
+  if (critical && spec.fallbackProvider) return { provider: spec.fallbackProvider, fallbackReason: 'critical_wave' };
+  return { provider: spec.provider, fallbackReason: null };
+}
+
+/**
+ * Queued items to launch now, in wave order: as many per provider as its cap leaves free beside the
+ * live jobs already counted (of this wave or not). The launch itself re-checks the cap atomically.
+ */
+export function pickLaunches(queued: ReadonlyArray<{ id: number; provider: string }>, live: Readonly<Record<string, number>>, cap: (provider: string) => number): number[] {
+  const used: Record<string, number> = { ...live };
+  const picked: number[] = [];
+  for (const item of queued) {
+    const n = used[item.provider] ?? 0;
+    if (n >= cap(item.provider)) continue;
+    used[item.provider] = n + 1;
+    picked.push(item.id);
+  }
+  return picked;
+}
+
+/**
+ * An item a dead driver left `launching`: the bead's newest job is its launch when it started after the
+ * claim (adopt it), else the launch never got that far (queue the item again). Never both, never twice.
+ */
+export function adoptOrRequeue(claimedAt: number | null, latest: { id: number; startedAt: number } | null): { adopt: number } | 'requeue' {
+  return claimedAt !== null && latest && latest.startedAt >= claimedAt ? { adopt: latest.id } : 'requeue';
+}
+
+/** How an attempt failed: refused at start (with the start's reason and exit code), or ended by its job. */
+export type Failure = { at: 'start'; reasonCode: string; exitCode: number } | { at: 'end'; outcomeState: Exclude<OutcomeState, 'success'>; reasonCode: string };
+
+/** exit 21: preflight refusals; only those about the provider itself (not e.g. a secret in the prompt) move the job */
+const PREFLIGHT_EXIT = 21;
+const PROVIDER_PREFLIGHT: ReadonlySet<string> = new Set(['model_unavailable', 'provider_binary_missing']);
+/** provider reason codes about credentials (`<provider>_auth_failed`, `…_auth_missing`) or the model */
+const MODEL_OR_AUTH = /(^|_)auth(_|$)|(^|_)model_unavailable$/;
+
+/** Why this failure warrants the fallback provider, or null when it does not (a retry elsewhere would not help). */
+export function fallbackReasonOf(f: Failure): string | null {
+  if (f.at === 'start') return (f.exitCode === PREFLIGHT_EXIT && PROVIDER_PREFLIGHT.has(f.reasonCode)) || MODEL_OR_AUTH.test(f.reasonCode) ? f.reasonCode : null;
+  if (f.outcomeState === 'governance_failed') return `governance_failed:${f.reasonCode}`;
+  if (f.outcomeState === 'failed' && MODEL_OR_AUTH.test(f.reasonCode)) return f.reasonCode;
+  return null; // killed (stop), blocked (watchdog) and other failures are the operator's to judge
+}
+
+export type FallbackDecision = { action: 'fallback'; provider: string; reason: string } | { action: 'fail'; reasonCode: string };
+
+/** Once only: an item already on its fallback (or dispatched there by --critical) fails for good. */
+export function decideFallback(item: { fallbackReason: string | null; fallbackProvider: string | null }, f: Failure): FallbackDecision {
+  const reason = fallbackReasonOf(f);
+  if (reason && item.fallbackReason === null && item.fallbackProvider) return { action: 'fallback', provider: item.fallbackProvider, reason };
+  return { action: 'fail', reasonCode: f.reasonCode };
+}
+
+/** The model of an attempt: the fallback model on the fallback provider, else the item's own. */
+export const attemptModel = (spec: Pick<ItemSpec, 'model' | 'fallbackModel'>, onFallback: boolean): string | undefined => (onFallback ? spec.fallbackModel : spec.model);
+
+export type ItemCounts = Record<ItemState, number>;
+
+export function countItems(states: readonly ItemState[]): ItemCounts {
+  const counts = Object.fromEntries(ITEM_STATES.map((s) => [s, 0])) as ItemCounts;
+  for (const s of states) counts[s]++;
+  return counts;
+}
+
+/** A stopped wave stays stopped; otherwise it is done once every item ended. */
+export function waveStateOf(recorded: WaveState, states: readonly ItemState[]): WaveState {
+  if (recorded === 'stopped') return 'stopped';
+  return states.every(itemEnded) ? 'done' : 'running';
+}

@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { CliError, EXIT, usageError } from '../cli/errors.js';
+import { guardPrompt } from '../governance/index.js';
+import { commitOf, workTreeTop } from '../governance/git.js';
+import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
+import { getProvider, providerNames } from '../providers/index.js';
+import { FALLBACK_CHAIN } from '../providers/policy.js';
+import { defaultFallback, type ItemSpec } from './decide.js';
+
+const item = z
+  .object({
+    beads: z.string().min(1),
+    prompt: z.string().min(1).optional(),
+    prompt_file: z.string().min(1).optional(),
+    worktree: z.string().min(1).optional(),
+    repo: z.string().min(1).optional(),
+    base: z.string().min(1).optional(),
+    provider: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    lane: z.enum(['headless', 'attach', 'server']).optional(),
+    fallback_provider: z.string().min(1).nullable().optional(),
+    fallback_model: z.string().min(1).optional(),
+    gates: z.array(z.enum(['feature-key', 'scope', 'evidence', 'integrity'])).optional(),
+    feature_key: z.string().optional(),
+    branch: z.string().optional(),
+    allowed_paths_file: z.string().optional(),
+    mutation_budget: z.number().int().positive().optional(),
+    signoff_file: z.string().optional(),
+  })
+  .strict()
+  .refine((i) => (i.prompt === undefined) !== (i.prompt_file === undefined), { message: 'give exactly one of prompt or prompt_file', path: ['prompt'] });
+
+/** The wave manifest (YAML). Top-level keys are defaults for every item. */
+export const manifestSchema = z
+  .object({
+    repo: z.string().min(1).optional(),
+    base: z.string().min(1).optional(),
+    worktree_root: z.string().min(1).optional(),
+    provider: z.string().min(1).optional(),
+    fallback_provider: z.string().min(1).nullable().optional(),
+    critical: z.boolean().optional(),
+    items: z.array(item).min(1),
+  })
+  .strict();
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** Reads and validates a manifest file; a bad one is one line naming the line and the field. */
+export function readManifest(file: string): Manifest {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw usageError('manifest_unreadable', `manifest ${file} cannot be read; pass an existing YAML file with --manifest`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const line = lines.linePos(e.pos[0]).line;
+    throw usageError('manifest_invalid', `${file}:${line}: not valid YAML (${e.message.split('\n')[0]}); fix the file`);
+  }
+  const parsed = manifestSchema.safeParse(doc.toJS());
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  // the nearest node that exists names the line (a missing field: its parent)
+  let line = 1;
+  for (let p = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k)); ; p = p.slice(0, -1)) {
+    const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) {
+      line = lines.linePos(node.range[0]).line;
+      break;
+    }
+    if (!p.length) break;
+  }
+  const field = issue.path.join('.') || '(top level)';
+  throw usageError('manifest_invalid', `${file}:${line}: ${field}: ${issue.message}; fix the manifest (see README, Waves)`);
+}
+
+export interface PlannedItem {
+  beads: string;
+  spec: ItemSpec;
+  /** the worktree to create (from repo at base) before the wave is recorded */
+  create?: { repo: string; base: string };
+}
+
+/** Manifest → validated items (absolute paths). Reads prompts and checks everything; changes nothing. */
+export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
+  const seen = new Set<string>();
+  const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(baseDir, p));
+  return m.items.map((it, i) => {
+    const beads = validateBeadsId(it.beads);
+    if (seen.has(beads)) throw usageError('manifest_invalid', `items.${i}.beads: bead ${beads} is listed twice; list each bead once`);
+    seen.add(beads);
+    const promptFile = abs(it.prompt_file);
+    guardPrompt(it.prompt ?? readPromptFile(promptFile));
+    const provider = getProvider(it.provider ?? m.provider ?? 'opencode').name;
+    const fb = it.fallback_provider !== undefined ? it.fallback_provider : m.fallback_provider !== undefined ? m.fallback_provider : defaultFallback(provider, FALLBACK_CHAIN, providerNames());
+    if (fb) getProvider(fb); // an unknown name is refused now, not when the fallback is needed
+    const root = abs(m.worktree_root);
+    const worktree = abs(it.worktree) ?? (root ? path.join(root, beads) : undefined);
+    if (!worktree) throw usageError('worktree_missing', `items.${i} (${beads}) has no worktree; give it one, or a worktree_root (--worktree-root)`);
+    let create: PlannedItem['create'];
+    if (!fs.existsSync(worktree)) {
+      const repo = abs(it.repo ?? m.repo) ?? workTreeTop(baseDir);
+      const base = it.base ?? m.base ?? 'HEAD';
+      if (!repo || !workTreeTop(repo)) throw new CliError('worktree_missing', `worktree ${worktree} of ${beads} does not exist and no git repo to create it from; set repo (--repo)`, EXIT.worktreeRefused);
+      if (!commitOf(repo, base)) throw usageError('base_ref_unknown', `base ${base} is not a commit in ${repo}; set base (--base) to a branch, tag or sha`);
+      create = { repo, base };
+    }
+    const spec: ItemSpec = {
+      prompt: it.prompt,
+      promptFile,
+      worktree,
+      provider,
+      model: it.model,
+      lane: it.lane,
+      fallbackProvider: fb ?? null,
+      fallbackModel: it.fallback_model,
+      gates: it.gates,
+      featureKey: it.feature_key,
+      base: it.base ?? m.base,
+      branch: it.branch,
+      allowedPathsFile: abs(it.allowed_paths_file),
+      mutationBudget: it.mutation_budget,
+      signoffFile: it.signoff_file,
+      cwd: baseDir,
+    };
+    return { beads, spec, create };
+  });
+}
+
+/** Creates the missing worktrees as linked git worktrees on a branch named after the bead. */
+export function createWorktrees(items: readonly PlannedItem[]): void {
+  for (const it of items) {
+    if (!it.create || fs.existsSync(it.spec.worktree)) continue;
+    fs.mkdirSync(path.dirname(it.spec.worktree), { recursive: true });
+    try {
+      execFileSync('git', ['-C', it.create.repo, 'worktree', 'add', '-q', '-b', it.beads, it.spec.worktree, it.create.base], { stdio: 'pipe' });
+    } catch (e) {
+      const why = String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0];
+      throw new CliError('worktree_create_failed', `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; create it yourself or pick another path`, EXIT.worktreeRefused);
+    }
+  }
+}

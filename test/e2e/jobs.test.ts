@@ -40,7 +40,7 @@ describe('jobs through real opencode', () => {
     expect(fs.readFileSync(path.join(wt, 'greeting.txt'), 'utf8')).toBe('Hello from the agent\n');
     expect(report).toMatchObject({ state: 'exited_ok', exit_code: 0, mutations: 1, selected_model: 'zhipuai-coding-plan/glm-5', execution_mode: 'headless', fallback_reason: 'none' });
     expect(report.session_id).toMatch(/^ses_/);
-    expect(report.events.map((e) => e.kind)).toEqual(['created', 'launched', 'finalized']);
+    expect(report.events.map((e) => e.kind)).toEqual(['created', 'preflight', 'launched', 'finalized']);
     expect(report.log_bytes).toBeGreaterThan(0);
     expect(typeof report.duration_sec).toBe('number');
 

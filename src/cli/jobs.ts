@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import { explicitBinary, jobFor, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
+import { addBinaryOptions, explicitBinary, jobFor, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
 import { getProvider, providerNames } from '../providers/index.js';
 import type { StartOptions } from '../jobs/start.js';
 import { redact } from '../governance/secrets.js';
@@ -27,8 +27,7 @@ type StartFlags = Pick<
 > & { allowModelOverride?: boolean; wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; json?: boolean } & BinaryFlags;
 
 export function registerJobCommands(program: Command): void {
-  program
-    .command('start')
+  addBinaryOptions(program.command('start'))
     .description('validate, record and launch a job detached; returns as soon as the agent runs')
     .requiredOption('--beads <id>', 'work item id, e.g. bd-xga8.14')
     .requiredOption('--prompt-file <path>', 'the task for the agent')
@@ -52,9 +51,6 @@ export function registerJobCommands(program: Command): void {
     .option('--allowed-paths-file <file>', 'scope gate: allowed paths, one per line (read now)')
     .option('--mutation-budget <n>', 'scope gate: most files the job may change', number('--mutation-budget'))
     .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree')
-    .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
-    .option('--claude-bin <path>', 'claude binary for cc-glm and claude-code (default: $DX_RUNNER_CLAUDE_BIN, the bundled @anthropic-ai/claude-code, PATH)')
-    .option('--gemini-bin <path>', 'gemini binary (default: $DX_RUNNER_GEMINI_BIN, the bundled @google/gemini-cli, PATH)')
     .option('--json', 'print the started job as JSON')
     .action((o: StartFlags) =>
       withStore(async (store, home) => {

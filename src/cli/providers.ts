@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { getProvider } from '../providers/index.js';
 import { policyModel } from '../providers/policy.js';
 import { CliError, EXIT } from './errors.js';
-import { explicitBinary, print, printJson, type BinaryFlags } from './shared.js';
+import { addBinaryOptions, explicitBinary, print, printJson, type BinaryFlags } from './shared.js';
 
 interface PreflightFlags extends BinaryFlags {
   provider?: string;
@@ -29,8 +29,7 @@ async function resolveModel(o: { provider?: string; profile?: string; model?: st
 }
 
 export function registerProviderCommands(program: Command): void {
-  program
-    .command('preflight')
+  addBinaryOptions(program.command('preflight'))
     .description('can this provider run a job now? binary, model policy, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked')
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option('--profile <name>', 'check with a profile: its provider, model, allowed models, override permission and strictness')
@@ -39,9 +38,6 @@ export function registerProviderCommands(program: Command): void {
     .option('--allow-model-override', 'let the provider model variable (OPENCODE_MODEL) override the canonical model')
     .option('--strict', 'warnings (a probe timeout, an unlisted model list) fail the preflight')
     .option('--no-probe', 'skip the live model call')
-    .option('--opencode-bin <path>', 'opencode binary')
-    .option('--claude-bin <path>', 'claude binary (cc-glm, claude-code)')
-    .option('--gemini-bin <path>', 'gemini binary')
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
@@ -67,15 +63,11 @@ export function registerProviderCommands(program: Command): void {
       process.exitCode = exitCode;
     });
 
-  program
-    .command('probe')
+  addBinaryOptions(program.command('probe'))
     .description('one live call to the model through the provider CLI; exit 0 healthy, 1 not')
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option('--profile <name>', "probe the profile's provider and model")
     .option('--model <id>', 'model (default: the canonical model)')
-    .option('--opencode-bin <path>', 'opencode binary')
-    .option('--claude-bin <path>', 'claude binary (cc-glm, claude-code)')
-    .option('--gemini-bin <path>', 'gemini binary')
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {
       const { probeTimeoutMs, runProbe } = await import('../providers/preflight.js');

@@ -1,4 +1,6 @@
+import type { Command } from 'commander';
 import { Store, type JobRecord } from '../jobs/store.js';
+import { allProviders, getProvider } from '../providers/index.js';
 import { runnerHome } from '../jobs/paths.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { CliError, EXIT, usageError } from './errors.js';
@@ -31,13 +33,21 @@ export const number = (flag: string) => (v: string) => {
 };
 
 
-/** The `--<cli>-bin` flags, and the providers whose CLI each one names. */
-export interface BinaryFlags {
-  opencodeBin?: string;
-  claudeBin?: string;
-  geminiBin?: string;
+/** The `--<cli>-bin` flags (commander's camelCase: `--claude-bin` → `claudeBin`), one per provider CLI. */
+export type BinaryFlags = Record<string, unknown>;
+
+/** Adds one `--<cli>-bin <path>` option per registered provider CLI. */
+export function addBinaryOptions(cmd: Command): Command {
+  const clis = new Map<string, string[]>();
+  for (const a of allProviders()) clis.set(a.cli, [...(clis.get(a.cli) ?? []), a.name]);
+  for (const [cli, names] of clis) {
+    cmd.option(`--${cli}-bin <path>`, `${cli} binary for ${names.join(', ')} (default: $DX_RUNNER_${cli.toUpperCase()}_BIN, the bundled CLI, PATH)`);
+  }
+  return cmd;
 }
-const BINARY_FLAG_OF: Record<string, keyof BinaryFlags> = { opencode: 'opencodeBin', 'cc-glm': 'claudeBin', 'claude-code': 'claudeBin', gemini: 'geminiBin' };
 
 /** The binary a command was told to run for this provider (a flag for another provider's CLI does not apply). */
-export const explicitBinary = (provider: string, o: BinaryFlags): string | undefined => o[BINARY_FLAG_OF[provider]];
+export const explicitBinary = (provider: string, o: BinaryFlags): string | undefined => {
+  const v = o[`${getProvider(provider).cli}Bin`];
+  return typeof v === 'string' ? v : undefined;
+};

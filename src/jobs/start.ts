@@ -74,12 +74,10 @@ const LAUNCH_WINDOW_MS = 60_000;
 /** a live run, or one another `start` is launching right now */
 export const occupies = (j: JobRecord) => (j.pid === null && Date.now() - j.startedAt < LAUNCH_WINDOW_MS) || isAlive(j.pid, j.pidStart);
 
-/** Per-provider concurrency caps (reference §6.11): DX_RUNNER_MAX_PARALLEL_<PROVIDER>, else these. */
-const DEFAULT_CAPS: Record<string, number> = { opencode: 2, 'claude-code': 1, 'cc-glm': 2, gemini: 1 };
 
 export function providerCap(provider: string, env: NodeJS.ProcessEnv): number {
   const key = `DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}`;
-  return positive(env[key], positive(env.DX_RUNNER_MAX_PARALLEL_DEFAULT, DEFAULT_CAPS[provider] ?? 2));
+  return positive(env[key], positive(env.DX_RUNNER_MAX_PARALLEL_DEFAULT, getProvider(provider).defaultMaxParallel));
 }
 
 const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));

@@ -112,6 +112,8 @@ const parseStdoutLine = claudeStreamParser('cc_glm');
 
 export const ccGlmAdapter: ProviderAdapter = {
   name: 'cc-glm',
+  cli: 'claude',
+  defaultMaxParallel: 2,
   defaultModel: 'glm-5',
   lanes: ['headless'],
   modelEnv: 'CC_GLM_MODEL',

@@ -44,6 +44,8 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
 
 export const claudeCodeAdapter: ProviderAdapter = {
   name: 'claude-code',
+  cli: 'claude',
+  defaultMaxParallel: 1,
   defaultModel: 'opus',
   lanes: ['headless'],
   modelEnv: 'CLAUDE_CODE_MODEL',

@@ -215,6 +215,8 @@ async function listModels(_binary: string, env: NodeJS.ProcessEnv): Promise<stri
 
 export const geminiAdapter: ProviderAdapter = {
   name: 'gemini',
+  cli: 'gemini',
+  defaultMaxParallel: 1,
   defaultModel: GEMINI_CANONICAL_MODEL,
   lanes: ['headless'],
   modelEnv: 'GEMINI_MODEL',

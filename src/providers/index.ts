@@ -13,6 +13,8 @@ const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map([opencodeAdapter,
 
 export const providerNames = (): string[] => [...ADAPTERS.keys()];
 
+export const allProviders = (): ProviderAdapter[] => [...ADAPTERS.values()];
+
 export function getProvider(name: string): ProviderAdapter {
   const adapter = ADAPTERS.get(name);
   if (!adapter) {

@@ -120,6 +120,8 @@ function listModels(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | 
 
 export const opencodeAdapter: ProviderAdapter = {
   name: 'opencode',
+  cli: 'opencode',
+  defaultMaxParallel: 2,
   defaultModel: OPENCODE_CANONICAL_MODEL,
   lanes: ['headless', 'attach', 'server'],
   modelEnv: 'OPENCODE_MODEL',

@@ -44,6 +44,10 @@ export type AuthCheck = { ok: true; source: string } | { ok: false; reasonCode: 
 
 export interface ProviderAdapter {
   readonly name: string;
+  /** the CLI it runs: names the `--<cli>-bin` flag and `DX_RUNNER_<CLI>_BIN` (adapters of one CLI share them) */
+  readonly cli: string;
+  /** live jobs of this provider per host unless DX_RUNNER_MAX_PARALLEL_<PROVIDER> (or a profile) says otherwise */
+  readonly defaultMaxParallel: number;
   readonly defaultModel: string;
   /** lanes beyond headless that this provider supports */
   readonly lanes: readonly Lane[];

@@ -132,8 +132,8 @@ describe('waves', () => {
   });
 
   /**
-   * The fallback path with the providers this branch has: opencode falls back to opencode on a second
-   * model the scripted model also serves (the cc-glm lane is exercised the same way once registered).
+   * The fallback path: to another provider (opencode → cc-glm, the real claude CLI), and — for the cases
+   * that need a model the scripted model serves on opencode too — to opencode on a second model.
    */
   describe('fallback', () => {
     let fenv: NodeJS.ProcessEnv;
@@ -166,7 +166,7 @@ describe('waves', () => {
         '    prompt: "@mock write ok.txt ok"',
         '  - beads: bd-f.model',
         '    model: zhipuai-coding-plan/glm-missing',
-        `    fallback_model: ${backup}`,
+        '    fallback_provider: cc-glm',
         '    prompt: "@mock write model.txt landed on the fallback"',
         '  - beads: bd-f.auth',
         `    fallback_model: ${backup}`,
@@ -180,9 +180,9 @@ describe('waves', () => {
       expect(report.counts).toMatchObject({ landed: 3, failed: 1 });
       expect(item('bd-f.ok')).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: null });
 
-      expect(item('bd-f.model')).toMatchObject({ state: 'landed', attempts: 2, fallback_reason: 'model_unavailable', provider: 'opencode' });
+      expect(item('bd-f.model')).toMatchObject({ state: 'landed', attempts: 2, fallback_reason: 'model_unavailable', provider: 'cc-glm' });
       expect(item('bd-f.model').runs).toHaveLength(1); // refused before any job: the fallback run is the only one
-      expect(item('bd-f.model').runs[0]).toMatchObject({ state: 'exited_ok', selected_model: backup, fallback_reason: 'model_unavailable' });
+      expect(item('bd-f.model').runs[0]).toMatchObject({ state: 'exited_ok', provider: 'cc-glm', selected_model: 'glm-5', fallback_reason: 'model_unavailable' });
       expect(fs.readFileSync(path.join(dir, 'wts', 'bd-f.model', 'model.txt'), 'utf8')).toBe('landed on the fallback');
 
       expect(item('bd-f.auth')).toMatchObject({ state: 'landed', attempts: 2, fallback_reason: 'opencode_auth_failed' });

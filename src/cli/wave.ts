@@ -2,20 +2,9 @@ import { Command } from 'commander';
 import { CliError, EXIT } from './errors.js';
 import { number, print, printJson, withStore } from './shared.js';
 import { formatElapsed } from '../report/index.js';
-import type { WaveReport, WaveStatus } from '../wave/index.js';
+import type { WaveReport, WaveStartOptions, WaveStatus } from '../wave/index.js';
 
-interface WaveStartFlags {
-  manifest?: string;
-  items?: string;
-  promptFile?: string;
-  worktreeRoot?: string;
-  repo?: string;
-  base?: string;
-  provider?: string;
-  critical?: boolean;
-  fromBeads?: boolean;
-  json?: boolean;
-}
+type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & { fromBeads?: boolean; json?: boolean };
 
 const counts = (c: Record<string, number>) => Object.entries(c).filter(([, n]) => n > 0).map(([s, n]) => `${s}=${n}`).join(' ');
 

@@ -79,7 +79,8 @@ export function checkResult(e: Evaluated, now = Date.now()) {
   };
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+/** UTC to the second, as the reference prints times */
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 /** The full record of a run; `events` is its append-only transition log from the store. */
 export function reportOf(e: Evaluated, events: Array<{ at: number; kind: string; detail: Record<string, unknown> }>, now = Date.now()) {

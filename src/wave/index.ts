@@ -8,7 +8,7 @@ import { isAlive, processStartTime } from '../jobs/process.js';
 import { claimAndEnd } from '../jobs/restart.js';
 import { occupies, providerCap, startJob } from '../jobs/start.js';
 import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../jobs/store.js';
-import { evaluate, statusRow } from '../report/index.js';
+import { evaluate, iso, statusRow } from '../report/index.js';
 import { adoptOrRequeue, attemptModel, countItems, decideFallback, initialDispatch, pickLaunches, waveStateOf, type Failure, type ItemState } from './decide.js';
 import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 
@@ -230,8 +230,6 @@ export function resumeWave(store: Store, home: string, id: number | undefined): 
 export function resumeOrphanWaves(store: Store, home: string): Array<{ wave: number; action: 'resumed'; driver_pid: number | null }> {
   return store.runningWaves().filter((w) => !isAlive(w.driverPid, w.driverStart)).map((w) => ({ wave: w.id, action: 'resumed' as const, driver_pid: spawnDriver(store, home, w.id) }));
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 /** `wave status --json`: the wave, its counts, and each item with its current job's status row. */
 export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()) {

@@ -234,24 +234,8 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
   const lane = (opts.lane ?? 'headless') as Lane;
   if (!LANES.includes(lane)) throw usageError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
 
-  // the provider's fail-fast checks; when they fail and a fallback is allowed, the next provider is tried
-  const tried: ProviderTry[] = [];
-  let chosen: Prepared | undefined;
-  for (const adapter of [primary, ...fallbacks]) {
-    try {
-      chosen = await prepareProvider(home, adapter, adapter === primary ? opts : { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined }, { beads, worktree, lane: adapter === primary || adapter.lanes.includes(lane) ? lane : 'headless' });
-      tried.push({ provider: adapter.name, model: chosen.model, passed: true, reason_code: 'preflight_ok', message: '' });
-      break;
-    } catch (e) {
-      if (!(e instanceof CliError) || !FALLBACK_EXITS.has(e.exitCode)) throw e;
-      tried.push({ provider: adapter.name, model: null, passed: false, reason_code: e.reasonCode, message: e.message });
-      if (adapter === fallbacks.at(-1) || !fallbacks.length) {
-        if (tried.length > 1) throw new CliError(e.reasonCode, `no provider could take the job: ${tried.map((t) => `${t.provider}: ${t.reason_code}`).join('; ')}. Last: ${e.message}`, e.exitCode);
-        throw e;
-      }
-    }
-  }
-  const { adapter, model, spec } = chosen as Prepared;
+  const { chosen, tried } = await chooseProvider(home, [primary, ...fallbacks], opts, { beads, worktree, lane });
+  const { adapter, model, spec } = chosen;
   const baseline = takeBaseline(worktree);
   const firstFailure = tried.find((t) => !t.passed);
   const launch: Launch = {
@@ -262,12 +246,12 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
       worktree,
       promptFile: path.resolve(opts.cwd, opts.promptFile as string),
       model,
-      executionMode: chosen?.lane as Lane,
+      executionMode: chosen.lane,
       fallbackReason: firstFailure ? `${firstFailure.provider}:${firstFailure.reason_code}` : 'none',
       cwd: opts.cwd,
       startHead: baseline.head,
       baseline: JSON.stringify(baseline.dirty),
-      settings: { ...effectiveSettings(adapter === primary ? opts : { ...opts, maxParallel: undefined }, adapter.name), ...gates, ...(loaded ? { profile: loaded.name } : {}) },
+      settings: { ...effectiveSettings(chosen.opts, adapter.name), ...gates, ...(loaded ? { profile: loaded.name } : {}) },
     },
     prompt,
     spec,
@@ -336,8 +320,33 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
   };
 }
 
+/**
+ * Start's fail-fast checks, provider by provider: the first that passes takes the job. A fallback runs its own
+ * canonical model, lane (headless if it has not the asked one) and cap: the job's model rules were the first's.
+ */
+async function chooseProvider(home: string, candidates: ProviderAdapter[], opts: StartOptions, job: { beads: string; worktree: string; lane: Lane }): Promise<{ chosen: Prepared; tried: ProviderTry[] }> {
+  const tried: ProviderTry[] = [];
+  for (const [i, adapter] of candidates.entries()) {
+    const own = i === 0 ? opts : { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined };
+    try {
+      const chosen = await prepareProvider(home, adapter, own, { ...job, lane: i === 0 || adapter.lanes.includes(job.lane) ? job.lane : 'headless' });
+      tried.push({ provider: adapter.name, model: chosen.model, passed: true, reason_code: 'preflight_ok', message: '' });
+      return { chosen, tried };
+    } catch (e) {
+      if (!(e instanceof CliError) || !FALLBACK_EXITS.has(e.exitCode)) throw e;
+      tried.push({ provider: adapter.name, model: null, passed: false, reason_code: e.reasonCode, message: e.message });
+      if (i < candidates.length - 1) continue;
+      if (tried.length > 1) throw new CliError(e.reasonCode, `no provider could take the job: ${tried.map((t) => `${t.provider}: ${t.reason_code}`).join('; ')}. Last: ${e.message}`, e.exitCode);
+      throw e;
+    }
+  }
+  throw new Error('no provider to try'); // unreachable: the primary is always a candidate
+}
+
 interface Prepared {
   adapter: ProviderAdapter;
+  /** the options this provider was checked with (a fallback's differ from the first's) */
+  opts: StartOptions;
   model: string;
   lane: Lane;
   spec: LaunchSpec;
@@ -361,7 +370,7 @@ async function prepareProvider(home: string, adapter: ProviderAdapter, opts: Sta
   const spec = adapter.buildLaunch({ lane, server, model, worktree: job.worktree, beads: job.beads, env: opts.env, binary: opts.binaryFor?.(adapter.name) });
   assertExecutable(spec.command, spec.env, adapter);
   await assertModelOffered(home, adapter, model, opts);
-  return { adapter, model, lane, spec };
+  return { adapter, opts, model, lane, spec };
 }
 
 /** What a run is launched with; kept in the run folder (0600) so a restart relaunches it exactly. */

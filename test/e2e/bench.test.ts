@@ -83,6 +83,27 @@ describe('bench governed against the scripted model', () => {
     }
   });
 
+  it('the cc-glm and gemini workflows run their own CLIs on their own models', async () => {
+    const { repo } = makeRepo();
+    const out = tmpDir('bench-out');
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const r = await cli(
+      ['bench', 'governed', '--workflows', 'cc_glm_headless,gemini_run_headless', '--prompt-ids', 'coding_ability_2', '--parallel', '2', '--run-id', 'gov2', '--output-dir', out,
+        '--required-baseline', head, '--reported-commit', head, '--branch', 'main'],
+      { env: sb.env, cwd: repo },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const report = governanceReportSchema.parse(JSON.parse(r.stdout));
+    expect(report).toMatchObject({ passed: true, reason_code: 'governed_ok', models: { cc_glm_headless: 'glm-5', gemini_run_headless: 'gemini-3-flash-preview' } });
+    for (const [wf, log] of [['cc_glm_headless', '"type":"result"'], ['gemini_run_headless', '"type":"result"']]) {
+      const rec = recordSchema.parse(readJson(path.join(out, 'gov2', 'raw', `${wf}__coding_ability_2.json`)));
+      expect(rec).toMatchObject({ success: true, failure_category: null });
+      expect(rec.attempts[0].mutations).toBeGreaterThan(0);
+      expect(rec.completion_latency_ms).toBeGreaterThanOrEqual(rec.first_output_latency_ms as number);
+      expect(fs.readFileSync(path.join(out, 'gov2', rec.attempts[0].stdout_log as string), 'utf8')).toContain(log);
+    }
+  });
+
   it('a baseline that is not an ancestor of HEAD stops the run with exit 4 before any job', async () => {
     const { repo } = makeRepo();
     git(repo, 'checkout', '-q', '-b', 'side');

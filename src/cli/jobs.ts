@@ -27,7 +27,8 @@ type StartFlags = Pick<
 > & { allowModelOverride?: boolean; wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; json?: boolean } & BinaryFlags;
 
 export function registerJobCommands(program: Command): void {
-  addBinaryOptions(program.command('start'))
+  const startCommand = program
+    .command('start')
     .description('validate, record and launch a job detached; returns as soon as the agent runs')
     .requiredOption('--beads <id>', 'work item id, e.g. bd-xga8.14')
     .requiredOption('--prompt-file <path>', 'the task for the agent')
@@ -50,7 +51,8 @@ export function registerJobCommands(program: Command): void {
     .option('--branch <name>', 'feature-key and integrity gates: the branch (default: the current one)')
     .option('--allowed-paths-file <file>', 'scope gate: allowed paths, one per line (read now)')
     .option('--mutation-budget <n>', 'scope gate: most files the job may change', number('--mutation-budget'))
-    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree')
+    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree');
+  addBinaryOptions(startCommand)
     .option('--json', 'print the started job as JSON')
     .action((o: StartFlags) =>
       withStore(async (store, home) => {

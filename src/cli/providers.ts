@@ -29,7 +29,8 @@ async function resolveModel(o: { provider?: string; profile?: string; model?: st
 }
 
 export function registerProviderCommands(program: Command): void {
-  addBinaryOptions(program.command('preflight'))
+  const preflightCommand = program
+    .command('preflight')
     .description('can this provider run a job now? binary, model policy, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked')
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option('--profile <name>', 'check with a profile: its provider, model, allowed models, override permission and strictness')
@@ -37,7 +38,8 @@ export function registerProviderCommands(program: Command): void {
     .option('--worktree <dir>', 'also check this worktree against the worktree policy')
     .option('--allow-model-override', 'let the provider model variable (OPENCODE_MODEL) override the canonical model')
     .option('--strict', 'warnings (a probe timeout, an unlisted model list) fail the preflight')
-    .option('--no-probe', 'skip the live model call')
+    .option('--no-probe', 'skip the live model call');
+  addBinaryOptions(preflightCommand)
     .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
@@ -63,11 +65,13 @@ export function registerProviderCommands(program: Command): void {
       process.exitCode = exitCode;
     });
 
-  addBinaryOptions(program.command('probe'))
+  const probeCommand = program
+    .command('probe')
     .description('one live call to the model through the provider CLI; exit 0 healthy, 1 not')
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option('--profile <name>', "probe the profile's provider and model")
-    .option('--model <id>', 'model (default: the canonical model)')
+    .option('--model <id>', 'model (default: the canonical model)');
+  addBinaryOptions(probeCommand)
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {
       const { probeTimeoutMs, runProbe } = await import('../providers/preflight.js');

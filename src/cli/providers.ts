@@ -31,7 +31,7 @@ async function resolveModel(o: { provider?: string; profile?: string; model?: st
 export function registerProviderCommands(program: Command): void {
   const preflightCommand = program
     .command('preflight')
-    .description('can this provider run a job now? binary, model policy, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked')
+    .description('can this provider run a job now? binary, model policy, credentials, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked')
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option('--profile <name>', 'check with a profile: its provider, model, allowed models, override permission and strictness')
     .option('--model <id>', 'model to check (default: the canonical model)')

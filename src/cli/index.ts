@@ -1,15 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
-import { registerBenchCommands } from './bench.js';
-import { registerGateCommands } from './gates.js';
-import { registerJobCommands } from './jobs.js';
-import { registerLifecycleCommands } from './lifecycle.js';
-import { registerMockModelCommands } from './mockModel.js';
-import { registerProfileCommands } from './profiles.js';
-import { registerProviderCommands } from './providers.js';
-import { registerServeCommands } from './serve.js';
-import { registerWaveCommands } from './wave.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -26,15 +17,26 @@ program
   .exitOverride()
   .configureOutput({ writeErr: () => undefined }); // errors are printed once, below, in our own format
 
-registerJobCommands(program);
-registerLifecycleCommands(program);
-registerGateCommands(program);
-registerServeCommands(program);
-registerProviderCommands(program);
-registerProfileCommands(program);
-registerMockModelCommands(program);
-registerBenchCommands(program);
-registerWaveCommands(program);
+type Register = (program: Command) => void;
+
+/**
+ * The command modules, in `--help` order, with the commands each registers. A run loads only the module of
+ * its command (every command pays for its own imports, not everyone's); help, and a command missing here,
+ * load them all.
+ */
+const MODULES: Array<[string[], () => Promise<Register>]> = [
+  [['start', 'status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
+  [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
+  [['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'], async () => (await import('./gates.js')).registerGateCommands],
+  [['serve', '__server-session', '__serve-keeper'], async () => (await import('./serve.js')).registerServeCommands],
+  [['preflight', 'probe'], async () => (await import('./providers.js')).registerProviderCommands],
+  [['profiles'], async () => (await import('./profiles.js')).registerProfileCommands],
+  [['mock-model'], async () => (await import('./mockModel.js')).registerMockModelCommands],
+  [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
+  [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
+];
+const own = MODULES.find(([commands]) => commands.includes(process.argv[2]));
+for (const [, load] of own ? [own] : MODULES) (await load())(program);
 
 program
   .command('demo')

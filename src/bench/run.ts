@@ -393,8 +393,7 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
     rec.return_code = record.exitCode;
     rec.state = evaluate(record).health.state;
     rec.reason_code = record.outcomeReason;
-    // output is timed when the supervisor reads it, which for a quick agent can be just after it exited
-    rec.first_output_latency_ms = record.firstOutputAt === null ? null : Math.max(0, Math.min(record.firstOutputAt, done) - t0);
+    rec.first_output_latency_ms = record.firstOutputAt === null ? null : Math.max(0, record.firstOutputAt - t0);
     rec.hint_match_ratio = hintMatchRatio(extractText(out), job.prompt.success_hints);
     rec.session_id = record.sessionId;
     rec.tokens_in = record.tokensIn;

@@ -458,6 +458,8 @@ export class Store {
         .prepare(
           `UPDATE jobs SET active = 0, outcome_state = @state, outcome_reason = @reason, exit_code = @exitCode,
              completed_at = @completedAt, mutations = @mutations, output_bytes = MAX(output_bytes, @outputBytes),
+             -- output is timed when the supervisor reads it, possibly just after the agent exited: it was said before
+             first_output_at = MIN(first_output_at, @completedAt), last_output_at = MIN(last_output_at, @completedAt),
              session_id = COALESCE(session_id, @sessionId), tokens_in = @tokensIn, tokens_out = @tokensOut,
              last_event = COALESCE(@lastEvent, last_event), gates = @gates
            WHERE id = @id AND active = 1`,

@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import { CliError, EXIT } from './errors.js';
 import { number, print, printJson, withStore } from './shared.js';
 import { formatElapsed } from '../report/index.js';
 import type { WaveReport, WaveStartOptions, WaveStatus } from '../wave/index.js';
 
-type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & { fromBeads?: boolean; json?: boolean };
+type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & { json?: boolean };
 
 const counts = (c: Record<string, number>) => Object.entries(c).filter(([, n]) => n > 0).map(([s, n]) => `${s}=${n}`).join(' ');
 
@@ -33,24 +32,21 @@ export function registerWaveCommands(program: Command): void {
     .option('--manifest <file>', 'the wave as YAML (see README, Waves)')
     .option('--items <ids>', 'bead ids, comma-separated (with --prompt-file)')
     .option('--prompt-file <path>', 'with --items: the task for every bead')
-    .option('--worktree-root <dir>', 'with --items: each bead works in <dir>/<bead> (created from --repo at --base when absent)')
+    .option('--worktree-root <dir>', 'with --items or --from-beads: each bead works in <dir>/<bead> (created from --repo at --base when absent)')
     .option('--repo <dir>', 'git repository new worktrees are created from (default: the one around the manifest or cwd)')
     .option('--base <ref>', 'commit new worktrees start from (default HEAD)')
     .option('--provider <name>', 'provider for every item (default: the manifest, else opencode)')
     .option('--critical', 'dispatch every item on its fallback provider from the start')
-    .option('--from-beads', 'the wave is `bd ready --json` (needs the bd CLI)')
+    .option('--from-beads', 'the wave is the ready issues of beads (`bd ready --json`, run here; needs the bd CLI), each prompt built from the issue; dispatch and outcome are recorded on the issues')
+    .option('--limit <n>', 'with --from-beads: at most n issues (bd ready --limit; default: every ready issue)', number('--limit'))
     .option('--json', 'JSON: the wave status')
     .action((o: WaveStartFlags) =>
       withStore(async (store, home) => {
-        if (o.fromBeads) {
-          const { which } = await import('../wave/beads.js');
-          if (!which('bd', process.env)) throw new CliError('beads_cli_missing', '--from-beads needs the bd CLI on PATH; install beads, or pass --manifest / --items', EXIT.preflightFailed);
-        }
         const { startWave, waveStatus } = await import('../wave/index.js');
         const { wave: w } = startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
         const s = waveStatus(store, w);
         if (o.json) printJson(s);
-        else print(`started wave ${w.id}: ${s.items.length} items, driver pid ${s.driver_pid ?? '-'}; watch it with dx-runner wave status --watch`);
+        else print(`started wave ${w.id}: ${s.items.length} items${o.fromBeads ? ' from bd ready, recorded on the issues' : ''}, driver pid ${s.driver_pid ?? '-'}; watch it with dx-runner wave status --watch`);
       }),
     );
 
@@ -109,9 +105,9 @@ export function registerWaveCommands(program: Command): void {
     .option('--wave <id>', 'wave id', number('--wave'))
     .option('--json', 'JSON: the wave status')
     .action((o: { wave?: number; json?: boolean }) =>
-      withStore(async (store) => {
+      withStore(async (store, home) => {
         const { stopWave, waveStatus } = await import('../wave/index.js');
-        const s = waveStatus(store, await stopWave(store, o.wave));
+        const s = waveStatus(store, await stopWave(store, home, o.wave));
         if (o.json) printJson(s);
         else print(`stopped wave ${s.wave}: ${counts(s.counts)}`);
       }),

@@ -10,13 +10,16 @@ import { occupies, providerCap, startJob } from '../jobs/start.js';
 import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../jobs/store.js';
 import { evaluate, iso, statusRow } from '../report/index.js';
 import { adoptOrRequeue, attemptModel, countItems, decideFallback, initialDispatch, pickLaunches, waveStateOf, type Failure, type ItemState } from './decide.js';
+import { manifestFromReady } from './beads.js';
 import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
+import { beadsSource, issueRecorder, readyIssues, saveBeadsSource, type BeadsSource } from './tracker.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 const PASS_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const waveDir = (home: string, id: number) => path.join(home, 'waves', String(id));
+const logLine = (line: string) => void process.stderr.write(line);
 
 export interface WaveStartOptions {
   manifest?: string;
@@ -27,6 +30,10 @@ export interface WaveStartOptions {
   base?: string;
   provider?: string;
   critical?: boolean;
+  /** the wave is the ready issues of beads (`bd ready --json`), recorded on them as it goes */
+  fromBeads?: boolean;
+  /** with fromBeads: at most this many issues (`bd ready --limit`) */
+  limit?: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -35,15 +42,20 @@ export interface WaveStartOptions {
 export function startWave(store: Store, home: string, o: WaveStartOptions): { wave: WaveRecord; items: WaveItemRecord[] } {
   let manifest: Manifest;
   let baseDir = o.cwd;
-  if (o.manifest && o.items) throw usageError('wave_input_conflict', 'give either --manifest or --items, not both');
+  let beads: BeadsSource | undefined;
+  if ([o.manifest, o.items, o.fromBeads].filter(Boolean).length > 1) throw usageError('wave_input_conflict', 'give one of --manifest, --items or --from-beads');
+  if (o.limit !== undefined && !(o.fromBeads && Number.isInteger(o.limit) && o.limit > 0)) throw usageError('invalid_limit', `--limit goes with --from-beads and takes a whole number from 1, got ${o.limit}`);
   if (o.manifest) {
     const file = path.resolve(o.cwd, o.manifest);
     manifest = readManifest(file);
     baseDir = path.dirname(file);
   } else if (o.items) {
     if (!o.promptFile) throw usageError('prompt_file_missing', '--items needs --prompt-file <path> (the task for every bead)');
-    const beads = o.items.split(',').map((b) => b.trim()).filter(Boolean);
-    manifest = { repo: o.repo, base: o.base, worktree_root: o.worktreeRoot, items: beads.map((b) => ({ beads: b, prompt_file: o.promptFile })) };
+    const ids = o.items.split(',').map((b) => b.trim()).filter(Boolean);
+    manifest = { repo: o.repo, base: o.base, worktree_root: o.worktreeRoot, items: ids.map((b) => ({ beads: b, prompt_file: o.promptFile })) };
+  } else if (o.fromBeads) {
+    beads = beadsSource(o.env, o.cwd);
+    manifest = manifestFromReady(readyIssues(beads, o.env, o.limit), { repo: o.repo, base: o.base, worktreeRoot: o.worktreeRoot });
   } else {
     throw usageError('wave_input_missing', 'nothing to run: pass --manifest <wave.yaml>, --items bd-a,bd-b --prompt-file <file>, or --from-beads');
   }
@@ -55,6 +67,7 @@ export function startWave(store: Store, home: string, o: WaveStartOptions): { wa
   // the jobs run with the environment the wave was started with, whoever resumes it later
   fs.mkdirSync(waveDir(home, id), { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(waveDir(home, id), 'env.json'), JSON.stringify(o.env), { mode: 0o600 });
+  if (beads) saveBeadsSource(waveDir(home, id), beads);
   spawnDriver(store, home, id);
   return { wave: store.wave(id) as WaveRecord, items: store.waveItems(id) };
 }
@@ -90,10 +103,13 @@ export async function driveWave(home: string, id: number): Promise<void> {
   try {
     if (!store.claimWaveDriver(id, process.pid, processStartTime(process.pid), isAlive)) return;
     const env = waveEnv(home, id);
+    const record = issueRecorder(waveDir(home, id), id, env, logLine);
     for (;;) {
       const wave = store.wave(id);
       if (stopping || !wave || wave.state !== 'running' || wave.driverPid !== process.pid) return;
-      if (await drivePass(store, home, wave, env, () => stopping)) {
+      const done = await drivePass(store, home, wave, env, () => stopping);
+      record?.(store.waveItems(id));
+      if (done) {
         store.endWave(id, 'done');
         return;
       }
@@ -185,7 +201,7 @@ async function launchItem(store: Store, home: string, wave: WaveRecord, it: Wave
     store.appendEvent(job.id, 'wave_dispatch', { wave: wave.id, attempt: it.attempts + 1, fallback_reason: it.fallbackReason ?? 'none' });
   } catch (e) {
     if (e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded') return store.updateItem(it.id, { state: 'queued' });
-    process.stderr.write(`wave ${wave.id}: ${it.beads} on ${it.provider} refused: ${(e as Error).message}\n`);
+    logLine(`wave ${wave.id}: ${it.beads} on ${it.provider} refused: ${(e as Error).message}\n`);
     const f: Failure = e instanceof CliError ? { at: 'start', reasonCode: e.reasonCode, exitCode: e.exitCode } : { at: 'start', reasonCode: 'internal_error', exitCode: EXIT.error };
     fail(store, it, f, it.attempts + 1);
   }
@@ -198,7 +214,7 @@ export function waveOrLatest(store: Store, id: number | undefined): WaveRecord {
 }
 
 /** Ends the wave: its driver first (so nothing new launches), then every live job; queued items are cancelled. */
-export async function stopWave(store: Store, id: number | undefined): Promise<WaveRecord> {
+export async function stopWave(store: Store, home: string, id: number | undefined): Promise<WaveRecord> {
   const wave = waveOrLatest(store, id);
   if (!store.endWave(wave.id, 'stopped')) throw new CliError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to stop`, EXIT.error);
   if (wave.driverPid && isAlive(wave.driverPid, wave.driverStart)) {
@@ -215,6 +231,7 @@ export async function stopWave(store: Store, id: number | undefined): Promise<Wa
     const state: ItemState = ended?.outcomeState === 'success' ? 'landed' : ended && ended.outcomeReason !== 'wave_stopped' ? 'failed' : 'stopped';
     store.updateItem(it.id, { state, jobId: ended?.id ?? it.jobId, reasonCode: ended?.outcomeReason ?? 'wave_stopped' });
   }
+  issueRecorder(waveDir(home, wave.id), wave.id, waveEnv(home, wave.id), logLine)?.(store.waveItems(wave.id));
   return store.wave(wave.id) as WaveRecord;
 }
 

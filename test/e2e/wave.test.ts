@@ -129,6 +129,11 @@ describe('waves', () => {
     expect(noInput).toMatchObject({ error: { reason_code: 'wave_input_missing' }, _code: 2 });
     const beads = await cliJson(['wave', 'start', '--from-beads'], { env: { ...home, PATH: path.dirname(process.execPath) } });
     expect(beads).toMatchObject({ error: { reason_code: 'beads_cli_missing' }, _code: 21 });
+    const both = await cliJson(['wave', 'start', '--from-beads', '--items', 'bd-x.1', '--prompt-file', manifest], { env: home });
+    expect(both).toMatchObject({ error: { reason_code: 'wave_input_conflict' }, _code: 2 });
+    const limit = await cliJson(['wave', 'start', '--items', 'bd-x.1', '--prompt-file', manifest, '--limit', '3'], { env: home });
+    expect(limit).toMatchObject({ error: { reason_code: 'invalid_limit' }, _code: 2 });
+    expect(await cliJson(['wave', 'status'], { env: home })).toMatchObject({ error: { reason_code: 'wave_not_found' }, _code: 1 });
   });
 
   /**

@@ -7,6 +7,7 @@ import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
+import { which } from '../providers/binary.js';
 import { getProvider } from '../providers/index.js';
 import type { Lane, LaunchSpec, ProviderAdapter } from '../providers/types.js';
 import { fallbackAfter, fallbackChain, policyModel } from '../providers/policy.js';
@@ -102,17 +103,7 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
 }
 
 function assertExecutable(command: string, env: NodeJS.ProcessEnv, adapter: ProviderAdapter): void {
-  const candidates = command.includes('/')
-    ? [command]
-    : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
-  for (const c of candidates) {
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return;
-    } catch {
-      // next candidate
-    }
-  }
+  if (which(command, env)) return;
   throw new CliError(
     'provider_binary_missing',
     `${adapter.name} binary '${command}' not found or not executable; ${adapter.installHint}`,

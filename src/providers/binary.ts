@@ -19,3 +19,17 @@ export function resolveCliBinary(explicit: string | undefined, env: NodeJS.Proce
   }
   return o.bin;
 }
+
+/** Where `command` runs from: itself when it names a path, else the first executable of that name on PATH; null if none. */
+export function which(command: string, env: NodeJS.ProcessEnv): string | null {
+  const candidates = command.includes('/') ? [command] : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+  for (const c of candidates) {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      return c;
+    } catch {
+      // next candidate
+    }
+  }
+  return null;
+}

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { CliError } from '../cli/errors.js';
+import { which } from './binary.js';
 import { buildClaudeLaunch, renderClaudeLine, CLAUDE_INSTALL_HINT, claudeStreamParser, ignoreStderr, privateConfigDir, resolveClaudeBinary } from './claude.js';
 import type { AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
@@ -25,14 +25,7 @@ export function opRead(ref: string, env: NodeJS.ProcessEnv): string | null {
 
 /** Is the `op` CLI on PATH? (checking credentials must not unlock anything) */
 function opPresent(env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(path.delimiter).some((d) => {
-    try {
-      fs.accessSync(path.join(d, 'op'), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return which('op', env) !== null;
 }
 
 const authMissing = (detail: string): TokenResolution => ({ ok: false, reasonCode: 'cc_glm_auth_missing', detail, exitCode: AUTH_EXIT });

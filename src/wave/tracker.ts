@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT } from '../cli/errors.js';
+import { which } from '../providers/binary.js';
 import { dueRecords, parseReady, type ReadyIssue, type Recorded, type TrackedItem } from './beads.js';
 
 /** The `bd` CLI at the edge: reading the ready issues, and recording a wave's dispatches and outcomes on them. */
@@ -15,20 +16,6 @@ export interface BeadsSource {
 const SOURCE_FILE = 'beads.json';
 const RECORDED_FILE = 'beads-recorded.json';
 const BD_TIMEOUT_MS = 30_000;
-
-/** The executable `name` on PATH, or null. */
-export function which(name: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
 
 function runBd(src: BeadsSource, args: readonly string[], env: NodeJS.ProcessEnv): string {
   // comments name dx-runner as their author unless the operator chose an actor (bd reads either variable)

@@ -62,7 +62,18 @@ describe('server lane through a real opencode serve', () => {
       ),
     );
     const slow = await json<{ pid: number }>(['start', '--lane', 'server', '--beads', 'bd-srv.slow', '--prompt-file', writePrompt(prompts, 'Slow.\n@mock stall 120'), '--worktree', worktrees[6]]);
-    const slowSession = await waitFor('the slow session id', async () => (await json<{ session_id: string | null }>(['report', '--beads', 'bd-srv.slow'])).session_id ?? undefined);
+    // under load (six sessions and another e2e file on two cores) its session has taken over a minute to open;
+    // a run that ends without one says why instead of waiting out the deadline
+    const slowRun = await waitFor(
+      'the slow session id, or its end',
+      async () => {
+        const r = await json<{ session_id: string | null; outcome_state: string | null; reason_code: string }>(['report', '--beads', 'bd-srv.slow']);
+        return r.session_id || r.outcome_state ? r : undefined;
+      },
+      180_000,
+    );
+    expect(slowRun.session_id, `the slow job ended without a session: ${slowRun.reason_code}`).toEqual(expect.any(String));
+    const slowSession = slowRun.session_id as string;
     expect(await json(['stop', '--beads', 'bd-srv.slow'])).toMatchObject({ state: 'stopped', reason_code: 'manual_stop' });
     expect(groupMembers(slow.pid)).toEqual([]);
 
@@ -77,7 +88,7 @@ describe('server lane through a real opencode serve', () => {
     const password = fs.readFileSync(path.join(sb.home, 'server', 'password'), 'utf8');
     const busy = (await (await fetch(`${url}/session/status`, { headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` } })).json()) as Record<string, { type: string }>;
     expect(busy[slowSession]?.type ?? 'idle').toBe('idle');
-  });
+  }, 300_000);
 
   it('an attach-lane job runs as a light client of the same server', async () => {
     const wt = makeRepo(1).worktrees[0];

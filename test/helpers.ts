@@ -68,13 +68,21 @@ export interface CliResult {
 
 export function cli(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: opts.env, cwd: opts.cwd ?? os.tmpdir() }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: opts.env, cwd: opts.cwd ?? os.tmpdir() },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-export async function cliJson<T = Record<string, unknown>>(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<T & { _code: number }> {
+export async function cliJson<T = Record<string, unknown>>(
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<T & { _code: number }> {
   const r = await cli([...args, '--json'], opts);
   try {
     return { ...(JSON.parse(r.stdout) as T), _code: r.code };
@@ -89,7 +97,11 @@ export function writePrompt(dir: string, text: string): string {
   return p;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

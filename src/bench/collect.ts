@@ -3,10 +3,27 @@ import path from 'node:path';
 import { CliError } from '../cli/errors.js';
 import { aggregate, summaryMarkdown } from './decide.js';
 import { reportHtml } from './html.js';
-import { manifestSchema, recordSchema, resultsSchema, summarySchema, type BenchRecord, type Results, type Summary } from './schemas.js';
+import {
+  manifestSchema,
+  recordSchema,
+  resultsSchema,
+  summarySchema,
+  type BenchRecord,
+  type Results,
+  type Summary,
+} from './schemas.js';
 
 /** Exit codes of the benchmark commands (reference §9.13, plus 8 for a blocked progressive phase). */
-export const BENCH_EXIT = { ok: 0, preflight: 1, failed: 3, baseline: 4, noRecords: 5, collect: 6, summarize: 7, phaseBlocked: 8 } as const;
+export const BENCH_EXIT = {
+  ok: 0,
+  preflight: 1,
+  failed: 3,
+  baseline: 4,
+  noRecords: 5,
+  collect: 6,
+  summarize: 7,
+  phaseBlocked: 8,
+} as const;
 
 const writeJson = (file: string, v: unknown) => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -16,7 +33,11 @@ const writeJson = (file: string, v: unknown) => {
 const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 /** `bench collect`: raw/<wf>__<prompt>.json → collected/results.json (with aggregates) and records.ndjson. */
-export function collectRun(runDir: string, outJson?: string, outNdjson?: string): { results: Results; resultsJson: string } {
+export function collectRun(
+  runDir: string,
+  outJson?: string,
+  outNdjson?: string,
+): { results: Results; resultsJson: string } {
   const fail = (why: string): never => {
     throw new CliError('collect_failed', `cannot collect ${runDir}: ${why}`, BENCH_EXIT.collect);
   };
@@ -29,15 +50,23 @@ export function collectRun(runDir: string, outJson?: string, outNdjson?: string)
     return fail(`manifest.json is missing or invalid (${(e as Error).message.split('\n')[0]})`);
   }
   const records: BenchRecord[] = [];
-  for (const name of fs.readdirSync(rawDir).filter((n) => n.endsWith('.json') && n.includes('__')).sort()) {
-    const parsed = recordSchema.safeParse((() => {
-      try {
-        return readJson(path.join(rawDir, name));
-      } catch {
-        return null;
-      }
-    })());
-    if (!parsed.success) fail(`raw/${name} is not a valid record (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+  for (const name of fs
+    .readdirSync(rawDir)
+    .filter((n) => n.endsWith('.json') && n.includes('__'))
+    .sort()) {
+    const parsed = recordSchema.safeParse(
+      (() => {
+        try {
+          return readJson(path.join(rawDir, name));
+        } catch {
+          return null;
+        }
+      })(),
+    );
+    if (!parsed.success)
+      fail(
+        `raw/${name} is not a valid record (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+      );
     else records.push(parsed.data);
   }
   records.sort((a, b) => a.workflow_id.localeCompare(b.workflow_id) || a.prompt_id.localeCompare(b.prompt_id));
@@ -59,15 +88,26 @@ export function collectRun(runDir: string, outJson?: string, outNdjson?: string)
 }
 
 /** `bench summarize`: results.json → summary.json, summary.md and the self-contained report.html. */
-export function summarizeRun(resultsJson: string, out: { md?: string; json?: string; html?: string } = {}): { summary: Summary; files: { summary_json: string; summary_md: string; report_html: string } } {
+export function summarizeRun(
+  resultsJson: string,
+  out: { md?: string; json?: string; html?: string } = {},
+): { summary: Summary; files: { summary_json: string; summary_md: string; report_html: string } } {
   let results: Results;
   try {
     results = resultsSchema.parse(readJson(resultsJson));
   } catch (e) {
-    throw new CliError('summarize_failed', `cannot summarize ${resultsJson}: it is missing or not a results file (${(e as Error).message.split('\n')[0]}); run dx-runner bench collect first`, BENCH_EXIT.summarize);
+    throw new CliError(
+      'summarize_failed',
+      `cannot summarize ${resultsJson}: it is missing or not a results file (${(e as Error).message.split('\n')[0]}); run dx-runner bench collect first`,
+      BENCH_EXIT.summarize,
+    );
   }
   const dir = path.dirname(resultsJson);
-  const files = { summary_json: out.json ?? path.join(dir, 'summary.json'), summary_md: out.md ?? path.join(dir, 'summary.md'), report_html: out.html ?? path.join(dir, 'report.html') };
+  const files = {
+    summary_json: out.json ?? path.join(dir, 'summary.json'),
+    summary_md: out.md ?? path.join(dir, 'summary.md'),
+    report_html: out.html ?? path.join(dir, 'report.html'),
+  };
   const summary = summarySchema.parse({
     run_id: results.run_id,
     generated_at: new Date().toISOString(),

@@ -32,7 +32,8 @@ export interface AttemptFacts {
 }
 
 /** Reasons that mean the environment (credentials, quota, binaries, the shared server) and not the model. */
-const ENV_REASONS = /(_auth_failed|_rate_limited|_binary_missing|^provider_not_found$|^worktree_|_mode_unavailable|^server_|^opencode_attach_missing_url$|^model_override_blocked$|^provider_concurrency_cap_exceeded$|_auth_or_quota_blocked$|^auth_)/;
+const ENV_REASONS =
+  /(_auth_failed|_rate_limited|_binary_missing|^provider_not_found$|^worktree_|_mode_unavailable|^server_|^opencode_attach_missing_url$|^model_override_blocked$|^provider_concurrency_cap_exceeded$|_auth_or_quota_blocked$|^auth_)/;
 
 /**
  * Failure taxonomy (reference §9.5, fixed: H5). Decided on the job's own reason codes, not on substrings
@@ -110,7 +111,10 @@ export function aggregate(records: BenchRecord[], workflows: string[]): Results[
     if (r.failure_reason) reason_counts[r.failure_reason] = (reason_counts[r.failure_reason] ?? 0) + 1;
   }
   return {
-    by_workflow: groupBy(records, (r) => r.workflow_id).map(([workflow_id, rs]) => ({ workflow_id, ...groupMetrics(rs) })),
+    by_workflow: groupBy(records, (r) => r.workflow_id).map(([workflow_id, rs]) => ({
+      workflow_id,
+      ...groupMetrics(rs),
+    })),
     by_system: groupBy(records, (r) => r.system).map(([system, rs]) => ({ system, ...groupMetrics(rs) })),
     failure_taxonomy: { category_counts, reason_counts },
     prompt_matrix: groupBy(records, (r) => r.prompt_id).map(([prompt_id, rs]) => ({
@@ -119,7 +123,18 @@ export function aggregate(records: BenchRecord[], workflows: string[]): Results[
       workflows: Object.fromEntries(
         workflows.map((wf) => {
           const r = rs.find((x) => x.workflow_id === wf);
-          return [wf, r ? { success: r.success, completion_latency_ms: r.completion_latency_ms, retry_count: r.retry_count, failure_category: r.failure_category, failure_reason: r.failure_reason } : null];
+          return [
+            wf,
+            r
+              ? {
+                  success: r.success,
+                  completion_latency_ms: r.completion_latency_ms,
+                  retry_count: r.retry_count,
+                  failure_category: r.failure_category,
+                  failure_reason: r.failure_reason,
+                }
+              : null,
+          ];
         }),
       ),
     })),
@@ -131,15 +146,43 @@ const msCell = (x: number | null) => (x === null ? '-' : String(Math.round(x)));
 
 /** summary.md (reference §9.10 layout). */
 export function summaryMarkdown(s: Summary, results: Results): string {
-  const lines = [`# Benchmark Summary: ${s.run_id}`, '', `Generated: ${s.generated_at}`, `Total records: ${s.record_count}`, ''];
-  lines.push('## Workflow Metrics', '', '| workflow_id | jobs | success_rate | retry_rate | startup_ms_mean | first_output_ms_p50 | completion_ms_p50 | completion_ms_p95 |', '|---|---|---|---|---|---|---|---|');
+  const lines = [
+    `# Benchmark Summary: ${s.run_id}`,
+    '',
+    `Generated: ${s.generated_at}`,
+    `Total records: ${s.record_count}`,
+    '',
+  ];
+  lines.push(
+    '## Workflow Metrics',
+    '',
+    '| workflow_id | jobs | success_rate | retry_rate | startup_ms_mean | first_output_ms_p50 | completion_ms_p50 | completion_ms_p95 |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const r of s.workflow_metrics) {
-    lines.push(`| ${r.workflow_id} | ${r.job_count} | ${pct(r.success_rate)} | ${pct(r.retry_rate)} | ${msCell(r.startup_latency_ms_mean)} | ${msCell(r.first_output_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p95)} |`);
+    lines.push(
+      `| ${r.workflow_id} | ${r.job_count} | ${pct(r.success_rate)} | ${pct(r.retry_rate)} | ${msCell(r.startup_latency_ms_mean)} | ${msCell(r.first_output_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p95)} |`,
+    );
   }
-  lines.push('', '## System Comparison', '', '| system | jobs | success_rate | completion_ms_p50 | completion_ms_p95 |', '|---|---|---|---|---|');
-  for (const r of s.system_metrics) lines.push(`| ${r.system} | ${r.job_count} | ${pct(r.success_rate)} | ${msCell(r.completion_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p95)} |`);
+  lines.push(
+    '',
+    '## System Comparison',
+    '',
+    '| system | jobs | success_rate | completion_ms_p50 | completion_ms_p95 |',
+    '|---|---|---|---|---|',
+  );
+  for (const r of s.system_metrics)
+    lines.push(
+      `| ${r.system} | ${r.job_count} | ${pct(r.success_rate)} | ${msCell(r.completion_latency_ms_p50)} | ${msCell(r.completion_latency_ms_p95)} |`,
+    );
   const wfs = results.workflows;
-  lines.push('', '## Prompt Side-by-Side', '', `| prompt_id | ${wfs.join(' | ')} |`, `|---|${wfs.map(() => '---|').join('')}`);
+  lines.push(
+    '',
+    '## Prompt Side-by-Side',
+    '',
+    `| prompt_id | ${wfs.join(' | ')} |`,
+    `|---|${wfs.map(() => '---|').join('')}`,
+  );
   for (const row of results.aggregates.prompt_matrix) {
     lines.push(`| ${row.prompt_id} | ${wfs.map((w) => cellText(row.workflows[w] ?? null)).join(' | ')} |`);
   }
@@ -192,8 +235,22 @@ export function extractText(stream: string): string {
 
 /** Progressive phases (reference §9.14). */
 export const PHASES = {
-  phase1_smoke: { workflows: ['opencode_run_headless'], prompt_ids: ['coding_ability_2'], parallel: 1, max_retries: 1, timeout_sec: 300, min_success_rate: 1.0 },
-  phase2_6stream: { workflows: ['opencode_run_headless'], prompt_ids: ['coding_ability_2', 'latency_speed_1', 'robustness_partial_context_1'], parallel: 6, max_retries: 1, timeout_sec: 300, min_success_rate: 1.0 },
+  phase1_smoke: {
+    workflows: ['opencode_run_headless'],
+    prompt_ids: ['coding_ability_2'],
+    parallel: 1,
+    max_retries: 1,
+    timeout_sec: 300,
+    min_success_rate: 1.0,
+  },
+  phase2_6stream: {
+    workflows: ['opencode_run_headless'],
+    prompt_ids: ['coding_ability_2', 'latency_speed_1', 'robustness_partial_context_1'],
+    parallel: 6,
+    max_retries: 1,
+    timeout_sec: 300,
+    min_success_rate: 1.0,
+  },
   phase3_real_coding_gate: {
     workflows: ['opencode_run_headless', 'opencode_server_http'],
     prompt_ids: ['coding_ability_1', 'coding_ability_2', 'latency_speed_1', 'robustness_partial_context_1'],
@@ -209,17 +266,41 @@ export type Phase = keyof typeof PHASES;
  * May this phase run? The first phase always; a later one once the phase before it has passed at least
  * once (H7 fixed: re-running an earlier phase after a later one passed is allowed), or with --force.
  */
-export function phaseGate(phase: Phase, state: Pick<ProgressiveState, 'passed_phases'>, force: boolean): { allowed: boolean; reason_code: string; details: string } {
+export function phaseGate(
+  phase: Phase,
+  state: Pick<ProgressiveState, 'passed_phases'>,
+  force: boolean,
+): { allowed: boolean; reason_code: string; details: string } {
   const order = Object.keys(PHASES) as Phase[];
   const prev = order[order.indexOf(phase) - 1];
-  if (force) return { allowed: true, reason_code: 'phase_gate_forced', details: `--force: ${phase} runs without checking earlier phases` };
+  if (force)
+    return {
+      allowed: true,
+      reason_code: 'phase_gate_forced',
+      details: `--force: ${phase} runs without checking earlier phases`,
+    };
   if (!prev) return { allowed: true, reason_code: 'phase_gate_ok', details: `${phase} is the first phase` };
-  if (state.passed_phases.includes(prev)) return { allowed: true, reason_code: 'phase_gate_ok', details: `${prev} has passed` };
-  return { allowed: false, reason_code: 'phase_gate_blocked', details: `${phase} needs ${prev} to pass first; run dx-runner bench progressive --phase ${prev} (or pass --force)` };
+  if (state.passed_phases.includes(prev))
+    return { allowed: true, reason_code: 'phase_gate_ok', details: `${prev} has passed` };
+  return {
+    allowed: false,
+    reason_code: 'phase_gate_blocked',
+    details: `${phase} needs ${prev} to pass first; run dx-runner bench progressive --phase ${prev} (or pass --force)`,
+  };
 }
 
 /** Dry run (reference §9.6): deterministic figures from a hash of run, workflow, prompt and attempt. */
-export function dryRunAttempt(seedHex: string, attempt: number): { success: boolean; category: FailureCategory | null; rc: number; startup: number; first: number; completion: number } {
+export function dryRunAttempt(
+  seedHex: string,
+  attempt: number,
+): {
+  success: boolean;
+  category: FailureCategory | null;
+  rc: number;
+  startup: number;
+  first: number;
+  completion: number;
+} {
   const seed = parseInt(seedHex.slice(0, 8), 16);
   const startup = 20 + (seed % 90);
   const fails = attempt === 0 && seed % 7 === 0;

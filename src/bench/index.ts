@@ -7,14 +7,30 @@ import { gatherPreflight, preflightExit, preflightFindings } from '../providers/
 import { BENCH_EXIT, collectRun, readJson, summarizeRun, writeJson } from './collect.js';
 import { PHASES, phaseGate, WORKFLOWS, type Phase } from './decide.js';
 import { prepareRun, runBench, runDirOf, stamp, type RunOptions } from './run.js';
-import { governanceReportSchema, phaseRecordSchema, progressiveStateSchema, type GovernanceReport, type PhaseRecord, type ProgressiveState } from './schemas.js';
+import {
+  governanceReportSchema,
+  phaseRecordSchema,
+  progressiveStateSchema,
+  type GovernanceReport,
+  type PhaseRecord,
+  type ProgressiveState,
+} from './schemas.js';
 
 /**
  * The governed benchmark (`dx-runner bench …`): every attempt is a real dx-runner job (run.ts), the
  * parts are collect and summarize (collect.ts), and this module chains them under the gates.
  */
 export { BENCH_EXIT, collectRun, summarizeRun } from './collect.js';
-export { DEFAULT_OUTPUT_DIR, DEFAULT_PROMPTS_FILE, OPENCODE_WORKFLOWS, parseModelFor, parseWorkflows, runBench, stamp, workflowModels } from './run.js';
+export {
+  DEFAULT_OUTPUT_DIR,
+  DEFAULT_PROMPTS_FILE,
+  OPENCODE_WORKFLOWS,
+  parseModelFor,
+  parseWorkflows,
+  runBench,
+  stamp,
+  workflowModels,
+} from './run.js';
 export { PHASES } from './decide.js';
 
 export interface GovernedOptions extends RunOptions {
@@ -43,12 +59,32 @@ async function preflight(o: GovernedOptions): Promise<Preflight> {
       adapter = getProvider(g.provider);
     } catch (e) {
       const err = e as CliError;
-      providers.push({ provider: g.provider, model: g.model ?? 'unresolved', workflows: g.workflows, passed: false, findings: [{ check: 'provider', status: 'error', code: err.reasonCode, detail: err.message, next_action: 'drop_the_workflow_or_install_the_adapter' }] });
+      providers.push({
+        provider: g.provider,
+        model: g.model ?? 'unresolved',
+        workflows: g.workflows,
+        passed: false,
+        findings: [
+          {
+            check: 'provider',
+            status: 'error',
+            code: err.reasonCode,
+            detail: err.message,
+            next_action: 'drop_the_workflow_or_install_the_adapter',
+          },
+        ],
+      });
       continue;
     }
     const facts = await gatherPreflight(adapter, { model: g.model, probe: o.probe, worktree: null, env: o.env });
     const findings = preflightFindings(facts, false);
-    providers.push({ provider: g.provider, model: facts.model, workflows: g.workflows, passed: preflightExit(findings) === 0, findings });
+    providers.push({
+      provider: g.provider,
+      model: facts.model,
+      workflows: g.workflows,
+      passed: preflightExit(findings) === 0,
+      findings,
+    });
   }
   const firstError = providers.flatMap((p) => p.findings).find((f) => f.status === 'error');
   return { passed: !firstError, reason_code: firstError?.code ?? 'preflight_ok', providers };
@@ -81,7 +117,12 @@ export async function runGoverned(o: GovernedOptions): Promise<GovernanceReport>
     generated_at: '',
   };
   const finish = (reason: string, exit: number): GovernanceReport => {
-    const done = governanceReportSchema.parse({ ...report, reason_code: reason, exit_code: exit, generated_at: new Date().toISOString() });
+    const done = governanceReportSchema.parse({
+      ...report,
+      reason_code: reason,
+      exit_code: exit,
+      generated_at: new Date().toISOString(),
+    });
     writeJson(path.join(runDir, 'governance_report.json'), done);
     return done;
   };
@@ -120,7 +161,10 @@ export async function runGoverned(o: GovernedOptions): Promise<GovernanceReport>
     Object.assign(report, files);
   } catch (e) {
     const stage = (e as { stage?: string }).stage;
-    return finish(stage === 'summarize' ? 'summarize_failed' : 'collect_failed', stage === 'summarize' ? BENCH_EXIT.summarize : BENCH_EXIT.collect);
+    return finish(
+      stage === 'summarize' ? 'summarize_failed' : 'collect_failed',
+      stage === 'summarize' ? BENCH_EXIT.summarize : BENCH_EXIT.collect,
+    );
   }
 
   if (o.reportedCommit) report.integrity_gate = { ...integrityGate(o.cwd, o.reportedCommit, o.branch ?? undefined) };
@@ -135,7 +179,12 @@ export const stateFile = (outputDir: string) => path.join(outputDir, 'progressiv
 export function readState(file: string): ProgressiveState {
   if (!fs.existsSync(file)) return { last_passed_phase: null, passed_phases: [], history: [] };
   const parsed = progressiveStateSchema.safeParse(readJson(file));
-  if (!parsed.success) throw new CliError('progressive_state_invalid', `${file} is not a progressive state file; move it aside to start over`, 2);
+  if (!parsed.success)
+    throw new CliError(
+      'progressive_state_invalid',
+      `${file} is not a progressive state file; move it aside to start over`,
+      2,
+    );
   return parsed.data;
 }
 
@@ -143,15 +192,35 @@ export function readState(file: string): ProgressiveState {
  * One progressive phase, gated by progressive/state.json (H7 fixed: see phaseGate). A blocked phase is
  * recorded in the history and answered with JSON and exit 8; a run phase is a governed run of its own.
  */
-export async function runPhase(phase: Phase, o: Omit<GovernedOptions, 'workflows' | 'promptIds' | 'parallel' | 'maxRetries' | 'timeoutSec' | 'minSuccessRate'>, force: boolean): Promise<PhaseRecord> {
+export async function runPhase(
+  phase: Phase,
+  o: Omit<GovernedOptions, 'workflows' | 'promptIds' | 'parallel' | 'maxRetries' | 'timeoutSec' | 'minSuccessRate'>,
+  force: boolean,
+): Promise<PhaseRecord> {
   const settings = PHASES[phase];
   const file = stateFile(path.resolve(o.cwd, o.outputDir));
   const state = readState(file);
   const gate = phaseGate(phase, state, force);
-  const base = { phase, workflows: [...settings.workflows], prompt_ids: [...settings.prompt_ids], min_success_rate: settings.min_success_rate };
+  const base = {
+    phase,
+    workflows: [...settings.workflows],
+    prompt_ids: [...settings.prompt_ids],
+    min_success_rate: settings.min_success_rate,
+  };
   let record: PhaseRecord;
   if (!gate.allowed) {
-    record = { ...base, run_id: null, run_dir: null, success_rate: null, passed: false, reason_code: gate.reason_code, exit_code: BENCH_EXIT.phaseBlocked, details: gate.details, governance: null, generated_at: new Date().toISOString() };
+    record = {
+      ...base,
+      run_id: null,
+      run_dir: null,
+      success_rate: null,
+      passed: false,
+      reason_code: gate.reason_code,
+      exit_code: BENCH_EXIT.phaseBlocked,
+      details: gate.details,
+      governance: null,
+      generated_at: new Date().toISOString(),
+    };
   } else {
     const gov = await runGoverned({
       ...o,
@@ -162,8 +231,17 @@ export async function runPhase(phase: Phase, o: Omit<GovernedOptions, 'workflows
       timeoutSec: settings.timeout_sec,
       minSuccessRate: settings.min_success_rate,
     });
-    const rate = gov.summary_json ? ((readJson(gov.summary_json) as { system_metrics: Array<{ system: string; success_rate: number }> }).system_metrics.find((s) => s.system === 'opencode')?.success_rate ?? 0) : null;
-    const passed = gov.exit_code === BENCH_EXIT.ok || (gov.exit_code === BENCH_EXIT.failed && rate !== null && rate >= settings.min_success_rate && (gov.integrity_gate?.passed ?? true));
+    const rate = gov.summary_json
+      ? ((
+          readJson(gov.summary_json) as { system_metrics: Array<{ system: string; success_rate: number }> }
+        ).system_metrics.find((s) => s.system === 'opencode')?.success_rate ?? 0)
+      : null;
+    const passed =
+      gov.exit_code === BENCH_EXIT.ok ||
+      (gov.exit_code === BENCH_EXIT.failed &&
+        rate !== null &&
+        rate >= settings.min_success_rate &&
+        (gov.integrity_gate?.passed ?? true));
     record = {
       ...base,
       run_id: gov.run_id,
@@ -180,7 +258,8 @@ export async function runPhase(phase: Phase, o: Omit<GovernedOptions, 'workflows
   record = phaseRecordSchema.parse(record);
   const next: ProgressiveState = {
     last_passed_phase: record.passed ? phase : state.last_passed_phase,
-    passed_phases: record.passed && !state.passed_phases.includes(phase) ? [...state.passed_phases, phase] : state.passed_phases,
+    passed_phases:
+      record.passed && !state.passed_phases.includes(phase) ? [...state.passed_phases, phase] : state.passed_phases,
     history: [...state.history, record],
   };
   writeJson(file, progressiveStateSchema.parse(next));

@@ -114,7 +114,11 @@ async function laneWave(lane: string, env: NodeJS.ProcessEnv, prompt: string, wt
     while (next < beads.length) {
       const i = next++;
       fs.rmSync(path.join(wts[i % wts.length], 'out.txt'), { force: true });
-      await run(process.execPath, [CLI, 'start', '--lane', lane, '--beads', beads[i], '--prompt-file', prompt, '--worktree', wts[i % wts.length]], { env });
+      await run(
+        process.execPath,
+        [CLI, 'start', '--lane', lane, '--beads', beads[i], '--prompt-file', prompt, '--worktree', wts[i % wts.length]],
+        { env },
+      );
       await waitDone(env.DX_RUNNER_HOME as string, [beads[i]]);
     }
   };
@@ -127,7 +131,10 @@ async function laneWave(lane: string, env: NodeJS.ProcessEnv, prompt: string, wt
 function rawOpencode(bin: string, wt: string, prompt: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const stdin = fs.openSync(prompt, 'r');
-    const p = spawn(bin, ['run', '--format', 'json', '-m', OPENCODE_CANONICAL_MODEL, '--dir', wt], { env, stdio: [stdin, 'ignore', 'ignore'] });
+    const p = spawn(bin, ['run', '--format', 'json', '-m', OPENCODE_CANONICAL_MODEL, '--dir', wt], {
+      env,
+      stdio: [stdin, 'ignore', 'ignore'],
+    });
     fs.closeSync(stdin);
     p.on('exit', () => resolve());
     p.on('error', reject);
@@ -141,7 +148,13 @@ function rawOpencode(bin: string, wt: string, prompt: string, env: NodeJS.Proces
  */
 async function governedOverhead(base: string, env: NodeJS.ProcessEnv, repo: string): Promise<Record<string, number>> {
   const dir = path.join(base, 'governed');
-  const prompts = Array.from({ length: 12 }, (_, i) => ({ id: `p${i}`, category: 'latency', title: `edit ${i}`, prompt: `Write out${i}.txt.\n@mock write out${i}.txt bench ${i}\\n\n@mock say done`, success_hints: ['done'] }));
+  const prompts = Array.from({ length: 12 }, (_, i) => ({
+    id: `p${i}`,
+    category: 'latency',
+    title: `edit ${i}`,
+    prompt: `Write out${i}.txt.\n@mock write out${i}.txt bench ${i}\\n\n@mock say done`,
+    success_hints: ['done'],
+  }));
   fs.mkdirSync(dir, { recursive: true });
   const promptsFile = path.join(dir, 'prompts.json');
   fs.writeFileSync(promptsFile, JSON.stringify({ version: 1, name: 'perf', prompts }));
@@ -156,19 +169,46 @@ async function governedOverhead(base: string, env: NodeJS.ProcessEnv, repo: stri
   const raw: number[] = [];
   for (let r = 0; r < GOVERNED_REPS; r++) {
     let t0 = process.hrtime.bigint();
-    await run(process.execPath, [CLI, 'bench', 'governed', '--workflows', 'opencode_run_headless', '--prompts-file', promptsFile, '--parallel', '6', '--no-probe',
-      '--required-baseline', 'HEAD', '--run-id', `perf${r}`, '--output-dir', path.join(dir, 'runs'), '--cwd', repo], { env, maxBuffer: 64 << 20 });
+    await run(
+      process.execPath,
+      [
+        CLI,
+        'bench',
+        'governed',
+        '--workflows',
+        'opencode_run_headless',
+        '--prompts-file',
+        promptsFile,
+        '--parallel',
+        '6',
+        '--no-probe',
+        '--required-baseline',
+        'HEAD',
+        '--run-id',
+        `perf${r}`,
+        '--output-dir',
+        path.join(dir, 'runs'),
+        '--cwd',
+        repo,
+      ],
+      { env, maxBuffer: 64 << 20 },
+    );
     governed.push(ms(t0));
     for (const wt of rawWts) git(wt, 'clean', '-fdq');
     t0 = process.hrtime.bigint();
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < prompts.length; i = next++) await rawOpencode(bin, rawWts[i], path.join(dir, `${prompts[i].id}.prompt`), env);
+      for (let i = next++; i < prompts.length; i = next++)
+        await rawOpencode(bin, rawWts[i], path.join(dir, `${prompts[i].id}.prompt`), env);
     };
     await Promise.all(Array.from({ length: 6 }, worker));
     raw.push(ms(t0));
   }
-  return { governed12_ms: median(governed), governed12_raw_ms: median(raw), governed12_ratio: Number((median(governed) / median(raw)).toFixed(3)) };
+  return {
+    governed12_ms: median(governed),
+    governed12_raw_ms: median(raw),
+    governed12_ratio: Number((median(governed) / median(raw)).toFixed(3)),
+  };
 }
 
 /** 1,000 finished jobs written through the store's own API, as real runs would leave them. */
@@ -177,11 +217,28 @@ function seedFinished(home: string, n: number): void {
   try {
     for (let i = 0; i < n; i++) {
       const id = store.insertJob({
-        beads: `bd-seed.${i}`, provider: 'opencode', runInstance: `seed-${i}`, retries: 0, worktree: '/tmp/none', promptFile: '/tmp/none',
-        model: OPENCODE_CANONICAL_MODEL, executionMode: 'headless', host: 'bench', cwd: '/tmp', dir: path.join(home, 'jobs', `seed-${i}`),
-        startedAt: Date.now() - 60_000, startHead: 'x', baseline: '{}', fallbackReason: 'none', settings: effectiveSettings({ env: {} }),
+        beads: `bd-seed.${i}`,
+        provider: 'opencode',
+        runInstance: `seed-${i}`,
+        retries: 0,
+        worktree: '/tmp/none',
+        promptFile: '/tmp/none',
+        model: OPENCODE_CANONICAL_MODEL,
+        executionMode: 'headless',
+        host: 'bench',
+        cwd: '/tmp',
+        dir: path.join(home, 'jobs', `seed-${i}`),
+        startedAt: Date.now() - 60_000,
+        startHead: 'x',
+        baseline: '{}',
+        fallbackReason: 'none',
+        settings: effectiveSettings({ env: {} }),
       });
-      store.finalize(id, { state: 'success', reasonCode: 'process_exit_with_rc', exitCode: 0 }, { completedAt: Date.now(), mutations: 1, outputBytes: 100, summary: emptySummary() });
+      store.finalize(
+        id,
+        { state: 'success', reasonCode: 'process_exit_with_rc', exitCode: 0 },
+        { completedAt: Date.now(), mutations: 1, outputBytes: 100, summary: emptySummary() },
+      );
     }
   } finally {
     store.close();
@@ -215,29 +272,42 @@ async function main(): Promise<void> {
     const starts: number[] = [];
     for (let i = 0; i < REPS; i++) {
       const bead = `bd-start.${i}`;
-      starts.push(await timeCli(['start', '--beads', bead, '--prompt-file', prompt, '--worktree', wts[i % wts.length]], env));
+      starts.push(
+        await timeCli(['start', '--beads', bead, '--prompt-file', prompt, '--worktree', wts[i % wts.length]], env),
+      );
       await waitDone(env.DX_RUNNER_HOME as string, [bead]); // the agent's CPU must not leak into the next sample
     }
     results.start_ms = median(starts);
 
     const checks: number[] = [];
-    for (let i = 0; i < Math.max(REPS, 7); i++) checks.push(await timeCli(['check', '--beads', 'bd-start.0', '--json'], env));
+    for (let i = 0; i < Math.max(REPS, 7); i++)
+      checks.push(await timeCli(['check', '--beads', 'bd-start.0', '--json'], env));
     results.check_ms = median(checks);
 
     const bigHome = path.join(base, 'home-1000');
     seedFinished(bigHome, 1000);
     const statuses: number[] = [];
-    for (let i = 0; i < REPS; i++) statuses.push(await timeCli(['status', '--json', '--all'], { ...env, DX_RUNNER_HOME: bigHome }));
+    for (let i = 0; i < REPS; i++)
+      statuses.push(await timeCli(['status', '--json', '--all'], { ...env, DX_RUNNER_HOME: bigHome }));
     results.status_1000_ms = median(statuses);
 
     if (LIVE > 0) {
       // live jobs whose agent just waits: what check/status cost does not depend on what the agent does
       const idleAgent = path.join(base, 'idle-agent.sh');
       // it lists the canonical model (start checks the model is offered), then just waits
-      fs.writeFileSync(idleAgent, `#!/bin/sh\n[ "$1" = models ] && echo ${OPENCODE_CANONICAL_MODEL} && exit 0\nexec sleep 600\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        idleAgent,
+        `#!/bin/sh\n[ "$1" = models ] && echo ${OPENCODE_CANONICAL_MODEL} && exit 0\nexec sleep 600\n`,
+        { mode: 0o755 },
+      );
       const liveEnv = { ...env, DX_RUNNER_HOME: path.join(base, 'home-live') };
       const beads = Array.from({ length: LIVE }, (_, i) => `bd-live.${i}`);
-      for (const b of beads) await run(process.execPath, [CLI, 'start', '--beads', b, '--prompt-file', prompt, '--worktree', wts[0], '--opencode-bin', idleAgent], { env: liveEnv });
+      for (const b of beads)
+        await run(
+          process.execPath,
+          [CLI, 'start', '--beads', b, '--prompt-file', prompt, '--worktree', wts[0], '--opencode-bin', idleAgent],
+          { env: liveEnv },
+        );
       await sleep(3000); // let every supervisor take its first samples
       const liveChecks: number[] = [];
       const liveStatus: number[] = [];
@@ -252,18 +322,21 @@ async function main(): Promise<void> {
 
     if (!args.includes('--skip-lanes')) {
       const laneEnv = { ...env, DX_RUNNER_HOME: path.join(base, 'home-lanes') };
-      const port = String(await new Promise<number>((resolve) => {
-        const srv = net.createServer().listen(0, '127.0.0.1', () => {
-          const p = (srv.address() as net.AddressInfo).port;
-          srv.close(() => resolve(p));
-        });
-      }));
+      const port = String(
+        await new Promise<number>((resolve) => {
+          const srv = net.createServer().listen(0, '127.0.0.1', () => {
+            const p = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(p));
+          });
+        }),
+      );
       const serveT0 = process.hrtime.bigint();
       await run(process.execPath, [CLI, 'serve', 'start', '--port', port], { env: laneEnv });
       results.serve_start_ms = ms(serveT0);
       try {
         const lanes: Record<string, Awaited<ReturnType<typeof laneWave>>> = {};
-        for (const lane of ['headless', 'attach', 'server']) lanes[lane] = await laneWave(lane, laneEnv, prompt, wts, lane);
+        for (const lane of ['headless', 'attach', 'server'])
+          lanes[lane] = await laneWave(lane, laneEnv, prompt, wts, lane);
         for (const [lane, r] of Object.entries(lanes)) {
           results[`lane_${lane}_wall_ms`] = r.wallMs;
           results[`lane_${lane}_cpu_s`] = r.cpuSec;
@@ -288,7 +361,11 @@ async function main(): Promise<void> {
         for (const wt of wts) fs.rmSync(path.join(wt, 'out.txt'), { force: true });
         const beads = wts.map((_, i) => `bd-wave.${r}.${i}`);
         let t0 = process.hrtime.bigint();
-        await Promise.all(beads.map((b, i) => run(process.execPath, [CLI, 'start', '--beads', b, '--prompt-file', prompt, '--worktree', wts[i]], { env })));
+        await Promise.all(
+          beads.map((b, i) =>
+            run(process.execPath, [CLI, 'start', '--beads', b, '--prompt-file', prompt, '--worktree', wts[i]], { env }),
+          ),
+        );
         await waitDone(env.DX_RUNNER_HOME as string, beads);
         viaRunner.push(ms(t0));
 
@@ -308,7 +385,9 @@ async function main(): Promise<void> {
     fs.rmSync(base, { recursive: true, force: true });
   }
 
-  console.log(`dx-runner bench (${os.cpus().length} cores, node ${process.version}, medians of ${REPS} runs, waves of 6 x ${WAVE_REPS})`);
+  console.log(
+    `dx-runner bench (${os.cpus().length} cores, node ${process.version}, medians of ${REPS} runs, waves of 6 x ${WAVE_REPS})`,
+  );
   const targets: Record<string, string> = {
     start_ms: '<= 150',
     check_ms: '<= 100',
@@ -319,7 +398,10 @@ async function main(): Promise<void> {
     server_speedup_vs_headless: '>= 3',
   };
   const plain = (k: string) => /ratio|speedup/.test(k);
-  for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(28)} ${String(typeof v === 'number' && !plain(k) ? v.toFixed(1) : v).padStart(10)}   ${targets[k] ? `target ${targets[k]}` : ''}`);
+  for (const [k, v] of Object.entries(results))
+    console.log(
+      `  ${k.padEnd(28)} ${String(typeof v === 'number' && !plain(k) ? v.toFixed(1) : v).padStart(10)}   ${targets[k] ? `target ${targets[k]}` : ''}`,
+    );
   console.log(JSON.stringify({ bench: 'foundation', ...results }));
 }
 

@@ -13,16 +13,37 @@ import { Store, type JobRecord } from '../jobs/store.js';
 import { getProvider } from '../providers/index.js';
 import { evaluate } from '../report/index.js';
 import { startServer, stopServer } from '../server/index.js';
-import { classifyAttempt, dryRunAttempt, extractText, hintMatchRatio, selectPrompts, WORKFLOWS, workflowKind } from './decide.js';
+import {
+  classifyAttempt,
+  dryRunAttempt,
+  extractText,
+  hintMatchRatio,
+  selectPrompts,
+  WORKFLOWS,
+  workflowKind,
+} from './decide.js';
 import { Progress } from './progress.js';
-import { manifestSchema, promptSetSchema, recordSchema, type AttemptRecord, type BenchRecord, type Manifest, type Prompt, type PromptSet } from './schemas.js';
+import {
+  manifestSchema,
+  promptSetSchema,
+  recordSchema,
+  type AttemptRecord,
+  type BenchRecord,
+  type Manifest,
+  type Prompt,
+  type PromptSet,
+} from './schemas.js';
 
 export const DEFAULT_PROMPTS_FILE = fileURLToPath(new URL('../../configs/bench/prompts.json', import.meta.url));
 export const DEFAULT_OUTPUT_DIR = 'artifacts/opencode-dispatch-bench';
 export const OPENCODE_WORKFLOWS = ['opencode_run_headless', 'opencode_server_http', 'opencode_server_attach_run'];
 
 const iso = (ms: number) => new Date(ms).toISOString();
-export const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+export const stamp = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reads and validates a prompt set: one clear error naming the first problem. */
@@ -31,22 +52,41 @@ export function loadPromptSet(file: string): PromptSet {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(e as Error).message})`;
-    throw usageError('prompt_set_invalid', `prompts file ${file} ${why}; pass a JSON prompt set with --prompts-file (see dx-runner schema bench-prompts)`);
+    const why =
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(e as Error).message})`;
+    throw usageError(
+      'prompt_set_invalid',
+      `prompts file ${file} ${why}; pass a JSON prompt set with --prompts-file (see dx-runner schema bench-prompts)`,
+    );
   }
   const parsed = promptSetSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw usageError('prompt_set_invalid', `prompts file ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}; fix it (see dx-runner schema bench-prompts)`);
+    throw usageError(
+      'prompt_set_invalid',
+      `prompts file ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}; fix it (see dx-runner schema bench-prompts)`,
+    );
   }
   return parsed.data;
 }
 
 export function parseWorkflows(list: string | undefined, fallback: string[]): string[] {
-  const wfs = list ? [...new Set(list.split(',').map((s) => s.trim()).filter(Boolean))] : fallback;
+  const wfs = list
+    ? [
+        ...new Set(
+          list
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ]
+    : fallback;
   const unknown = wfs.filter((w) => !WORKFLOWS[w]);
   if (unknown.length || !wfs.length) {
-    throw usageError('unknown_workflow', `unknown workflow(s) ${unknown.join(', ') || '(none given)'}; use: ${Object.keys(WORKFLOWS).join(', ')}`);
+    throw usageError(
+      'unknown_workflow',
+      `unknown workflow(s) ${unknown.join(', ') || '(none given)'}; use: ${Object.keys(WORKFLOWS).join(', ')}`,
+    );
   }
   return wfs;
 }
@@ -56,7 +96,11 @@ export function parseWorkflows(list: string | undefined, fallback: string[]): st
  * provider's own canonical model (H6: another provider never gets OpenCode's model). Undefined when the
  * provider is not registered: preflight reports that.
  */
-export function workflowModels(workflows: string[], model: string | undefined, modelFor: Record<string, string>): Record<string, string | undefined> {
+export function workflowModels(
+  workflows: string[],
+  model: string | undefined,
+  modelFor: Record<string, string>,
+): Record<string, string | undefined> {
   return Object.fromEntries(
     workflows.map((wf) => {
       const { provider } = WORKFLOWS[wf];
@@ -75,7 +119,11 @@ export function parseModelFor(pairs: string[], workflows: string[]): Record<stri
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const m = /^([^=]+)=(.+)$/.exec(p);
-    if (!m || !workflows.includes(m[1])) throw usageError('invalid_model_for', `--model-for takes <workflow>=<model> for one of the run's workflows (${workflows.join(', ')}), got '${p}'`);
+    if (!m || !workflows.includes(m[1]))
+      throw usageError(
+        'invalid_model_for',
+        `--model-for takes <workflow>=<model> for one of the run's workflows (${workflows.join(', ')}), got '${p}'`,
+      );
     out[m[1]] = m[2];
   }
   return out;
@@ -100,14 +148,23 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export const runDirOf = (o: Pick<RunOptions, 'outputDir' | 'cwd' | 'runId'>) => path.resolve(o.cwd, o.outputDir, o.runId);
+export const runDirOf = (o: Pick<RunOptions, 'outputDir' | 'cwd' | 'runId'>) =>
+  path.resolve(o.cwd, o.outputDir, o.runId);
 
 export function validateRunOptions(o: RunOptions): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.runId)) throw usageError('invalid_run_id', `run id '${o.runId}' must be letters, digits, '.', '_' or '-'`);
-  for (const [flag, v, min] of [['--parallel', o.parallel, 1], ['--max-retries', o.maxRetries, 0], ['--timeout-sec', o.timeoutSec, 1], ['--stall-threshold-sec', o.stallThresholdSec, 1]] as const) {
-    if (!Number.isFinite(v) || v < min) throw usageError('invalid_number', `${flag} must be a number ≥ ${min}, got ${v}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.runId))
+    throw usageError('invalid_run_id', `run id '${o.runId}' must be letters, digits, '.', '_' or '-'`);
+  for (const [flag, v, min] of [
+    ['--parallel', o.parallel, 1],
+    ['--max-retries', o.maxRetries, 0],
+    ['--timeout-sec', o.timeoutSec, 1],
+    ['--stall-threshold-sec', o.stallThresholdSec, 1],
+  ] as const) {
+    if (!Number.isFinite(v) || v < min)
+      throw usageError('invalid_number', `${flag} must be a number ≥ ${min}, got ${v}`);
   }
-  if (!(o.pollIntervalSec >= 0.1)) throw usageError('invalid_number', `--poll-interval-sec must be ≥ 0.1, got ${o.pollIntervalSec}`);
+  if (!(o.pollIntervalSec >= 0.1))
+    throw usageError('invalid_number', `--poll-interval-sec must be ≥ 0.1, got ${o.pollIntervalSec}`);
 }
 
 /** Validates a run's options and prompt set (bad input fails here, before preflight or any job). */
@@ -188,18 +245,38 @@ export async function runBench(o: RunOptions): Promise<{ runDir: string; records
     DX_RUNNER_HOME: home,
     DX_RUNNER_EXTRA_ALLOWED_PREFIXES: [o.env.DX_RUNNER_EXTRA_ALLOWED_PREFIXES, runDir].filter(Boolean).join(','),
     // a job with no output and no CPU progress is stalled after the threshold, start-up included (H3)
-    DX_RUNNER_STARTUP_GRACE_SEC: String(Math.min(o.stallThresholdSec, Number(o.env.DX_RUNNER_STARTUP_GRACE_SEC) || Infinity)),
+    DX_RUNNER_STARTUP_GRACE_SEC: String(
+      Math.min(o.stallThresholdSec, Number(o.env.DX_RUNNER_STARTUP_GRACE_SEC) || Infinity),
+    ),
   };
   const jobs: Job[] = o.workflows.flatMap((workflow) => prompts.map((prompt) => ({ workflow, prompt })));
-  const ctx: Ctx = { o, runDir, rawDir, home, store: o.dryRun ? null : new Store(home), jobEnv, server: null, progress: new Progress(o.workflows, prompts.length), firstStart: new Map() };
+  const ctx: Ctx = {
+    o,
+    runDir,
+    rawDir,
+    home,
+    store: o.dryRun ? null : new Store(home),
+    jobEnv,
+    server: null,
+    progress: new Progress(o.workflows, prompts.length),
+    firstStart: new Map(),
+  };
   try {
     if (ctx.store && o.workflows.some((w) => WORKFLOWS[w].lane !== 'headless')) {
       const t0 = Date.now();
       try {
-        await startServer(ctx.store, home, { hostname: '127.0.0.1', port: await freePort(), allowRemote: false, env: jobEnv });
+        await startServer(ctx.store, home, {
+          hostname: '127.0.0.1',
+          port: await freePort(),
+          allowRemote: false,
+          env: jobEnv,
+        });
         ctx.server = { startupMs: Date.now() - t0, error: null };
       } catch (e) {
-        ctx.server = { startupMs: Date.now() - t0, error: e instanceof CliError ? e.reasonCode : 'server_start_failed' };
+        ctx.server = {
+          startupMs: Date.now() - t0,
+          error: e instanceof CliError ? e.reasonCode : 'server_start_failed',
+        };
       }
     }
     const records: BenchRecord[] = [];
@@ -276,7 +353,11 @@ async function runJob(ctx: Ctx, job: Job): Promise<BenchRecord> {
     attempts,
   });
   fs.writeFileSync(path.join(ctx.rawDir, `${key}.json`), `${JSON.stringify(record, null, 2)}\n`);
-  ctx.progress.finished(job.workflow, record.success, `${key} ${record.success ? 'ok' : `fail:${record.failure_category}/${record.failure_reason}`} ${record.completion_latency_ms ?? '-'}ms attempts=${attempts.length}`);
+  ctx.progress.finished(
+    job.workflow,
+    record.success,
+    `${key} ${record.success ? 'ok' : `fail:${record.failure_category}/${record.failure_reason}`} ${record.completion_latency_ms ?? '-'}ms attempts=${attempts.length}`,
+  );
   return record;
 }
 
@@ -340,7 +421,8 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
   let timedOut = false;
   let stalled = false;
   try {
-    if (lane !== 'headless' && ctx.server?.error) throw new CliError(ctx.server.error, 'the shared opencode server did not start', EXIT.error);
+    if (lane !== 'headless' && ctx.server?.error)
+      throw new CliError(ctx.server.error, 'the shared opencode server did not start', EXIT.error);
     git(o.cwd, 'worktree', 'add', '-q', '--detach', worktree, 'HEAD');
     // parallel first starts would each list the provider's models (a whole CLI boot each): let one go first
     const first = ctx.firstStart.get(provider);
@@ -364,7 +446,8 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
       const j = store.job(record.id) as JobRecord;
       if (!j.active) break;
       const e = evaluate(j);
-      if (!e.alive) finalizeJob(store, j); // ended: record it now rather than wait for the supervisor
+      if (!e.alive)
+        finalizeJob(store, j); // ended: record it now rather than wait for the supervisor
       else if (e.health.state === 'stalled') {
         stalled = await claimAndEnd(store, j, { state: 'killed', reasonCode: 'stalled_run', exitCode: 137 });
       } else if (Date.now() - t0 > o.timeoutSec * 1000) {
@@ -373,11 +456,21 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
     }
     record = store.job(record.id) as JobRecord;
   } catch (e) {
-    launchError = e instanceof CliError ? { reasonCode: e.reasonCode, harness: false } : { reasonCode: (e as Error).message, harness: true };
+    launchError =
+      e instanceof CliError
+        ? { reasonCode: e.reasonCode, harness: false }
+        : { reasonCode: (e as Error).message, harness: true };
     rec.reason_code = e instanceof CliError ? e.reasonCode : 'exception_harness';
   }
   const done = record?.completedAt ?? Date.now();
-  const verdict = classifyAttempt({ launchError, outcomeState: record?.outcomeState ?? null, outcomeReason: record?.outcomeReason ?? null, exitCode: record?.exitCode ?? null, timedOut, stalled });
+  const verdict = classifyAttempt({
+    launchError,
+    outcomeState: record?.outcomeState ?? null,
+    outcomeReason: record?.outcomeReason ?? null,
+    exitCode: record?.exitCode ?? null,
+    timedOut,
+    stalled,
+  });
   rec.success = verdict.category === null;
   rec.failure_category = verdict.category;
   rec.failure_reason = verdict.reason;

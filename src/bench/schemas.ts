@@ -14,7 +14,10 @@ export const promptSchema = z.object({
 
 export const promptSetSchema = z
   .object({ version: z.number().int().positive(), name: z.string().min(1), prompts: z.array(promptSchema).min(1) })
-  .refine((s) => new Set(s.prompts.map((p) => p.id)).size === s.prompts.length, { message: 'prompt ids must be unique', path: ['prompts'] });
+  .refine((s) => new Set(s.prompts.map((p) => p.id)).size === s.prompts.length, {
+    message: 'prompt ids must be unique',
+    path: ['prompts'],
+  });
 
 export type Prompt = z.infer<typeof promptSchema>;
 export type PromptSet = z.infer<typeof promptSetSchema>;
@@ -117,12 +120,25 @@ export const workflowRowSchema = groupRow.extend({ workflow_id: z.string() });
 export const systemRowSchema = groupRow.extend({ system: z.string() });
 export type GroupRow = z.infer<typeof groupRow>;
 
-export const taxonomySchema = z.object({ category_counts: z.record(z.string(), z.number().int()), reason_counts: z.record(z.string(), z.number().int()) });
+export const taxonomySchema = z.object({
+  category_counts: z.record(z.string(), z.number().int()),
+  reason_counts: z.record(z.string(), z.number().int()),
+});
 
 const matrixCell = z
-  .object({ success: z.boolean(), completion_latency_ms: ms, retry_count: z.number().int(), failure_category: category, failure_reason: z.string().nullable() })
+  .object({
+    success: z.boolean(),
+    completion_latency_ms: ms,
+    retry_count: z.number().int(),
+    failure_category: category,
+    failure_reason: z.string().nullable(),
+  })
   .nullable();
-export const promptMatrixRowSchema = z.object({ prompt_id: z.string(), prompt_category: z.string(), workflows: z.record(z.string(), matrixCell) });
+export const promptMatrixRowSchema = z.object({
+  prompt_id: z.string(),
+  prompt_category: z.string(),
+  workflows: z.record(z.string(), matrixCell),
+});
 
 export const resultsSchema = z.object({
   run_id: z.string(),
@@ -155,7 +171,23 @@ const verdict = z.object({ passed: z.boolean(), reason_code: z.string(), details
 export const preflightReportSchema = z.object({
   passed: z.boolean(),
   reason_code: z.string(),
-  providers: z.array(z.object({ provider: z.string(), model: z.string(), workflows: z.array(z.string()), passed: z.boolean(), findings: z.array(z.object({ check: z.string(), status: z.string(), code: z.string(), detail: z.string(), next_action: z.string() })) })),
+  providers: z.array(
+    z.object({
+      provider: z.string(),
+      model: z.string(),
+      workflows: z.array(z.string()),
+      passed: z.boolean(),
+      findings: z.array(
+        z.object({
+          check: z.string(),
+          status: z.string(),
+          code: z.string(),
+          detail: z.string(),
+          next_action: z.string(),
+        }),
+      ),
+    }),
+  ),
 });
 
 export const governanceReportSchema = z.object({

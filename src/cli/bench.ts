@@ -36,21 +36,52 @@ const collectList = (v: string, prev: string[]) => [...prev, v];
 
 function runOptions(c: Command, parallel: number): Command {
   return c
-    .option('--prompts-file <file>', 'prompt set (JSON: {version, name, prompts:[{id, category, title, prompt, success_hints}]}; default: the five shipped prompts)')
+    .option(
+      '--prompts-file <file>',
+      'prompt set (JSON: {version, name, prompts:[{id, category, title, prompt, success_hints}]}; default: the five shipped prompts)',
+    )
     .option('--prompt-ids <ids>', 'only these prompts of the set (comma list)')
     .option('--model <id>', "model for the OpenCode workflows (default: opencode's canonical model)")
-    .option('--model-for <workflow=model>', 'model for one workflow (repeatable); other providers default to their own canonical model', collectList, [])
+    .option(
+      '--model-for <workflow=model>',
+      'model for one workflow (repeatable); other providers default to their own canonical model',
+      collectList,
+      [],
+    )
     .option('--parallel <n>', 'jobs at once (one global queue)', number('--parallel'), parallel)
-    .option('--max-retries <n>', 'extra attempts per job after a failure (each a new job, recorded)', number('--max-retries'), 1)
-    .option('--timeout-sec <s>', 'an attempt still running after this is stopped (timed_out)', number('--timeout-sec'), 300)
-    .option('--stall-threshold-sec <s>', 'an attempt with no output and no CPU progress for this long is stopped (stalled_run)', number('--stall-threshold-sec'), 120)
-    .option('--poll-interval-sec <s>', 'how often each attempt is checked (min 0.1)', number('--poll-interval-sec'), 0.5)
+    .option(
+      '--max-retries <n>',
+      'extra attempts per job after a failure (each a new job, recorded)',
+      number('--max-retries'),
+      1,
+    )
+    .option(
+      '--timeout-sec <s>',
+      'an attempt still running after this is stopped (timed_out)',
+      number('--timeout-sec'),
+      300,
+    )
+    .option(
+      '--stall-threshold-sec <s>',
+      'an attempt with no output and no CPU progress for this long is stopped (stalled_run)',
+      number('--stall-threshold-sec'),
+      120,
+    )
+    .option(
+      '--poll-interval-sec <s>',
+      'how often each attempt is checked (min 0.1)',
+      number('--poll-interval-sec'),
+      0.5,
+    )
     .option('--dry-run', 'launch nothing: deterministic simulated records (to try collect/summarize)')
     .option('--run-id <id>', 'run id (default: <kind>-<UTC timestamp>)')
     .option('--output-dir <dir>', 'runs go to <dir>/<run_id>', 'artifacts/opencode-dispatch-bench')
     .option('--cwd <dir>', 'the git repository under test (default: the current directory)')
     .option('--required-baseline <sha>', 'refuse to run unless HEAD contains this commit (exit 4)')
-    .option('--keep-worktrees', "keep each attempt's git worktree under <run>/worktrees (default: removed after the attempt)")
+    .option(
+      '--keep-worktrees',
+      "keep each attempt's git worktree under <run>/worktrees (default: removed after the attempt)",
+    )
     .option('--json', JSON_HELP);
 }
 
@@ -58,7 +89,10 @@ async function toRunOptions(o: RunFlags, kind: string, defaultWorkflows: string[
   const b = await bench();
   const cwd = path.resolve(o.cwd ?? process.cwd());
   const workflows = b.parseWorkflows(o.workflows, defaultWorkflows);
-  const promptIds = o.promptIds?.split(',').map((s) => s.trim()).filter(Boolean);
+  const promptIds = o.promptIds
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     runId: o.runId ?? b.defaultRunId(kind),
     outputDir: o.outputDir ?? b.DEFAULT_OUTPUT_DIR,
@@ -82,26 +116,46 @@ async function toRunOptions(o: RunFlags, kind: string, defaultWorkflows: string[
 export function registerBenchCommands(program: Command): void {
   const cmd = program
     .command('bench')
-    .description('the governed benchmark: workflows × prompts as real dx-runner jobs, collected, summarized and gated (exit 0 pass, 1 preflight, 3 failed, 4 baseline, 5 no records, 6 collect, 7 summarize, 8 phase blocked)');
+    .description(
+      'the governed benchmark: workflows × prompts as real dx-runner jobs, collected, summarized and gated (exit 0 pass, 1 preflight, 3 failed, 4 baseline, 5 no records, 6 collect, 7 summarize, 8 phase blocked)',
+    );
 
   runOptions(cmd.command('governed'), 6)
-    .description('preflight → baseline gate → run → collect → summarize → integrity gate → governance_report.json (printed)')
-    .requiredOption('--workflows <list>', 'comma list: opencode_run_headless, opencode_server_http, opencode_server_attach_run, cc_glm_headless, gemini_run_headless')
+    .description(
+      'preflight → baseline gate → run → collect → summarize → integrity gate → governance_report.json (printed)',
+    )
+    .requiredOption(
+      '--workflows <list>',
+      'comma list: opencode_run_headless, opencode_server_http, opencode_server_attach_run, cc_glm_headless, gemini_run_headless',
+    )
     .option('--reported-commit <sha>', 'run the integrity gate: this commit must be on --branch')
     .option('--branch <name>', 'branch for the integrity gate (default: the current one)')
     .option('--skip-preflight', 'skip the per-provider preflight')
     .option('--no-probe', 'preflight without the live model call')
     .action(async (o: GovernedFlags) => {
       const b = await bench();
-      const r = await b.runGoverned({ ...(await toRunOptions(o, 'governed', [])), reportedCommit: o.reportedCommit ?? null, branch: o.branch ?? null, skipPreflight: !!o.skipPreflight, probe: o.probe, minSuccessRate: 1 });
+      const r = await b.runGoverned({
+        ...(await toRunOptions(o, 'governed', [])),
+        reportedCommit: o.reportedCommit ?? null,
+        branch: o.branch ?? null,
+        skipPreflight: !!o.skipPreflight,
+        probe: o.probe,
+        minSuccessRate: 1,
+      });
       printJson(r);
       process.exitCode = r.exit_code;
     });
 
   cmd
     .command('progressive')
-    .description('one phase of the progressive rollout, gated by <output-dir>/progressive/state.json: a phase runs once the phase before it has passed (exit 8 and JSON if not), unless --force')
-    .addOption(new Option('--phase <phase>', 'phase').choices(['phase1_smoke', 'phase2_6stream', 'phase3_real_coding_gate']).makeOptionMandatory())
+    .description(
+      'one phase of the progressive rollout, gated by <output-dir>/progressive/state.json: a phase runs once the phase before it has passed (exit 8 and JSON if not), unless --force',
+    )
+    .addOption(
+      new Option('--phase <phase>', 'phase')
+        .choices(['phase1_smoke', 'phase2_6stream', 'phase3_real_coding_gate'])
+        .makeOptionMandatory(),
+    )
     .option('--prompts-file <file>', 'prompt set holding the phase prompt ids (default: the shipped one)')
     .option('--model <id>', 'model for the OpenCode workflows')
     .option('--output-dir <dir>', 'runs and progressive/state.json go here', 'artifacts/opencode-dispatch-bench')
@@ -118,14 +172,30 @@ export function registerBenchCommands(program: Command): void {
     .action(async (o: GovernedFlags & { phase: string; force?: boolean }) => {
       const b = await bench();
       const phase = o.phase as keyof typeof b.PHASES;
-      const base = await toRunOptions({ ...o, modelFor: [], parallel: 1, maxRetries: 0, timeoutSec: 1, pollIntervalSec: 0.5, runId: o.runId }, `progressive-${phase}`, [...b.PHASES[phase].workflows]);
-      const r = await b.runPhase(phase, { ...base, reportedCommit: o.reportedCommit ?? null, branch: o.branch ?? null, skipPreflight: !!o.skipPreflight, probe: o.probe }, !!o.force);
+      const base = await toRunOptions(
+        { ...o, modelFor: [], parallel: 1, maxRetries: 0, timeoutSec: 1, pollIntervalSec: 0.5, runId: o.runId },
+        `progressive-${phase}`,
+        [...b.PHASES[phase].workflows],
+      );
+      const r = await b.runPhase(
+        phase,
+        {
+          ...base,
+          reportedCommit: o.reportedCommit ?? null,
+          branch: o.branch ?? null,
+          skipPreflight: !!o.skipPreflight,
+          probe: o.probe,
+        },
+        !!o.force,
+      );
       printJson(r);
       process.exitCode = r.exit_code;
     });
 
   runOptions(cmd.command('run'), 4)
-    .description('run workflows × prompts as dx-runner jobs; writes <run>/manifest.json and raw/ (prints {run_id, run_dir, record_count})')
+    .description(
+      'run workflows × prompts as dx-runner jobs; writes <run>/manifest.json and raw/ (prints {run_id, run_dir, record_count})',
+    )
     .option('--workflows <list>', 'comma list (default: the three OpenCode workflows)')
     .action(async (o: RunFlags) => {
       const b = await bench();
@@ -153,7 +223,11 @@ export function registerBenchCommands(program: Command): void {
     .option('--json', JSON_HELP)
     .action(async (o: { runDir: string; outJson?: string; outNdjson?: string }) => {
       const b = await bench();
-      const { results, resultsJson } = b.collectRun(path.resolve(o.runDir), o.outJson && path.resolve(o.outJson), o.outNdjson && path.resolve(o.outNdjson));
+      const { results, resultsJson } = b.collectRun(
+        path.resolve(o.runDir),
+        o.outJson && path.resolve(o.outJson),
+        o.outNdjson && path.resolve(o.outNdjson),
+      );
       printJson({ run_id: results.run_id, records: results.record_count, results_json: resultsJson });
     });
 
@@ -168,7 +242,11 @@ export function registerBenchCommands(program: Command): void {
     .action(async (o: { resultsJson: string; outMd?: string; outJson?: string; outHtml?: string }) => {
       const b = await bench();
       const abs = (f?: string) => (f ? path.resolve(f) : undefined);
-      const { summary, files } = b.summarizeRun(path.resolve(o.resultsJson), { md: abs(o.outMd), json: abs(o.outJson), html: abs(o.outHtml) });
+      const { summary, files } = b.summarizeRun(path.resolve(o.resultsJson), {
+        md: abs(o.outMd),
+        json: abs(o.outJson),
+        html: abs(o.outHtml),
+      });
       printJson({ run_id: summary.run_id, ...files });
     });
 }

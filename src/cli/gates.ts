@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { baselineGate, evidenceGate, featureKeyGate, integrityGate, readAllowedPaths, scopeGate, FEATURE_KEY, type Verdict } from '../governance/index.js';
+import {
+  baselineGate,
+  evidenceGate,
+  featureKeyGate,
+  integrityGate,
+  readAllowedPaths,
+  scopeGate,
+  FEATURE_KEY,
+  type Verdict,
+} from '../governance/index.js';
 import { baselineOf } from '../jobs/finalize.js';
 import type { Store } from '../jobs/store.js';
 import { validateBeadsId } from '../jobs/validate.js';
@@ -36,7 +45,8 @@ function emit<V extends Verdict>(gate: GateName, verdict: V, json?: boolean): vo
   if (json) printJson({ gate, passed, reason_code, ...fields, details });
   else {
     print(`${gate} gate: ${passed ? 'PASS' : 'FAIL'} (${reason_code})`);
-    for (const [k, v] of Object.entries(fields as Record<string, unknown>)) print(`  ${k}: ${Array.isArray(v) ? v.join(', ') || '-' : (v ?? '-')}`);
+    for (const [k, v] of Object.entries(fields as Record<string, unknown>))
+      print(`  ${k}: ${Array.isArray(v) ? v.join(', ') || '-' : (v ?? '-')}`);
     print(`  details: ${details}`);
   }
   process.exitCode = passed ? EXIT.ok : GATE_EXIT[gate];
@@ -44,21 +54,40 @@ function emit<V extends Verdict>(gate: GateName, verdict: V, json?: boolean): vo
 
 const common = (c: Command) =>
   c
-    .option('--worktree <dir>', 'the git worktree to check (default: the bead job worktree, else the current directory)')
+    .option(
+      '--worktree <dir>',
+      'the git worktree to check (default: the bead job worktree, else the current directory)',
+    )
     .option('--beads <id>', 'take the worktree (and, where it applies, the baseline) from this bead job')
     .option('--json', 'JSON output');
 
 export function registerGateCommands(program: Command): void {
-  common(program.command('baseline-gate').description('the worktree HEAD contains the required baseline commit; exit 0 pass, 1 fail'))
+  common(
+    program
+      .command('baseline-gate')
+      .description('the worktree HEAD contains the required baseline commit; exit 0 pass, 1 fail'),
+  )
     .requiredOption('--required-baseline <sha>', 'commit (or ref) that must be contained in HEAD')
-    .action((o: Common & { requiredBaseline: string }) => withStore((store) => emit('baseline', baselineGate(worktreeFor(store, o), o.requiredBaseline), o.json)));
+    .action((o: Common & { requiredBaseline: string }) =>
+      withStore((store) => emit('baseline', baselineGate(worktreeFor(store, o), o.requiredBaseline), o.json)),
+    );
 
-  common(program.command('integrity-gate').description('the reported commit exists and is an ancestor of the branch head; exit 0 pass, 1 fail'))
+  common(
+    program
+      .command('integrity-gate')
+      .description('the reported commit exists and is an ancestor of the branch head; exit 0 pass, 1 fail'),
+  )
     .requiredOption('--reported-commit <sha>', 'the commit the agent reported')
     .option('--branch <name>', 'branch to check (default: the current one)')
-    .action((o: Common & { reportedCommit: string; branch?: string }) => withStore((store) => emit('integrity', integrityGate(worktreeFor(store, o), o.reportedCommit, o.branch), o.json)));
+    .action((o: Common & { reportedCommit: string; branch?: string }) =>
+      withStore((store) => emit('integrity', integrityGate(worktreeFor(store, o), o.reportedCommit, o.branch), o.json)),
+    );
 
-  common(program.command('feature-key-gate').description('every commit the job added carries a Feature-Key trailer; exit 0 pass, 1 fail'))
+  common(
+    program
+      .command('feature-key-gate')
+      .description('every commit the job added carries a Feature-Key trailer; exit 0 pass, 1 fail'),
+  )
     .option('--feature-key <key>', 'e.g. bd-xga8.14 (default: the --beads id)')
     .option('--base <ref>', 'compare against this (default: upstream, else main, else master)')
     .option('--branch <name>', 'branch to check (default: the current one)')
@@ -70,21 +99,44 @@ export function registerGateCommands(program: Command): void {
       }),
     );
 
-  common(program.command('scope-gate').description('every changed path is in the allow-list and the count within budget; exit 0 pass, 29 fail'))
+  common(
+    program
+      .command('scope-gate')
+      .description('every changed path is in the allow-list and the count within budget; exit 0 pass, 29 fail'),
+  )
     .option('--allowed-paths-file <file>', 'one allowed path (file or directory) per line; # comments')
     .option('--mutation-budget <n>', 'most files the job may change', number('--mutation-budget'))
     .action((o: Common & { allowedPathsFile?: string; mutationBudget?: number }) =>
       withStore((store) => {
-        if (!o.allowedPathsFile && o.mutationBudget === undefined) throw usageError('scope_missing', 'pass --allowed-paths-file <file> and/or --mutation-budget <n>');
+        if (!o.allowedPathsFile && o.mutationBudget === undefined)
+          throw usageError('scope_missing', 'pass --allowed-paths-file <file> and/or --mutation-budget <n>');
         const allowed = o.allowedPathsFile ? readAllowedPaths(o.allowedPathsFile) : null;
-        if (o.allowedPathsFile && !allowed) throw usageError('allowed_paths_file_missing', `allowed-paths file ${o.allowedPathsFile} cannot be read; pass an existing file`);
+        if (o.allowedPathsFile && !allowed)
+          throw usageError(
+            'allowed_paths_file_missing',
+            `allowed-paths file ${o.allowedPathsFile} cannot be read; pass an existing file`,
+          );
         const job = o.beads ? store.latestJob(validateBeadsId(o.beads)) : null;
         // with a bead, "changed" means changed by its job (pre-existing dirt excluded)
-        emit('scope', scopeGate(worktreeFor(store, o), { allowedPaths: allowed, budget: o.mutationBudget ?? null, baseline: job ? baselineOf(job) : null }), o.json);
+        emit(
+          'scope',
+          scopeGate(worktreeFor(store, o), {
+            allowedPaths: allowed,
+            budget: o.mutationBudget ?? null,
+            baseline: job ? baselineOf(job) : null,
+          }),
+          o.json,
+        );
       }),
     );
 
-  common(program.command('evidence-gate').description('the signoff exists, is non-empty, has no unchecked item, and the job finished ok; exit 0 pass, 30 fail'))
+  common(
+    program
+      .command('evidence-gate')
+      .description(
+        'the signoff exists, is non-empty, has no unchecked item, and the job finished ok; exit 0 pass, 30 fail',
+      ),
+  )
     .requiredOption('--signoff-file <file>', 'the signoff / evidence file')
     .action((o: Common & { signoffFile: string }) =>
       withStore((store) => {

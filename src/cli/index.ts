@@ -25,9 +25,15 @@ type Register = (program: Command) => void;
  * load them all.
  */
 const MODULES: Array<[string[], () => Promise<Register>]> = [
-  [['start', 'status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
+  [
+    ['start', 'status', 'check', 'report', 'stop', 'prune', 'logs'],
+    async () => (await import('./jobs.js')).registerJobCommands,
+  ],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
-  [['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'], async () => (await import('./gates.js')).registerGateCommands],
+  [
+    ['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'],
+    async () => (await import('./gates.js')).registerGateCommands,
+  ],
   [['serve', '__server-session', '__serve-keeper'], async () => (await import('./serve.js')).registerServeCommands],
   [['preflight', 'probe'], async () => (await import('./providers.js')).registerProviderCommands],
   [['profiles'], async () => (await import('./profiles.js')).registerProfileCommands],
@@ -50,7 +56,10 @@ program
 program
   .command('schema')
   .description('print the JSON Schema of a --json output (no name: list them)')
-  .argument('[name]', 'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state')
+  .argument(
+    '[name]',
+    'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state',
+  )
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('../report/schemas.js');
     const { z } = await import('zod');
@@ -59,7 +68,12 @@ program
       return;
     }
     const schema = SCHEMAS[name as keyof typeof SCHEMAS];
-    if (!schema) throw new CliError('schema_not_found', `no schema named '${name}'; run dx-runner schema to list them`, EXIT.usage);
+    if (!schema)
+      throw new CliError(
+        'schema_not_found',
+        `no schema named '${name}'; run dx-runner schema to list them`,
+        EXIT.usage,
+      );
     process.stdout.write(`${JSON.stringify(z.toJSONSchema(schema), null, 2)}\n`);
   });
 
@@ -76,7 +90,8 @@ program
 const wantsJson = process.argv.includes('--json');
 
 function fail(reasonCode: string, message: string, exitCode: number): never {
-  if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { reason_code: reasonCode, message, exit_code: exitCode } })}\n`);
+  if (wantsJson)
+    process.stdout.write(`${JSON.stringify({ error: { reason_code: reasonCode, message, exit_code: exitCode } })}\n`);
   process.stderr.write(`dx-runner: ${message} (reason_code=${reasonCode})\n`);
   process.exit(exitCode);
 }
@@ -87,7 +102,10 @@ try {
   if (err instanceof CliError) fail(err.reasonCode, err.message, err.exitCode);
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) process.exit(0); // --help, --version
-    const reason = err.code.replace(/^commander\./, '').replace(/([A-Z])/g, '_$1').toLowerCase();
+    const reason = err.code
+      .replace(/^commander\./, '')
+      .replace(/([A-Z])/g, '_$1')
+      .toLowerCase();
     fail(reason, `${err.message.replace(/^error: /, '')}; see dx-runner --help`, EXIT.usage);
   }
   fail('internal_error', (err as Error).stack ?? String(err), EXIT.error);

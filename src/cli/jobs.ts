@@ -3,19 +3,57 @@ import { Command, Option } from 'commander';
 import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import { addBinaryOptions, explicitBinary, jobFor, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
+import {
+  addBinaryOptions,
+  explicitBinary,
+  jobFor,
+  number,
+  print,
+  printJson,
+  withStore,
+  type BinaryFlags,
+} from './shared.js';
 import { getProvider, providerNames } from '../providers/index.js';
 import type { StartOptions } from '../jobs/start.js';
 import { redact } from '../governance/secrets.js';
-import { checkResult, evaluate, formatElapsed, renderLogLine, reportMarkdown, reportOf, statusRow, tailLines } from '../report/index.js';
+import {
+  checkResult,
+  evaluate,
+  formatElapsed,
+  renderLogLine,
+  reportMarkdown,
+  reportOf,
+  statusRow,
+  tailLines,
+} from '../report/index.js';
 import { EXIT } from './errors.js';
 
 export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
   const line = (c: string[]) =>
-    [c[0].padEnd(14), c[1].padEnd(10), c[2].padEnd(8), c[3].padEnd(14), c[4].padEnd(12), c[5].padEnd(9), c[6].padEnd(6), c[7]].join(' ');
+    [
+      c[0].padEnd(14),
+      c[1].padEnd(10),
+      c[2].padEnd(8),
+      c[3].padEnd(14),
+      c[4].padEnd(12),
+      c[5].padEnd(9),
+      c[6].padEnd(6),
+      c[7],
+    ].join(' ');
   const out = [line(['bead', 'provider', 'pid', 'state', 'elapsed', 'bytes', 'retry', 'outcome'])];
   for (const r of rows) {
-    out.push(line([r.beads, r.provider, String(r.pid ?? '-'), r.state, formatElapsed(r.elapsed), String(r.log_bytes), String(r.retry_count), r.outcome ?? '-']));
+    out.push(
+      line([
+        r.beads,
+        r.provider,
+        String(r.pid ?? '-'),
+        r.state,
+        formatElapsed(r.elapsed),
+        String(r.log_bytes),
+        String(r.retry_count),
+        r.outcome ?? '-',
+      ]),
+    );
   }
   return out.join('\n');
 }
@@ -23,8 +61,31 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<
   StartOptions,
-  'beads' | 'promptFile' | 'provider' | 'profile' | 'fallback' | 'worktree' | 'model' | 'stallMinutes' | 'requiredBaseline' | 'featureKey' | 'base' | 'branch' | 'allowedPathsFile' | 'mutationBudget' | 'signoffFile' | 'lane'
-> & { allowModelOverride?: boolean; wait?: number; attach?: string; maxRuntime?: number; mutationTimeout?: number | boolean; requireGate?: string[]; json?: boolean } & BinaryFlags;
+  | 'beads'
+  | 'promptFile'
+  | 'provider'
+  | 'profile'
+  | 'fallback'
+  | 'worktree'
+  | 'model'
+  | 'stallMinutes'
+  | 'requiredBaseline'
+  | 'featureKey'
+  | 'base'
+  | 'branch'
+  | 'allowedPathsFile'
+  | 'mutationBudget'
+  | 'signoffFile'
+  | 'lane'
+> & {
+  allowModelOverride?: boolean;
+  wait?: number;
+  attach?: string;
+  maxRuntime?: number;
+  mutationTimeout?: number | boolean;
+  requireGate?: string[];
+  json?: boolean;
+} & BinaryFlags;
 
 export function registerJobCommands(program: Command): void {
   const startCommand = program
@@ -32,20 +93,54 @@ export function registerJobCommands(program: Command): void {
     .description('validate, record and launch a job detached; returns as soon as the agent runs')
     .requiredOption('--beads <id>', 'work item id, e.g. bd-xga8.14')
     .requiredOption('--prompt-file <path>', 'the task for the agent')
-    .option('--provider <name>', `agent CLI to run: ${providerNames().join(', ')} (default: the profile's, else opencode)`)
-    .option('--profile <name>', 'settings from a profile (dx-runner profiles); flags win over it, it wins over the environment')
-    .option('--fallback <auto|none|provider>', "when the provider fails start's checks (model, credentials, binary, lane), start the job on the next provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini)")
+    .option(
+      '--provider <name>',
+      `agent CLI to run: ${providerNames().join(', ')} (default: the profile's, else opencode)`,
+    )
+    .option(
+      '--profile <name>',
+      'settings from a profile (dx-runner profiles); flags win over it, it wins over the environment',
+    )
+    .option(
+      '--fallback <auto|none|provider>',
+      "when the provider fails start's checks (model, credentials, binary, lane), start the job on the next provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini)",
+    )
     .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
-    .option('--lane <lane>', 'headless (opencode run; the default), attach (opencode run --attach), server (a session over HTTP via the SDK)')
-    .option('--allow-model-override', 'let OPENCODE_MODEL (or the provider model variable) override the canonical model')
-    .option('--wait <sec>', "queue up to this long for a slot under the provider's concurrency cap (default: refuse at once)", number('--wait'))
-    .option('--attach <url>', 'the opencode server for --lane attach/server (default: the managed one, dx-runner serve start)')
+    .option(
+      '--lane <lane>',
+      'headless (opencode run; the default), attach (opencode run --attach), server (a session over HTTP via the SDK)',
+    )
+    .option(
+      '--allow-model-override',
+      'let OPENCODE_MODEL (or the provider model variable) override the canonical model',
+    )
+    .option(
+      '--wait <sec>',
+      "queue up to this long for a slot under the provider's concurrency cap (default: refuse at once)",
+      number('--wait'),
+    )
+    .option(
+      '--attach <url>',
+      'the opencode server for --lane attach/server (default: the managed one, dx-runner serve start)',
+    )
     .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')
-    .option('--stall-minutes <n>', 'no provider output or CPU progress for this long = stalled (default 20; fractions allowed)', number('--stall-minutes'))
+    .option(
+      '--stall-minutes <n>',
+      'no provider output or CPU progress for this long = stalled (default 20; fractions allowed)',
+      number('--stall-minutes'),
+    )
     .option('--max-runtime <min>', 'a job running longer is stalled (default 120)', number('--max-runtime'))
-    .option('--no-mutation-timeout <min>', 'a job that changed no file for this long is stalled (default 30)', number('--no-mutation-timeout'))
+    .option(
+      '--no-mutation-timeout <min>',
+      'a job that changed no file for this long is stalled (default 30)',
+      number('--no-mutation-timeout'),
+    )
     .option('--required-baseline <sha>', 'refuse to dispatch unless the worktree HEAD contains this commit')
-    .option('--require-gate <gates>', 'gates to pass after the agent succeeds: feature-key, scope, evidence, integrity (comma list, repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--require-gate <gates>',
+      'gates to pass after the agent succeeds: feature-key, scope, evidence, integrity (comma list, repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--feature-key <key>', 'feature-key gate: the trailer value (default: the bead id)')
     .option('--base <ref>', 'feature-key gate: compare against (default: upstream, main, master)')
     .option('--branch <name>', 'feature-key and integrity gates: the branch (default: the current one)')
@@ -70,9 +165,21 @@ export function registerJobCommands(program: Command): void {
           cwd: process.cwd(),
         });
         if (o.json) {
-          printJson({ beads: job.beads, provider: job.provider, pid: job.pid, state: 'launching', run_instance: job.runInstance, selected_model: job.model, fallback_reason: job.fallbackReason, worktree: job.worktree, log: filesOf(job).out });
+          printJson({
+            beads: job.beads,
+            provider: job.provider,
+            pid: job.pid,
+            state: 'launching',
+            run_instance: job.runInstance,
+            selected_model: job.model,
+            fallback_reason: job.fallbackReason,
+            worktree: job.worktree,
+            log: filesOf(job).out,
+          });
         } else {
-          print(`started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : ''} log=${filesOf(job).out}`);
+          print(
+            `started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : ''} log=${filesOf(job).out}`,
+          );
         }
       }),
     );
@@ -84,7 +191,10 @@ export function registerJobCommands(program: Command): void {
     .option('--recent <n>', 'how many finished beads to show', number('--recent'), 10)
     .option('--all', 'show every bead ever run')
     .option('--json', 'JSON: {generated_at, jobs:[...]}')
-    .option('--watch', 'live view refreshed in place until Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off')
+    .option(
+      '--watch',
+      'live view refreshed in place until Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off',
+    )
     .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean; watch?: boolean }) =>
       withStore(async (store) => {
         const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.currentJobs(o.all ? -1 : o.recent));
@@ -95,15 +205,35 @@ export function registerJobCommands(program: Command): void {
             const now = Date.now();
             const rows = jobsNow().map((j) => {
               const e = evaluate(j, now);
-              return { beads: j.beads, provider: j.provider, state: e.health.state, elapsed: statusRow(e, now).elapsed, bytes: e.job.outputBytes, mutations: e.job.mutations, lastEvent: e.job.lastEvent };
+              return {
+                beads: j.beads,
+                provider: j.provider,
+                state: e.health.state,
+                elapsed: statusRow(e, now).elapsed,
+                bytes: e.job.outputBytes,
+                mutations: e.job.mutations,
+                lastEvent: e.job.lastEvent,
+              };
             });
-            return { text: renderWatch(`dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`, rows, color), done: false };
+            return {
+              text: renderWatch(
+                `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,
+                rows,
+                color,
+              ),
+              done: false,
+            };
           });
         }
         const now = Date.now();
         const rows = jobsNow().map((j) => statusRow(evaluate(j, now), now));
         if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows });
-        else print(rows.length ? statusTable(rows) : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)');
+        else
+          print(
+            rows.length
+              ? statusTable(rows)
+              : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)',
+          );
       }),
     );
 
@@ -117,7 +247,13 @@ export function registerJobCommands(program: Command): void {
         const id = validateBeadsId(o.beads);
         const job = store.latestJob(id);
         if (!job) {
-          const missing = { beads: id, provider: 'unknown', state: 'missing', reason_code: 'no_meta', next_action: 'verify_beads_id_or_start_job' };
+          const missing = {
+            beads: id,
+            provider: 'unknown',
+            state: 'missing',
+            reason_code: 'no_meta',
+            next_action: 'verify_beads_id_or_start_job',
+          };
           if (o.json) printJson(missing);
           else print(`${id}: missing (no_meta)\nnext_action=${missing.next_action}`);
           process.exitCode = EXIT.error;
@@ -130,7 +266,9 @@ export function registerJobCommands(program: Command): void {
           print(`${r.beads}: ${r.state} (${r.reason_code})`);
           if (r.next_action !== '-') print(`next_action=${r.next_action}`);
           print(`selected_model=${r.selected_model}`);
-          print(`metrics mutations=${r.mutation_count} log_bytes=${r.log_bytes} pid_age_sec=${r.pid_age_sec} log_age_sec=${r.log_age_sec ?? '-'}`);
+          print(
+            `metrics mutations=${r.mutation_count} log_bytes=${r.log_bytes} pid_age_sec=${r.pid_age_sec} log_age_sec=${r.log_age_sec ?? '-'}`,
+          );
         }
         process.exitCode = checkExitCode(e.health);
       }),
@@ -161,14 +299,17 @@ export function registerJobCommands(program: Command): void {
         const { stopJob } = await import('../jobs/stop.js');
         const job = await stopJob(store, o.beads);
         const { health } = evaluate(job);
-        if (o.json) printJson({ beads: job.beads, state: health.state, reason_code: health.reasonCode, exit_code: job.exitCode });
+        if (o.json)
+          printJson({ beads: job.beads, state: health.state, reason_code: health.reasonCode, exit_code: job.exitCode });
         else print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}`);
       }),
     );
 
   program
     .command('prune')
-    .description('record the outcome of jobs whose process ended while no supervisor watched; running jobs are untouched')
+    .description(
+      'record the outcome of jobs whose process ended while no supervisor watched; running jobs are untouched',
+    )
     .option('--beads <id>', 'only this bead')
     .option('--json', 'JSON: {checked, pruned}')
     .action((o: { beads?: string; json?: boolean }) =>

@@ -31,19 +31,36 @@ export function registerLifecycleCommands(program: Command): void {
         const { restartRun } = await import('../jobs/restart.js');
         const job = jobFor(store, o.beads);
         const next = await restartRun(store, home, job, 'manual_restart');
-        if (!next) throw new CliError('restart_in_progress', `${job.beads} is being restarted or stopped by another process; check again in a moment`, EXIT.error);
-        if (o.json) printJson({ beads: next.beads, provider: next.provider, pid: next.pid, retry_count: next.retries, run_instance: next.runInstance });
+        if (!next)
+          throw new CliError(
+            'restart_in_progress',
+            `${job.beads} is being restarted or stopped by another process; check again in a moment`,
+            EXIT.error,
+          );
+        if (o.json)
+          printJson({
+            beads: next.beads,
+            provider: next.provider,
+            pid: next.pid,
+            retry_count: next.retries,
+            run_instance: next.runInstance,
+          });
         else print(`restarted beads=${next.beads} provider=${next.provider} pid=${next.pid} retry=${next.retries}`);
       }),
     );
 
   program
     .command('watchdog')
-    .description('restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended unseen; resume waves whose driver died')
+    .description(
+      'restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended unseen; resume waves whose driver died',
+    )
     .option('--interval <sec>', 'seconds between passes', number('--interval'), 60)
     .option('--max-retries <n>', 'restarts per job before it is blocked', number('--max-retries'), 1)
     .option('--once', 'one pass, then exit')
-    .option('--json', 'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}], waves:[{wave, action, driver_pid}]}')
+    .option(
+      '--json',
+      'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}], waves:[{wave, action, driver_pid}]}',
+    )
     .action((o: { interval: number; maxRetries: number; once?: boolean; json?: boolean }) =>
       withStore(async (store, home) => {
         const { watchdogPass } = await import('../jobs/watchdog.js');
@@ -54,8 +71,12 @@ export function registerLifecycleCommands(program: Command): void {
           const waves = resumeOrphanWaves(store, home);
           if (o.json) print(JSON.stringify({ timestamp_utc: utc(), pass: cycle, jobs, waves }));
           else {
-            for (const a of jobs) print(`${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : ''}`);
-            for (const w of waves) print(`${utc()} [wave ${w.wave}] driver gone -> resumed (driver pid ${w.driver_pid ?? '-'})`);
+            for (const a of jobs)
+              print(
+                `${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : ''}`,
+              );
+            for (const w of waves)
+              print(`${utc()} [wave ${w.wave}] driver gone -> resumed (driver pid ${w.driver_pid ?? '-'})`);
           }
           return Boolean(o.once);
         });
@@ -64,7 +85,9 @@ export function registerLifecycleCommands(program: Command): void {
 
   program
     .command('monitor')
-    .description("one record per cycle for a bead until it reaches a terminal state; exits with that state's check code")
+    .description(
+      "one record per cycle for a bead until it reaches a terminal state; exits with that state's check code",
+    )
     .requiredOption('--beads <id>', 'work item id')
     .option('--interval <sec>', 'seconds between records', number('--interval'), 600)
     .option('--json', 'one JSON object per line')
@@ -87,7 +110,11 @@ export function registerLifecycleCommands(program: Command): void {
           };
           const line = JSON.stringify(record);
           if (o.outFile) fs.appendFileSync(o.outFile, `${line}\n`);
-          print(o.json ? line : `${record.timestamp_utc} cycle=${cycle} ${record.beads} ${record.state} (${record.reason_code}) bytes=${record.log_bytes} mutations=${record.mutation_count} age=${record.pid_age_sec}s`);
+          print(
+            o.json
+              ? line
+              : `${record.timestamp_utc} cycle=${cycle} ${record.beads} ${record.state} (${record.reason_code}) bytes=${record.log_bytes} mutations=${record.mutation_count} age=${record.pid_age_sec}s`,
+          );
           if (!TERMINAL_STATES.has(e.health.state)) return false;
           process.exitCode = checkExitCode(e.health);
           return true;

@@ -7,10 +7,17 @@ const port = (v: string) => {
   return n;
 };
 
-const printExports = (vars: Record<string, string>) => process.stdout.write(Object.entries(vars).map(([k, v]) => `export ${k}=${v}\n`).join(''));
+const printExports = (vars: Record<string, string>) =>
+  process.stdout.write(
+    Object.entries(vars)
+      .map(([k, v]) => `export ${k}=${v}\n`)
+      .join(''),
+  );
 
 export function registerMockModelCommands(program: Command): void {
-  const mock = program.command('mock-model').description('the scripted model server that tests, the demo and benchmarks run against (loopback only)');
+  const mock = program
+    .command('mock-model')
+    .description('the scripted model server that tests, the demo and benchmarks run against (loopback only)');
 
   mock
     .command('serve')
@@ -20,7 +27,9 @@ export function registerMockModelCommands(program: Command): void {
     .action(async (o: { port: number; script?: string }) => {
       const { startMockModel } = await import('../model-mock/index.js');
       const server = await startMockModel({ port: o.port, script: o.script?.replace(/\\n/g, '\n') });
-      process.stdout.write(`mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1, Anthropic Messages API at ${server.url}/v1/messages, Gemini API at ${server.url}/v1beta)\n`);
+      process.stdout.write(
+        `mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1, Anthropic Messages API at ${server.url}/v1/messages, Gemini API at ${server.url}/v1beta)\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
         process.once('SIGINT', stop);
@@ -43,14 +52,17 @@ export function registerMockModelCommands(program: Command): void {
     .option('--port <n>', 'port the mock serves on', port, 4099)
     .option('--provider <name>', 'cc-glm or claude-code', 'cc-glm')
     .action(async (o: { port: number; provider: string }) => {
-      if (o.provider !== 'cc-glm' && o.provider !== 'claude-code') throw usageError('invalid_provider', `--provider takes cc-glm or claude-code, got '${o.provider}'`);
+      if (o.provider !== 'cc-glm' && o.provider !== 'claude-code')
+        throw usageError('invalid_provider', `--provider takes cc-glm or claude-code, got '${o.provider}'`);
       const { claudeEnv } = await import('../model-mock/index.js');
       printExports(claudeEnv(`http://127.0.0.1:${o.port}`, o.provider));
     });
 
   mock
     .command('gemini-env')
-    .description('print the export lines that point the gemini provider at the scripted model (eval "$(dx-runner mock-model gemini-env)")')
+    .description(
+      'print the export lines that point the gemini provider at the scripted model (eval "$(dx-runner mock-model gemini-env)")',
+    )
     .option('--port <n>', 'port the mock serves on', port, 4099)
     .action(async (o: { port: number }) => {
       const { geminiEnv } = await import('../model-mock/index.js');

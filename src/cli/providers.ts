@@ -16,14 +16,24 @@ interface PreflightFlags extends BinaryFlags {
 }
 
 /** The provider and model a preflight or probe checks: flags > profile > environment (under the model policy) > canonical. */
-async function resolveModel(o: { provider?: string; profile?: string; model?: string; allowModelOverride?: boolean; strict?: boolean }, env: NodeJS.ProcessEnv) {
+async function resolveModel(
+  o: { provider?: string; profile?: string; model?: string; allowModelOverride?: boolean; strict?: boolean },
+  env: NodeJS.ProcessEnv,
+) {
   const { withProfile } = await import('../jobs/start.js');
   const profile = o.profile ? (await import('../profiles/index.js')).loadProfile(o.profile, env).profile : undefined;
-  const opts = withProfile({ provider: o.provider, model: o.model, allowModelOverride: o.allowModelOverride, env, cwd: process.cwd() }, profile);
+  const opts = withProfile(
+    { provider: o.provider, model: o.model, allowModelOverride: o.allowModelOverride, env, cwd: process.cwd() },
+    profile,
+  );
   const adapter = getProvider(opts.provider ?? 'opencode');
   let decision = policyModel(adapter, opts.model, opts.allowModelOverride, env);
   if (decision.ok && opts.allowedModels && !opts.allowedModels.includes(decision.model)) {
-    decision = { ok: false, reasonCode: 'model_override_blocked', detail: `the profile allows only ${opts.allowedModels.join(', ')}, not ${decision.model}` };
+    decision = {
+      ok: false,
+      reasonCode: 'model_override_blocked',
+      detail: `the profile allows only ${opts.allowedModels.join(', ')}, not ${decision.model}`,
+    };
   }
   return { adapter, decision, strict: !!o.strict || !!profile?.strict };
 }
@@ -31,16 +41,24 @@ async function resolveModel(o: { provider?: string; profile?: string; model?: st
 export function registerProviderCommands(program: Command): void {
   const preflightCommand = program
     .command('preflight')
-    .description('can this provider run a job now? binary, model policy, credentials, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked')
+    .description(
+      'can this provider run a job now? binary, model policy, credentials, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked',
+    )
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
-    .option('--profile <name>', 'check with a profile: its provider, model, allowed models, override permission and strictness')
+    .option(
+      '--profile <name>',
+      'check with a profile: its provider, model, allowed models, override permission and strictness',
+    )
     .option('--model <id>', 'model to check (default: the canonical model)')
     .option('--worktree <dir>', 'also check this worktree against the worktree policy')
     .option('--allow-model-override', 'let the provider model variable (OPENCODE_MODEL) override the canonical model')
     .option('--strict', 'warnings (a probe timeout, an unlisted model list) fail the preflight')
     .option('--no-probe', 'skip the live model call');
   addBinaryOptions(preflightCommand)
-    .option('--json', 'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}')
+    .option(
+      '--json',
+      'JSON: {provider, model, passed, exit_code, findings:[{check, status, code, detail, next_action}]}',
+    )
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
       const { gatherPreflight, preflightExit, preflightFindings } = await import('../providers/preflight.js');
@@ -59,8 +77,15 @@ export function registerProviderCommands(program: Command): void {
       const exitCode = preflightExit(findings);
       if (o.json) printJson({ provider: adapter.name, model, passed: exitCode === 0, exit_code: exitCode, findings });
       else {
-        for (const f of findings) print(`${{ ok: 'OK  ', warn: 'WARN', error: 'FAIL' }[f.status]} ${f.check.padEnd(13)} ${f.code}: ${f.detail}${f.next_action !== '-' ? ` (next: ${f.next_action})` : ''}`);
-        print(exitCode === 0 ? '=== Preflight PASSED ===' : `=== Preflight FAILED (${findings.filter((f) => f.status === 'error').length} error(s)) ===`);
+        for (const f of findings)
+          print(
+            `${{ ok: 'OK  ', warn: 'WARN', error: 'FAIL' }[f.status]} ${f.check.padEnd(13)} ${f.code}: ${f.detail}${f.next_action !== '-' ? ` (next: ${f.next_action})` : ''}`,
+          );
+        print(
+          exitCode === 0
+            ? '=== Preflight PASSED ==='
+            : `=== Preflight FAILED (${findings.filter((f) => f.status === 'error').length} error(s)) ===`,
+        );
       }
       process.exitCode = exitCode;
     });
@@ -77,9 +102,20 @@ export function registerProviderCommands(program: Command): void {
       const { probeTimeoutMs, runProbe } = await import('../providers/preflight.js');
       const { adapter, decision } = await resolveModel(o, process.env);
       if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
-      const r = await runProbe(adapter, decision.model, process.env, explicitBinary(adapter.name, o), probeTimeoutMs(process.env));
+      const r = await runProbe(
+        adapter,
+        decision.model,
+        process.env,
+        explicitBinary(adapter.name, o),
+        probeTimeoutMs(process.env),
+      );
       if (o.json) printJson({ provider: adapter.name, model: decision.model, ...r });
-      else print(r.ok ? `OK: ${adapter.name}/${decision.model} is healthy (${r.ms} ms)` : `FAILED: ${adapter.name}/${decision.model} is not responding (${r.reason})`);
+      else
+        print(
+          r.ok
+            ? `OK: ${adapter.name}/${decision.model} is healthy (${r.ms} ms)`
+            : `FAILED: ${adapter.name}/${decision.model} is not responding (${r.reason})`,
+        );
       process.exitCode = r.ok ? EXIT.ok : EXIT.error;
     });
 }

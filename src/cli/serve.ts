@@ -30,11 +30,16 @@ async function describe(s: ServerRecord | null, home: string) {
 const show = (d: Awaited<ReturnType<typeof describe>>, json?: boolean) => {
   if (json) printJson(d);
   else if (!d.url) print('no managed opencode server; start one with: dx-runner serve start');
-  else print(`${d.running ? (d.healthy ? 'healthy' : 'unhealthy') : 'stopped'} ${d.url} pid=${d.pid ?? '-'} restarts=${d.restarts}${d.version ? ` version=${d.version}` : ''} password_file=${d.password_file}`);
+  else
+    print(
+      `${d.running ? (d.healthy ? 'healthy' : 'unhealthy') : 'stopped'} ${d.url} pid=${d.pid ?? '-'} restarts=${d.restarts}${d.version ? ` version=${d.version}` : ''} password_file=${d.password_file}`,
+    );
 };
 
 export function registerServeCommands(program: Command): void {
-  const serve = program.command('serve').description("the host's managed `opencode serve` (loopback, basic auth, restarted if it dies)");
+  const serve = program
+    .command('serve')
+    .description("the host's managed `opencode serve` (loopback, basic auth, restarted if it dies)");
 
   serve
     .command('start')
@@ -42,13 +47,23 @@ export function registerServeCommands(program: Command): void {
     .option('--port <n>', 'port', number('--port'), 4096)
     .option('--hostname <host>', 'address to bind', '127.0.0.1')
     .option('--allow-remote', 'allow a non-loopback address (the server is then reachable from other hosts)')
-    .option('--opencode-bin <path>', 'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)')
+    .option(
+      '--opencode-bin <path>',
+      'opencode binary (default: $DX_RUNNER_OPENCODE_BIN, the bundled opencode-ai, PATH)',
+    )
     .option('--json', 'JSON output')
     .action((o: { port: number; hostname: string; allowRemote?: boolean; opencodeBin?: string; json?: boolean }) =>
       withStore(async (store, home) => {
-        if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw usageError('invalid_port', `--port takes 1-65535, got ${o.port}`);
+        if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
+          throw usageError('invalid_port', `--port takes 1-65535, got ${o.port}`);
         const { startServer } = await server();
-        const s = await startServer(store, home, { hostname: o.hostname, port: o.port, allowRemote: !!o.allowRemote, binary: o.opencodeBin, env: process.env });
+        const s = await startServer(store, home, {
+          hostname: o.hostname,
+          port: o.port,
+          allowRemote: !!o.allowRemote,
+          binary: o.opencodeBin,
+          env: process.env,
+        });
         show(await describe(s, home), o.json);
       }),
     );

@@ -22,7 +22,8 @@ export async function withStore<T>(fn: (store: Store, home: string) => T | Promi
 export function jobFor(store: Store, beads: string | undefined): JobRecord {
   const id = validateBeadsId(beads);
   const job = store.latestJob(id);
-  if (!job) throw new CliError('no_meta', `no job recorded for bead ${id}; check the id with: dx-runner status`, EXIT.error);
+  if (!job)
+    throw new CliError('no_meta', `no job recorded for bead ${id}; check the id with: dx-runner status`, EXIT.error);
   return job;
 }
 
@@ -32,7 +33,6 @@ export const number = (flag: string) => (v: string) => {
   return n;
 };
 
-
 /** The `--<cli>-bin` flags (commander's camelCase: `--claude-bin` → `claudeBin`), one per provider CLI. */
 export type BinaryFlags = Record<string, unknown>;
 
@@ -41,7 +41,10 @@ export function addBinaryOptions(cmd: Command): Command {
   const clis = new Map<string, string[]>();
   for (const a of allProviders()) clis.set(a.cli, [...(clis.get(a.cli) ?? []), a.name]);
   for (const [cli, names] of clis) {
-    cmd.option(`--${cli}-bin <path>`, `${cli} binary for ${names.join(', ')} (default: $DX_RUNNER_${cli.toUpperCase()}_BIN, the bundled CLI, PATH)`);
+    cmd.option(
+      `--${cli}-bin <path>`,
+      `${cli} binary for ${names.join(', ')} (default: $DX_RUNNER_${cli.toUpperCase()}_BIN, the bundled CLI, PATH)`,
+    );
   }
   return cmd;
 }

@@ -5,26 +5,67 @@ import type { WaveReport, WaveStartOptions, WaveStatus } from '../wave/index.js'
 
 type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & { json?: boolean };
 
-const counts = (c: Record<string, number>) => Object.entries(c).filter(([, n]) => n > 0).map(([s, n]) => `${s}=${n}`).join(' ');
+const counts = (c: Record<string, number>) =>
+  Object.entries(c)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s}=${n}`)
+    .join(' ');
 
 function statusText(s: WaveStatus): string {
-  const line = (c: string[]) => [c[0].padEnd(16), c[1].padEnd(10), c[2].padEnd(10), c[3].padEnd(4), c[4].padEnd(20), c[5].padStart(8), c[6].padStart(5), ` ${c[7]}`].join(' ');
-  const out = [`wave ${s.wave}: ${s.state}${s.critical ? ' (critical)' : ''}  driver=${s.driver_pid ?? '-'}  ${counts(s.counts)}`, line(['bead', 'item', 'provider', 'try', 'job state', 'elapsed', 'mut', 'fallback / reason'])];
+  const line = (c: string[]) =>
+    [
+      c[0].padEnd(16),
+      c[1].padEnd(10),
+      c[2].padEnd(10),
+      c[3].padEnd(4),
+      c[4].padEnd(20),
+      c[5].padStart(8),
+      c[6].padStart(5),
+      ` ${c[7]}`,
+    ].join(' ');
+  const out = [
+    `wave ${s.wave}: ${s.state}${s.critical ? ' (critical)' : ''}  driver=${s.driver_pid ?? '-'}  ${counts(s.counts)}`,
+    line(['bead', 'item', 'provider', 'try', 'job state', 'elapsed', 'mut', 'fallback / reason']),
+  ];
   for (const i of s.items) {
-    const note = [i.fallback_reason ? `fallback:${i.fallback_reason}` : '', i.reason_code ?? ''].filter(Boolean).join(' ') || '-';
-    out.push(line([i.beads, i.item_state, i.provider, String(i.attempts), i.job?.state ?? '-', i.job ? formatElapsed(i.job.elapsed) : '-', String(i.job?.mutation_count ?? '-'), note]));
+    const note =
+      [i.fallback_reason ? `fallback:${i.fallback_reason}` : '', i.reason_code ?? ''].filter(Boolean).join(' ') || '-';
+    out.push(
+      line([
+        i.beads,
+        i.item_state,
+        i.provider,
+        String(i.attempts),
+        i.job?.state ?? '-',
+        i.job ? formatElapsed(i.job.elapsed) : '-',
+        String(i.job?.mutation_count ?? '-'),
+        note,
+      ]),
+    );
   }
   return out.join('\n');
 }
 
 function reportText(r: WaveReport): string {
-  const out = [`# Wave ${r.wave}: ${r.state}`, '', `${counts(r.counts)}; ${r.duration_sec}s${r.critical ? '; critical (fallback lane from the start)' : ''}`, '', '| bead | state | provider | attempts | fallback | reason | mutations |', '|---|---|---|---|---|---|---|'];
-  for (const i of r.items) out.push(`| ${i.beads} | ${i.state} | ${i.provider} | ${i.attempts} | ${i.fallback_reason ?? '-'} | ${i.reason_code ?? '-'} | ${i.mutations} |`);
+  const out = [
+    `# Wave ${r.wave}: ${r.state}`,
+    '',
+    `${counts(r.counts)}; ${r.duration_sec}s${r.critical ? '; critical (fallback lane from the start)' : ''}`,
+    '',
+    '| bead | state | provider | attempts | fallback | reason | mutations |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const i of r.items)
+    out.push(
+      `| ${i.beads} | ${i.state} | ${i.provider} | ${i.attempts} | ${i.fallback_reason ?? '-'} | ${i.reason_code ?? '-'} | ${i.mutations} |`,
+    );
   return out.join('\n');
 }
 
 export function registerWaveCommands(program: Command): void {
-  const wave = program.command('wave').description('run many beads at once under the caps: start, status, report, stop, resume');
+  const wave = program
+    .command('wave')
+    .description('run many beads at once under the caps: start, status, report, stop, resume');
 
   wave
     .command('start')
@@ -32,13 +73,26 @@ export function registerWaveCommands(program: Command): void {
     .option('--manifest <file>', 'the wave as YAML (see README, Waves)')
     .option('--items <ids>', 'bead ids, comma-separated (with --prompt-file)')
     .option('--prompt-file <path>', 'with --items: the task for every bead')
-    .option('--worktree-root <dir>', 'with --items or --from-beads: each bead works in <dir>/<bead> (created from --repo at --base when absent)')
-    .option('--repo <dir>', 'git repository new worktrees are created from (default: the one around the manifest or cwd)')
+    .option(
+      '--worktree-root <dir>',
+      'with --items or --from-beads: each bead works in <dir>/<bead> (created from --repo at --base when absent)',
+    )
+    .option(
+      '--repo <dir>',
+      'git repository new worktrees are created from (default: the one around the manifest or cwd)',
+    )
     .option('--base <ref>', 'commit new worktrees start from (default HEAD)')
     .option('--provider <name>', 'provider for every item (default: the manifest, else opencode)')
     .option('--critical', 'dispatch every item on its fallback provider from the start')
-    .option('--from-beads', 'the wave is the ready issues of beads (`bd ready --json`, run here; needs the bd CLI), each prompt built from the issue; dispatch and outcome are recorded on the issues')
-    .option('--limit <n>', 'with --from-beads: at most n issues (bd ready --limit; default: every ready issue)', number('--limit'))
+    .option(
+      '--from-beads',
+      'the wave is the ready issues of beads (`bd ready --json`, run here; needs the bd CLI), each prompt built from the issue; dispatch and outcome are recorded on the issues',
+    )
+    .option(
+      '--limit <n>',
+      'with --from-beads: at most n issues (bd ready --limit; default: every ready issue)',
+      number('--limit'),
+    )
     .option('--json', 'JSON: the wave status')
     .action((o: WaveStartFlags) =>
       withStore(async (store, home) => {
@@ -46,7 +100,10 @@ export function registerWaveCommands(program: Command): void {
         const { wave: w } = startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
         const s = waveStatus(store, w);
         if (o.json) printJson(s);
-        else print(`started wave ${w.id}: ${s.items.length} items${o.fromBeads ? ' from bd ready, recorded on the issues' : ''}, driver pid ${s.driver_pid ?? '-'}; watch it with dx-runner wave status --watch`);
+        else
+          print(
+            `started wave ${w.id}: ${s.items.length} items${o.fromBeads ? ' from bd ready, recorded on the issues' : ''}, driver pid ${s.driver_pid ?? '-'}; watch it with dx-runner wave status --watch`,
+          );
       }),
     );
 
@@ -55,7 +112,10 @@ export function registerWaveCommands(program: Command): void {
     .description('the wave and each item with its job (default: the newest wave)')
     .option('--wave <id>', 'wave id', number('--wave'))
     .option('--json', 'JSON (dx-runner schema wave-status)')
-    .option('--watch', 'live view until the wave ends or Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off')
+    .option(
+      '--watch',
+      'live view until the wave ends or Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off',
+    )
     .action((o: { wave?: number; json?: boolean; watch?: boolean }) =>
       withStore(async (store) => {
         const { waveOrLatest, waveStatus } = await import('../wave/index.js');
@@ -73,9 +133,15 @@ export function registerWaveCommands(program: Command): void {
               elapsed: i.job?.elapsed ?? 0,
               bytes: i.job?.log_bytes ?? 0,
               mutations: i.job?.mutation_count ?? 0,
-              lastEvent: i.fallback_reason && i.item_state !== 'landed' ? `fallback:${i.fallback_reason}` : i.last_event,
+              lastEvent:
+                i.fallback_reason && i.item_state !== 'landed' ? `fallback:${i.fallback_reason}` : i.last_event,
             }));
-            return { text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}`, rows, color), done: s.state === 'done' || (s.state === 'stopped' && s.counts.queued + s.counts.launching + s.counts.running === 0) };
+            return {
+              text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}`, rows, color),
+              done:
+                s.state === 'done' ||
+                (s.state === 'stopped' && s.counts.queued + s.counts.launching + s.counts.running === 0),
+            };
           });
         }
         const s = waveStatus(store, waveOrLatest(store, id));
@@ -123,7 +189,12 @@ export function registerWaveCommands(program: Command): void {
         const { resumeWave } = await import('../wave/index.js');
         const r = resumeWave(store, home, o.wave);
         if (o.json) printJson(r);
-        else print(r.resumed ? `resumed wave ${r.wave}: driver pid ${r.driver_pid}` : `wave ${r.wave} already has a live driver (pid ${r.driver_pid})`);
+        else
+          print(
+            r.resumed
+              ? `resumed wave ${r.wave}: driver pid ${r.driver_pid}`
+              : `wave ${r.wave} already has a live driver (pid ${r.driver_pid})`,
+          );
       }),
     );
 

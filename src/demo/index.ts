@@ -64,7 +64,11 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
     await Promise.all(
       worktrees.map(async ({ bead, wt, prompt }) => {
         console.log(`$ dx-runner start --provider opencode --beads ${bead} --prompt-file ${prompt} --worktree ${wt}`);
-        const { stdout } = await run(process.execPath, [CLI, 'start', '--provider', 'opencode', '--beads', bead, '--prompt-file', prompt, '--worktree', wt], { env });
+        const { stdout } = await run(
+          process.execPath,
+          [CLI, 'start', '--provider', 'opencode', '--beads', bead, '--prompt-file', prompt, '--worktree', wt],
+          { env },
+        );
         process.stdout.write(stdout);
       }),
     );
@@ -87,10 +91,14 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
         const job = store.latestJob(bead)!;
         const r = reportOf(evaluate(job), store.events(job.id));
         ok &&= r.state === 'exited_ok';
-        console.log(`\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`);
+        console.log(
+          `\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`,
+        );
         console.log(git(wt, 'status', '--short').trimEnd().replace(/^/gm, '    '));
       }
-      console.log(`\nInspect it yourself:\n  DX_RUNNER_HOME=${home} npx dx-runner status --all\n  DX_RUNNER_HOME=${home} npx dx-runner report --beads ${beads[0]} --format markdown`);
+      console.log(
+        `\nInspect it yourself:\n  DX_RUNNER_HOME=${home} npx dx-runner status --all\n  DX_RUNNER_HOME=${home} npx dx-runner report --beads ${beads[0]} --format markdown`,
+      );
       if (!ok) process.exitCode = 1;
     } finally {
       store.close();

@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { changedPaths, commitOf, headCommit, mutatedPaths, tryGit, workTreeTop, EMPTY_TREE, type MutationBaseline } from './git.js';
+import {
+  changedPaths,
+  commitOf,
+  headCommit,
+  mutatedPaths,
+  tryGit,
+  workTreeTop,
+  EMPTY_TREE,
+  type MutationBaseline,
+} from './git.js';
 import type { RepoFacts } from './verdicts.js';
 
 /** Gathers what the gates need to know about a worktree (all git access for the gates is here). */
@@ -9,11 +18,19 @@ export function repoFacts(dir: string): RepoFacts {
   const isGit = exists && workTreeTop(dir) !== null;
   if (!isGit) return { path: dir, exists, isGit, head: null, branch: null, shallow: false };
   const branch = tryGit(dir, ['symbolic-ref', '-q', '--short', 'HEAD'])?.trim() || null;
-  return { path: dir, exists, isGit, head: headCommit(dir), branch, shallow: tryGit(dir, ['rev-parse', '--is-shallow-repository'])?.trim() === 'true' };
+  return {
+    path: dir,
+    exists,
+    isGit,
+    head: headCommit(dir),
+    branch,
+    shallow: tryGit(dir, ['rev-parse', '--is-shallow-repository'])?.trim() === 'true',
+  };
 }
 
 /** `a` is an ancestor of (or equal to) `b`. */
-export const isAncestor = (dir: string, a: string, b: string) => tryGit(dir, ['merge-base', '--is-ancestor', a, b]) !== null;
+export const isAncestor = (dir: string, a: string, b: string) =>
+  tryGit(dir, ['merge-base', '--is-ancestor', a, b]) !== null;
 
 /** A linked worktree (made by `git worktree add`) has its own git dir apart from the common one. */
 export function isLinkedWorktree(dir: string): boolean {
@@ -33,12 +50,24 @@ export function detectBase(dir: string, asked: string | null): string | null {
 
 /** Commits in base..head with their Feature-Key trailers, parsed by git itself (not grep). */
 export function featureKeyTrailers(dir: string, base: string, head: string): Array<{ sha: string; keys: string[] }> {
-  const out = tryGit(dir, ['log', '--format=%H%x00%(trailers:key=Feature-Key,valueonly,separator=%x01)%x00', `${base}..${head}`]) ?? '';
+  const out =
+    tryGit(dir, [
+      'log',
+      '--format=%H%x00%(trailers:key=Feature-Key,valueonly,separator=%x01)%x00',
+      `${base}..${head}`,
+    ]) ?? '';
   const fields = out.split('\0');
   const commits: Array<{ sha: string; keys: string[] }> = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const sha = fields[i].trim();
-    if (sha) commits.push({ sha, keys: fields[i + 1].split('\x01').map((k) => k.trim()).filter(Boolean) });
+    if (sha)
+      commits.push({
+        sha,
+        keys: fields[i + 1]
+          .split('\x01')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      });
   }
   return commits;
 }

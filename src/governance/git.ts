@@ -24,10 +24,12 @@ export function tryGit(cwd: string, args: string[]): string | null {
 const nulList = (s: string) => s.split('\0').filter(Boolean);
 
 /** The top of the git work tree containing dir, or null when dir is not inside one. */
-export const workTreeTop = (dir: string): string | null => tryGit(dir, ['rev-parse', '--show-toplevel'])?.trim() || null;
+export const workTreeTop = (dir: string): string | null =>
+  tryGit(dir, ['rev-parse', '--show-toplevel'])?.trim() || null;
 
 /** A ref resolved to its commit, or null when it is not a commit here. */
-export const commitOf = (dir: string, ref: string): string | null => tryGit(dir, ['rev-parse', '--verify', '-q', `${ref}^{commit}`])?.trim() || null;
+export const commitOf = (dir: string, ref: string): string | null =>
+  tryGit(dir, ['rev-parse', '--verify', '-q', `${ref}^{commit}`])?.trim() || null;
 
 export const headCommit = (dir: string): string | null => commitOf(dir, 'HEAD');
 
@@ -64,14 +66,25 @@ export function takeBaseline(dir: string): MutationBaseline {
 }
 
 /** Pure: files changed since the baseline, not counting pre-dirty files whose content is unchanged. */
-export function mutationsSince(changed: string[], baselineDirty: Record<string, string>, nowIds: Record<string, string>): string[] {
+export function mutationsSince(
+  changed: string[],
+  baselineDirty: Record<string, string>,
+  nowIds: Record<string, string>,
+): string[] {
   return changed.filter((p) => !(p in baselineDirty) || baselineDirty[p] !== nowIds[p]);
 }
 
 /** The files a job changed: differing from its start commit, except pre-dirty files left as they were. */
 export function mutatedPaths(dir: string, baseline: MutationBaseline): string[] {
   const changed = changedPaths(dir, baseline.head);
-  return mutationsSince(changed, baseline.dirty, contentIds(dir, changed.filter((p) => p in baseline.dirty)));
+  return mutationsSince(
+    changed,
+    baseline.dirty,
+    contentIds(
+      dir,
+      changed.filter((p) => p in baseline.dirty),
+    ),
+  );
 }
 
 export const countMutations = (dir: string, baseline: MutationBaseline): number => mutatedPaths(dir, baseline).length;

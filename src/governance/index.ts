@@ -4,7 +4,17 @@ import path from 'node:path';
 import { commitOf } from './git.js';
 import type { MutationBaseline } from './git.js';
 import { changedSince, detectBase, featureKeyTrailers, isAncestor, isLinkedWorktree, repoFacts } from './facts.js';
-import { baselineVerdict, evidenceVerdict, featureKeyVerdict, integrityVerdict, parseAllowedPaths, scopeVerdict, worktreePolicyVerdict, type Verdict, type WorktreePolicy } from './verdicts.js';
+import {
+  baselineVerdict,
+  evidenceVerdict,
+  featureKeyVerdict,
+  integrityVerdict,
+  parseAllowedPaths,
+  scopeVerdict,
+  worktreePolicyVerdict,
+  type Verdict,
+  type WorktreePolicy,
+} from './verdicts.js';
 
 export { guardPrompt, redact } from './secrets.js';
 export { FEATURE_KEY } from './verdicts.js';
@@ -18,14 +28,19 @@ const real = (p: string) => {
   }
 };
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Allowed prefixes and canonical checkouts from the environment (defaults as in the reference). */
 export function worktreePolicy(env: NodeJS.ProcessEnv): WorktreePolicy {
   const home = env.HOME ?? os.homedir();
-  const canonical = env.DX_RUNNER_CANONICAL_REPOS !== undefined
-    ? list(env.DX_RUNNER_CANONICAL_REPOS)
-    : ['agent-skills', 'prime-radiant-ai', 'affordabot', 'llm-common', 'bd-symphony'].map((r) => path.join(home, r));
+  const canonical =
+    env.DX_RUNNER_CANONICAL_REPOS !== undefined
+      ? list(env.DX_RUNNER_CANONICAL_REPOS)
+      : ['agent-skills', 'prime-radiant-ai', 'affordabot', 'llm-common', 'bd-symphony'].map((r) => path.join(home, r));
   return {
     allowedPrefixes: ['/tmp/agents', '/tmp/dx-runner', ...list(env.DX_RUNNER_EXTRA_ALLOWED_PREFIXES)].map(real),
     canonicalRoots: canonical.map(real),
@@ -38,7 +53,12 @@ export const checkWorktreePolicy = (worktree: string, env: NodeJS.ProcessEnv): V
 export function baselineGate(worktree: string, required: string) {
   const repo = repoFacts(worktree);
   const requiredCommit = repo.isGit && required ? commitOf(worktree, required) : null;
-  return baselineVerdict({ repo, required, requiredCommit, contained: !!(requiredCommit && repo.head && isAncestor(worktree, requiredCommit, repo.head)) });
+  return baselineVerdict({
+    repo,
+    required,
+    requiredCommit,
+    contained: !!(requiredCommit && repo.head && isAncestor(worktree, requiredCommit, repo.head)),
+  });
 }
 
 export function integrityGate(worktree: string, reported: string, branchAsked?: string) {
@@ -46,7 +66,14 @@ export function integrityGate(worktree: string, reported: string, branchAsked?: 
   const branch = branchAsked || repo.branch;
   const branchHead = repo.isGit && branch ? commitOf(worktree, branch) : null;
   const reportedCommit = repo.isGit && reported ? commitOf(worktree, reported) : null;
-  return integrityVerdict({ repo, reported, branch, branchHead, reportedCommit, contained: !!(reportedCommit && branchHead && isAncestor(worktree, reportedCommit, branchHead)) });
+  return integrityVerdict({
+    repo,
+    reported,
+    branch,
+    branchHead,
+    reportedCommit,
+    contained: !!(reportedCommit && branchHead && isAncestor(worktree, reportedCommit, branchHead)),
+  });
 }
 
 export function featureKeyGate(worktree: string, key: string, opts: { base?: string; branch?: string } = {}) {
@@ -58,7 +85,10 @@ export function featureKeyGate(worktree: string, key: string, opts: { base?: str
   return featureKeyVerdict({ repo, key, branch, branchHead, base, baseAsked: opts.base ?? null, commits });
 }
 
-export function scopeGate(worktree: string, opts: { allowedPaths: string[] | null; budget: number | null; baseline?: MutationBaseline | null }) {
+export function scopeGate(
+  worktree: string,
+  opts: { allowedPaths: string[] | null; budget: number | null; baseline?: MutationBaseline | null },
+) {
   const repo = repoFacts(worktree);
   const changed = repo.isGit ? changedSince(worktree, opts.baseline ?? null) : [];
   return scopeVerdict({ repo, allowed: opts.allowedPaths, budget: opts.budget, changed });

@@ -28,7 +28,11 @@ export function guardPrompt(prompt: string): void {
   }
   for (const [what, re] of SECRET_SHAPES) {
     if (re.test(prompt)) {
-      throw new CliError('secret_in_prompt', `the prompt contains what looks like a ${what}; pass secrets through the environment, never in the prompt`, EXIT.preflightFailed);
+      throw new CliError(
+        'secret_in_prompt',
+        `the prompt contains what looks like a ${what}; pass secrets through the environment, never in the prompt`,
+        EXIT.preflightFailed,
+      );
     }
   }
 }
@@ -49,6 +53,7 @@ const REDACTIONS: RegExp[] = [
 /** Removes tokens, keys and secret references from a line before anyone is shown it. */
 export function redact(text: string): string {
   let out = text;
-  for (const re of REDACTIONS) out = out.replace(re, (_m, keep?: string) => `${typeof keep === 'string' ? keep : ''}[REDACTED]`);
+  for (const re of REDACTIONS)
+    out = out.replace(re, (_m, keep?: string) => `${typeof keep === 'string' ? keep : ''}[REDACTED]`);
   return out;
 }

@@ -29,7 +29,8 @@ const repoProblem = (r: RepoFacts): Verdict | null => {
   return null;
 };
 
-const shallowHint = (r: RepoFacts) => (r.shallow ? ' (shallow clone: fetch more history with git fetch --unshallow)' : '');
+const shallowHint = (r: RepoFacts) =>
+  r.shallow ? ' (shallow clone: fetch more history with git fetch --unshallow)' : '';
 
 // --- worktree policy -------------------------------------------------------------------------------
 
@@ -41,12 +42,16 @@ export interface WorktreePolicy {
 }
 
 /** Path-segment containment: /tmp/agents-evil is not inside /tmp/agents. */
-export const isWithin = (child: string, root: string) => child === root || child.startsWith(root.endsWith('/') ? root : `${root}/`);
+export const isWithin = (child: string, root: string) =>
+  child === root || child.startsWith(root.endsWith('/') ? root : `${root}/`);
 
 export function worktreePolicyVerdict(realPath: string, linkedWorktree: boolean, policy: WorktreePolicy): Verdict {
   const canonical = policy.canonicalRoots.find((r) => isWithin(realPath, r));
   if (canonical) {
-    return fail('canonical_worktree_forbidden', `${realPath} is inside the canonical checkout ${canonical}; work in a linked worktree: git -C ${canonical} worktree add /tmp/agents/<bead> -b <bead>`);
+    return fail(
+      'canonical_worktree_forbidden',
+      `${realPath} is inside the canonical checkout ${canonical}; work in a linked worktree: git -C ${canonical} worktree add /tmp/agents/<bead> -b <bead>`,
+    );
   }
   const prefix = policy.allowedPrefixes.find((p) => isWithin(realPath, p));
   if (prefix) return pass('worktree_valid', `${realPath} is under the allowed prefix ${prefix}`);
@@ -74,9 +79,23 @@ export function baselineVerdict(f: BaselineFacts): Verdict & { runtime: string |
   const problem = repoProblem(f.repo);
   if (problem) return { ...problem, ...base };
   if (!f.repo.head) return { ...fail('runtime_commit_missing', 'the worktree has no commit yet'), ...base };
-  if (!f.requiredCommit) return { ...fail('required_commit_missing', `${f.required} is not a commit in this repository${shallowHint(f.repo)}`), ...base };
-  if (!f.contained) return { ...fail('baseline_not_met', `HEAD ${f.repo.head.slice(0, 12)} does not contain ${f.requiredCommit.slice(0, 12)}; rebase onto the baseline`), ...base };
-  return { ...pass('baseline_ok', `HEAD ${f.repo.head.slice(0, 12)} contains ${f.requiredCommit.slice(0, 12)}`), ...base };
+  if (!f.requiredCommit)
+    return {
+      ...fail('required_commit_missing', `${f.required} is not a commit in this repository${shallowHint(f.repo)}`),
+      ...base,
+    };
+  if (!f.contained)
+    return {
+      ...fail(
+        'baseline_not_met',
+        `HEAD ${f.repo.head.slice(0, 12)} does not contain ${f.requiredCommit.slice(0, 12)}; rebase onto the baseline`,
+      ),
+      ...base,
+    };
+  return {
+    ...pass('baseline_ok', `HEAD ${f.repo.head.slice(0, 12)} contains ${f.requiredCommit.slice(0, 12)}`),
+    ...base,
+  };
 }
 
 // --- integrity -------------------------------------------------------------------------------------
@@ -91,15 +110,25 @@ export interface IntegrityFacts {
   contained: boolean;
 }
 
-export function integrityVerdict(f: IntegrityFacts): Verdict & { branch: string | null; head: string | null; reported: string } {
+export function integrityVerdict(
+  f: IntegrityFacts,
+): Verdict & { branch: string | null; head: string | null; reported: string } {
   const base = { branch: f.branch, head: f.branchHead, reported: f.reported };
   if (!f.reported) return { ...fail('reported_commit_missing', 'pass --reported-commit <sha>'), ...base };
   const problem = repoProblem(f.repo);
   if (problem) return { ...problem, ...base };
   if (!f.branch) return { ...fail('branch_missing', 'HEAD is detached; pass --branch <name>'), ...base };
   if (!f.branchHead) return { ...fail('branch_head_missing', `branch ${f.branch} does not exist here`), ...base };
-  if (!f.reportedCommit) return { ...fail('reported_commit_not_found', `${f.reported} is not a commit in this repository${shallowHint(f.repo)}`), ...base };
-  if (!f.contained) return { ...fail('reported_not_ancestor', `${f.reported} is not on ${f.branch} (head ${f.branchHead.slice(0, 12)})`), ...base };
+  if (!f.reportedCommit)
+    return {
+      ...fail('reported_commit_not_found', `${f.reported} is not a commit in this repository${shallowHint(f.repo)}`),
+      ...base,
+    };
+  if (!f.contained)
+    return {
+      ...fail('reported_not_ancestor', `${f.reported} is not on ${f.branch} (head ${f.branchHead.slice(0, 12)})`),
+      ...base,
+    };
   return { ...pass('integrity_ok', `${f.reportedCommit.slice(0, 12)} is on ${f.branch}`), ...base };
 }
 
@@ -119,22 +148,60 @@ export interface FeatureKeyFacts {
   commits: Array<{ sha: string; keys: string[] }>;
 }
 
-export function featureKeyVerdict(f: FeatureKeyFacts): Verdict & { branch: string | null; base: string | null; feature_key: string; checked_commits: number; missing_commits: string[] } {
-  const base = { branch: f.branch, base: f.base, feature_key: f.key, checked_commits: f.commits.length, missing_commits: [] as string[] };
+export function featureKeyVerdict(
+  f: FeatureKeyFacts,
+): Verdict & {
+  branch: string | null;
+  base: string | null;
+  feature_key: string;
+  checked_commits: number;
+  missing_commits: string[];
+} {
+  const base = {
+    branch: f.branch,
+    base: f.base,
+    feature_key: f.key,
+    checked_commits: f.commits.length,
+    missing_commits: [] as string[],
+  };
   if (!f.key) return { ...fail('feature_key_missing', 'pass --feature-key bd-<id>'), ...base };
-  if (!FEATURE_KEY.test(f.key)) return { ...fail('feature_key_invalid_format', `'${f.key}' is not a bead key like bd-xga8.14`), ...base };
+  if (!FEATURE_KEY.test(f.key))
+    return { ...fail('feature_key_invalid_format', `'${f.key}' is not a bead key like bd-xga8.14`), ...base };
   const problem = repoProblem(f.repo);
   if (problem) return { ...problem, ...base };
-  if (!f.branch || !f.branchHead) return { ...fail(f.branch ? 'branch_head_missing' : 'branch_missing', 'pass --branch <name>'), ...base };
+  if (!f.branch || !f.branchHead)
+    return { ...fail(f.branch ? 'branch_head_missing' : 'branch_missing', 'pass --branch <name>'), ...base };
   if (!f.base) {
-    return { ...fail('base_branch_missing', f.baseAsked ? `base ${f.baseAsked} does not resolve${shallowHint(f.repo)}` : 'no upstream, main or master to compare with; pass --base <ref>'), ...base };
+    return {
+      ...fail(
+        'base_branch_missing',
+        f.baseAsked
+          ? `base ${f.baseAsked} does not resolve${shallowHint(f.repo)}`
+          : 'no upstream, main or master to compare with; pass --base <ref>',
+      ),
+      ...base,
+    };
   }
-  if (f.commits.length === 0) return { ...fail('no_commits_in_range', `${f.base}..${f.branch} has no commits: nothing carries the key`), ...base };
+  if (f.commits.length === 0)
+    return {
+      ...fail('no_commits_in_range', `${f.base}..${f.branch} has no commits: nothing carries the key`),
+      ...base,
+    };
   const missing = f.commits.filter((c) => !c.keys.includes(f.key)).map((c) => c.sha);
   if (missing.length) {
-    return { ...fail('feature_key_missing_in_commits', `${missing.length}/${f.commits.length} commits lack the trailer 'Feature-Key: ${f.key}'`), ...base, missing_commits: missing };
+    return {
+      ...fail(
+        'feature_key_missing_in_commits',
+        `${missing.length}/${f.commits.length} commits lack the trailer 'Feature-Key: ${f.key}'`,
+      ),
+      ...base,
+      missing_commits: missing,
+    };
   }
-  return { ...pass('feature_key_ok', `all ${f.commits.length} commits in ${f.base}..${f.branch} carry Feature-Key: ${f.key}`), ...base };
+  return {
+    ...pass('feature_key_ok', `all ${f.commits.length} commits in ${f.base}..${f.branch} carry Feature-Key: ${f.key}`),
+    ...base,
+  };
 }
 
 // --- scope -----------------------------------------------------------------------------------------
@@ -156,12 +223,27 @@ export interface ScopeFacts {
   changed: string[];
 }
 
-export function scopeVerdict(f: ScopeFacts): Verdict & { mutations: number; checked_files: number; violations: string[]; budget: number | null } {
-  const base = { mutations: f.changed.length, checked_files: f.changed.length, violations: [] as string[], budget: f.budget };
+export function scopeVerdict(
+  f: ScopeFacts,
+): Verdict & { mutations: number; checked_files: number; violations: string[]; budget: number | null } {
+  const base = {
+    mutations: f.changed.length,
+    checked_files: f.changed.length,
+    violations: [] as string[],
+    budget: f.budget,
+  };
   const problem = repoProblem(f.repo);
   if (problem) return { ...problem, ...base };
   const violations = f.allowed === null ? [] : f.changed.filter((p) => !f.allowed!.some((a) => isWithin(p, a)));
-  if (violations.length) return { ...fail('path_outside_allowlist', `${violations.length} changed path(s) outside the allow-list: ${violations.slice(0, 10).join(', ')}`), ...base, violations };
+  if (violations.length)
+    return {
+      ...fail(
+        'path_outside_allowlist',
+        `${violations.length} changed path(s) outside the allow-list: ${violations.slice(0, 10).join(', ')}`,
+      ),
+      ...base,
+      violations,
+    };
   if (f.budget !== null && f.changed.length > f.budget) {
     return { ...fail('mutation_budget_exceeded', `${f.changed.length} files changed, budget ${f.budget}`), ...base };
   }
@@ -181,15 +263,25 @@ export interface EvidenceFacts {
 const CLAIM = /^\s*(?:[-*]\s*\[[ xX]\]|validated:|verified:|confirmed:)/i;
 const UNCHECKED = /^\s*[-*]\s*\[ \]/;
 
-export function evidenceVerdict(f: EvidenceFacts): Verdict & { verified_claims: number; total_claims: number; missing_claims: string[] } {
+export function evidenceVerdict(
+  f: EvidenceFacts,
+): Verdict & { verified_claims: number; total_claims: number; missing_claims: string[] } {
   const lines = (f.signoff ?? '').split('\n');
   const claims = lines.filter((l) => CLAIM.test(l));
   const missing = claims.filter((l) => UNCHECKED.test(l)).map((l) => l.trim());
-  const base = { verified_claims: claims.length - missing.length, total_claims: claims.length, missing_claims: missing };
-  if (f.signoff === null) return { ...fail('signoff_file_missing', `signoff file ${f.signoffPath} does not exist`), ...base };
-  if (f.signoff.trim() === '') return { ...fail('signoff_file_empty', `signoff file ${f.signoffPath} is empty`), ...base };
+  const base = {
+    verified_claims: claims.length - missing.length,
+    total_claims: claims.length,
+    missing_claims: missing,
+  };
+  if (f.signoff === null)
+    return { ...fail('signoff_file_missing', `signoff file ${f.signoffPath} does not exist`), ...base };
+  if (f.signoff.trim() === '')
+    return { ...fail('signoff_file_empty', `signoff file ${f.signoffPath} is empty`), ...base };
   if (f.jobState === null) return { ...fail('outcome_missing', 'no job is recorded for this bead'), ...base };
-  if (f.jobState !== undefined && f.jobState !== 'exited_ok') return { ...fail('job_not_ok', `the job is ${f.jobState}, not exited_ok`), ...base };
-  if (missing.length) return { ...fail('unverified_claims', `${missing.length} unchecked item(s) in the signoff`), ...base };
+  if (f.jobState !== undefined && f.jobState !== 'exited_ok')
+    return { ...fail('job_not_ok', `the job is ${f.jobState}, not exited_ok`), ...base };
+  if (missing.length)
+    return { ...fail('unverified_claims', `${missing.length} unchecked item(s) in the signoff`), ...base };
   return { ...pass('evidence_ok', `signoff present with ${claims.length} checked claim(s)`), ...base };
 }

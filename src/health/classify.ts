@@ -19,7 +19,15 @@ export const HEALTH_STATES = [
 export type HealthState = (typeof HEALTH_STATES)[number];
 
 /** States after which nothing more will happen to the job. */
-export const TERMINAL_STATES: ReadonlySet<HealthState> = new Set(['missing', 'no_op_success', 'exited_ok', 'exited_err', 'governance_failed', 'blocked', 'stopped']);
+export const TERMINAL_STATES: ReadonlySet<HealthState> = new Set([
+  'missing',
+  'no_op_success',
+  'exited_ok',
+  'exited_err',
+  'governance_failed',
+  'blocked',
+  'stopped',
+]);
 
 export interface Thresholds {
   /** no provider output within this is normal start-up */
@@ -72,7 +80,9 @@ function fromOutcome(o: Outcome, mutations: number): Health {
     case 'failed':
       return { state: 'exited_err', reasonCode: o.reasonCode };
     case 'success':
-      return mutations === 0 ? { state: 'no_op_success', reasonCode: 'exit_zero_no_mutations' } : { state: 'exited_ok', reasonCode: o.reasonCode };
+      return mutations === 0
+        ? { state: 'no_op_success', reasonCode: 'exit_zero_no_mutations' }
+        : { state: 'exited_ok', reasonCode: o.reasonCode };
   }
 }
 
@@ -86,7 +96,10 @@ export function classifyHealth(s: HealthSnapshot): Health {
   if (!job) return { state: 'missing', reasonCode: 'no_meta' };
   if (job.outcome) return fromOutcome(job.outcome, job.mutations);
   if (!s.alive) {
-    return fromOutcome(s.pendingOutcome ?? { state: 'failed', reasonCode: 'process_exited_without_rc', exitCode: null }, job.mutations);
+    return fromOutcome(
+      s.pendingOutcome ?? { state: 'failed', reasonCode: 'process_exited_without_rc', exitCode: null },
+      job.mutations,
+    );
   }
 
   const t = s.thresholds;
@@ -96,7 +109,8 @@ export function classifyHealth(s: HealthSnapshot): Health {
   const heartbeatAgeSec = (s.now - (job.lastHeartbeatAt ?? job.startedAt)) / 1000;
 
   if (ageSec > t.maxRuntimeSec) return { state: 'stalled', reasonCode: 'max_runtime_exceeded' };
-  if (job.mutations === 0 && ageSec > t.noMutationTimeoutSec) return { state: 'stalled', reasonCode: 'no_mutation_timeout' };
+  if (job.mutations === 0 && ageSec > t.noMutationTimeoutSec)
+    return { state: 'stalled', reasonCode: 'no_mutation_timeout' };
 
   const saidNothing = job.lastOutputAt === null;
   if (heartbeatAgeSec > t.noOpWindowSec && job.mutations === 0 && saidNothing) {
@@ -108,19 +122,25 @@ export function classifyHealth(s: HealthSnapshot): Health {
     if (job.mutations > 0) return { state: 'silent_mutation', reasonCode: 'worktree_changed_no_output' };
     if (inGrace) {
       // a booted agent (it has used CPU) that has not answered yet is a slow start, not a launch
-      return job.cpuSec >= 1 ? { state: 'slow_start', reasonCode: 'startup_cpu_progress_no_output' } : { state: 'launching', reasonCode: 'startup_grace_no_output' };
+      return job.cpuSec >= 1
+        ? { state: 'slow_start', reasonCode: 'startup_cpu_progress_no_output' }
+        : { state: 'launching', reasonCode: 'startup_grace_no_output' };
     }
     if (ageSec > t.stallSec) {
       return cpuRecent
         ? { state: 'waiting_first_output', reasonCode: 'cpu_progress_no_output_past_threshold' }
         : { state: 'stalled', reasonCode: 'no_output_no_progress_after_threshold' };
     }
-    return cpuRecent ? { state: 'launching', reasonCode: 'cpu_progress_no_output' } : { state: 'launching', reasonCode: 'no_output_within_grace' };
+    return cpuRecent
+      ? { state: 'launching', reasonCode: 'cpu_progress_no_output' }
+      : { state: 'launching', reasonCode: 'no_output_within_grace' };
   }
 
   const quietSec = (s.now - (job.lastOutputAt as number)) / 1000;
   if (quietSec > t.stallSec) {
-    return cpuRecent ? { state: 'healthy', reasonCode: 'cpu_progress' } : { state: 'stalled', reasonCode: 'stale_log_and_no_cpu_progress' };
+    return cpuRecent
+      ? { state: 'healthy', reasonCode: 'cpu_progress' }
+      : { state: 'stalled', reasonCode: 'stale_log_and_no_cpu_progress' };
   }
   return { state: 'healthy', reasonCode: 'recent_output_activity' };
 }

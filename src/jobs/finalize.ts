@@ -50,7 +50,10 @@ export function readRc(f: JobFiles): { exitCode: number; at: number } | null {
   }
 }
 
-export const baselineOf = (job: JobRecord): MutationBaseline => ({ head: job.startHead, dirty: JSON.parse(job.baseline) as Record<string, string> });
+export const baselineOf = (job: JobRecord): MutationBaseline => ({
+  head: job.startHead,
+  dirty: JSON.parse(job.baseline) as Record<string, string>,
+});
 
 export function safeMutations(job: JobRecord): number {
   try {
@@ -97,10 +100,17 @@ export function postJobGates(job: JobRecord, outcome: Outcome): { outcome: Outco
   for (const gate of spec.required) {
     switch (gate) {
       case 'feature-key':
-        verdicts[gate] = featureKeyGate(job.worktree, spec.featureKey ?? job.beads, { base: spec.base, branch: spec.branch });
+        verdicts[gate] = featureKeyGate(job.worktree, spec.featureKey ?? job.beads, {
+          base: spec.base,
+          branch: spec.branch,
+        });
         break;
       case 'scope':
-        verdicts[gate] = scopeGate(job.worktree, { allowedPaths: spec.allowedPaths ?? null, budget: spec.mutationBudget ?? null, baseline: baselineOf(job) });
+        verdicts[gate] = scopeGate(job.worktree, {
+          allowedPaths: spec.allowedPaths ?? null,
+          budget: spec.mutationBudget ?? null,
+          baseline: baselineOf(job),
+        });
         break;
       case 'evidence':
         verdicts[gate] = evidenceGate(spec.signoffFile ?? '', 'exited_ok');
@@ -111,7 +121,10 @@ export function postJobGates(job: JobRecord, outcome: Outcome): { outcome: Outco
     }
   }
   const failed = Object.values(verdicts).find((v) => !v.passed);
-  return { outcome: failed ? { ...outcome, state: 'governance_failed', reasonCode: failed.reason_code } : outcome, verdicts };
+  return {
+    outcome: failed ? { ...outcome, state: 'governance_failed', reasonCode: failed.reason_code } : outcome,
+    verdicts,
+  };
 }
 
 /**

@@ -22,14 +22,24 @@ export async function claimAndEnd(store: Store, job: JobRecord, outcome: Outcome
  * thresholds), as a new run with retries + 1. The mutation baseline stays the first run's, so
  * work done by earlier attempts still counts. Returns null when another caller restarted it first.
  */
-export async function restartRun(store: Store, home: string, job: JobRecord, reason: 'manual_restart' | 'watchdog_restart' | 'server_back'): Promise<JobRecord | null> {
+export async function restartRun(
+  store: Store,
+  home: string,
+  job: JobRecord,
+  reason: 'manual_restart' | 'watchdog_restart' | 'server_back',
+): Promise<JobRecord | null> {
   let launch: Launch;
   try {
     launch = readLaunch(job);
   } catch {
-    throw new CliError('launch_record_missing', `the launch record of ${job.beads} is gone (run folder rotated or deleted); start it again with dx-runner start`, EXIT.error);
+    throw new CliError(
+      'launch_record_missing',
+      `the launch record of ${job.beads} is gone (run folder rotated or deleted); start it again with dx-runner start`,
+      EXIT.error,
+    );
   }
-  if (job.active && !(await claimAndEnd(store, job, { state: 'killed', reasonCode: reason, exitCode: 137 }))) return null;
+  if (job.active && !(await claimAndEnd(store, job, { state: 'killed', reasonCode: reason, exitCode: 137 })))
+    return null;
   let next: JobRecord;
   try {
     next = launchRun(store, home, { ...launch, run: { ...launch.run, retries: job.retries + 1 } }, job.id);

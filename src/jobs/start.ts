@@ -67,14 +67,15 @@ export interface StartOptions {
  * The agent runs under `sh`, which records its exit code and time in the rc file when it ends,
  * so the outcome survives even if no dx-runner process is alive at that moment.
  */
-const WRAPPER = 'rc_file=$1; shift; "$@"; rc=$?; printf "%s %s\\n" "$rc" "$(date +%s)" > "$rc_file.tmp" && mv "$rc_file.tmp" "$rc_file"; exit $rc';
+const WRAPPER =
+  'rc_file=$1; shift; "$@"; rc=$?; printf "%s %s\\n" "$rc" "$(date +%s)" > "$rc_file.tmp" && mv "$rc_file.tmp" "$rc_file"; exit $rc';
 
 /** a job with no pid yet is another `start` mid-launch; after this long it is a leftover */
 const LAUNCH_WINDOW_MS = 60_000;
 
 /** a live run, or one another `start` is launching right now */
-export const occupies = (j: JobRecord) => (j.pid === null && Date.now() - j.startedAt < LAUNCH_WINDOW_MS) || isAlive(j.pid, j.pidStart);
-
+export const occupies = (j: JobRecord) =>
+  (j.pid === null && Date.now() - j.startedAt < LAUNCH_WINDOW_MS) || isAlive(j.pid, j.pidStart);
 
 export function providerCap(provider: string, env: NodeJS.ProcessEnv): number {
   const key = `DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}`;
@@ -87,17 +88,29 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
   if (explicit) {
     const abs = path.resolve(cwd, explicit);
     if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-      throw new CliError('worktree_missing', `worktree ${abs} does not exist; create it (git worktree add ${abs}) or pass another --worktree`, EXIT.worktreeRefused);
+      throw new CliError(
+        'worktree_missing',
+        `worktree ${abs} does not exist; create it (git worktree add ${abs}) or pass another --worktree`,
+        EXIT.worktreeRefused,
+      );
     }
     const real = fs.realpathSync(abs);
     if (!workTreeTop(real)) {
-      throw new CliError('worktree_not_git', `worktree ${real} is not a git work tree; pass a git worktree with --worktree (git worktree add <dir>)`, EXIT.worktreeRefused);
+      throw new CliError(
+        'worktree_not_git',
+        `worktree ${real} is not a git work tree; pass a git worktree with --worktree (git worktree add <dir>)`,
+        EXIT.worktreeRefused,
+      );
     }
     return real;
   }
   const top = workTreeTop(cwd);
   if (!top) {
-    throw new CliError('worktree_missing', `no --worktree given and ${cwd} is not inside a git work tree; pass --worktree <dir>`, EXIT.worktreeRefused);
+    throw new CliError(
+      'worktree_missing',
+      `no --worktree given and ${cwd} is not inside a git work tree; pass --worktree <dir>`,
+      EXIT.worktreeRefused,
+    );
   }
   return fs.realpathSync(cwd);
 }
@@ -119,13 +132,26 @@ const positive = (v: number | string | undefined, fallback: number) => {
 
 function assertPositive(flag: string, v: number | undefined): void {
   if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-    throw new CliError('invalid_threshold', `${flag} must be a positive number (fractions allowed, e.g. 0.5)`, EXIT.usage);
+    throw new CliError(
+      'invalid_threshold',
+      `${flag} must be a positive number (fractions allowed, e.g. 0.5)`,
+      EXIT.usage,
+    );
   }
 }
 
 /** Thresholds of a new job: flags (or the profile, merged in first) > env > defaults (minutes on the command line, as in the reference). */
 export function effectiveSettings(
-  opts: Pick<StartOptions, 'stallMinutes' | 'maxRuntimeMinutes' | 'noMutationTimeoutMinutes' | 'startupGraceSec' | 'noOpWindowSec' | 'maxParallel' | 'env'>,
+  opts: Pick<
+    StartOptions,
+    | 'stallMinutes'
+    | 'maxRuntimeMinutes'
+    | 'noMutationTimeoutMinutes'
+    | 'startupGraceSec'
+    | 'noOpWindowSec'
+    | 'maxParallel'
+    | 'env'
+  >,
   provider = 'opencode',
 ): JobSettings {
   assertPositive('--stall-minutes', opts.stallMinutes);
@@ -137,7 +163,8 @@ export function effectiveSettings(
     stallSec: positive(opts.stallMinutes, positive(env.DX_RUNNER_STALL_MINUTES, 20)) * 60,
     noOpWindowSec: positive(opts.noOpWindowSec, positive(env.DX_RUNNER_NO_OP_WINDOW_SEC, 300)),
     maxRuntimeSec: positive(opts.maxRuntimeMinutes, positive(env.DX_RUNNER_MAX_RUNTIME_MINUTES, 120)) * 60,
-    noMutationTimeoutSec: positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
+    noMutationTimeoutSec:
+      positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
     providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
     maxParallel: positive(opts.maxParallel, providerCap(provider, env)),
   };
@@ -156,7 +183,12 @@ const MODELS_TTL_MS = 10 * 60_000;
  * Fail fast when the provider does not offer the model (its list is cached for 10 minutes per binary
  * and config, so only the first start pays for the listing). A list that cannot be had does not block.
  */
-async function assertModelOffered(home: string, adapter: ProviderAdapter, model: string, opts: StartOptions): Promise<void> {
+async function assertModelOffered(
+  home: string,
+  adapter: ProviderAdapter,
+  model: string,
+  opts: StartOptions,
+): Promise<void> {
   if (!adapter.listModels) return;
   const binary = adapter.resolveBinary(opts.binaryFor?.(adapter.name), opts.env);
   const config = opts.env.OPENCODE_CONFIG ?? '';
@@ -194,12 +226,20 @@ async function sharedServer(home: string, opts: StartOptions): Promise<{ url: st
     const managed = store.activeServer();
     store.close();
     if (!managed) {
-      throw new CliError('opencode_attach_missing_url', 'no shared opencode server: start one with dx-runner serve start, or pass --attach <url>', EXIT.modeUnavailable);
+      throw new CliError(
+        'opencode_attach_missing_url',
+        'no shared opencode server: start one with dx-runner serve start, or pass --attach <url>',
+        EXIT.modeUnavailable,
+      );
     }
     target = { url: serverUrl(managed), password: readPassword(home) };
   }
   if (!(await probeHealth(target.url, target.password ?? ''))?.healthy) {
-    throw new CliError('server_unhealthy', `the opencode server at ${target.url} is not answering healthy; check dx-runner serve status`, EXIT.modeUnavailable);
+    throw new CliError(
+      'server_unhealthy',
+      `the opencode server at ${target.url} is not answering healthy; check dx-runner serve status`,
+      EXIT.modeUnavailable,
+    );
   }
   return target;
 }
@@ -220,10 +260,12 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
   const gates = postJobGateSettings(opts, beads, worktree);
   if (opts.requiredBaseline !== undefined) {
     const baselineVerdict = baselineGate(worktree, opts.requiredBaseline);
-    if (!baselineVerdict.passed) throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
+    if (!baselineVerdict.passed)
+      throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
   }
   const lane = (opts.lane ?? 'headless') as Lane;
-  if (!LANES.includes(lane)) throw usageError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
+  if (!LANES.includes(lane))
+    throw usageError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
 
   const { chosen, tried } = await chooseProvider(home, [primary, ...fallbacks], opts, { beads, worktree, lane });
   const { adapter, model, spec } = chosen;
@@ -242,7 +284,11 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
       cwd: opts.cwd,
       startHead: baseline.head,
       baseline: JSON.stringify(baseline.dirty),
-      settings: { ...effectiveSettings(chosen.opts, adapter.name), ...gates, ...(loaded ? { profile: loaded.name } : {}) },
+      settings: {
+        ...effectiveSettings(chosen.opts, adapter.name),
+        ...gates,
+        ...(loaded ? { profile: loaded.name } : {}),
+      },
     },
     prompt,
     spec,
@@ -254,7 +300,8 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
     try {
       return launchRun(store, home, launch);
     } catch (e) {
-      if (!(e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded') || Date.now() >= deadline) throw e;
+      if (!(e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded') || Date.now() >= deadline)
+        throw e;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -274,12 +321,19 @@ const FALLBACK_EXITS = new Set([10, 11, EXIT.preflightFailed, EXIT.modeUnavailab
 
 /** Pure: the providers to try after `provider`, from --fallback (auto | none | a provider) and the profile. */
 export function fallbackCandidates(provider: string, flag: string | undefined, profile: Profile | undefined): string[] {
-  const fromProfile = profile?.provider === provider && profile.fallback_provider && profile.fallback_provider !== 'none' ? [profile.fallback_provider] : [];
+  const fromProfile =
+    profile?.provider === provider && profile.fallback_provider && profile.fallback_provider !== 'none'
+      ? [profile.fallback_provider]
+      : [];
   const explicitNone = flag === 'none' || (flag === undefined && profile?.fallback_provider === 'none');
   if (explicitNone) return [];
   if (flag === undefined) return fromProfile;
   if (flag === 'auto') return fromProfile.length ? fromProfile : fallbackChain(provider);
-  if (flag === provider) throw usageError('fallback_invalid', `--fallback ${flag} is the job's own provider; use auto, none or another provider`);
+  if (flag === provider)
+    throw usageError(
+      'fallback_invalid',
+      `--fallback ${flag} is the job's own provider; use auto, none or another provider`,
+    );
   return [flag];
 }
 
@@ -315,19 +369,38 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
  * Start's fail-fast checks, provider by provider: the first that passes takes the job. A fallback runs its own
  * canonical model, lane (headless if it has not the asked one) and cap: the job's model rules were the first's.
  */
-async function chooseProvider(home: string, candidates: ProviderAdapter[], opts: StartOptions, job: { beads: string; worktree: string; lane: Lane }): Promise<{ chosen: Prepared; tried: ProviderTry[] }> {
+async function chooseProvider(
+  home: string,
+  candidates: ProviderAdapter[],
+  opts: StartOptions,
+  job: { beads: string; worktree: string; lane: Lane },
+): Promise<{ chosen: Prepared; tried: ProviderTry[] }> {
   const tried: ProviderTry[] = [];
   for (const [i, adapter] of candidates.entries()) {
     const own = i === 0 ? opts : { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined };
     try {
-      const chosen = await prepareProvider(home, adapter, own, { ...job, lane: i === 0 || adapter.lanes.includes(job.lane) ? job.lane : 'headless' });
-      tried.push({ provider: adapter.name, model: chosen.model, passed: true, reason_code: 'preflight_ok', message: '' });
+      const chosen = await prepareProvider(home, adapter, own, {
+        ...job,
+        lane: i === 0 || adapter.lanes.includes(job.lane) ? job.lane : 'headless',
+      });
+      tried.push({
+        provider: adapter.name,
+        model: chosen.model,
+        passed: true,
+        reason_code: 'preflight_ok',
+        message: '',
+      });
       return { chosen, tried };
     } catch (e) {
       if (!(e instanceof CliError) || !FALLBACK_EXITS.has(e.exitCode)) throw e;
       tried.push({ provider: adapter.name, model: null, passed: false, reason_code: e.reasonCode, message: e.message });
       if (i < candidates.length - 1) continue;
-      if (tried.length > 1) throw new CliError(e.reasonCode, `no provider could take the job: ${tried.map((t) => `${t.provider}: ${t.reason_code}`).join('; ')}. Last: ${e.message}`, e.exitCode);
+      if (tried.length > 1)
+        throw new CliError(
+          e.reasonCode,
+          `no provider could take the job: ${tried.map((t) => `${t.provider}: ${t.reason_code}`).join('; ')}. Last: ${e.message}`,
+          e.exitCode,
+        );
       throw e;
     }
   }
@@ -344,21 +417,42 @@ interface Prepared {
 }
 
 /** One provider's part of start: model policy, credentials, lane, server, launch, binary, model offered. Throws its refusal. */
-async function prepareProvider(home: string, adapter: ProviderAdapter, opts: StartOptions, job: { beads: string; worktree: string; lane: Lane }): Promise<Prepared> {
+async function prepareProvider(
+  home: string,
+  adapter: ProviderAdapter,
+  opts: StartOptions,
+  job: { beads: string; worktree: string; lane: Lane },
+): Promise<Prepared> {
   const decision = policyModel(adapter, opts.model, opts.allowModelOverride, opts.env);
   if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
   const model = decision.model;
   if (opts.allowedModels && !opts.allowedModels.includes(model)) {
-    throw new CliError('model_not_allowed', `the profile allows only ${opts.allowedModels.join(', ')}, not ${model}; drop --model or use another profile`, EXIT.modelOverrideBlocked);
+    throw new CliError(
+      'model_not_allowed',
+      `the profile allows only ${opts.allowedModels.join(', ')}, not ${model}; drop --model or use another profile`,
+      EXIT.modelOverrideBlocked,
+    );
   }
   const auth = adapter.checkAuth?.(opts.env);
   if (auth && !auth.ok) throw new CliError(auth.reasonCode, auth.detail, auth.exitCode);
   const { lane } = job;
   if (!adapter.lanes.includes(lane)) {
-    throw new CliError(`${adapter.name}_${lane}_mode_unavailable`, `${adapter.name} has no ${lane} lane; use --lane headless`, EXIT.modeUnavailable);
+    throw new CliError(
+      `${adapter.name}_${lane}_mode_unavailable`,
+      `${adapter.name} has no ${lane} lane; use --lane headless`,
+      EXIT.modeUnavailable,
+    );
   }
   const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
-  const spec = adapter.buildLaunch({ lane, server, model, worktree: job.worktree, beads: job.beads, env: opts.env, binary: opts.binaryFor?.(adapter.name) });
+  const spec = adapter.buildLaunch({
+    lane,
+    server,
+    model,
+    worktree: job.worktree,
+    beads: job.beads,
+    env: opts.env,
+    binary: opts.binaryFor?.(adapter.name),
+  });
   assertExecutable(spec.command, spec.env, adapter);
   await assertModelOffered(home, adapter, model, opts);
   return { adapter, opts, model, lane, spec };
@@ -377,9 +471,35 @@ const LAUNCH_FILE = 'launch.json';
 
 export function readLaunch(job: JobRecord): Launch {
   const saved = JSON.parse(fs.readFileSync(path.join(job.dir, LAUNCH_FILE), 'utf8')) as Pick<Launch, 'spec'>;
-  const { beads, provider, retries, worktree, promptFile, model, executionMode, fallbackReason, cwd, startHead, baseline, settings } = job;
+  const {
+    beads,
+    provider,
+    retries,
+    worktree,
+    promptFile,
+    model,
+    executionMode,
+    fallbackReason,
+    cwd,
+    startHead,
+    baseline,
+    settings,
+  } = job;
   return {
-    run: { beads, provider, retries, worktree, promptFile, model, executionMode, fallbackReason, cwd, startHead, baseline, settings },
+    run: {
+      beads,
+      provider,
+      retries,
+      worktree,
+      promptFile,
+      model,
+      executionMode,
+      fallbackReason,
+      cwd,
+      startHead,
+      baseline,
+      settings,
+    },
     prompt: fs.readFileSync(path.join(job.dir, 'prompt.txt'), 'utf8'),
     spec: saved.spec,
   };
@@ -389,27 +509,48 @@ const POST_JOB_GATES: readonly PostJobGate[] = ['feature-key', 'scope', 'evidenc
 
 /** Validates the required post-job gates and their inputs now, so a job never ends on a gate it cannot run. */
 function postJobGateSettings(opts: StartOptions, beads: string, worktree: string): { gates?: PostJobGates } {
-  const required = [...new Set((opts.requireGates ?? []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean))];
+  const required = [
+    ...new Set(
+      (opts.requireGates ?? [])
+        .flatMap((g) => g.split(','))
+        .map((g) => g.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (!required.length) return {};
   for (const g of required) {
-    if (!POST_JOB_GATES.includes(g as PostJobGate)) throw usageError('unknown_gate', `unknown gate '${g}'; use one of: ${POST_JOB_GATES.join(', ')}`);
+    if (!POST_JOB_GATES.includes(g as PostJobGate))
+      throw usageError('unknown_gate', `unknown gate '${g}'; use one of: ${POST_JOB_GATES.join(', ')}`);
   }
   const gates: PostJobGates = { required: required as PostJobGate[], base: opts.base, branch: opts.branch };
   if (required.includes('feature-key')) {
     gates.featureKey = opts.featureKey ?? beads;
-    if (!FEATURE_KEY.test(gates.featureKey)) throw usageError('feature_key_invalid_format', `feature key '${gates.featureKey}' is not like bd-xga8.14; pass --feature-key`);
+    if (!FEATURE_KEY.test(gates.featureKey))
+      throw usageError(
+        'feature_key_invalid_format',
+        `feature key '${gates.featureKey}' is not like bd-xga8.14; pass --feature-key`,
+      );
   }
   if (required.includes('scope')) {
-    if (!opts.allowedPathsFile && opts.mutationBudget === undefined) throw usageError('scope_missing', 'the scope gate needs --allowed-paths-file and/or --mutation-budget');
+    if (!opts.allowedPathsFile && opts.mutationBudget === undefined)
+      throw usageError('scope_missing', 'the scope gate needs --allowed-paths-file and/or --mutation-budget');
     if (opts.allowedPathsFile) {
       const allowed = readAllowedPaths(path.resolve(opts.cwd, opts.allowedPathsFile));
-      if (!allowed) throw usageError('allowed_paths_file_missing', `allowed-paths file ${opts.allowedPathsFile} cannot be read; pass an existing file`);
+      if (!allowed)
+        throw usageError(
+          'allowed_paths_file_missing',
+          `allowed-paths file ${opts.allowedPathsFile} cannot be read; pass an existing file`,
+        );
       gates.allowedPaths = allowed;
     }
     gates.mutationBudget = opts.mutationBudget;
   }
   if (required.includes('evidence')) {
-    if (!opts.signoffFile) throw usageError('signoff_file_missing', 'the evidence gate needs --signoff-file (relative to the worktree, e.g. SIGNOFF.md)');
+    if (!opts.signoffFile)
+      throw usageError(
+        'signoff_file_missing',
+        'the evidence gate needs --signoff-file (relative to the worktree, e.g. SIGNOFF.md)',
+      );
     gates.signoffFile = path.resolve(worktree, opts.signoffFile);
   }
   return { gates };
@@ -425,7 +566,8 @@ function rotateRuns(beadDir: string, keep: number): void {
   } catch {
     return;
   }
-  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) fs.rmSync(path.join(beadDir, old), { recursive: true, force: true });
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep)))
+    fs.rmSync(path.join(beadDir, old), { recursive: true, force: true });
 }
 
 /**
@@ -439,7 +581,11 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
 
   const jobId = store.transaction(() => {
     if (supersedes !== undefined && store.latestJob(beads)?.id !== supersedes) {
-      throw new CliError('restart_in_progress', `${beads} was already relaunched by another process; check it with dx-runner check --beads ${beads}`, EXIT.error);
+      throw new CliError(
+        'restart_in_progress',
+        `${beads} was already relaunched by another process; check it with dx-runner check --beads ${beads}`,
+        EXIT.error,
+      );
     }
     const active = store.activeJob(beads);
     if (active) {
@@ -461,7 +607,13 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
         EXIT.concurrencyCap,
       );
     }
-    const id = store.insertJob({ ...launch.run, runInstance: instance, dir, host: os.hostname().split('.')[0], startedAt: Date.now() });
+    const id = store.insertJob({
+      ...launch.run,
+      runInstance: instance,
+      dir,
+      host: os.hostname().split('.')[0],
+      startedAt: Date.now(),
+    });
     for (const t of launch.tried ?? []) store.appendEvent(id, 'preflight', { ...t });
     return id;
   });
@@ -473,7 +625,11 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     rotateRuns(path.dirname(dir), KEEP_RUNS);
     // the prompt and launch as sent: later edits to the prompt file cannot change what this run was given
     fs.writeFileSync(path.join(dir, 'prompt.txt'), launch.prompt, { mode: 0o600 });
-    fs.writeFileSync(path.join(dir, LAUNCH_FILE), JSON.stringify({ spec: { command: spec.command, args: spec.args, env: spec.env } }), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, LAUNCH_FILE),
+      JSON.stringify({ spec: { command: spec.command, args: spec.args, env: spec.env } }),
+      { mode: 0o600 },
+    );
     const stdin = fs.openSync(path.join(dir, 'prompt.txt'), 'r');
     const out = fs.openSync(files.out, 'a', 0o600);
     const err = fs.openSync(files.err, 'a', 0o600);
@@ -496,8 +652,16 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     if (supervisor.pid) store.setSupervisor(jobId, supervisor.pid);
   } catch (e) {
     // never left looking alive, never a success
-    store.finalize(jobId, { state: 'failed', reasonCode: 'spawn_failed', exitCode: null }, { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() });
-    throw new CliError('spawn_failed', `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`, EXIT.error);
+    store.finalize(
+      jobId,
+      { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
+      { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
+    );
+    throw new CliError(
+      'spawn_failed',
+      `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
+      EXIT.error,
+    );
   }
   return store.job(jobId) as JobRecord;
 }

@@ -13,7 +13,11 @@ export async function stopJob(store: Store, beadsArg: string | undefined): Promi
   if (!job) {
     const latest = store.latestJob(beads);
     throw latest
-      ? new CliError('job_not_running', `bead ${beads} has no running job (its last job ended: ${latest.outcomeState}); nothing to stop`, EXIT.error)
+      ? new CliError(
+          'job_not_running',
+          `bead ${beads} has no running job (its last job ended: ${latest.outcomeState}); nothing to stop`,
+          EXIT.error,
+        )
       : new CliError('no_meta', `no job recorded for bead ${beads}; check the id with: dx-runner status`, EXIT.error);
   }
   await claimAndEnd(store, job, { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 });

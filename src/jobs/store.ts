@@ -73,7 +73,22 @@ export interface JobSettings extends Thresholds {
 
 export type NewJob = Pick<
   JobRecord,
-  'beads' | 'provider' | 'runInstance' | 'retries' | 'worktree' | 'promptFile' | 'model' | 'executionMode' | 'fallbackReason' | 'host' | 'cwd' | 'dir' | 'startedAt' | 'startHead' | 'baseline' | 'settings'
+  | 'beads'
+  | 'provider'
+  | 'runInstance'
+  | 'retries'
+  | 'worktree'
+  | 'promptFile'
+  | 'model'
+  | 'executionMode'
+  | 'fallbackReason'
+  | 'host'
+  | 'cwd'
+  | 'dir'
+  | 'startedAt'
+  | 'startHead'
+  | 'baseline'
+  | 'settings'
 >;
 
 type Row = Record<string, unknown>;
@@ -224,7 +239,9 @@ export interface WaveItemRecord {
   reasonCode: string | null;
 }
 
-export type WaveItemUpdate = Partial<Pick<WaveItemRecord, 'provider' | 'state' | 'attempts' | 'jobId' | 'fallbackReason' | 'reasonCode'>>;
+export type WaveItemUpdate = Partial<
+  Pick<WaveItemRecord, 'provider' | 'state' | 'attempts' | 'jobId' | 'fallbackReason' | 'reasonCode'>
+>;
 
 const toWave = (r: Row): WaveRecord => ({
   id: r.id as number,
@@ -270,7 +287,6 @@ const ADDED_COLUMNS: Array<[string, string]> = [
   ['last_cpu_progress_at', 'INTEGER'],
   ['gates', "TEXT NOT NULL DEFAULT '{}'"],
 ];
-
 
 const toRecord = (r: Row): JobRecord => ({
   id: r.id as number,
@@ -330,8 +346,11 @@ export class Store {
   private migrate(): void {
     this.transaction(() => {
       this.db.exec(SCHEMA);
-      const have = new Set((this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name));
-      for (const [name, type] of ADDED_COLUMNS) if (!have.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
+      const have = new Set(
+        (this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name),
+      );
+      for (const [name, type] of ADDED_COLUMNS)
+        if (!have.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
   }
@@ -351,11 +370,14 @@ export class Store {
   }
 
   activeJobsOf(provider: string): JobRecord[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE provider = ? AND active = 1').all(provider) as Row[]).map(toRecord);
+    return (this.db.prepare('SELECT * FROM jobs WHERE provider = ? AND active = 1').all(provider) as Row[]).map(
+      toRecord,
+    );
   }
 
   latestJob(beads: string): JobRecord | null {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE beads = ? ORDER BY id DESC LIMIT 1').get(beads) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM jobs WHERE beads = ? ORDER BY id DESC LIMIT 1').get(beads) as
+      Row | undefined;
     return r ? toRecord(r) : null;
   }
 
@@ -380,7 +402,9 @@ export class Store {
   /** Beads whose newest run ended with this outcome reason (e.g. server_lost, for re-dispatch). */
   latestEndedWith(reason: string): JobRecord[] {
     const rows = this.db
-      .prepare(`SELECT j.* FROM jobs j WHERE j.active = 0 AND j.outcome_reason = ? AND j.id = (SELECT MAX(id) FROM jobs k WHERE k.beads = j.beads)`)
+      .prepare(
+        `SELECT j.* FROM jobs j WHERE j.active = 0 AND j.outcome_reason = ? AND j.id = (SELECT MAX(id) FROM jobs k WHERE k.beads = j.beads)`,
+      )
       .all(reason) as Row[];
     return rows.map(toRecord);
   }
@@ -400,7 +424,9 @@ export class Store {
   }
 
   setLaunched(id: number, pid: number, pidStart: string | null, supervisorPid: number | null): void {
-    this.db.prepare('UPDATE jobs SET pid = ?, pid_start = ?, supervisor_pid = ? WHERE id = ?').run(pid, pidStart, supervisorPid, id);
+    this.db
+      .prepare('UPDATE jobs SET pid = ?, pid_start = ?, supervisor_pid = ? WHERE id = ?')
+      .run(pid, pidStart, supervisorPid, id);
     this.appendEvent(id, 'launched', { pid });
   }
 
@@ -416,7 +442,15 @@ export class Store {
   /** Progress seen by the supervisor. Monotonic: never moves counters backwards. */
   recordProgress(
     id: number,
-    p: { outputBytes: number; lastOutputAt: number | null; heartbeatAt: number | null; cpuSec: number | null; cpuProgressAt: number | null; summary: OutputSummary; mutations: number | null },
+    p: {
+      outputBytes: number;
+      lastOutputAt: number | null;
+      heartbeatAt: number | null;
+      cpuSec: number | null;
+      cpuProgressAt: number | null;
+      summary: OutputSummary;
+      mutations: number | null;
+    },
   ): void {
     this.db
       .prepare(
@@ -452,7 +486,17 @@ export class Store {
    * Writes the terminal record once: the first finalizer wins, later ones are no-ops (returns false).
    * An existing outcome is never overwritten.
    */
-  finalize(id: number, o: Outcome, f: { completedAt: number; mutations: number; outputBytes: number; summary: OutputSummary; gates?: JobRecord['gates'] }): boolean {
+  finalize(
+    id: number,
+    o: Outcome,
+    f: {
+      completedAt: number;
+      mutations: number;
+      outputBytes: number;
+      summary: OutputSummary;
+      gates?: JobRecord['gates'];
+    },
+  ): boolean {
     return this.transaction(() => {
       const info = this.db
         .prepare(
@@ -501,7 +545,13 @@ export class Store {
   }
 
   insertServer(s: Pick<ServerRecord, 'hostname' | 'port' | 'binary' | 'startedAt'>): number {
-    return Number(this.db.prepare('INSERT INTO servers (hostname, port, binary, started_at) VALUES (@hostname, @port, @binary, @startedAt)').run(s).lastInsertRowid);
+    return Number(
+      this.db
+        .prepare(
+          'INSERT INTO servers (hostname, port, binary, started_at) VALUES (@hostname, @port, @binary, @startedAt)',
+        )
+        .run(s).lastInsertRowid,
+    );
   }
 
   setServerKeeper(id: number, pid: number, start: string | null): void {
@@ -517,11 +567,15 @@ export class Store {
   }
 
   appendEvent(jobId: number, kind: string, detail: Record<string, unknown>): void {
-    this.db.prepare('INSERT INTO job_events (job_id, at, kind, detail) VALUES (?, ?, ?, ?)').run(jobId, Date.now(), kind, JSON.stringify(detail));
+    this.db
+      .prepare('INSERT INTO job_events (job_id, at, kind, detail) VALUES (?, ?, ?, ?)')
+      .run(jobId, Date.now(), kind, JSON.stringify(detail));
   }
 
   events(jobId: number): Array<{ at: number; kind: string; detail: Record<string, unknown> }> {
-    return (this.db.prepare('SELECT at, kind, detail FROM job_events WHERE job_id = ? ORDER BY id').all(jobId) as Row[]).map((r) => ({
+    return (
+      this.db.prepare('SELECT at, kind, detail FROM job_events WHERE job_id = ? ORDER BY id').all(jobId) as Row[]
+    ).map((r) => ({
       at: r.at as number,
       kind: r.kind as string,
       detail: JSON.parse((r.detail as string) ?? '{}') as Record<string, unknown>,
@@ -530,14 +584,24 @@ export class Store {
 
   /** Every run of a bead started at or after `since`, oldest first (a wave item's attempts). */
   jobsSince(beads: string, since: number): JobRecord[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE beads = ? AND started_at >= ? ORDER BY id').all(beads, since) as Row[]).map(toRecord);
+    return (
+      this.db.prepare('SELECT * FROM jobs WHERE beads = ? AND started_at >= ? ORDER BY id').all(beads, since) as Row[]
+    ).map(toRecord);
   }
 
   /** Records a wave and all its items at once: a wave is never half-written. */
-  insertWave(critical: boolean, items: Array<{ beads: string; spec: ItemSpec; provider: string; fallbackReason: string | null }>): number {
+  insertWave(
+    critical: boolean,
+    items: Array<{ beads: string; spec: ItemSpec; provider: string; fallbackReason: string | null }>,
+  ): number {
     return this.transaction(() => {
-      const id = Number(this.db.prepare('INSERT INTO waves (critical, created_at) VALUES (?, ?)').run(critical ? 1 : 0, Date.now()).lastInsertRowid);
-      const add = this.db.prepare('INSERT INTO wave_items (wave_id, seq, beads, spec, provider, fallback_reason) VALUES (?, ?, ?, ?, ?, ?)');
+      const id = Number(
+        this.db.prepare('INSERT INTO waves (critical, created_at) VALUES (?, ?)').run(critical ? 1 : 0, Date.now())
+          .lastInsertRowid,
+      );
+      const add = this.db.prepare(
+        'INSERT INTO wave_items (wave_id, seq, beads, spec, provider, fallback_reason) VALUES (?, ?, ?, ?, ?, ?)',
+      );
       items.forEach((it, i) => add.run(id, i, it.beads, JSON.stringify(it.spec), it.provider, it.fallbackReason));
       return id;
     });
@@ -558,22 +622,35 @@ export class Store {
   }
 
   waveItems(waveId: number): WaveItemRecord[] {
-    return (this.db.prepare('SELECT * FROM wave_items WHERE wave_id = ? ORDER BY seq').all(waveId) as Row[]).map(toItem);
+    return (this.db.prepare('SELECT * FROM wave_items WHERE wave_id = ? ORDER BY seq').all(waveId) as Row[]).map(
+      toItem,
+    );
   }
 
   /** queued → launching, for exactly one caller: the claim that keeps an item from being launched twice. */
   claimItem(itemId: number): boolean {
-    return this.db.prepare("UPDATE wave_items SET state = 'launching', claimed_at = ? WHERE id = ? AND state = 'queued'").run(Date.now(), itemId).changes === 1;
+    return (
+      this.db
+        .prepare("UPDATE wave_items SET state = 'launching', claimed_at = ? WHERE id = ? AND state = 'queued'")
+        .run(Date.now(), itemId).changes === 1
+    );
   }
 
   updateItem(itemId: number, u: WaveItemUpdate): void {
     const keys = Object.keys(u) as Array<keyof WaveItemUpdate>;
     if (!keys.length) return;
-    this.db.prepare(`UPDATE wave_items SET ${keys.map((k) => `${ITEM_COLUMNS[k]} = @${k}`).join(', ')} WHERE id = @id`).run({ ...u, id: itemId });
+    this.db
+      .prepare(`UPDATE wave_items SET ${keys.map((k) => `${ITEM_COLUMNS[k]} = @${k}`).join(', ')} WHERE id = @id`)
+      .run({ ...u, id: itemId });
   }
 
   /** Makes this process the wave's driver unless a live one holds it (`alive` decides, under the write lock). */
-  claimWaveDriver(waveId: number, pid: number, start: string | null, alive: (pid: number | null, start: string | null) => boolean): boolean {
+  claimWaveDriver(
+    waveId: number,
+    pid: number,
+    start: string | null,
+    alive: (pid: number | null, start: string | null) => boolean,
+  ): boolean {
     return this.transaction(() => {
       const w = this.wave(waveId);
       if (!w || w.state !== 'running' || (w.driverPid !== pid && alive(w.driverPid, w.driverStart))) return false;
@@ -583,6 +660,10 @@ export class Store {
   }
 
   endWave(waveId: number, state: Exclude<WaveState, 'running'>): boolean {
-    return this.db.prepare("UPDATE waves SET state = ?, ended_at = ? WHERE id = ? AND state = 'running'").run(state, Date.now(), waveId).changes === 1;
+    return (
+      this.db
+        .prepare("UPDATE waves SET state = ?, ended_at = ? WHERE id = ? AND state = 'running'")
+        .run(state, Date.now(), waveId).changes === 1
+    );
   }
 }

@@ -129,7 +129,15 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         }
       }
       if (grew || heartbeat || mutations !== null) {
-        store.recordProgress(jobId, { outputBytes: bytes, lastOutputAt: content ? now : null, heartbeatAt: heartbeat ? now : null, cpuSec, cpuProgressAt, summary, mutations });
+        store.recordProgress(jobId, {
+          outputBytes: bytes,
+          lastOutputAt: content ? now : null,
+          heartbeatAt: heartbeat ? now : null,
+          cpuSec,
+          cpuProgressAt,
+          summary,
+          mutations,
+        });
       }
 
       if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason) {

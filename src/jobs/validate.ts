@@ -22,19 +22,35 @@ export function readPromptFile(path: string | undefined): string {
   let text: string;
   try {
     if (!fs.statSync(path).isFile()) {
-      throw new CliError('prompt_file_unreadable', `prompt file ${path} is not a regular file; pass a file with --prompt-file`, EXIT.error);
+      throw new CliError(
+        'prompt_file_unreadable',
+        `prompt file ${path} is not a regular file; pass a file with --prompt-file`,
+        EXIT.error,
+      );
     }
     text = fs.readFileSync(path, 'utf8');
   } catch (err) {
     if (err instanceof CliError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new CliError('prompt_file_missing', `prompt file ${path} does not exist; pass an existing file with --prompt-file`, EXIT.error);
+      throw new CliError(
+        'prompt_file_missing',
+        `prompt file ${path} does not exist; pass an existing file with --prompt-file`,
+        EXIT.error,
+      );
     }
-    throw new CliError('prompt_file_unreadable', `prompt file ${path} cannot be read (${code}); fix its permissions or pass another file`, EXIT.error);
+    throw new CliError(
+      'prompt_file_unreadable',
+      `prompt file ${path} cannot be read (${code}); fix its permissions or pass another file`,
+      EXIT.error,
+    );
   }
   if (text.trim() === '') {
-    throw new CliError('prompt_file_empty', `prompt file ${path} is empty; write the task into it before starting`, EXIT.error);
+    throw new CliError(
+      'prompt_file_empty',
+      `prompt file ${path} is empty; write the task into it before starting`,
+      EXIT.error,
+    );
   }
   return text;
 }

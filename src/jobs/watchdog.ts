@@ -35,14 +35,23 @@ export async function watchdogPass(store: Store, home: string, maxRetries: numbe
       const next = await restartRun(store, home, job, 'watchdog_restart');
       actions.push({ ...row, action: next ? 'restarted' : 'skipped', retry_count: next?.retries ?? job.retries });
     } else {
-      const blocked = await claimAndEnd(store, job, { state: 'blocked', reasonCode: `blocked_${e.health.reasonCode}`, exitCode: null });
+      const blocked = await claimAndEnd(store, job, {
+        state: 'blocked',
+        reasonCode: `blocked_${e.health.reasonCode}`,
+        exitCode: null,
+      });
       actions.push({ ...row, action: blocked ? 'blocked' : 'skipped' });
     }
   }
   // jobs the shared server took down with it go again once it answers healthy (within their retries)
   for (const job of store.latestEndedWith('server_lost')) {
     if (job.retries >= maxRetries) continue;
-    const row = { beads: job.beads, state: 'exited_err' as const, reason_code: 'server_lost', retry_count: job.retries };
+    const row = {
+      beads: job.beads,
+      state: 'exited_err' as const,
+      reason_code: 'server_lost',
+      retry_count: job.retries,
+    };
     if (!(await serverAnswers(job))) {
       actions.push({ ...row, action: 'waiting_for_server' });
       continue;

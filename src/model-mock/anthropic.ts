@@ -15,7 +15,8 @@ interface MessagesRequest {
   stream?: boolean;
 }
 
-const textOf = (c: Message['content']): string => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((b) => b.text ?? '').join('\n') : '');
+const textOf = (c: Message['content']): string =>
+  typeof c === 'string' ? c : Array.isArray(c) ? c.map((b) => b.text ?? '').join('\n') : '';
 const blocksOf = (c: Message['content']): Block[] => (Array.isArray(c) ? c : []);
 const pathOnly = (url: string) => url.split('?')[0].replace(/\/+$/, '');
 
@@ -26,7 +27,11 @@ const WORKING_DIR = /Primary working directory: (\S+)/;
  * The script's `write`/`bash` actions as the client's own tools: the offered tool whose name matches
  * case-insensitively (Claude Code: `Write` {file_path, content}, `Bash` {command, description}).
  */
-function toolCall(turn: Extract<Reply, { kind: 'tool_call' }>, conv: Conversation, cwd: string | null): { name: string; input: Record<string, unknown> } {
+function toolCall(
+  turn: Extract<Reply, { kind: 'tool_call' }>,
+  conv: Conversation,
+  cwd: string | null,
+): { name: string; input: Record<string, unknown> } {
   const name = conv.tools.find((t) => t.toLowerCase() === turn.tool) ?? turn.tool;
   if (turn.tool === 'bash') return { name, input: { command: turn.args.command, description: turn.args.description } };
   const file = cwd && !path.isAbsolute(turn.args.filePath) ? path.join(cwd, turn.args.filePath) : turn.args.filePath;
@@ -72,22 +77,59 @@ export const anthropicDialect: Dialect = {
     const outputTokens = 8;
     const cwd = workingDirs.get(conv) ?? null;
     const answer = !conv.isAgent ? 'Scripted job' : turn.kind === 'answer' ? turn.text : null;
-    const call = conv.isAgent && turn.kind === 'tool_call' ? { id: `toolu_mock_${served}_${turn.id}`, ...toolCall(turn, conv, cwd) } : null;
+    const call =
+      conv.isAgent && turn.kind === 'tool_call'
+        ? { id: `toolu_mock_${served}_${turn.id}`, ...toolCall(turn, conv, cwd) }
+        : null;
     const stopReason = call ? 'tool_use' : 'end_turn';
-    const usage = { input_tokens: inputTokens, output_tokens: outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const usage = {
+      input_tokens: inputTokens,
+      output_tokens: outputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    };
 
     if (!conv.stream) {
       const content = call ? [{ type: 'tool_use', ...call }] : [{ type: 'text', text: answer }];
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model: conv.model, content, stop_reason: stopReason, stop_sequence: null, usage }));
+      res.end(
+        JSON.stringify({
+          id,
+          type: 'message',
+          role: 'assistant',
+          model: conv.model,
+          content,
+          stop_reason: stopReason,
+          stop_sequence: null,
+          usage,
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-    send('message_start', { message: { id, type: 'message', role: 'assistant', model: conv.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+    const send = (type: string, data: object) =>
+      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    send('message_start', {
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model: conv.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
+    });
     if (call) {
-      send('content_block_start', { index: 0, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
-      send('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(call.input) } });
+      send('content_block_start', {
+        index: 0,
+        content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} },
+      });
+      send('content_block_delta', {
+        index: 0,
+        delta: { type: 'input_json_delta', partial_json: JSON.stringify(call.input) },
+      });
     } else {
       send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
       const words = turn.kind === 'answer' && conv.isAgent ? turn.words : [answer as string];
@@ -97,7 +139,10 @@ export const anthropicDialect: Dialect = {
       }
     }
     send('content_block_stop', { index: 0 });
-    send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } });
+    send('message_delta', {
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: outputTokens },
+    });
     send('message_stop', {});
     res.end();
   },

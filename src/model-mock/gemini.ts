@@ -19,10 +19,19 @@ const ERRORS: Record<number, [string, string]> = {
   400: ['INVALID_ARGUMENT', 'Request contains an invalid argument.'],
   401: ['UNAUTHENTICATED', 'API key not valid. Please pass a valid API key.'],
   403: ['PERMISSION_DENIED', 'Permission denied: this API key cannot use the model.'],
-  404: ['NOT_FOUND', 'models/the-requested-model is not found for API version v1beta, or is not supported for generateContent.'],
+  404: [
+    'NOT_FOUND',
+    'models/the-requested-model is not found for API version v1beta, or is not supported for generateContent.',
+  ],
   // "limit: 0" marks an exhausted quota: the CLI gives up at once instead of backing off for minutes
-  429: ['RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota). Quota exceeded for metric: generate_content_requests, limit: 0'],
-  500: ['INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting'],
+  429: [
+    'RESOURCE_EXHAUSTED',
+    'Resource has been exhausted (e.g. check quota). Quota exceeded for metric: generate_content_requests, limit: 0',
+  ],
+  500: [
+    'INTERNAL',
+    'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  ],
   503: ['UNAVAILABLE', 'The model is overloaded. Please try again later.'],
 };
 
@@ -54,7 +63,16 @@ export const geminiDialect: Dialect = {
   answerOther(method, url, body) {
     if (method === 'GET' && !ROUTE.test(url)) {
       const models = ['gemini-3-flash-preview', 'gemini-3-pro-preview', 'gemini-2.5-flash', 'gemini-2.5-pro'];
-      return { status: 200, body: { models: models.map((m) => ({ name: `models/${m}`, displayName: `${m} (scripted)`, supportedGenerationMethods: ['generateContent', 'countTokens'] })) } };
+      return {
+        status: 200,
+        body: {
+          models: models.map((m) => ({
+            name: `models/${m}`,
+            displayName: `${m} (scripted)`,
+            supportedGenerationMethods: ['generateContent', 'countTokens'],
+          })),
+        },
+      };
     }
     if (ROUTE.exec(url)?.[2] === 'countTokens') {
       return { status: 200, body: { totalTokens: Math.ceil(body.length / 4) } };
@@ -88,11 +106,20 @@ export const geminiDialect: Dialect = {
     res.end(JSON.stringify(googleErrorBody(status)));
   },
   async writeTurn(res, turn, conv, pace) {
-    const candidate = (parts: object[], finishReason?: string) => ({ content: { role: 'model', parts }, index: 0, ...(finishReason ? { finishReason } : {}) });
-    const last = (parts: object[]) => ({ candidates: [candidate(parts, 'STOP')], usageMetadata: usage(conv), modelVersion: conv.model });
+    const candidate = (parts: object[], finishReason?: string) => ({
+      content: { role: 'model', parts },
+      index: 0,
+      ...(finishReason ? { finishReason } : {}),
+    });
+    const last = (parts: object[]) => ({
+      candidates: [candidate(parts, 'STOP')],
+      usageMetadata: usage(conv),
+      modelVersion: conv.model,
+    });
     // side calls (no tools offered) get a short answer; the agent's turns follow the script
     const words = !conv.isAgent ? ['Scripted job'] : turn.kind === 'answer' ? turn.words : [];
-    const call = conv.isAgent && turn.kind === 'tool_call' ? [{ functionCall: { ...functionCall(turn), id: turn.id } }] : [];
+    const call =
+      conv.isAgent && turn.kind === 'tool_call' ? [{ functionCall: { ...functionCall(turn), id: turn.id } }] : [];
     if (!conv.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(last(call.length ? call : [{ text: words.join('') }])));
@@ -105,7 +132,11 @@ export const geminiDialect: Dialect = {
     } else {
       for (const [i, w] of words.entries()) {
         if (!(await pace())) return;
-        send(i < words.length - 1 ? { candidates: [candidate([{ text: w }])], modelVersion: conv.model } : last([{ text: w }]));
+        send(
+          i < words.length - 1
+            ? { candidates: [candidate([{ text: w }])], modelVersion: conv.model }
+            : last([{ text: w }]),
+        );
       }
     }
     res.end();
@@ -113,4 +144,7 @@ export const geminiDialect: Dialect = {
 };
 
 /** The environment that points the gemini CLI (through dx-runner's gemini provider) at the scripted model. */
-export const geminiEnv = (baseUrl: string): Record<string, string> => ({ GOOGLE_GEMINI_BASE_URL: baseUrl, GEMINI_API_KEY: 'mock-key' });
+export const geminiEnv = (baseUrl: string): Record<string, string> => ({
+  GOOGLE_GEMINI_BASE_URL: baseUrl,
+  GEMINI_API_KEY: 'mock-key',
+});

@@ -25,7 +25,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * A scripted stand-in for the model behind the CLIs, on loopback only, speaking each provider's wire
  * API (see DIALECTS). The script comes from `@mock` lines in the user's prompt (see script.ts).
  */
-export async function startMockModel(opts: { port?: number; host?: string; /** directives applied to every request, before the prompt's own */ script?: string } = {}): Promise<MockModelServer> {
+export async function startMockModel(
+  opts: {
+    port?: number;
+    host?: string;
+    /** directives applied to every request, before the prompt's own */ script?: string;
+  } = {},
+): Promise<MockModelServer> {
   /** per prompt: how many times `fail … <times>` has fired */
   const failures = new Map<string, number>();
 
@@ -66,7 +72,8 @@ export async function startMockModel(opts: { port?: number; host?: string; /** d
       if (res.destroyed) return;
     }
     const turn = nextTurn(script, conv.toolResultsSeen);
-    const reply = turn.kind === 'answer' ? { ...turn, words: script.slowMs > 0 ? turn.text.split(/(?<= )/) : [turn.text] } : turn;
+    const reply =
+      turn.kind === 'answer' ? { ...turn, words: script.slowMs > 0 ? turn.text.split(/(?<= )/) : [turn.text] } : turn;
     const pace = async () => {
       if (script.slowMs > 0) await sleep(script.slowMs);
       return !res.destroyed;

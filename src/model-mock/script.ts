@@ -9,7 +9,9 @@
  *   @mock slow <ms>                stream the answer word by word, <ms> apart
  */
 /** One tool call the model makes, in prompt order. */
-export type MockAction = { tool: 'write'; args: { filePath: string; content: string } } | { tool: 'bash'; args: { command: string; description: string } };
+export type MockAction =
+  | { tool: 'write'; args: { filePath: string; content: string } }
+  | { tool: 'bash'; args: { command: string; description: string } };
 
 export interface MockScript {
   actions: MockAction[];
@@ -32,14 +34,16 @@ export function parseScript(prompt: string): MockScript {
         break;
       }
       case 'bash':
-        if (rest) script.actions.push({ tool: 'bash', args: { command: rest, description: 'Run the scripted command' } });
+        if (rest)
+          script.actions.push({ tool: 'bash', args: { command: rest, description: 'Run the scripted command' } });
         break;
       case 'say':
         script.say = rest;
         break;
       case 'fail': {
         const [status, times] = rest.split(/\s+/).map(Number);
-        if (status >= 100 && status <= 599) script.fail = { status, times: Number.isInteger(times) && times > 0 ? times : null };
+        if (status >= 100 && status <= 599)
+          script.fail = { status, times: Number.isInteger(times) && times > 0 ? times : null };
         break;
       }
       case 'stall':

@@ -17,7 +17,13 @@ export function effectiveProfile(profile: Profile, env: NodeJS.ProcessEnv) {
     fallback: fallbackCandidates(adapter.name, undefined, profile),
     strict: profile.strict ?? false,
     max_parallel: s.maxParallel,
-    thresholds_sec: { startup_grace: s.startupGraceSec, stall: s.stallSec, no_op_window: s.noOpWindowSec, max_runtime: s.maxRuntimeSec, no_mutation_timeout: s.noMutationTimeoutSec },
+    thresholds_sec: {
+      startup_grace: s.startupGraceSec,
+      stall: s.stallSec,
+      no_op_window: s.noOpWindowSec,
+      max_runtime: s.maxRuntimeSec,
+      no_mutation_timeout: s.noMutationTimeoutSec,
+    },
     gates: opts.requireGates ?? [],
   };
 }

@@ -14,7 +14,11 @@ const SHIPPED = fileURLToPath(new URL('../../configs/dx-runner-profiles', import
 /** Where profiles are looked for, first match wins: the user's own (they may shadow a shipped one), then the shipped ones. */
 export function profileDirs(env: NodeJS.ProcessEnv): string[] {
   const config = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
-  return [...(env.DX_RUNNER_PROFILES_DIR ? [env.DX_RUNNER_PROFILES_DIR] : []), path.join(config, 'dx-runner', 'profiles'), SHIPPED];
+  return [
+    ...(env.DX_RUNNER_PROFILES_DIR ? [env.DX_RUNNER_PROFILES_DIR] : []),
+    path.join(config, 'dx-runner', 'profiles'),
+    SHIPPED,
+  ];
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -40,25 +44,33 @@ export function parseProfile(name: string, file: string, text: string): LoadedPr
   const at = (offset: number | undefined) => (offset === undefined ? '' : `:${lines.linePos(offset).line}`);
   const invalid = (where: string, what: string) =>
     new CliError('profile_invalid', `profile ${name} (${file}${where}) ${what}; fix the file`, EXIT.preflightFailed);
-  if (doc.errors.length) throw invalid(at(doc.errors[0].pos[0]), `is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  if (doc.errors.length)
+    throw invalid(at(doc.errors[0].pos[0]), `is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   if (!isMap(doc.contents)) throw invalid('', 'must be a mapping of settings (provider: …, model: …)');
   const parsed = ProfileSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
     const field = [...issue.path, ...(unknownKey ? [unknownKey] : [])].join('.') || '(top)';
-    const what = unknownKey ? `has an unknown field '${field}' (every field must do something)` : `field '${field}': ${issue.message}`;
+    const what = unknownKey
+      ? `has an unknown field '${field}' (every field must do something)`
+      : `field '${field}': ${issue.message}`;
     const offset = offsetOf(doc, issue.path as Array<string | number>, unknownKey);
     throw invalid(at(offset), what);
   }
   const profile = parsed.data;
-  for (const [field, p] of [['provider', profile.provider], ['fallback_provider', profile.fallback_provider]] as const) {
-    if (p && p !== 'none' && !providerNames().includes(p)) throw invalid('', `field '${field}': unknown provider '${p}' (use one of: ${providerNames().join(', ')})`);
+  for (const [field, p] of [
+    ['provider', profile.provider],
+    ['fallback_provider', profile.fallback_provider],
+  ] as const) {
+    if (p && p !== 'none' && !providerNames().includes(p))
+      throw invalid('', `field '${field}': unknown provider '${p}' (use one of: ${providerNames().join(', ')})`);
   }
   if (profile.model && profile.allowed_models && !profile.allowed_models.includes(profile.model)) {
     throw invalid('', `field 'model': ${profile.model} is not in allowed_models`);
   }
-  if (profile.gates?.allowed_paths_file) profile.gates.allowed_paths_file = path.resolve(path.dirname(file), profile.gates.allowed_paths_file);
+  if (profile.gates?.allowed_paths_file)
+    profile.gates.allowed_paths_file = path.resolve(path.dirname(file), profile.gates.allowed_paths_file);
   return { name, file, profile };
 }
 
@@ -66,10 +78,22 @@ export function parseProfile(name: string, file: string, text: string): LoadedPr
 export function loadProfile(ref: string, env: NodeJS.ProcessEnv): LoadedProfile {
   let file: string | undefined;
   if (ref.includes('/') || /\.ya?ml$/.test(ref)) file = path.resolve(ref);
-  else if (NAME.test(ref)) file = profileDirs(env).map((d) => path.join(d, `${ref}.yaml`)).find((f) => fs.existsSync(f));
-  else throw new CliError('profile_not_found', `'${ref}' is not a profile name; run dx-runner profiles to list them`, EXIT.preflightFailed);
+  else if (NAME.test(ref))
+    file = profileDirs(env)
+      .map((d) => path.join(d, `${ref}.yaml`))
+      .find((f) => fs.existsSync(f));
+  else
+    throw new CliError(
+      'profile_not_found',
+      `'${ref}' is not a profile name; run dx-runner profiles to list them`,
+      EXIT.preflightFailed,
+    );
   if (!file || !fs.existsSync(file)) {
-    throw new CliError('profile_not_found', `no profile '${ref}' in ${profileDirs(env).join(', ')}; run dx-runner profiles to list them`, EXIT.preflightFailed);
+    throw new CliError(
+      'profile_not_found',
+      `no profile '${ref}' in ${profileDirs(env).join(', ')}; run dx-runner profiles to list them`,
+      EXIT.preflightFailed,
+    );
   }
   const name = path.basename(file).replace(/\.ya?ml$/, '');
   return parseProfile(name, file, fs.readFileSync(file, 'utf8'));
@@ -81,7 +105,10 @@ export function listProfiles(env: NodeJS.ProcessEnv): Array<{ name: string; file
   for (const dir of profileDirs(env)) {
     let names: string[] = [];
     try {
-      names = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+      names = fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
     } catch {
       continue; // a search directory that does not exist
     }

@@ -6,7 +6,11 @@ import { createRequire } from 'node:module';
  * A provider CLI binary: the explicit flag, its DX_RUNNER_*_BIN variable, the copy bundled with
  * dx-runner (an npm dependency), then the bare name for PATH.
  */
-export function resolveCliBinary(explicit: string | undefined, env: NodeJS.ProcessEnv, o: { envVar: string; pkg: string; bin: string }): string {
+export function resolveCliBinary(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+  o: { envVar: string; pkg: string; bin: string },
+): string {
   if (explicit) return explicit;
   if (env[o.envVar]) return env[o.envVar] as string;
   try {
@@ -22,7 +26,12 @@ export function resolveCliBinary(explicit: string | undefined, env: NodeJS.Proce
 
 /** Where `command` runs from: itself when it names a path, else the first executable of that name on PATH; null if none. */
 export function which(command: string, env: NodeJS.ProcessEnv): string | null {
-  const candidates = command.includes('/') ? [command] : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : (env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, command));
   for (const c of candidates) {
     try {
       fs.accessSync(c, fs.constants.X_OK);

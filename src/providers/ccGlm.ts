@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { CliError } from '../cli/errors.js';
 import { which } from './binary.js';
-import { buildClaudeLaunch, renderClaudeLine, CLAUDE_INSTALL_HINT, claudeStreamParser, ignoreStderr, privateConfigDir, resolveClaudeBinary } from './claude.js';
+import {
+  buildClaudeLaunch,
+  renderClaudeLine,
+  CLAUDE_INSTALL_HINT,
+  claudeStreamParser,
+  ignoreStderr,
+  privateConfigDir,
+  resolveClaudeBinary,
+} from './claude.js';
 import type { AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
 /** Z.ai's Anthropic-compatible endpoint (international); CC_GLM_BASE_URL points elsewhere (tests: the scripted model). */
@@ -17,7 +25,11 @@ export type TokenResolution = { ok: true; token: string; source: string } | Extr
 /** Reads a 1Password reference with the `op` CLI; null when `op` is missing or cannot read it. */
 export function opRead(ref: string, env: NodeJS.ProcessEnv): string | null {
   try {
-    return execFileSync('op', ['read', '--no-newline', ref], { env, timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim() || null;
+    return (
+      execFileSync('op', ['read', '--no-newline', ref], { env, timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString('utf8')
+        .trim() || null
+    );
   } catch {
     return null;
   }
@@ -28,7 +40,12 @@ function opPresent(env: NodeJS.ProcessEnv): boolean {
   return which('op', env) !== null;
 }
 
-const authMissing = (detail: string): TokenResolution => ({ ok: false, reasonCode: 'cc_glm_auth_missing', detail, exitCode: AUTH_EXIT });
+const authMissing = (detail: string): TokenResolution => ({
+  ok: false,
+  reasonCode: 'cc_glm_auth_missing',
+  detail,
+  exitCode: AUTH_EXIT,
+});
 
 /**
  * The GLM token, first found wins: CC_GLM_AUTH_TOKEN, CC_GLM_TOKEN_FILE (must be a readable, non-empty
@@ -36,7 +53,10 @@ const authMissing = (detail: string): TokenResolution => ({ ok: false, reasonCod
  * Nothing found, or a reference that cannot be read: exit 10. `readRef` null only checks that a
  * reference could be read (`op` present), without reading it. Details name sources, never values.
  */
-export function resolveGlmToken(env: NodeJS.ProcessEnv, readRef: ((ref: string) => string | null) | null): TokenResolution {
+export function resolveGlmToken(
+  env: NodeJS.ProcessEnv,
+  readRef: ((ref: string) => string | null) | null,
+): TokenResolution {
   const direct = env.CC_GLM_AUTH_TOKEN?.trim();
   if (direct) return { ok: true, token: direct, source: 'env:CC_GLM_AUTH_TOKEN' };
 
@@ -47,30 +67,53 @@ export function resolveGlmToken(env: NodeJS.ProcessEnv, readRef: ((ref: string) 
       content = fs.readFileSync(file, 'utf8').trim();
     } catch (e) {
       const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-      return { ok: false, reasonCode: 'cc_glm_token_file_error', detail: `CC_GLM_TOKEN_FILE ${file} ${why}; point it at a readable file holding the token`, exitCode: TOKEN_FILE_EXIT };
+      return {
+        ok: false,
+        reasonCode: 'cc_glm_token_file_error',
+        detail: `CC_GLM_TOKEN_FILE ${file} ${why}; point it at a readable file holding the token`,
+        exitCode: TOKEN_FILE_EXIT,
+      };
     }
-    if (!content) return { ok: false, reasonCode: 'cc_glm_token_file_error', detail: `CC_GLM_TOKEN_FILE ${file} is empty; write the token into it`, exitCode: TOKEN_FILE_EXIT };
+    if (!content)
+      return {
+        ok: false,
+        reasonCode: 'cc_glm_token_file_error',
+        detail: `CC_GLM_TOKEN_FILE ${file} is empty; write the token into it`,
+        exitCode: TOKEN_FILE_EXIT,
+      };
     return { ok: true, token: content, source: 'file:CC_GLM_TOKEN_FILE' };
   }
 
   const fromRef = (name: string, ref: string): TokenResolution => {
     const source = `op-ref:${name}`;
     if (readRef === null) {
-      return opPresent(env) ? { ok: true, token: '', source } : resolutionFailed(name, 'the 1Password CLI (op) is not on PATH');
+      return opPresent(env)
+        ? { ok: true, token: '', source }
+        : resolutionFailed(name, 'the 1Password CLI (op) is not on PATH');
     }
     const token = readRef(ref);
-    return token ? { ok: true, token, source } : resolutionFailed(name, 'op read failed (op missing, signed out, or no such item)');
+    return token
+      ? { ok: true, token, source }
+      : resolutionFailed(name, 'op read failed (op missing, signed out, or no such item)');
   };
 
   const zai = env.ZAI_API_KEY?.trim();
-  if (zai) return zai.startsWith('op://') ? fromRef('ZAI_API_KEY', zai) : { ok: true, token: zai, source: 'env:ZAI_API_KEY' };
+  if (zai)
+    return zai.startsWith('op://') ? fromRef('ZAI_API_KEY', zai) : { ok: true, token: zai, source: 'env:ZAI_API_KEY' };
   const uri = env.CC_GLM_OP_URI?.trim();
   if (uri) return fromRef('CC_GLM_OP_URI', uri);
-  return authMissing('no GLM token: set CC_GLM_AUTH_TOKEN, CC_GLM_TOKEN_FILE, ZAI_API_KEY (key or op:// reference) or CC_GLM_OP_URI');
+  return authMissing(
+    'no GLM token: set CC_GLM_AUTH_TOKEN, CC_GLM_TOKEN_FILE, ZAI_API_KEY (key or op:// reference) or CC_GLM_OP_URI',
+  );
 }
 
 function resolutionFailed(name: string, why: string): TokenResolution {
-  return { ok: false, reasonCode: 'secret_auth_resolution_failed', detail: `${name} is a 1Password reference but ${why}; sign in to op, or set CC_GLM_AUTH_TOKEN / CC_GLM_TOKEN_FILE`, exitCode: AUTH_EXIT };
+  return {
+    ok: false,
+    reasonCode: 'secret_auth_resolution_failed',
+    detail: `${name} is a 1Password reference but ${why}; sign in to op, or set CC_GLM_AUTH_TOKEN / CC_GLM_TOKEN_FILE`,
+    exitCode: AUTH_EXIT,
+  };
 }
 
 function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {

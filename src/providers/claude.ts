@@ -10,7 +10,8 @@ import type { AgentEvent, LaunchRequest, LaunchSpec } from './types.js';
  * which differ only in endpoint, credentials and model.
  */
 
-export const CLAUDE_INSTALL_HINT = 'install it (npm install @anthropic-ai/claude-code; bundled with dx-runner: npm ci) or name it with --claude-bin / DX_RUNNER_CLAUDE_BIN';
+export const CLAUDE_INSTALL_HINT =
+  'install it (npm install @anthropic-ai/claude-code; bundled with dx-runner: npm ci) or name it with --claude-bin / DX_RUNNER_CLAUDE_BIN';
 
 export const resolveClaudeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
   resolveCliBinary(explicit, env, { envVar: 'DX_RUNNER_CLAUDE_BIN', pkg: '@anthropic-ai/claude-code', bin: 'claude' });
@@ -53,11 +54,18 @@ export function buildClaudeLaunch(req: LaunchRequest, o: ClaudeLaunch): LaunchSp
   return {
     command: resolveClaudeBinary(req.binary, req.env),
     args: [
-      '-p', '--output-format', 'stream-json', '--verbose', '--model', req.model,
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--model',
+      req.model,
       // never blocks, stays in the worktree: edits inside it are accepted, edits outside it are refused
       // (no one answers a prompt in -p mode), shell commands are allowed as for opencode.
       // bypassPermissions is refused when running as root, and would not keep edits in the worktree.
-      '--permission-mode', 'acceptEdits', '--allowedTools=Bash',
+      '--permission-mode',
+      'acceptEdits',
+      '--allowedTools=Bash',
       ...(o.extraArgs ?? []),
     ],
     env,
@@ -65,7 +73,14 @@ export function buildClaudeLaunch(req: LaunchRequest, o: ClaudeLaunch): LaunchSp
   };
 }
 
-type ContentBlock = { type?: string; name?: string; text?: string; input?: { file_path?: string; command?: string }; content?: unknown; is_error?: boolean };
+type ContentBlock = {
+  type?: string;
+  name?: string;
+  text?: string;
+  input?: { file_path?: string; command?: string };
+  content?: unknown;
+  is_error?: boolean;
+};
 
 interface ClaudeLine {
   type?: string;
@@ -80,17 +95,29 @@ interface ClaudeLine {
   error?: string;
   is_error?: boolean;
   result?: string;
-  usage?: { input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
+  usage?: {
+    input_tokens?: number;
+    output_tokens?: number;
+    cache_read_input_tokens?: number;
+    cache_creation_input_tokens?: number;
+  };
   /** system/api_retry */
   attempt?: number;
   max_retries?: number;
   error_status?: number | null;
 }
 
-const textOf = (ev: ClaudeLine) => (ev.message?.content ?? []).map((b) => b.text ?? '').join(' ').trim();
+const textOf = (ev: ClaudeLine) =>
+  (ev.message?.content ?? [])
+    .map((b) => b.text ?? '')
+    .join(' ')
+    .trim();
 
 /** Result subtypes that are not an API failure (the CLI's own limits). */
-const RESULT_ERRORS: Record<string, string> = { error_max_turns: 'max_turns_reached', error_max_budget_usd: 'budget_exceeded' };
+const RESULT_ERRORS: Record<string, string> = {
+  error_max_turns: 'max_turns_reached',
+  error_max_budget_usd: 'budget_exceeded',
+};
 
 /**
  * `--output-format stream-json --verbose`: one JSON object per line — `system/init` (session id),
@@ -98,7 +125,8 @@ const RESULT_ERRORS: Record<string, string> = { error_max_turns: 'max_turns_reac
  * with the usage and is_error. `prefix` makes reason codes like `cc_glm_auth_failed`.
  */
 export function claudeStreamParser(prefix: string): (line: string) => AgentEvent[] {
-  const reason = (status: number | null | undefined, message: string) => `${prefix}_${classifyFailure(status ?? undefined, message)}`;
+  const reason = (status: number | null | undefined, message: string) =>
+    `${prefix}_${classifyFailure(status ?? undefined, message)}`;
   return (line) => {
     let ev: ClaudeLine;
     try {
@@ -131,7 +159,11 @@ export function claudeStreamParser(prefix: string): (line: string) => AgentEvent
         if (ev.is_error) {
           const message = ev.result || ev.subtype || 'error';
           const own = ev.api_error_status ? undefined : RESULT_ERRORS[ev.subtype ?? ''];
-          out.push({ kind: 'error', reason: own ? `${prefix}_${own}` : reason(ev.api_error_status, `${ev.error ?? ''} ${message}`), message });
+          out.push({
+            kind: 'error',
+            reason: own ? `${prefix}_${own}` : reason(ev.api_error_status, `${ev.error ?? ''} ${message}`),
+            message,
+          });
           break;
         }
         const u = ev.usage ?? {};
@@ -156,18 +188,21 @@ export function renderClaudeLine(line: string): string {
   } catch {
     return line;
   }
-  const short = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? '')).replace(/\s+/g, ' ').slice(0, 160);
+  const short = (v: unknown) =>
+    (typeof v === 'string' ? v : JSON.stringify(v ?? '')).replace(/\s+/g, ' ').slice(0, 160);
   switch (e.type) {
     case 'system':
       if (e.subtype === 'init') return `[session] ${e.session_id ?? ''} model=${e.model ?? '?'}`;
-      if (e.subtype === 'api_retry') return `[retry] ${e.attempt ?? '?'}/${e.max_retries ?? '?'} ${e.error_status ?? ''} ${e.error ?? ''}`.trimEnd();
+      if (e.subtype === 'api_retry')
+        return `[retry] ${e.attempt ?? '?'}/${e.max_retries ?? '?'} ${e.error_status ?? ''} ${e.error ?? ''}`.trimEnd();
       return `[system] ${e.subtype ?? ''}`;
     case 'assistant':
     case 'user':
       return (e.message?.content ?? [])
         .map((b) => {
           if (b.type === 'text') return `[${e.is_api_error_message ? 'error' : 'text'}] ${b.text ?? ''}`;
-          if (b.type === 'tool_use') return `[tool:${b.name}] ${b.input?.file_path ?? b.input?.command ?? ''}`.trimEnd();
+          if (b.type === 'tool_use')
+            return `[tool:${b.name}] ${b.input?.file_path ?? b.input?.command ?? ''}`.trimEnd();
           if (b.type === 'tool_result') return `[tool result${b.is_error ? ' error' : ''}] ${short(b.content)}`;
           return `[${b.type}]`;
         })

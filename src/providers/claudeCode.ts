@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError } from '../cli/errors.js';
-import { buildClaudeLaunch, renderClaudeLine, CLAUDE_INSTALL_HINT, claudeStreamParser, ignoreStderr, privateConfigDir, resolveClaudeBinary } from './claude.js';
+import {
+  buildClaudeLaunch,
+  renderClaudeLine,
+  CLAUDE_INSTALL_HINT,
+  claudeStreamParser,
+  ignoreStderr,
+  privateConfigDir,
+  resolveClaudeBinary,
+} from './claude.js';
 import type { AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
 const KEY_VARS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'] as const;

@@ -25,7 +25,8 @@ const SETTINGS = {
 };
 
 /** `$DX_RUNNER_GEMINI_HOME`, else `gemini/` in the dx-runner home: the CLI's private home, shared by its jobs. */
-export const geminiHome = (env: NodeJS.ProcessEnv) => path.resolve(env.DX_RUNNER_GEMINI_HOME || path.join(runnerHome(env), 'gemini'));
+export const geminiHome = (env: NodeJS.ProcessEnv) =>
+  path.resolve(env.DX_RUNNER_GEMINI_HOME || path.join(runnerHome(env), 'gemini'));
 
 const writeIfChanged = (file: string, text: string) => {
   try {
@@ -45,7 +46,10 @@ const writeIfChanged = (file: string, text: string) => {
  * the prefixes in DX_RUNNER_GEMINI_SHELL_ALLOW. Anything else that would ask is denied headless, never waits.
  */
 export function shellPolicy(allow: string | undefined): string {
-  const prefixes = (allow ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const prefixes = (allow ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   return [
     '# written by dx-runner: shell commands its gemini jobs may run without asking',
     '[[rule]]',
@@ -64,7 +68,11 @@ function prepareHome(env: NodeJS.ProcessEnv): { home: string; policy: string; tm
   fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
   writeIfChanged(path.join(home, '.gemini', 'settings.json'), `${JSON.stringify(SETTINGS, null, 2)}\n`);
   const text = shellPolicy(env.DX_RUNNER_GEMINI_SHELL_ALLOW);
-  const policy = path.join(home, 'policies', `shell-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.toml`);
+  const policy = path.join(
+    home,
+    'policies',
+    `shell-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.toml`,
+  );
   writeIfChanged(policy, text);
   return { home, policy, tmp };
 }
@@ -77,7 +85,12 @@ const apiKey = (env: NodeJS.ProcessEnv) => env.GEMINI_API_KEY || env.GOOGLE_API_
 function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
   if (env.GEMINI_API_KEY) return { ok: true, source: 'env:GEMINI_API_KEY' };
   if (env.GOOGLE_API_KEY) return { ok: true, source: 'env:GOOGLE_API_KEY' };
-  return { ok: false, reasonCode: 'gemini_auth_missing', detail: 'no Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY)', exitCode: 10 };
+  return {
+    ok: false,
+    reasonCode: 'gemini_auth_missing',
+    detail: 'no Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY)',
+    exitCode: 10,
+  };
 }
 
 function buildLaunch(req: LaunchRequest): LaunchSpec {
@@ -149,10 +162,19 @@ function parseStdoutLine(line: string): AgentEvent[] {
       return [{ kind: 'tool', tool: toolOf(ev.tool_id) }];
     case 'error':
       // warnings (a blocked hook, a loop notice) do not end the run; errors do
-      return ev.severity === 'error' ? [{ kind: 'error', reason: reasonOf(ev.message ?? ''), message: ev.message ?? '' }] : [];
+      return ev.severity === 'error'
+        ? [{ kind: 'error', reason: reasonOf(ev.message ?? ''), message: ev.message ?? '' }]
+        : [];
     case 'result': {
       if (ev.status === 'success') {
-        return [{ kind: 'step_finish', final: true, tokensIn: ev.stats?.input_tokens ?? 0, tokensOut: ev.stats?.output_tokens ?? 0 }];
+        return [
+          {
+            kind: 'step_finish',
+            final: true,
+            tokensIn: ev.stats?.input_tokens ?? 0,
+            tokensOut: ev.stats?.output_tokens ?? 0,
+          },
+        ];
       }
       const message = ev.error?.message ?? ev.error?.type ?? 'unknown error';
       return [{ kind: 'error', reason: reasonOf(message), message }];
@@ -178,7 +200,9 @@ function renderLine(line: string): string {
     case 'error':
       return `[${ev.severity ?? 'error'}] ${ev.message ?? ''}`;
     case 'result':
-      return ev.status === 'success' ? `[result] success (${ev.stats?.input_tokens ?? 0} tokens in, ${ev.stats?.output_tokens ?? 0} out)` : `[result] error: ${ev.error?.message ?? ''}`;
+      return ev.status === 'success'
+        ? `[result] success (${ev.stats?.input_tokens ?? 0} tokens in, ${ev.stats?.output_tokens ?? 0} out)`
+        : `[result] error: ${ev.error?.message ?? ''}`;
     default:
       return line;
   }
@@ -195,7 +219,9 @@ function parseStderrLine(line: string): AgentEvent[] {
   const m = RETRY.exec(line);
   if (!m) return [];
   const message = m[2];
-  return [{ kind: 'retry', reason: `gemini_${classifyFailure(m[1] ? Number(m[1]) : statusIn(message), message)}`, message }];
+  return [
+    { kind: 'retry', reason: `gemini_${classifyFailure(m[1] ? Number(m[1]) : statusIn(message), message)}`, message },
+  ];
 }
 
 /** The models the API key can use, from the API itself (the CLI has no listing); null when it cannot tell. */
@@ -204,7 +230,10 @@ async function listModels(_binary: string, env: NodeJS.ProcessEnv): Promise<stri
   if (!key) return null;
   const base = (env.GOOGLE_GEMINI_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   try {
-    const r = await fetch(`${base}/v1beta/models?pageSize=1000`, { headers: { 'x-goog-api-key': key }, signal: AbortSignal.timeout(15_000) });
+    const r = await fetch(`${base}/v1beta/models?pageSize=1000`, {
+      headers: { 'x-goog-api-key': key },
+      signal: AbortSignal.timeout(15_000),
+    });
     if (!r.ok) return null;
     const body = (await r.json()) as { models?: Array<{ name?: string }> };
     return (body.models ?? []).map((m) => (m.name ?? '').replace(/^models\//, '')).filter(Boolean);

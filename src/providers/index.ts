@@ -9,7 +9,9 @@ export { isContent } from './types.js';
 export type { AgentEvent, ProviderAdapter } from './types.js';
 
 /** The registry: `--provider` accepts exactly these names. */
-const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map([opencodeAdapter, ccGlmAdapter, claudeCodeAdapter, geminiAdapter].map((a) => [a.name, a]));
+const ADAPTERS: ReadonlyMap<string, ProviderAdapter> = new Map(
+  [opencodeAdapter, ccGlmAdapter, claudeCodeAdapter, geminiAdapter].map((a) => [a.name, a]),
+);
 
 export const providerNames = (): string[] => [...ADAPTERS.keys()];
 

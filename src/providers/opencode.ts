@@ -10,7 +10,12 @@ export const OPENCODE_CANONICAL_MODEL = 'zhipuai-coding-plan/glm-5';
  * Headless jobs must never wait on a permission prompt, and must not touch files outside their worktree:
  * edits and shell run unattended inside it, anything outside is refused.
  */
-const HEADLESS_PERMISSION = JSON.stringify({ edit: 'allow', bash: 'allow', webfetch: 'allow', external_directory: 'deny' });
+const HEADLESS_PERMISSION = JSON.stringify({
+  edit: 'allow',
+  bash: 'allow',
+  webfetch: 'allow',
+  external_directory: 'deny',
+});
 
 /** The opencode binary: explicit flag, env override, the bundled `opencode-ai` package, then PATH. */
 export const resolveOpencodeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
@@ -29,7 +34,18 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
     // the job is a session on the shared server, driven through the SDK by dx-runner's own driver
     return {
       command: process.execPath,
-      args: [CLI_ENTRY, '__server-session', '--url', req.server.url, '--model', req.model, '--dir', req.worktree, '--title', req.beads],
+      args: [
+        CLI_ENTRY,
+        '__server-session',
+        '--url',
+        req.server.url,
+        '--model',
+        req.model,
+        '--dir',
+        req.worktree,
+        '--title',
+        req.beads,
+      ],
       env,
       promptVia: 'stdin',
     };
@@ -38,7 +54,18 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
     command: resolveOpencodeBinary(req.binary, req.env),
     // WARN-level logs on stderr are how retried 429/5xx calls become visible (the JSON stream stays silent).
     args: [
-      'run', '--format', 'json', '--print-logs', '--log-level', 'WARN', '-m', req.model, '--dir', req.worktree, '--title', req.beads,
+      'run',
+      '--format',
+      'json',
+      '--print-logs',
+      '--log-level',
+      'WARN',
+      '-m',
+      req.model,
+      '--dir',
+      req.worktree,
+      '--title',
+      req.beads,
       ...(req.lane === 'attach' && req.server ? ['--attach', req.server.url] : []),
     ],
     env,
@@ -87,12 +114,19 @@ function parseStdoutLine(line: string): AgentEvent[] {
       const message = ev.error?.data?.message ?? ev.error?.message ?? ev.error?.name ?? 'unknown error';
       const named = `${ev.error?.name ?? ''} ${message}`;
       // the shared server went away mid-run (server lane): not the model's fault, re-dispatchable
-      const reason = ev.error?.name === 'ServerLost' ? 'server_lost' : `opencode_${classifyFailure(ev.error?.data?.statusCode, named)}`;
+      const reason =
+        ev.error?.name === 'ServerLost'
+          ? 'server_lost'
+          : `opencode_${classifyFailure(ev.error?.data?.statusCode, named)}`;
       out.push({ kind: 'error', reason, message });
       break;
     }
     case 'retry':
-      out.push({ kind: 'retry', reason: `opencode_${classifyFailure(undefined, ev.message ?? '')}`, message: ev.message ?? '' });
+      out.push({
+        kind: 'retry',
+        reason: `opencode_${classifyFailure(undefined, ev.message ?? '')}`,
+        message: ev.message ?? '',
+      });
       break;
   }
   return out;
@@ -113,7 +147,12 @@ function listModels(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | 
   return new Promise((resolve) => {
     execFile(binary, ['models'], { env, timeout: 30_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout) => {
       if (err) return resolve(null);
-      resolve(stdout.split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9._-]+\/\S+$/i.test(l)));
+      resolve(
+        stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => /^[a-z0-9._-]+\/\S+$/i.test(l)),
+      );
     });
   });
 }
@@ -125,7 +164,8 @@ export const opencodeAdapter: ProviderAdapter = {
   defaultModel: OPENCODE_CANONICAL_MODEL,
   lanes: ['headless', 'attach', 'server'],
   modelEnv: 'OPENCODE_MODEL',
-  installHint: 'install it (npm install opencode-ai; bundled with dx-runner: npm ci) or name it with --opencode-bin / DX_RUNNER_OPENCODE_BIN',
+  installHint:
+    'install it (npm install opencode-ai; bundled with dx-runner: npm ci) or name it with --opencode-bin / DX_RUNNER_OPENCODE_BIN',
   resolveBinary: resolveOpencodeBinary,
   listModels,
   buildLaunch,

@@ -14,7 +14,9 @@ export interface ModelRequest {
   overrideAllowed: boolean;
 }
 
-export type ModelDecision = { ok: true; model: string; source: 'flag' | 'env' | 'canonical' } | { ok: false; reasonCode: 'model_override_blocked'; detail: string };
+export type ModelDecision =
+  | { ok: true; model: string; source: 'flag' | 'env' | 'canonical' }
+  | { ok: false; reasonCode: 'model_override_blocked'; detail: string };
 
 export function decideModel(r: ModelRequest): ModelDecision {
   if (r.requested) return { ok: true, model: r.requested, source: 'flag' };
@@ -32,8 +34,18 @@ export function decideModel(r: ModelRequest): ModelDecision {
 const truthy = (v: string | undefined) => ['1', 'true', 'TRUE', 'yes', 'YES'].includes(v ?? '');
 
 /** The model a command runs with under the policy, from its flags and environment. */
-export function policyModel(adapter: Pick<ProviderAdapter, 'defaultModel' | 'modelEnv'>, requested: string | undefined, allowOverride: boolean | undefined, env: NodeJS.ProcessEnv): ModelDecision {
-  return decideModel({ canonical: adapter.defaultModel, requested, fromEnv: env[adapter.modelEnv], overrideAllowed: !!allowOverride || truthy(env.DX_RUNNER_ALLOW_MODEL_OVERRIDE) });
+export function policyModel(
+  adapter: Pick<ProviderAdapter, 'defaultModel' | 'modelEnv'>,
+  requested: string | undefined,
+  allowOverride: boolean | undefined,
+  env: NodeJS.ProcessEnv,
+): ModelDecision {
+  return decideModel({
+    canonical: adapter.defaultModel,
+    requested,
+    fromEnv: env[adapter.modelEnv],
+    overrideAllowed: !!allowOverride || truthy(env.DX_RUNNER_ALLOW_MODEL_OVERRIDE),
+  });
 }
 
 /** Where a provider's work goes when its model is unavailable (the seed's routing). */

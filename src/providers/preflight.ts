@@ -51,42 +51,110 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
   out.push(
     f.version
       ? { check: 'binary', status: 'ok', code: 'binary_ok', detail: `${f.binary} ${f.version}`, next_action: '-' }
-      : { check: 'binary', status: 'error', code: `${prefix}_binary_missing`, detail: `${f.binary} does not run`, next_action: 'install_the_provider_cli' },
+      : {
+          check: 'binary',
+          status: 'error',
+          code: `${prefix}_binary_missing`,
+          detail: `${f.binary} does not run`,
+          next_action: 'install_the_provider_cli',
+        },
   );
   out.push(
     f.policyRefusal
-      ? { check: 'model_policy', status: 'error', code: 'model_override_blocked', detail: f.policyRefusal, next_action: 'unset_the_model_variable_or_allow_override' }
+      ? {
+          check: 'model_policy',
+          status: 'error',
+          code: 'model_override_blocked',
+          detail: f.policyRefusal,
+          next_action: 'unset_the_model_variable_or_allow_override',
+        }
       : { check: 'model_policy', status: 'ok', code: 'model_policy_ok', detail: f.model, next_action: '-' },
   );
   if (f.auth) {
     out.push(
       f.auth.ok
-        ? { check: 'auth', status: 'ok', code: 'auth_ok', detail: `credentials from ${f.auth.source}`, next_action: '-' }
+        ? {
+            check: 'auth',
+            status: 'ok',
+            code: 'auth_ok',
+            detail: `credentials from ${f.auth.source}`,
+            next_action: '-',
+          }
         : { check: 'auth', status: 'error', code: f.auth.reasonCode, detail: f.auth.detail, next_action: route },
     );
   }
   if (f.models === undefined) {
     // nothing to list: Claude Code takes any model name and the endpoint decides
   } else if (f.models === null) {
-    out.push({ check: 'model_listed', status: 'warn', code: 'models_list_failed', detail: 'the CLI did not list its models', next_action: 'check_the_provider_cli' });
+    out.push({
+      check: 'model_listed',
+      status: 'warn',
+      code: 'models_list_failed',
+      detail: 'the CLI did not list its models',
+      next_action: 'check_the_provider_cli',
+    });
   } else if (f.models.includes(f.model)) {
-    out.push({ check: 'model_listed', status: 'ok', code: 'model_listed', detail: `${f.model} is one of ${f.models.length} models`, next_action: '-' });
+    out.push({
+      check: 'model_listed',
+      status: 'ok',
+      code: 'model_listed',
+      detail: `${f.model} is one of ${f.models.length} models`,
+      next_action: '-',
+    });
   } else {
-    out.push({ check: 'model_listed', status: 'error', code: 'model_unavailable', detail: `${f.model} is not offered${fallback ? `; fall back to ${fallback}` : ''}`, next_action: route });
+    out.push({
+      check: 'model_listed',
+      status: 'error',
+      code: 'model_unavailable',
+      detail: `${f.model} is not offered${fallback ? `; fall back to ${fallback}` : ''}`,
+      next_action: route,
+    });
   }
   if (f.probe) {
     const p = f.probe;
-    if (p.ok) out.push({ check: 'probe', status: 'ok', code: 'probe_ok', detail: `answered in ${p.ms} ms`, next_action: '-' });
+    if (p.ok)
+      out.push({ check: 'probe', status: 'ok', code: 'probe_ok', detail: `answered in ${p.ms} ms`, next_action: '-' });
     else if (p.reason === 'probe_timeout') {
-      out.push({ check: 'probe', status: 'warn', code: 'canonical_model_probe_timeout', detail: `no answer within ${p.ms} ms`, next_action: 'retry_later_or_raise_DX_RUNNER_PROBE_TIMEOUT_SEC' });
+      out.push({
+        check: 'probe',
+        status: 'warn',
+        code: 'canonical_model_probe_timeout',
+        detail: `no answer within ${p.ms} ms`,
+        next_action: 'retry_later_or_raise_DX_RUNNER_PROBE_TIMEOUT_SEC',
+      });
     } else if (/auth_failed|rate_limited/.test(p.reason ?? '')) {
-      out.push({ check: 'probe', status: 'error', code: `${prefix}_auth_or_quota_blocked`, detail: p.reason as string, next_action: route });
+      out.push({
+        check: 'probe',
+        status: 'error',
+        code: `${prefix}_auth_or_quota_blocked`,
+        detail: p.reason as string,
+        next_action: route,
+      });
     } else if (/model_unavailable/.test(p.reason ?? '')) {
-      out.push({ check: 'probe', status: 'error', code: 'model_unavailable', detail: p.reason as string, next_action: route });
-    } else out.push({ check: 'probe', status: 'error', code: 'probe_failed', detail: p.reason ?? 'unknown', next_action: route });
+      out.push({
+        check: 'probe',
+        status: 'error',
+        code: 'model_unavailable',
+        detail: p.reason as string,
+        next_action: route,
+      });
+    } else
+      out.push({
+        check: 'probe',
+        status: 'error',
+        code: 'probe_failed',
+        detail: p.reason ?? 'unknown',
+        next_action: route,
+      });
   }
   if (f.worktree) {
-    out.push({ check: 'worktree', status: f.worktree.passed ? 'ok' : 'error', code: f.worktree.reason_code, detail: f.worktree.details, next_action: f.worktree.passed ? '-' : 'use_a_linked_worktree' });
+    out.push({
+      check: 'worktree',
+      status: f.worktree.passed ? 'ok' : 'error',
+      code: f.worktree.reason_code,
+      detail: f.worktree.details,
+      next_action: f.worktree.passed ? '-' : 'use_a_linked_worktree',
+    });
   }
   return strict ? out.map((x) => (x.status === 'warn' ? { ...x, status: 'error' } : x)) : out;
 }
@@ -95,7 +163,8 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
 export const preflightExit = (findings: Finding[]) =>
   findings.some((f) => f.code === 'model_override_blocked') ? 28 : findings.some((f) => f.status === 'error') ? 21 : 0;
 
-export const probeTimeoutMs = (env: NodeJS.ProcessEnv) => (Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
+export const probeTimeoutMs = (env: NodeJS.ProcessEnv) =>
+  (Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
 
 /** Gathers a preflight's facts at the edge (`preflight` and `bench governed` share it). */
 export async function gatherPreflight(
@@ -123,7 +192,10 @@ export async function gatherPreflight(
     version,
     models: adapter.listModels ? (version ? await adapter.listModels(binary, o.env) : null) : undefined,
     // without credentials the launch cannot even be built: the auth finding says why
-    probe: version && o.probe && auth?.ok !== false ? await runProbe(adapter, model, o.env, o.binary, probeTimeoutMs(o.env)) : null,
+    probe:
+      version && o.probe && auth?.ok !== false
+        ? await runProbe(adapter, model, o.env, o.binary, probeTimeoutMs(o.env))
+        : null,
     auth,
     policyRefusal: decision.ok ? null : decision.detail,
     worktree: o.worktree,
@@ -132,7 +204,9 @@ export async function gatherPreflight(
 
 export function binaryVersion(binary: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(binary, ['--version'], { env, timeout: 15_000 }, (err, stdout) => resolve(err ? null : stdout.trim().split('\n')[0] || null));
+    execFile(binary, ['--version'], { env, timeout: 15_000 }, (err, stdout) =>
+      resolve(err ? null : stdout.trim().split('\n')[0] || null),
+    );
   });
 }
 
@@ -140,14 +214,25 @@ export function binaryVersion(binary: string, env: NodeJS.ProcessEnv): Promise<s
  * The live call: the provider's own launch, with a one-line prompt, in a scratch git repo, read through
  * its own event parser. Fails on an error event, a non-zero exit, no final answer, or the timeout.
  */
-export function runProbe(adapter: ProviderAdapter, model: string, env: NodeJS.ProcessEnv, binary: string | undefined, timeoutMs: number): Promise<ProbeResult> {
+export function runProbe(
+  adapter: ProviderAdapter,
+  model: string,
+  env: NodeJS.ProcessEnv,
+  binary: string | undefined,
+  timeoutMs: number,
+): Promise<ProbeResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-probe-'));
   execFile('git', ['init', '-q', dir], () => undefined);
   const spec = adapter.buildLaunch({ lane: 'headless', model, worktree: dir, beads: 'dx-runner-probe', env, binary });
   const t0 = Date.now();
   return new Promise((resolve) => {
     let summary: OutputSummary = emptySummary();
-    const child = spawn(spec.command, spec.args, { cwd: dir, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(spec.command, spec.args, {
+      cwd: dir,
+      env: spec.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdin.end('Reply with the single word READY.');
     let buf = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -157,7 +242,8 @@ export function runProbe(adapter: ProviderAdapter, model: string, env: NodeJS.Pr
       for (const l of lines) for (const e of adapter.parseStdoutLine(l)) summary = foldEvent(summary, e);
     });
     child.stderr.on('data', (c: Buffer) => {
-      for (const l of c.toString('utf8').split('\n')) for (const e of adapter.parseStderrLine(l)) summary = foldEvent(summary, e);
+      for (const l of c.toString('utf8').split('\n'))
+        for (const e of adapter.parseStderrLine(l)) summary = foldEvent(summary, e);
     });
     const finish = (r: ProbeResult) => {
       clearTimeout(timer);

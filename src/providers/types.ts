@@ -37,10 +37,12 @@ export type AgentEvent =
  * Events that say something (text, a finished tool call or step, an error): "output" for health.
  * Structural markers (a session or step starting) and retried calls are signs of life only.
  */
-export const isContent = (e: AgentEvent) => e.kind === 'text' || e.kind === 'tool' || e.kind === 'step_finish' || e.kind === 'error';
+export const isContent = (e: AgentEvent) =>
+  e.kind === 'text' || e.kind === 'tool' || e.kind === 'step_finish' || e.kind === 'error';
 
 /** Where a provider's credentials come from, or why there are none (reason codes for exit 10 / 11). */
-export type AuthCheck = { ok: true; source: string } | { ok: false; reasonCode: string; detail: string; exitCode: 10 | 11 };
+export type AuthCheck =
+  { ok: true; source: string } | { ok: false; reasonCode: string; detail: string; exitCode: 10 | 11 };
 
 export interface ProviderAdapter {
   readonly name: string;

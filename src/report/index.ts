@@ -16,7 +16,9 @@ export function evaluate(job: JobRecord, now = Date.now()): Evaluated {
   const alive = job.active && isAlive(job.pid, job.pidStart);
   // the rare path (an ended job nobody finalized yet) reads the files and git to say how it will end
   const pending = job.active && !alive ? pendingOutcome(job) : null;
-  const seen = pending ? { ...job, mutations: pending.mutations, outputBytes: pending.outputBytes, gates: pending.verdicts } : job;
+  const seen = pending
+    ? { ...job, mutations: pending.mutations, outputBytes: pending.outputBytes, gates: pending.verdicts }
+    : job;
   const health = classifyHealth({
     now,
     job: { ...seen, outcome: outcomeOf(seen) },
@@ -83,7 +85,11 @@ export function checkResult(e: Evaluated, now = Date.now()) {
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 /** The full record of a run; `events` is its append-only transition log from the store. */
-export function reportOf(e: Evaluated, events: Array<{ at: number; kind: string; detail: Record<string, unknown> }>, now = Date.now()) {
+export function reportOf(
+  e: Evaluated,
+  events: Array<{ at: number; kind: string; detail: Record<string, unknown> }>,
+  now = Date.now(),
+) {
   const j = e.job;
   return {
     beads: j.beads,
@@ -132,11 +138,59 @@ export type Report = ReturnType<typeof reportOf>;
 
 export function reportMarkdown(r: Report): string {
   const sections: Array<[string, Array<[string, unknown]>]> = [
-    ['Summary', [['Provider', r.provider], ['State', r.state], ['Reason', r.reason_code], ['Next Action', r.next_action], ['Started', r.started_at], ['Completed', r.completed_at], ['Duration', `${r.duration_sec}s`], ['Retries', r.retries]]],
-    ['Outcome', [['Exit Code', r.exit_code], ['State', r.outcome_state], ['Reason', r.outcome_reason_code], ['Selected Model', r.selected_model], ['Fallback Reason', r.fallback_reason], ['Execution Mode', r.execution_mode], ['Profile', r.profile ?? '-']]],
-    ['Gates', Object.entries(r.gates).map(([g, v]): [string, unknown] => [g, `${v.passed ? 'PASS' : 'FAIL'} (${v.reason_code}) ${v.details}`])],
-    ['Events', r.events.map(({ at, kind, ...detail }): [string, unknown] => [`${at} ${kind}`, Object.entries(detail).map(([k, v]) => `${k}=${v}`).join(' ') || '-'])],
-    ['Metrics', [['Worktree', r.worktree], ['Mutations', r.mutations], ['Log Size', `${r.log_bytes} bytes`], ['Tokens', `${r.tokens_in} in / ${r.tokens_out} out`], ['Session', r.session_id], ['Host', r.host], ['Run Instance', r.run_instance]]],
+    [
+      'Summary',
+      [
+        ['Provider', r.provider],
+        ['State', r.state],
+        ['Reason', r.reason_code],
+        ['Next Action', r.next_action],
+        ['Started', r.started_at],
+        ['Completed', r.completed_at],
+        ['Duration', `${r.duration_sec}s`],
+        ['Retries', r.retries],
+      ],
+    ],
+    [
+      'Outcome',
+      [
+        ['Exit Code', r.exit_code],
+        ['State', r.outcome_state],
+        ['Reason', r.outcome_reason_code],
+        ['Selected Model', r.selected_model],
+        ['Fallback Reason', r.fallback_reason],
+        ['Execution Mode', r.execution_mode],
+        ['Profile', r.profile ?? '-'],
+      ],
+    ],
+    [
+      'Gates',
+      Object.entries(r.gates).map(([g, v]): [string, unknown] => [
+        g,
+        `${v.passed ? 'PASS' : 'FAIL'} (${v.reason_code}) ${v.details}`,
+      ]),
+    ],
+    [
+      'Events',
+      r.events.map(({ at, kind, ...detail }): [string, unknown] => [
+        `${at} ${kind}`,
+        Object.entries(detail)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '-',
+      ]),
+    ],
+    [
+      'Metrics',
+      [
+        ['Worktree', r.worktree],
+        ['Mutations', r.mutations],
+        ['Log Size', `${r.log_bytes} bytes`],
+        ['Tokens', `${r.tokens_in} in / ${r.tokens_out} out`],
+        ['Session', r.session_id],
+        ['Host', r.host],
+        ['Run Instance', r.run_instance],
+      ],
+    ],
   ];
   const lines = [`# Report: ${r.beads}`, ''];
   for (const [title, rows] of sections.filter(([, rows]) => rows.length)) {
@@ -150,14 +204,17 @@ export function renderLogLine(line: string): string {
   try {
     const ev = JSON.parse(line) as {
       type?: string;
-      part?: { text?: string; tool?: string; state?: { status?: string; title?: string; error?: string; input?: { filePath?: string } } };
+      part?: {
+        text?: string;
+        tool?: string;
+        state?: { status?: string; title?: string; error?: string; input?: { filePath?: string } };
+      };
       error?: { data?: { message?: string }; name?: string };
     };
     switch (ev.type) {
       case 'text':
         return `[text] ${ev.part?.text ?? ''}`;
-      case 'tool_use':
-      {
+      case 'tool_use': {
         const st = ev.part?.state;
         const what = st?.title ?? st?.input?.filePath ?? '';
         const why = st?.status === 'error' && st.error ? `: ${st.error.slice(0, 160)}` : '';

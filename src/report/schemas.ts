@@ -51,7 +51,13 @@ export const checkSchema = z.object({
 });
 
 /** `check` for a bead with no record */
-export const checkMissingSchema = z.object({ beads: z.string(), provider: z.literal('unknown'), state: z.literal('missing'), reason_code: z.literal('no_meta'), next_action: z.string() });
+export const checkMissingSchema = z.object({
+  beads: z.string(),
+  provider: z.literal('unknown'),
+  state: z.literal('missing'),
+  reason_code: z.literal('no_meta'),
+  next_action: z.string(),
+});
 
 export const reportSchema = z.object({
   beads: z.string(),
@@ -66,9 +72,18 @@ export const reportSchema = z.object({
   exit_code: nullableInt,
   outcome_state: z.enum(['success', 'failed', 'killed', 'blocked', 'governance_failed']).nullable(),
   events: z.array(z.object({ at: z.string(), kind: z.string() }).passthrough()),
-  gates: z.record(z.string(), z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough()),
+  gates: z.record(
+    z.string(),
+    z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough(),
+  ),
   profile: z.string().nullable(),
-  thresholds_sec: z.object({ startup_grace: z.number(), stall: z.number(), no_op_window: z.number(), max_runtime: z.number(), no_mutation_timeout: z.number() }),
+  thresholds_sec: z.object({
+    startup_grace: z.number(),
+    stall: z.number(),
+    no_op_window: z.number(),
+    max_runtime: z.number(),
+    no_mutation_timeout: z.number(),
+  }),
   max_parallel: z.number().int().positive(),
   outcome_reason_code: z.string().nullable(),
   selected_model: z.string(),
@@ -101,7 +116,18 @@ export const startSchema = z.object({
   log: z.string(),
 });
 
-export const profilesSchema = z.object({ profiles: z.array(z.object({ name: z.string(), file: z.string(), provider: z.string().nullable(), description: z.string().nullable(), error: z.string().nullable(), shadowed: z.array(z.string()) })) });
+export const profilesSchema = z.object({
+  profiles: z.array(
+    z.object({
+      name: z.string(),
+      file: z.string(),
+      provider: z.string().nullable(),
+      description: z.string().nullable(),
+      error: z.string().nullable(),
+      shadowed: z.array(z.string()),
+    }),
+  ),
+});
 
 /** `profiles --show NAME --json`: the profile as written, and the settings a job started with it gets. */
 export const profileShowSchema = z.object({
@@ -116,19 +142,35 @@ export const profileShowSchema = z.object({
     fallback: z.array(z.string()),
     strict: z.boolean(),
     max_parallel: z.number().int().positive(),
-    thresholds_sec: z.object({ startup_grace: z.number(), stall: z.number(), no_op_window: z.number(), max_runtime: z.number(), no_mutation_timeout: z.number() }),
+    thresholds_sec: z.object({
+      startup_grace: z.number(),
+      stall: z.number(),
+      no_op_window: z.number(),
+      max_runtime: z.number(),
+      no_mutation_timeout: z.number(),
+    }),
     gates: z.array(z.string()),
   }),
 });
 
 export const stopSchema = z.object({ beads: z.string(), state, reason_code: z.string(), exit_code: nullableInt });
 
-export const pruneSchema = z.object({ checked: z.number().int().nonnegative(), pruned: z.number().int().nonnegative() });
+export const pruneSchema = z.object({
+  checked: z.number().int().nonnegative(),
+  pruned: z.number().int().nonnegative(),
+});
 
-export const errorSchema = z.object({ error: z.object({ reason_code: z.string(), message: z.string(), exit_code: z.number().int() }) });
+export const errorSchema = z.object({
+  error: z.object({ reason_code: z.string(), message: z.string(), exit_code: z.number().int() }),
+});
 
 const itemState = z.enum(['queued', 'launching', 'running', 'landed', 'failed', 'cancelled', 'stopped']);
-const itemCounts = z.object(Object.fromEntries(itemState.options.map((s) => [s, z.number().int().nonnegative()])) as Record<z.infer<typeof itemState>, z.ZodNumber>);
+const itemCounts = z.object(
+  Object.fromEntries(itemState.options.map((s) => [s, z.number().int().nonnegative()])) as Record<
+    z.infer<typeof itemState>,
+    z.ZodNumber
+  >,
+);
 const waveState = z.enum(['running', 'done', 'stopped']);
 
 /** `wave status` (and `wave start`, `wave stop`): the wave and each item with its current job */
@@ -191,7 +233,11 @@ export const waveReportSchema = z.object({
   ),
 });
 
-export const waveResumeSchema = z.object({ wave: z.number().int().positive(), resumed: z.boolean(), driver_pid: nullableInt });
+export const waveResumeSchema = z.object({
+  wave: z.number().int().positive(),
+  resumed: z.boolean(),
+  driver_pid: nullableInt,
+});
 
 export const SCHEMAS = {
   status: statusSchema,

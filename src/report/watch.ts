@@ -23,14 +23,32 @@ function paint(state: string, text: string): string {
 }
 
 /** Colour only on a terminal; NO_COLOR (any value) and TERM=dumb turn it off (https://no-color.org). */
-export const colorWanted = (env: NodeJS.ProcessEnv, out: NodeJS.WriteStream = process.stdout) => Boolean(out.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+export const colorWanted = (env: NodeJS.ProcessEnv, out: NodeJS.WriteStream = process.stdout) =>
+  Boolean(out.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 
 export function renderWatch(title: string, rows: readonly WatchRow[], color: boolean): string {
-  const cols = (c: string[]) => [c[0].padEnd(16), c[1].padEnd(10), c[2].padEnd(20), c[3].padStart(8), c[4].padStart(9), c[5].padStart(5), ` ${c[6]}`].join(' ');
+  const cols = (c: string[]) =>
+    [
+      c[0].padEnd(16),
+      c[1].padEnd(10),
+      c[2].padEnd(20),
+      c[3].padStart(8),
+      c[4].padStart(9),
+      c[5].padStart(5),
+      ` ${c[6]}`,
+    ].join(' ');
   const out = [title, '', cols(['BEAD', 'PROVIDER', 'STATE', 'ELAPSED', 'BYTES', 'MUT', 'LAST EVENT'])];
   for (const r of rows) {
     const state = r.state.padEnd(20);
-    const line = cols([r.beads, r.provider, '\0', formatElapsed(r.elapsed), String(r.bytes), String(r.mutations), r.lastEvent ?? '-']);
+    const line = cols([
+      r.beads,
+      r.provider,
+      '\0',
+      formatElapsed(r.elapsed),
+      String(r.bytes),
+      String(r.mutations),
+      r.lastEvent ?? '-',
+    ]);
     out.push(line.replace('\0'.padEnd(20), color ? paint(r.state, state) : state));
   }
   if (!rows.length) out.push('(nothing to show yet)');
@@ -45,7 +63,11 @@ const LEAVE = '\x1b[?25h\x1b[?1049l';
  * user interrupts; the terminal gets its screen back either way, and the last frame is printed on it.
  * Not a terminal: one plain print, no escape codes.
  */
-export async function runWatch(frame: () => { text: string; done: boolean }, intervalMs = 1000, out: NodeJS.WriteStream = process.stdout): Promise<void> {
+export async function runWatch(
+  frame: () => { text: string; done: boolean },
+  intervalMs = 1000,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<void> {
   if (!out.isTTY) {
     out.write(`${frame().text}\n`);
     return;
@@ -62,9 +84,15 @@ export async function runWatch(frame: () => { text: string; done: boolean }, int
       const f = frame();
       last = f.text;
       // home, each line cleared to its end, then the rest of the screen: no flicker, no leftovers
-      out.write(`\x1b[H${f.text.split('\n').map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
+      out.write(
+        `\x1b[H${f.text
+          .split('\n')
+          .map((l) => `${l}\x1b[K`)
+          .join('\n')}\n\x1b[J`,
+      );
       if (f.done || stopping) break;
-      for (let waited = 0; waited < intervalMs && !stopping; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      for (let waited = 0; waited < intervalMs && !stopping; waited += 100)
+        await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     out.write(LEAVE);

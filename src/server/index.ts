@@ -19,16 +19,24 @@ export const passwordFile = (home: string) => path.join(serverDir(home), 'passwo
 /** 127.0.0.0/8, ::1 and localhost: the only addresses a server binds to unless asked otherwise. */
 export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 
-export const serverUrl = (s: Pick<ServerRecord, 'hostname' | 'port'>) => `http://${s.hostname.includes(':') ? `[${s.hostname}]` : s.hostname}:${s.port}`;
+export const serverUrl = (s: Pick<ServerRecord, 'hostname' | 'port'>) =>
+  `http://${s.hostname.includes(':') ? `[${s.hostname}]` : s.hostname}:${s.port}`;
 
 export const readPassword = (home: string) => fs.readFileSync(passwordFile(home), 'utf8').trim();
 
 export const authHeader = (password: string) => `Basic ${Buffer.from(`${SERVER_USER}:${password}`).toString('base64')}`;
 
 /** GET /global/health with the server's credentials: `{healthy, version}` or null when it does not answer. */
-export async function probeHealth(url: string, password: string, timeoutMs = 2000): Promise<{ healthy: boolean; version?: string } | null> {
+export async function probeHealth(
+  url: string,
+  password: string,
+  timeoutMs = 2000,
+): Promise<{ healthy: boolean; version?: string } | null> {
   try {
-    const r = await fetch(`${url}/global/health`, { headers: { authorization: authHeader(password) }, signal: AbortSignal.timeout(timeoutMs) });
+    const r = await fetch(`${url}/global/health`, {
+      headers: { authorization: authHeader(password) },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!r.ok) return null;
     return (await r.json()) as { healthy: boolean; version?: string };
   } catch {
@@ -50,7 +58,10 @@ export interface ServeOptions {
  */
 export async function startServer(store: Store, home: string, o: ServeOptions): Promise<ServerRecord> {
   if (!isLoopback(o.hostname) && !o.allowRemote) {
-    throw usageError('non_loopback_refused', `refusing to bind ${o.hostname}: the server would be reachable from other hosts; use 127.0.0.1, or pass --allow-remote on purpose`);
+    throw usageError(
+      'non_loopback_refused',
+      `refusing to bind ${o.hostname}: the server would be reachable from other hosts; use 127.0.0.1, or pass --allow-remote on purpose`,
+    );
   }
   const current = store.activeServer();
   if (current && isAlive(current.keeperPid, current.keeperStart)) return current;
@@ -59,7 +70,12 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
   fs.mkdirSync(serverDir(home), { recursive: true, mode: 0o700 });
   // a fresh secret per server, readable by its owner only
   fs.writeFileSync(passwordFile(home), crypto.randomBytes(24).toString('base64url'), { mode: 0o600 });
-  const id = store.insertServer({ hostname: o.hostname, port: o.port, binary: resolveOpencodeBinary(o.binary, o.env), startedAt: Date.now() });
+  const id = store.insertServer({
+    hostname: o.hostname,
+    port: o.port,
+    binary: resolveOpencodeBinary(o.binary, o.env),
+    startedAt: Date.now(),
+  });
   const keeper = spawn(process.execPath, [CLI_ENTRY, '__serve-keeper', String(id)], {
     detached: true,
     stdio: ['ignore', 'ignore', fs.openSync(path.join(serverDir(home), 'keeper.log'), 'a', 0o600)],
@@ -78,7 +94,11 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
   }
   await stopServer(store);
   const log = path.join(serverDir(home), 'serve.log');
-  throw new CliError('server_start_failed', `opencode serve did not become healthy on ${url}; see ${log} (is port ${o.port} free?)`, EXIT.error);
+  throw new CliError(
+    'server_start_failed',
+    `opencode serve did not become healthy on ${url}; see ${log} (is port ${o.port} free?)`,
+    EXIT.error,
+  );
 }
 
 export async function stopServer(store: Store): Promise<ServerRecord | null> {

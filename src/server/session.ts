@@ -11,7 +11,8 @@ export interface SessionJob {
 }
 
 /** Writes one line in the shape `opencode run --format json` prints, so one parser serves both lanes. */
-const emit = (obj: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...obj, timestamp: Date.now() })}\n`);
+const emit = (obj: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ ...obj, timestamp: Date.now() })}\n`);
 
 /** When a part is final (and so printed, once): text that ended, a tool call that finished, a step boundary. */
 function finalKind(part: Part): string | null {
@@ -47,7 +48,9 @@ export async function runServerSession(job: SessionJob): Promise<number> {
     return 1;
   };
 
-  const created = await client.session.create({ body: { title: job.title } }).catch((e: Error) => ({ error: e, data: undefined }));
+  const created = await client.session
+    .create({ body: { title: job.title } })
+    .catch((e: Error) => ({ error: e, data: undefined }));
   const session = created.data;
   if (!session) return lost(`could not create a session on ${job.url}: ${JSON.stringify(created.error)}`);
 
@@ -62,14 +65,20 @@ export async function runServerSession(job: SessionJob): Promise<number> {
   // retried: a server that went away lost this run with it
   let streamError = '';
   const events = await client.event
-    .subscribe({ sseMaxRetryAttempts: 1, onSseError: (e: unknown) => (streamError = e instanceof Error ? e.message : String(e)) })
+    .subscribe({
+      sseMaxRetryAttempts: 1,
+      onSseError: (e: unknown) => (streamError = e instanceof Error ? e.message : String(e)),
+    })
     .catch(() => null);
   if (!events) return lost(`no event stream from ${job.url}`);
   const slash = job.model.indexOf('/');
   const sent = await client.session
     .promptAsync({
       path: { id: session.id },
-      body: { parts: [{ type: 'text', text: prompt }], model: { providerID: job.model.slice(0, slash), modelID: job.model.slice(slash + 1) } },
+      body: {
+        parts: [{ type: 'text', text: prompt }],
+        model: { providerID: job.model.slice(0, slash), modelID: job.model.slice(slash + 1) },
+      },
     })
     .catch((e: Error) => ({ error: e }));
   if ('error' in sent && sent.error) return lost(`prompt not accepted: ${JSON.stringify(sent.error)}`);
@@ -83,7 +92,8 @@ export async function runServerSession(job: SessionJob): Promise<number> {
       switch (ev.type) {
         case 'message.updated':
           // only the assistant's own output counts: the user's prompt is never "output"
-          if (ev.properties.info.sessionID === session.id && ev.properties.info.role === 'assistant') assistantMessages.add(ev.properties.info.id);
+          if (ev.properties.info.sessionID === session.id && ev.properties.info.role === 'assistant')
+            assistantMessages.add(ev.properties.info.id);
           break;
         case 'message.part.updated': {
           const part = ev.properties.part;
@@ -97,7 +107,12 @@ export async function runServerSession(job: SessionJob): Promise<number> {
         }
         case 'session.status':
           if (ev.properties.sessionID === session.id && ev.properties.status.type === 'retry') {
-            emit({ type: 'retry', sessionID: session.id, message: ev.properties.status.message, attempt: ev.properties.status.attempt });
+            emit({
+              type: 'retry',
+              sessionID: session.id,
+              message: ev.properties.status.message,
+              attempt: ev.properties.status.attempt,
+            });
           }
           break;
         case 'session.error':

@@ -27,12 +27,20 @@ export function parseReady(stdout: string): ReadyIssue[] {
   try {
     data = JSON.parse(stdout);
   } catch {
-    throw new CliError('beads_output_invalid', `bd ready --json did not print JSON (${stdout.trim().slice(0, 80) || 'nothing'}); check the bd CLI (bd ready --json) and its database`, EXIT.error);
+    throw new CliError(
+      'beads_output_invalid',
+      `bd ready --json did not print JSON (${stdout.trim().slice(0, 80) || 'nothing'}); check the bd CLI (bd ready --json) and its database`,
+      EXIT.error,
+    );
   }
   const parsed = z.array(readyIssueSchema).safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new CliError('beads_output_invalid', `bd ready --json: ${issue.path.join('.') || '(top level)'}: ${issue.message}; this bd is not one dx-runner reads (bd ready --json prints an array of issues)`, EXIT.error);
+  throw new CliError(
+    'beads_output_invalid',
+    `bd ready --json: ${issue.path.join('.') || '(top level)'}: ${issue.message}; this bd is not one dx-runner reads (bd ready --json prints an array of issues)`,
+    EXIT.error,
+  );
 }
 
 /** The task an issue becomes: its title, then each of its texts under a heading. */
@@ -52,9 +60,22 @@ export function promptOf(issue: ReadyIssue): string {
 }
 
 /** The ready issues as a wave manifest: one item per issue, its prompt inline, its worktree under the root. */
-export function manifestFromReady(issues: readonly ReadyIssue[], o: { repo?: string; base?: string; worktreeRoot?: string }): Manifest {
-  if (!issues.length) throw new CliError('beads_none_ready', 'bd ready lists no issue: nothing to run; file or unblock issues in beads, or pass --manifest / --items', EXIT.error);
-  return { repo: o.repo, base: o.base, worktree_root: o.worktreeRoot, items: issues.map((i) => ({ beads: i.id, prompt: promptOf(i) })) };
+export function manifestFromReady(
+  issues: readonly ReadyIssue[],
+  o: { repo?: string; base?: string; worktreeRoot?: string },
+): Manifest {
+  if (!issues.length)
+    throw new CliError(
+      'beads_none_ready',
+      'bd ready lists no issue: nothing to run; file or unblock issues in beads, or pass --manifest / --items',
+      EXIT.error,
+    );
+  return {
+    repo: o.repo,
+    base: o.base,
+    worktree_root: o.worktreeRoot,
+    items: issues.map((i) => ({ beads: i.id, prompt: promptOf(i) })),
+  };
 }
 
 /** What of a wave item the record on its issue is made from. */
@@ -96,7 +117,11 @@ export interface RecordAction {
  * review and close; one that did not is set back to open, so that `bd ready` offers it again. An item that
  * never launched leaves its issue as it was.
  */
-export function dueRecords(wave: number, items: readonly TrackedItem[], recorded: Readonly<Record<string, Recorded>>): RecordAction[] {
+export function dueRecords(
+  wave: number,
+  items: readonly TrackedItem[],
+  recorded: Readonly<Record<string, Recorded>>,
+): RecordAction[] {
   const actions: RecordAction[] = [];
   const tag = `dx-runner wave ${wave}`;
   for (const it of items) {
@@ -109,7 +134,12 @@ export function dueRecords(wave: number, items: readonly TrackedItem[], recorded
         beads: it.beads,
         commands: [
           ['update', it.beads, '--status', 'in_progress'],
-          ['comments', 'add', it.beads, `${tag}: attempt ${it.attempts} dispatched to ${it.provider}${via} in worktree ${it.spec.worktree}`],
+          [
+            'comments',
+            'add',
+            it.beads,
+            `${tag}: attempt ${it.attempts} dispatched to ${it.provider}${via} in worktree ${it.spec.worktree}`,
+          ],
         ],
         done: { dispatched: it.attempts },
       });

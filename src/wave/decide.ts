@@ -10,7 +10,15 @@ export type WaveState = 'running' | 'done' | 'stopped';
 /** queued → launching (claimed) → running (has a job) → landed | failed; stop makes queued cancelled, running stopped */
 export type ItemState = 'queued' | 'launching' | 'running' | 'landed' | 'failed' | 'cancelled' | 'stopped';
 
-export const ITEM_STATES: readonly ItemState[] = ['queued', 'launching', 'running', 'landed', 'failed', 'cancelled', 'stopped'];
+export const ITEM_STATES: readonly ItemState[] = [
+  'queued',
+  'launching',
+  'running',
+  'landed',
+  'failed',
+  'cancelled',
+  'stopped',
+];
 
 const ENDED: ReadonlySet<ItemState> = new Set(['landed', 'failed', 'cancelled', 'stopped']);
 
@@ -41,14 +49,21 @@ export interface ItemSpec {
 }
 
 /** The default fallback: the next provider of the chain (opencode → cc-glm → gemini) that is registered here. */
-export function defaultFallback(provider: string, chain: readonly string[], registered: readonly string[]): string | null {
+export function defaultFallback(
+  provider: string,
+  chain: readonly string[],
+  registered: readonly string[],
+): string | null {
   const i = chain.indexOf(provider);
   if (i < 0) return null;
   return chain.slice(i + 1).find((p) => registered.includes(p)) ?? null;
 }
 
 /** The first dispatch: critical waves go to the fallback lane from the start (and have no further fallback). */
-export function initialDispatch(spec: Pick<ItemSpec, 'provider' | 'fallbackProvider'>, critical: boolean): { provider: string; fallbackReason: string | null } {
+export function initialDispatch(
+  spec: Pick<ItemSpec, 'provider' | 'fallbackProvider'>,
+  critical: boolean,
+): { provider: string; fallbackReason: string | null } {
   if (critical && spec.fallbackProvider) return { provider: spec.fallbackProvider, fallbackReason: 'critical_wave' };
   return { provider: spec.provider, fallbackReason: null };
 }
@@ -57,7 +72,11 @@ export function initialDispatch(spec: Pick<ItemSpec, 'provider' | 'fallbackProvi
  * Queued items to launch now, in wave order: as many per provider as its cap leaves free beside the
  * live jobs already counted (of this wave or not). The launch itself re-checks the cap atomically.
  */
-export function pickLaunches(queued: ReadonlyArray<{ id: number; provider: string }>, live: Readonly<Record<string, number>>, cap: (provider: string) => number): number[] {
+export function pickLaunches(
+  queued: ReadonlyArray<{ id: number; provider: string }>,
+  live: Readonly<Record<string, number>>,
+  cap: (provider: string) => number,
+): number[] {
   const used: Record<string, number> = { ...live };
   const picked: number[] = [];
   for (const item of queued) {
@@ -73,12 +92,17 @@ export function pickLaunches(queued: ReadonlyArray<{ id: number; provider: strin
  * An item a dead driver left `launching`: the bead's newest job is its launch when it started after the
  * claim (adopt it), else the launch never got that far (queue the item again). Never both, never twice.
  */
-export function adoptOrRequeue(claimedAt: number | null, latest: { id: number; startedAt: number } | null): { adopt: number } | 'requeue' {
+export function adoptOrRequeue(
+  claimedAt: number | null,
+  latest: { id: number; startedAt: number } | null,
+): { adopt: number } | 'requeue' {
   return claimedAt !== null && latest && latest.startedAt >= claimedAt ? { adopt: latest.id } : 'requeue';
 }
 
 /** How an attempt failed: refused at start (with the start's reason and exit code), or ended by its job. */
-export type Failure = { at: 'start'; reasonCode: string; exitCode: number } | { at: 'end'; outcomeState: Exclude<OutcomeState, 'success'>; reasonCode: string };
+export type Failure =
+  | { at: 'start'; reasonCode: string; exitCode: number }
+  | { at: 'end'; outcomeState: Exclude<OutcomeState, 'success'>; reasonCode: string };
 
 /** exit 21: preflight refusals; only those about the provider itself (not e.g. a secret in the prompt) move the job */
 const PREFLIGHT_EXIT = 21;
@@ -88,23 +112,34 @@ const MODEL_OR_AUTH = /(^|_)auth(_|$)|(^|_)model_unavailable$/;
 
 /** Why this failure warrants the fallback provider, or null when it does not (a retry elsewhere would not help). */
 export function fallbackReasonOf(f: Failure): string | null {
-  if (f.at === 'start') return (f.exitCode === PREFLIGHT_EXIT && PROVIDER_PREFLIGHT.has(f.reasonCode)) || MODEL_OR_AUTH.test(f.reasonCode) ? f.reasonCode : null;
+  if (f.at === 'start')
+    return (f.exitCode === PREFLIGHT_EXIT && PROVIDER_PREFLIGHT.has(f.reasonCode)) || MODEL_OR_AUTH.test(f.reasonCode)
+      ? f.reasonCode
+      : null;
   if (f.outcomeState === 'governance_failed') return `governance_failed:${f.reasonCode}`;
   if (f.outcomeState === 'failed' && MODEL_OR_AUTH.test(f.reasonCode)) return f.reasonCode;
   return null; // killed (stop), blocked (watchdog) and other failures are the operator's to judge
 }
 
-export type FallbackDecision = { action: 'fallback'; provider: string; reason: string } | { action: 'fail'; reasonCode: string };
+export type FallbackDecision =
+  { action: 'fallback'; provider: string; reason: string } | { action: 'fail'; reasonCode: string };
 
 /** Once only: an item already on its fallback (or dispatched there by --critical) fails for good. */
-export function decideFallback(item: { fallbackReason: string | null; fallbackProvider: string | null }, f: Failure): FallbackDecision {
+export function decideFallback(
+  item: { fallbackReason: string | null; fallbackProvider: string | null },
+  f: Failure,
+): FallbackDecision {
   const reason = fallbackReasonOf(f);
-  if (reason && item.fallbackReason === null && item.fallbackProvider) return { action: 'fallback', provider: item.fallbackProvider, reason };
+  if (reason && item.fallbackReason === null && item.fallbackProvider)
+    return { action: 'fallback', provider: item.fallbackProvider, reason };
   return { action: 'fail', reasonCode: f.reasonCode };
 }
 
 /** The model of an attempt: the fallback model on the fallback provider, else the item's own. */
-export const attemptModel = (spec: Pick<ItemSpec, 'model' | 'fallbackModel'>, onFallback: boolean): string | undefined => (onFallback ? spec.fallbackModel : spec.model);
+export const attemptModel = (
+  spec: Pick<ItemSpec, 'model' | 'fallbackModel'>,
+  onFallback: boolean,
+): string | undefined => (onFallback ? spec.fallbackModel : spec.model);
 
 export type ItemCounts = Record<ItemState, number>;
 

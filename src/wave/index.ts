@@ -9,7 +9,17 @@ import { claimAndEnd } from '../jobs/restart.js';
 import { occupies, providerCap, startJob } from '../jobs/start.js';
 import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../jobs/store.js';
 import { evaluate, iso, statusRow } from '../report/index.js';
-import { adoptOrRequeue, attemptModel, countItems, decideFallback, initialDispatch, pickLaunches, waveStateOf, type Failure, type ItemState } from './decide.js';
+import {
+  adoptOrRequeue,
+  attemptModel,
+  countItems,
+  decideFallback,
+  initialDispatch,
+  pickLaunches,
+  waveStateOf,
+  type Failure,
+  type ItemState,
+} from './decide.js';
 import { manifestFromReady } from './beads.js';
 import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 import { beadsSource, issueRecorder, readyIssues, saveBeadsSource, type BeadsSource } from './tracker.js';
@@ -39,31 +49,56 @@ export interface WaveStartOptions {
 }
 
 /** Validates the whole wave (nothing is recorded when anything is wrong), creates missing worktrees, records it and spawns its driver. */
-export function startWave(store: Store, home: string, o: WaveStartOptions): { wave: WaveRecord; items: WaveItemRecord[] } {
+export function startWave(
+  store: Store,
+  home: string,
+  o: WaveStartOptions,
+): { wave: WaveRecord; items: WaveItemRecord[] } {
   let manifest: Manifest;
   let baseDir = o.cwd;
   let beads: BeadsSource | undefined;
-  if ([o.manifest, o.items, o.fromBeads].filter(Boolean).length > 1) throw usageError('wave_input_conflict', 'give one of --manifest, --items or --from-beads');
-  if (o.limit !== undefined && !(o.fromBeads && Number.isInteger(o.limit) && o.limit > 0)) throw usageError('invalid_limit', `--limit goes with --from-beads and takes a whole number from 1, got ${o.limit}`);
+  if ([o.manifest, o.items, o.fromBeads].filter(Boolean).length > 1)
+    throw usageError('wave_input_conflict', 'give one of --manifest, --items or --from-beads');
+  if (o.limit !== undefined && !(o.fromBeads && Number.isInteger(o.limit) && o.limit > 0))
+    throw usageError('invalid_limit', `--limit goes with --from-beads and takes a whole number from 1, got ${o.limit}`);
   if (o.manifest) {
     const file = path.resolve(o.cwd, o.manifest);
     manifest = readManifest(file);
     baseDir = path.dirname(file);
   } else if (o.items) {
-    if (!o.promptFile) throw usageError('prompt_file_missing', '--items needs --prompt-file <path> (the task for every bead)');
-    const ids = o.items.split(',').map((b) => b.trim()).filter(Boolean);
-    manifest = { repo: o.repo, base: o.base, worktree_root: o.worktreeRoot, items: ids.map((b) => ({ beads: b, prompt_file: o.promptFile })) };
+    if (!o.promptFile)
+      throw usageError('prompt_file_missing', '--items needs --prompt-file <path> (the task for every bead)');
+    const ids = o.items
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
+    manifest = {
+      repo: o.repo,
+      base: o.base,
+      worktree_root: o.worktreeRoot,
+      items: ids.map((b) => ({ beads: b, prompt_file: o.promptFile })),
+    };
   } else if (o.fromBeads) {
     beads = beadsSource(o.env, o.cwd);
-    manifest = manifestFromReady(readyIssues(beads, o.env, o.limit), { repo: o.repo, base: o.base, worktreeRoot: o.worktreeRoot });
+    manifest = manifestFromReady(readyIssues(beads, o.env, o.limit), {
+      repo: o.repo,
+      base: o.base,
+      worktreeRoot: o.worktreeRoot,
+    });
   } else {
-    throw usageError('wave_input_missing', 'nothing to run: pass --manifest <wave.yaml>, --items bd-a,bd-b --prompt-file <file>, or --from-beads');
+    throw usageError(
+      'wave_input_missing',
+      'nothing to run: pass --manifest <wave.yaml>, --items bd-a,bd-b --prompt-file <file>, or --from-beads',
+    );
   }
   if (o.provider) manifest.provider = o.provider;
   const critical = Boolean(o.critical || manifest.critical);
   const plan = planWave(manifest, baseDir);
   createWorktrees(plan);
-  const id = store.insertWave(critical, plan.map((p) => ({ beads: p.beads, spec: p.spec, ...initialDispatch(p.spec, critical) })));
+  const id = store.insertWave(
+    critical,
+    plan.map((p) => ({ beads: p.beads, spec: p.spec, ...initialDispatch(p.spec, critical) })),
+  );
   // the jobs run with the environment the wave was started with, whoever resumes it later
   fs.mkdirSync(waveDir(home, id), { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(waveDir(home, id), 'env.json'), JSON.stringify(o.env), { mode: 0o600 });
@@ -75,7 +110,11 @@ export function startWave(store: Store, home: string, o: WaveStartOptions): { wa
 /** Spawns a detached driver for the wave unless a live one holds it; returns the driver's pid. */
 function spawnDriver(store: Store, home: string, id: number): number | null {
   const log = fs.openSync(path.join(waveDir(home, id), 'driver.log'), 'a', 0o600);
-  const child = spawn(process.execPath, [CLI_ENTRY, '__wave', String(id)], { detached: true, stdio: ['ignore', 'ignore', log], env: { ...process.env, DX_RUNNER_HOME: home } });
+  const child = spawn(process.execPath, [CLI_ENTRY, '__wave', String(id)], {
+    detached: true,
+    stdio: ['ignore', 'ignore', log],
+    env: { ...process.env, DX_RUNNER_HOME: home },
+  });
   fs.closeSync(log);
   child.unref();
   if (!child.pid) return null;
@@ -120,7 +159,13 @@ export async function driveWave(home: string, id: number): Promise<void> {
   }
 }
 
-async function drivePass(store: Store, home: string, wave: WaveRecord, env: NodeJS.ProcessEnv, stopping: () => boolean): Promise<boolean> {
+async function drivePass(
+  store: Store,
+  home: string,
+  wave: WaveRecord,
+  env: NodeJS.ProcessEnv,
+  stopping: () => boolean,
+): Promise<boolean> {
   for (const it of store.waveItems(wave.id)) {
     if (it.state === 'launching') recoverLaunching(store, it);
     else if (it.state === 'running') settle(store, it);
@@ -133,7 +178,12 @@ async function drivePass(store: Store, home: string, wave: WaveRecord, env: Node
     if (stopping()) return false;
     await launchItem(store, home, wave, items.find((i) => i.id === itemId) as WaveItemRecord, env);
   }
-  return waveStateOf(wave.state, store.waveItems(wave.id).map((i) => i.state)) === 'done';
+  return (
+    waveStateOf(
+      wave.state,
+      store.waveItems(wave.id).map((i) => i.state),
+    ) === 'done'
+  );
 }
 
 /** The newest run of the item's bead since it was claimed (a watchdog restart makes a newer one). */
@@ -146,7 +196,10 @@ function currentJob(store: Store, it: WaveItemRecord): JobRecord | null {
 /** An item a dead driver claimed: its job, if the launch got that far, is adopted; else it queues again. */
 function recoverLaunching(store: Store, it: WaveItemRecord): void {
   const d = adoptOrRequeue(it.claimedAt, store.latestJob(it.beads));
-  store.updateItem(it.id, d === 'requeue' ? { state: 'queued' } : { state: 'running', jobId: d.adopt, attempts: it.attempts + 1 });
+  store.updateItem(
+    it.id,
+    d === 'requeue' ? { state: 'queued' } : { state: 'running', jobId: d.adopt, attempts: it.attempts + 1 },
+  );
 }
 
 function settle(store: Store, it: WaveItemRecord): void {
@@ -159,18 +212,36 @@ function settle(store: Store, it: WaveItemRecord): void {
     job = store.job(job.id) as JobRecord;
     if (job.active) return;
   }
-  if (job.outcomeState === 'success') return store.updateItem(it.id, { state: 'landed', reasonCode: job.outcomeReason });
-  fail(store, it, { at: 'end', outcomeState: job.outcomeState as Exclude<typeof job.outcomeState, 'success' | null>, reasonCode: job.outcomeReason ?? 'unknown' });
+  if (job.outcomeState === 'success')
+    return store.updateItem(it.id, { state: 'landed', reasonCode: job.outcomeReason });
+  fail(store, it, {
+    at: 'end',
+    outcomeState: job.outcomeState as Exclude<typeof job.outcomeState, 'success' | null>,
+    reasonCode: job.outcomeReason ?? 'unknown',
+  });
 }
 
 /** A failed attempt: once onto the fallback provider when the failure warrants it, else the item failed. */
 function fail(store: Store, it: WaveItemRecord, f: Failure, attempts = it.attempts): void {
   const d = decideFallback({ fallbackReason: it.fallbackReason, fallbackProvider: it.spec.fallbackProvider }, f);
-  if (d.action === 'fallback') store.updateItem(it.id, { state: 'queued', provider: d.provider, fallbackReason: d.reason, reasonCode: f.reasonCode, attempts });
+  if (d.action === 'fallback')
+    store.updateItem(it.id, {
+      state: 'queued',
+      provider: d.provider,
+      fallbackReason: d.reason,
+      reasonCode: f.reasonCode,
+      attempts,
+    });
   else store.updateItem(it.id, { state: 'failed', reasonCode: d.reasonCode, attempts });
 }
 
-async function launchItem(store: Store, home: string, wave: WaveRecord, it: WaveItemRecord, env: NodeJS.ProcessEnv): Promise<void> {
+async function launchItem(
+  store: Store,
+  home: string,
+  wave: WaveRecord,
+  it: WaveItemRecord,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   if (!store.claimItem(it.id)) return;
   const s = it.spec;
   let promptFile = s.promptFile;
@@ -198,25 +269,41 @@ async function launchItem(store: Store, home: string, wave: WaveRecord, it: Wave
     });
     store.updateItem(it.id, { state: 'running', jobId: job.id, attempts: it.attempts + 1 });
     if (it.fallbackReason) store.setFallbackReason(job.id, it.fallbackReason);
-    store.appendEvent(job.id, 'wave_dispatch', { wave: wave.id, attempt: it.attempts + 1, fallback_reason: it.fallbackReason ?? 'none' });
+    store.appendEvent(job.id, 'wave_dispatch', {
+      wave: wave.id,
+      attempt: it.attempts + 1,
+      fallback_reason: it.fallbackReason ?? 'none',
+    });
   } catch (e) {
-    if (e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded') return store.updateItem(it.id, { state: 'queued' });
+    if (e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded')
+      return store.updateItem(it.id, { state: 'queued' });
     logLine(`wave ${wave.id}: ${it.beads} on ${it.provider} refused: ${(e as Error).message}\n`);
-    const f: Failure = e instanceof CliError ? { at: 'start', reasonCode: e.reasonCode, exitCode: e.exitCode } : { at: 'start', reasonCode: 'internal_error', exitCode: EXIT.error };
+    const f: Failure =
+      e instanceof CliError
+        ? { at: 'start', reasonCode: e.reasonCode, exitCode: e.exitCode }
+        : { at: 'start', reasonCode: 'internal_error', exitCode: EXIT.error };
     fail(store, it, f, it.attempts + 1);
   }
 }
 
 export function waveOrLatest(store: Store, id: number | undefined): WaveRecord {
   const w = id === undefined ? store.latestWave() : store.wave(id);
-  if (!w) throw new CliError('wave_not_found', id === undefined ? 'no wave recorded yet; start one with dx-runner wave start' : `no wave ${id}; list them with dx-runner wave status`, EXIT.error);
+  if (!w)
+    throw new CliError(
+      'wave_not_found',
+      id === undefined
+        ? 'no wave recorded yet; start one with dx-runner wave start'
+        : `no wave ${id}; list them with dx-runner wave status`,
+      EXIT.error,
+    );
   return w;
 }
 
 /** Ends the wave: its driver first (so nothing new launches), then every live job; queued items are cancelled. */
 export async function stopWave(store: Store, home: string, id: number | undefined): Promise<WaveRecord> {
   const wave = waveOrLatest(store, id);
-  if (!store.endWave(wave.id, 'stopped')) throw new CliError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to stop`, EXIT.error);
+  if (!store.endWave(wave.id, 'stopped'))
+    throw new CliError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to stop`, EXIT.error);
   if (wave.driverPid && isAlive(wave.driverPid, wave.driverStart)) {
     process.kill(wave.driverPid, 'SIGTERM');
     for (let i = 0; i < 100 && isAlive(wave.driverPid, wave.driverStart); i++) await sleep(100);
@@ -228,24 +315,44 @@ export async function stopWave(store: Store, home: string, id: number | undefine
     const job = currentJob(store, it);
     if (job?.active) await claimAndEnd(store, job, { state: 'killed', reasonCode: 'wave_stopped', exitCode: 137 });
     const ended = job ? (store.job(job.id) as JobRecord) : null;
-    const state: ItemState = ended?.outcomeState === 'success' ? 'landed' : ended && ended.outcomeReason !== 'wave_stopped' ? 'failed' : 'stopped';
-    store.updateItem(it.id, { state, jobId: ended?.id ?? it.jobId, reasonCode: ended?.outcomeReason ?? 'wave_stopped' });
+    const state: ItemState =
+      ended?.outcomeState === 'success'
+        ? 'landed'
+        : ended && ended.outcomeReason !== 'wave_stopped'
+          ? 'failed'
+          : 'stopped';
+    store.updateItem(it.id, {
+      state,
+      jobId: ended?.id ?? it.jobId,
+      reasonCode: ended?.outcomeReason ?? 'wave_stopped',
+    });
   }
   issueRecorder(waveDir(home, wave.id), wave.id, waveEnv(home, wave.id), logLine)?.(store.waveItems(wave.id));
   return store.wave(wave.id) as WaveRecord;
 }
 
 /** `wave resume`: a running wave whose driver is gone gets a new one. */
-export function resumeWave(store: Store, home: string, id: number | undefined): { wave: number; resumed: boolean; driver_pid: number | null } {
+export function resumeWave(
+  store: Store,
+  home: string,
+  id: number | undefined,
+): { wave: number; resumed: boolean; driver_pid: number | null } {
   const wave = waveOrLatest(store, id);
-  if (wave.state !== 'running') throw new CliError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to resume`, EXIT.error);
+  if (wave.state !== 'running')
+    throw new CliError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to resume`, EXIT.error);
   if (isAlive(wave.driverPid, wave.driverStart)) return { wave: wave.id, resumed: false, driver_pid: wave.driverPid };
   return { wave: wave.id, resumed: true, driver_pid: spawnDriver(store, home, wave.id) };
 }
 
 /** For the watchdog: every running wave whose driver died is resumed. */
-export function resumeOrphanWaves(store: Store, home: string): Array<{ wave: number; action: 'resumed'; driver_pid: number | null }> {
-  return store.runningWaves().filter((w) => !isAlive(w.driverPid, w.driverStart)).map((w) => ({ wave: w.id, action: 'resumed' as const, driver_pid: spawnDriver(store, home, w.id) }));
+export function resumeOrphanWaves(
+  store: Store,
+  home: string,
+): Array<{ wave: number; action: 'resumed'; driver_pid: number | null }> {
+  return store
+    .runningWaves()
+    .filter((w) => !isAlive(w.driverPid, w.driverStart))
+    .map((w) => ({ wave: w.id, action: 'resumed' as const, driver_pid: spawnDriver(store, home, w.id) }));
 }
 
 /** `wave status --json`: the wave, its counts, and each item with its current job's status row. */

@@ -32,7 +32,10 @@ const item = z
     signoff_file: z.string().optional(),
   })
   .strict()
-  .refine((i) => (i.prompt === undefined) !== (i.prompt_file === undefined), { message: 'give exactly one of prompt or prompt_file', path: ['prompt'] });
+  .refine((i) => (i.prompt === undefined) !== (i.prompt_file === undefined), {
+    message: 'give exactly one of prompt or prompt_file',
+    path: ['prompt'],
+  });
 
 /** The wave manifest (YAML). Top-level keys are defaults for every item. */
 export const manifestSchema = z
@@ -55,7 +58,10 @@ export function readManifest(file: string): Manifest {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw usageError('manifest_unreadable', `manifest ${file} cannot be read; pass an existing YAML file with --manifest`);
+    throw usageError(
+      'manifest_unreadable',
+      `manifest ${file} cannot be read; pass an existing YAML file with --manifest`,
+    );
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -78,7 +84,10 @@ export function readManifest(file: string): Manifest {
     if (!p.length) break;
   }
   const field = issue.path.join('.') || '(top level)';
-  throw usageError('manifest_invalid', `${file}:${line}: ${field}: ${issue.message}; fix the manifest (see README, Waves)`);
+  throw usageError(
+    'manifest_invalid',
+    `${file}:${line}: ${field}: ${issue.message}; fix the manifest (see README, Waves)`,
+  );
 }
 
 export interface PlannedItem {
@@ -94,22 +103,41 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(baseDir, p));
   return m.items.map((it, i) => {
     const beads = validateBeadsId(it.beads);
-    if (seen.has(beads)) throw usageError('manifest_invalid', `items.${i}.beads: bead ${beads} is listed twice; list each bead once`);
+    if (seen.has(beads))
+      throw usageError('manifest_invalid', `items.${i}.beads: bead ${beads} is listed twice; list each bead once`);
     seen.add(beads);
     const promptFile = abs(it.prompt_file);
     guardPrompt(it.prompt ?? readPromptFile(promptFile));
     const provider = getProvider(it.provider ?? m.provider ?? 'opencode').name;
-    const fb = it.fallback_provider !== undefined ? it.fallback_provider : m.fallback_provider !== undefined ? m.fallback_provider : defaultFallback(provider, FALLBACK_CHAIN, providerNames());
+    const fb =
+      it.fallback_provider !== undefined
+        ? it.fallback_provider
+        : m.fallback_provider !== undefined
+          ? m.fallback_provider
+          : defaultFallback(provider, FALLBACK_CHAIN, providerNames());
     if (fb) getProvider(fb); // an unknown name is refused now, not when the fallback is needed
     const root = abs(m.worktree_root);
     const worktree = abs(it.worktree) ?? (root ? path.join(root, beads) : undefined);
-    if (!worktree) throw usageError('worktree_missing', `items.${i} (${beads}) has no worktree; give it one, or a worktree_root (--worktree-root)`);
+    if (!worktree)
+      throw usageError(
+        'worktree_missing',
+        `items.${i} (${beads}) has no worktree; give it one, or a worktree_root (--worktree-root)`,
+      );
     let create: PlannedItem['create'];
     if (!fs.existsSync(worktree)) {
       const repo = abs(it.repo ?? m.repo) ?? workTreeTop(baseDir);
       const base = it.base ?? m.base ?? 'HEAD';
-      if (!repo || !workTreeTop(repo)) throw new CliError('worktree_missing', `worktree ${worktree} of ${beads} does not exist and no git repo to create it from; set repo (--repo)`, EXIT.worktreeRefused);
-      if (!commitOf(repo, base)) throw usageError('base_ref_unknown', `base ${base} is not a commit in ${repo}; set base (--base) to a branch, tag or sha`);
+      if (!repo || !workTreeTop(repo))
+        throw new CliError(
+          'worktree_missing',
+          `worktree ${worktree} of ${beads} does not exist and no git repo to create it from; set repo (--repo)`,
+          EXIT.worktreeRefused,
+        );
+      if (!commitOf(repo, base))
+        throw usageError(
+          'base_ref_unknown',
+          `base ${base} is not a commit in ${repo}; set base (--base) to a branch, tag or sha`,
+        );
       create = { repo, base };
     }
     const spec: ItemSpec = {
@@ -140,10 +168,20 @@ export function createWorktrees(items: readonly PlannedItem[]): void {
     if (!it.create || fs.existsSync(it.spec.worktree)) continue;
     fs.mkdirSync(path.dirname(it.spec.worktree), { recursive: true });
     try {
-      execFileSync('git', ['-C', it.create.repo, 'worktree', 'add', '-q', '-b', it.beads, it.spec.worktree, it.create.base], { stdio: 'pipe' });
+      execFileSync(
+        'git',
+        ['-C', it.create.repo, 'worktree', 'add', '-q', '-b', it.beads, it.spec.worktree, it.create.base],
+        { stdio: 'pipe' },
+      );
     } catch (e) {
-      const why = String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0];
-      throw new CliError('worktree_create_failed', `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; create it yourself or pick another path`, EXIT.worktreeRefused);
+      const why = String((e as { stderr?: Buffer }).stderr ?? e)
+        .trim()
+        .split('\n')[0];
+      throw new CliError(
+        'worktree_create_failed',
+        `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; create it yourself or pick another path`,
+        EXIT.worktreeRefused,
+      );
     }
   }
 }

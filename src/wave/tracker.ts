@@ -20,15 +20,27 @@ const BD_TIMEOUT_MS = 30_000;
 function runBd(src: BeadsSource, args: readonly string[], env: NodeJS.ProcessEnv): string {
   // comments name dx-runner as their author unless the operator chose an actor (bd reads either variable)
   const actor = env.BD_ACTOR || env.BEADS_ACTOR ? {} : { BD_ACTOR: 'dx-runner', BEADS_ACTOR: 'dx-runner' };
-  return execFileSync(src.bin, args, { cwd: src.cwd, env: { ...env, ...actor }, encoding: 'utf8', timeout: BD_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(src.bin, args, {
+    cwd: src.cwd,
+    env: { ...env, ...actor },
+    encoding: 'utf8',
+    timeout: BD_TIMEOUT_MS,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
-const firstLine = (e: unknown) => (String((e as { stderr?: string }).stderr || '').trim() || (e as Error).message).split('\n')[0];
+const firstLine = (e: unknown) =>
+  (String((e as { stderr?: string }).stderr || '').trim() || (e as Error).message).split('\n')[0];
 
 /** The bd CLI on PATH, or `beads_cli_missing`. */
 export function beadsSource(env: NodeJS.ProcessEnv, cwd: string): BeadsSource {
   const bin = which('bd', env);
-  if (!bin) throw new CliError('beads_cli_missing', '--from-beads needs the bd CLI on PATH; install beads, or pass --manifest / --items', EXIT.preflightFailed);
+  if (!bin)
+    throw new CliError(
+      'beads_cli_missing',
+      '--from-beads needs the bd CLI on PATH; install beads, or pass --manifest / --items',
+      EXIT.preflightFailed,
+    );
   return { bin, cwd };
 }
 
@@ -38,7 +50,11 @@ export function readyIssues(src: BeadsSource, env: NodeJS.ProcessEnv, limit = 0)
   try {
     out = runBd(src, ['ready', '--json', '--limit', String(limit)], env);
   } catch (e) {
-    throw new CliError('beads_ready_failed', `bd ready --json failed in ${src.cwd}: ${firstLine(e)}; run it there yourself to see why`, EXIT.error);
+    throw new CliError(
+      'beads_ready_failed',
+      `bd ready --json failed in ${src.cwd}: ${firstLine(e)}; run it there yourself to see why`,
+      EXIT.error,
+    );
   }
   return parseReady(out);
 }
@@ -62,7 +78,12 @@ function readJson<T>(file: string): T | null {
  * A failed bd call is logged and tried again on the next pass, up to MAX_RECORD_FAILURES per issue.
  * Null for a wave not taken from beads.
  */
-export function issueRecorder(waveFolder: string, wave: number, env: NodeJS.ProcessEnv, log: (line: string) => void): ((items: readonly TrackedItem[]) => void) | null {
+export function issueRecorder(
+  waveFolder: string,
+  wave: number,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): ((items: readonly TrackedItem[]) => void) | null {
   const src = readJson<BeadsSource>(path.join(waveFolder, SOURCE_FILE));
   if (!src) return null;
   const file = path.join(waveFolder, RECORDED_FILE);

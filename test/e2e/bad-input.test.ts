@@ -27,15 +27,55 @@ describe('bad input to start', () => {
 
   it.each<[string, string, number, () => string[]]>([
     // [case, reason_code, exit code, start arguments]
-    ['missing prompt file', 'prompt_file_missing', 1, () => ['--beads', 'bd-a', '--prompt-file', path.join(dir, 'nope.txt'), '--worktree', wt]],
-    ['empty prompt file', 'prompt_file_empty', 1, () => ['--beads', 'bd-a', '--prompt-file', empty(), '--worktree', wt]],
-    ['prompt that is a directory', 'prompt_file_unreadable', 1, () => ['--beads', 'bd-a', '--prompt-file', dir, '--worktree', wt]],
+    [
+      'missing prompt file',
+      'prompt_file_missing',
+      1,
+      () => ['--beads', 'bd-a', '--prompt-file', path.join(dir, 'nope.txt'), '--worktree', wt],
+    ],
+    [
+      'empty prompt file',
+      'prompt_file_empty',
+      1,
+      () => ['--beads', 'bd-a', '--prompt-file', empty(), '--worktree', wt],
+    ],
+    [
+      'prompt that is a directory',
+      'prompt_file_unreadable',
+      1,
+      () => ['--beads', 'bd-a', '--prompt-file', dir, '--worktree', wt],
+    ],
     ['bead id with a path', 'invalid_beads_id', 2, () => ['--beads', '../x', '--prompt-file', good, '--worktree', wt]],
-    ['unknown provider', 'provider_not_found', 20, () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', wt, '--provider', 'nope']],
-    ['worktree that does not exist', 'worktree_missing', 22, () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', path.join(dir, 'absent')]],
-    ['worktree that is not a git work tree', 'worktree_not_git', 22, () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', notGit()]],
-    ['unknown flag', 'unknown_option', 2, () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', wt, '--bogus']],
-    ['missing opencode binary', 'provider_binary_missing', 21, () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', wt, '--opencode-bin', '/nonexistent/opencode']],
+    [
+      'unknown provider',
+      'provider_not_found',
+      20,
+      () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', wt, '--provider', 'nope'],
+    ],
+    [
+      'worktree that does not exist',
+      'worktree_missing',
+      22,
+      () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', path.join(dir, 'absent')],
+    ],
+    [
+      'worktree that is not a git work tree',
+      'worktree_not_git',
+      22,
+      () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', notGit()],
+    ],
+    [
+      'unknown flag',
+      'unknown_option',
+      2,
+      () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', wt, '--bogus'],
+    ],
+    [
+      'missing opencode binary',
+      'provider_binary_missing',
+      21,
+      () => ['--beads', 'bd-a', '--prompt-file', good, '--worktree', wt, '--opencode-bin', '/nonexistent/opencode'],
+    ],
   ])('%s → reason %s, exit %s, nothing recorded', async (_name, reason, exitCode, args) => {
     const r = await cli(['start', ...args(), '--json'], { env: sb.env });
     expect(r.code).toBe(exitCode);
@@ -56,8 +96,12 @@ describe('bad input to start', () => {
   it('schema prints the JSON Schema of each output', async () => {
     const list = await cli(['schema'], { env: sb.env });
     expect(list.stdout.split('\n')).toContain('report');
-    const report = JSON.parse((await cli(['schema', 'report'], { env: sb.env })).stdout) as { properties: Record<string, unknown> };
-    expect(Object.keys(report.properties)).toEqual(expect.arrayContaining(['beads', 'state', 'exit_code', 'mutations', 'execution_mode']));
+    const report = JSON.parse((await cli(['schema', 'report'], { env: sb.env })).stdout) as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(report.properties)).toEqual(
+      expect.arrayContaining(['beads', 'state', 'exit_code', 'mutations', 'execution_mode']),
+    );
     const bad = await cli(['schema', 'nope'], { env: sb.env });
     expect(bad.code).toBe(2);
   });

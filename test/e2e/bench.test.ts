@@ -3,11 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { governanceReportSchema, manifestSchema, phaseRecordSchema, progressiveStateSchema, recordSchema, resultsSchema, summarySchema } from '../../src/bench/schemas.js';
+import {
+  governanceReportSchema,
+  manifestSchema,
+  phaseRecordSchema,
+  progressiveStateSchema,
+  recordSchema,
+  resultsSchema,
+  summarySchema,
+} from '../../src/bench/schemas.js';
 import { cli, makeRepo, sandbox, tmpDir, type Sandbox } from '../helpers.js';
 
 const OPENCODE_WORKFLOWS = 'opencode_run_headless,opencode_server_http,opencode_server_attach_run';
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString().trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' })
+    .toString()
+    .trim();
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')) as unknown;
 
 describe('bench governed against the scripted model', () => {
@@ -22,8 +33,27 @@ describe('bench governed against the scripted model', () => {
     const out = tmpDir('bench-out');
     const head = git(repo, 'rev-parse', 'HEAD');
     const r = await cli(
-      ['bench', 'governed', '--workflows', OPENCODE_WORKFLOWS, '--prompt-ids', 'coding_ability_2,latency_speed_1', '--parallel', '3', '--run-id', 'gov1', '--output-dir', out,
-        '--required-baseline', head, '--reported-commit', head, '--branch', 'main', '--no-probe'],
+      [
+        'bench',
+        'governed',
+        '--workflows',
+        OPENCODE_WORKFLOWS,
+        '--prompt-ids',
+        'coding_ability_2,latency_speed_1',
+        '--parallel',
+        '3',
+        '--run-id',
+        'gov1',
+        '--output-dir',
+        out,
+        '--required-baseline',
+        head,
+        '--reported-commit',
+        head,
+        '--branch',
+        'main',
+        '--no-probe',
+      ],
       { env: sb.env, cwd: repo },
     );
     expect(r.code, r.stderr).toBe(0);
@@ -39,7 +69,12 @@ describe('bench governed against the scripted model', () => {
     manifestSchema.parse(readJson(path.join(run, 'manifest.json')));
     const results = resultsSchema.parse(readJson(path.join(run, 'collected', 'results.json')));
     summarySchema.parse(readJson(path.join(run, 'collected', 'summary.json')));
-    expect(fs.readFileSync(path.join(run, 'collected', 'records.ndjson'), 'utf8').trim().split('\n')).toHaveLength(6);
+    expect(
+      fs
+        .readFileSync(path.join(run, 'collected', 'records.ndjson'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(6);
     expect(fs.readFileSync(path.join(run, 'collected', 'summary.md'), 'utf8')).toContain('# Benchmark Summary: gov1');
     for (const wf of OPENCODE_WORKFLOWS.split(',')) {
       for (const p of ['coding_ability_2', 'latency_speed_1']) {
@@ -50,13 +85,17 @@ describe('bench governed against the scripted model', () => {
         expect(rec.attempts[0].mutations).toBeGreaterThan(0);
         expect(rec.session_id).toMatch(/^ses_/);
         expect(rec.completion_latency_ms).toBeGreaterThan(0);
-        expect(fs.readFileSync(path.join(run, rec.attempts[0].stdout_log as string), 'utf8')).toContain('"type":"text"');
+        expect(fs.readFileSync(path.join(run, rec.attempts[0].stdout_log as string), 'utf8')).toContain(
+          '"type":"text"',
+        );
       }
     }
     expect(results.aggregates.by_workflow.map((w) => w.success_rate)).toEqual([1, 1, 1]);
     // attempts' worktrees are removed, the managed server is stopped
     expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
-    const serve = await cli(['serve', 'status', '--json'], { env: { ...sb.env, DX_RUNNER_HOME: path.join(run, 'home') } });
+    const serve = await cli(['serve', 'status', '--json'], {
+      env: { ...sb.env, DX_RUNNER_HOME: path.join(run, 'home') },
+    });
     expect(JSON.parse(serve.stdout)).toMatchObject({ running: false });
 
     // the HTML report: self-contained, and in a real browser the chart and the status table are there
@@ -64,7 +103,15 @@ describe('bench governed against the scripted model', () => {
     expect(html).not.toMatch(/<(script|link)\b|src=|https?:\/\/(?!www\.w3\.org)/);
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage();
@@ -89,14 +136,39 @@ describe('bench governed against the scripted model', () => {
     const out = tmpDir('bench-out');
     const head = git(repo, 'rev-parse', 'HEAD');
     const r = await cli(
-      ['bench', 'governed', '--workflows', 'cc_glm_headless,gemini_run_headless', '--prompt-ids', 'coding_ability_2', '--parallel', '2', '--run-id', 'gov2', '--output-dir', out,
-        '--required-baseline', head, '--reported-commit', head, '--branch', 'main'],
+      [
+        'bench',
+        'governed',
+        '--workflows',
+        'cc_glm_headless,gemini_run_headless',
+        '--prompt-ids',
+        'coding_ability_2',
+        '--parallel',
+        '2',
+        '--run-id',
+        'gov2',
+        '--output-dir',
+        out,
+        '--required-baseline',
+        head,
+        '--reported-commit',
+        head,
+        '--branch',
+        'main',
+      ],
       { env: sb.env, cwd: repo },
     );
     expect(r.code, r.stderr).toBe(0);
     const report = governanceReportSchema.parse(JSON.parse(r.stdout));
-    expect(report).toMatchObject({ passed: true, reason_code: 'governed_ok', models: { cc_glm_headless: 'glm-5', gemini_run_headless: 'gemini-3-flash-preview' } });
-    for (const [wf, log] of [['cc_glm_headless', '"type":"result"'], ['gemini_run_headless', '"type":"result"']]) {
+    expect(report).toMatchObject({
+      passed: true,
+      reason_code: 'governed_ok',
+      models: { cc_glm_headless: 'glm-5', gemini_run_headless: 'gemini-3-flash-preview' },
+    });
+    for (const [wf, log] of [
+      ['cc_glm_headless', '"type":"result"'],
+      ['gemini_run_headless', '"type":"result"'],
+    ]) {
       const rec = recordSchema.parse(readJson(path.join(out, 'gov2', 'raw', `${wf}__coding_ability_2.json`)));
       expect(rec).toMatchObject({ success: true, failure_category: null });
       expect(rec.attempts[0].mutations).toBeGreaterThan(0);
@@ -114,7 +186,22 @@ describe('bench governed against the scripted model', () => {
     const side = git(repo, 'rev-parse', 'HEAD');
     git(repo, 'checkout', '-q', 'main');
     const out = tmpDir('bench-out');
-    const r = await cli(['bench', 'governed', '--workflows', OPENCODE_WORKFLOWS, '--run-id', 'b1', '--output-dir', out, '--required-baseline', side, '--skip-preflight'], { env: sb.env, cwd: repo });
+    const r = await cli(
+      [
+        'bench',
+        'governed',
+        '--workflows',
+        OPENCODE_WORKFLOWS,
+        '--run-id',
+        'b1',
+        '--output-dir',
+        out,
+        '--required-baseline',
+        side,
+        '--skip-preflight',
+      ],
+      { env: sb.env, cwd: repo },
+    );
     expect(r.code).toBe(4);
     const report = governanceReportSchema.parse(JSON.parse(r.stdout));
     expect(report).toMatchObject({ passed: false, reason_code: 'baseline_gate_failed', launch: null });
@@ -126,21 +213,72 @@ describe('bench governed against the scripted model', () => {
     const { repo } = makeRepo();
     const out = tmpDir('bench-out');
     const prompts = path.join(out, 'stall.json');
-    fs.writeFileSync(prompts, JSON.stringify({ version: 1, name: 'stall', prompts: [{ id: 'hang', category: 'robustness', title: 'hangs', prompt: 'hang\n@mock stall 120\n@mock say never', success_hints: [] }] }));
-    const r = await cli(['bench', 'run', '--workflows', 'opencode_run_headless', '--prompts-file', prompts, '--stall-threshold-sec', '3', '--max-retries', '1', '--run-id', 's1', '--output-dir', out], { env: sb.env, cwd: repo });
+    fs.writeFileSync(
+      prompts,
+      JSON.stringify({
+        version: 1,
+        name: 'stall',
+        prompts: [
+          {
+            id: 'hang',
+            category: 'robustness',
+            title: 'hangs',
+            prompt: 'hang\n@mock stall 120\n@mock say never',
+            success_hints: [],
+          },
+        ],
+      }),
+    );
+    const r = await cli(
+      [
+        'bench',
+        'run',
+        '--workflows',
+        'opencode_run_headless',
+        '--prompts-file',
+        prompts,
+        '--stall-threshold-sec',
+        '3',
+        '--max-retries',
+        '1',
+        '--run-id',
+        's1',
+        '--output-dir',
+        out,
+      ],
+      { env: sb.env, cwd: repo },
+    );
     expect(r.code, r.stderr).toBe(0);
     const rec = recordSchema.parse(readJson(path.join(out, 's1', 'raw', 'opencode_run_headless__hang.json')));
-    expect(rec).toMatchObject({ success: false, failure_category: 'model', failure_reason: 'stalled_run', stall_detected: true, timed_out: false, retry_count: 1 });
-    expect(rec.attempts.map((a) => [a.attempt, a.state, a.reason_code])).toEqual([[0, 'stopped', 'stalled_run'], [1, 'stopped', 'stalled_run']]);
+    expect(rec).toMatchObject({
+      success: false,
+      failure_category: 'model',
+      failure_reason: 'stalled_run',
+      stall_detected: true,
+      timed_out: false,
+      retry_count: 1,
+    });
+    expect(rec.attempts.map((a) => [a.attempt, a.state, a.reason_code])).toEqual([
+      [0, 'stopped', 'stalled_run'],
+      [1, 'stopped', 'stalled_run'],
+    ]);
     expect(new Set(rec.attempts.map((a) => a.beads)).size).toBe(2); // each attempt is its own job
   });
 
   it('a phase whose predecessor has not passed is blocked: JSON, exit 8, recorded in the state file', async () => {
     const { repo } = makeRepo();
     const out = tmpDir('bench-out');
-    const r = await cli(['bench', 'progressive', '--phase', 'phase2_6stream', '--output-dir', out], { env: sb.env, cwd: repo });
+    const r = await cli(['bench', 'progressive', '--phase', 'phase2_6stream', '--output-dir', out], {
+      env: sb.env,
+      cwd: repo,
+    });
     expect(r.code).toBe(8);
-    expect(phaseRecordSchema.parse(JSON.parse(r.stdout))).toMatchObject({ phase: 'phase2_6stream', passed: false, reason_code: 'phase_gate_blocked', run_id: null });
+    expect(phaseRecordSchema.parse(JSON.parse(r.stdout))).toMatchObject({
+      phase: 'phase2_6stream',
+      passed: false,
+      reason_code: 'phase_gate_blocked',
+      run_id: null,
+    });
     const state = progressiveStateSchema.parse(readJson(path.join(out, 'progressive', 'state.json')));
     expect(state).toMatchObject({ last_passed_phase: null, passed_phases: [] });
     expect(state.history).toHaveLength(1);
@@ -158,7 +296,10 @@ describe('bench governed when the canonical model answers 404', () => {
   it('fails preflight with model_unavailable, exit 1, and launches nothing', async () => {
     const { repo } = makeRepo();
     const out = tmpDir('bench-out');
-    const r = await cli(['bench', 'governed', '--workflows', 'opencode_run_headless', '--run-id', 'm1', '--output-dir', out], { env: sb.env, cwd: repo });
+    const r = await cli(
+      ['bench', 'governed', '--workflows', 'opencode_run_headless', '--run-id', 'm1', '--output-dir', out],
+      { env: sb.env, cwd: repo },
+    );
     expect(r.code).toBe(1);
     const report = governanceReportSchema.parse(JSON.parse(r.stdout));
     expect(report).toMatchObject({ passed: false, reason_code: 'model_unavailable', exit_code: 1, launch: null });

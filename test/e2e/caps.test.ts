@@ -15,7 +15,11 @@ describe('concurrency caps', () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(ctx.prompts(), 'Hold.\n@mock stall 120');
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => cli(['start', '--beads', `bd-cap.${i}`, '--prompt-file', prompt, '--worktree', worktrees[0], '--json'], { env })),
+      Array.from({ length: 10 }, (_, i) =>
+        cli(['start', '--beads', `bd-cap.${i}`, '--prompt-file', prompt, '--worktree', worktrees[0], '--json'], {
+          env,
+        }),
+      ),
     );
     const started = results.filter((r) => r.code === 0);
     const refused = results.filter((r) => r.code !== 0);
@@ -26,12 +30,27 @@ describe('concurrency caps', () => {
     expect(status.jobs.filter((j) => j.pid !== null)).toHaveLength(2);
 
     let settled = false;
-    const waiting = cli(['start', '--beads', 'bd-cap.queued', '--prompt-file', prompt, '--worktree', worktrees[0], '--wait', '60', '--json'], { env }).finally(() => (settled = true));
+    const waiting = cli(
+      [
+        'start',
+        '--beads',
+        'bd-cap.queued',
+        '--prompt-file',
+        prompt,
+        '--worktree',
+        worktrees[0],
+        '--wait',
+        '60',
+        '--json',
+      ],
+      { env },
+    ).finally(() => (settled = true));
     const first = (JSON.parse(started[0].stdout) as { beads: string }).beads;
     await new Promise((r) => setTimeout(r, 1500));
     expect(settled).toBe(false); // still queued: both slots are taken
     expect((await cli(['stop', '--beads', first], { env })).code).toBe(0);
     expect((await waiting).code).toBe(0);
-    for (const b of [(JSON.parse(started[1].stdout) as { beads: string }).beads, 'bd-cap.queued']) expect((await cli(['stop', '--beads', b], { env })).code).toBe(0);
+    for (const b of [(JSON.parse(started[1].stdout) as { beads: string }).beads, 'bd-cap.queued'])
+      expect((await cli(['stop', '--beads', b], { env })).code).toBe(0);
   });
 });

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { stdio: 'pipe' }).toString().trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { stdio: 'pipe' })
+    .toString()
+    .trim();
 const commit = (cwd: string, file: string, message: string, ...trailers: string[]) => {
   fs.mkdirSync(path.dirname(path.join(cwd, file)), { recursive: true });
   fs.writeFileSync(path.join(cwd, file), `${message}\n`);
@@ -20,19 +23,37 @@ describe('governance gates on real repositories', () => {
     sb = await sandbox();
   });
   afterAll(() => sb.close());
-  const gate = <T = Record<string, unknown>>(args: string[], env = sb.env) => cliJson<T & { passed: boolean; reason_code: string }>(args, { env });
+  const gate = <T = Record<string, unknown>>(args: string[], env = sb.env) =>
+    cliJson<T & { passed: boolean; reason_code: string }>(args, { env });
 
   it('baseline: contained, not contained, unknown commit, missing worktree (never the cwd instead), not git', async () => {
     const { repo, worktrees } = makeRepo(1);
     const wt = worktrees[0];
     const base = git(repo, 'rev-parse', 'HEAD');
     const elsewhere = commit(repo, 'other.txt', 'on main only');
-    expect(await gate(['baseline-gate', '--worktree', wt, '--required-baseline', base])).toMatchObject({ passed: true, reason_code: 'baseline_ok', _code: 0 });
-    expect(await gate(['baseline-gate', '--worktree', wt, '--required-baseline', elsewhere])).toMatchObject({ passed: false, reason_code: 'baseline_not_met', _code: 1 });
-    expect(await gate(['baseline-gate', '--worktree', wt, '--required-baseline', 'f'.repeat(40)])).toMatchObject({ reason_code: 'required_commit_missing', _code: 1 });
-    const missing = await cliJson(['baseline-gate', '--worktree', path.join(wt, 'nope'), '--required-baseline', base], { env: sb.env, cwd: repo });
+    expect(await gate(['baseline-gate', '--worktree', wt, '--required-baseline', base])).toMatchObject({
+      passed: true,
+      reason_code: 'baseline_ok',
+      _code: 0,
+    });
+    expect(await gate(['baseline-gate', '--worktree', wt, '--required-baseline', elsewhere])).toMatchObject({
+      passed: false,
+      reason_code: 'baseline_not_met',
+      _code: 1,
+    });
+    expect(await gate(['baseline-gate', '--worktree', wt, '--required-baseline', 'f'.repeat(40)])).toMatchObject({
+      reason_code: 'required_commit_missing',
+      _code: 1,
+    });
+    const missing = await cliJson(['baseline-gate', '--worktree', path.join(wt, 'nope'), '--required-baseline', base], {
+      env: sb.env,
+      cwd: repo,
+    });
     expect(missing).toMatchObject({ passed: false, reason_code: 'worktree_missing', _code: 1 });
-    expect(await gate(['baseline-gate', '--worktree', tmpDir('plain'), '--required-baseline', base])).toMatchObject({ reason_code: 'not_a_git_repo', _code: 1 });
+    expect(await gate(['baseline-gate', '--worktree', tmpDir('plain'), '--required-baseline', base])).toMatchObject({
+      reason_code: 'not_a_git_repo',
+      _code: 1,
+    });
   });
 
   it('integrity: on the branch, not on it, unknown, and a detached HEAD', async () => {
@@ -40,12 +61,26 @@ describe('governance gates on real repositories', () => {
     const wt = worktrees[0];
     const mine = commit(wt, 'work.txt', 'job work');
     const theirs = commit(repo, 'main.txt', 'main work');
-    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', mine])).toMatchObject({ passed: true, reason_code: 'integrity_ok', branch: 'job0' });
-    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', theirs])).toMatchObject({ reason_code: 'reported_not_ancestor', _code: 1 });
-    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', 'e'.repeat(40)])).toMatchObject({ reason_code: 'reported_commit_not_found' });
+    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', mine])).toMatchObject({
+      passed: true,
+      reason_code: 'integrity_ok',
+      branch: 'job0',
+    });
+    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', theirs])).toMatchObject({
+      reason_code: 'reported_not_ancestor',
+      _code: 1,
+    });
+    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', 'e'.repeat(40)])).toMatchObject({
+      reason_code: 'reported_commit_not_found',
+    });
     git(wt, 'checkout', '-q', '--detach');
-    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', mine])).toMatchObject({ reason_code: 'branch_missing', _code: 1 });
-    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', mine, '--branch', 'job0'])).toMatchObject({ passed: true });
+    expect(await gate(['integrity-gate', '--worktree', wt, '--reported-commit', mine])).toMatchObject({
+      reason_code: 'branch_missing',
+      _code: 1,
+    });
+    expect(
+      await gate(['integrity-gate', '--worktree', wt, '--reported-commit', mine, '--branch', 'job0']),
+    ).toMatchObject({ passed: true });
   });
 
   it('feature-key: trailers parsed by git, base detected on a main-only and a master-only repo', async () => {
@@ -53,26 +88,52 @@ describe('governance gates on real repositories', () => {
     const wt = worktrees[0];
     commit(wt, 'a.txt', 'feat: a', 'Signed-off-by: t <t@t>\nFeature-Key: bd-fk1');
     commit(wt, 'b.txt', 'feat: b', 'Feature-Key: bd-fk1');
-    const ok = await gate<{ base: string; checked_commits: number }>(['feature-key-gate', '--worktree', wt, '--feature-key', 'bd-fk1']);
+    const ok = await gate<{ base: string; checked_commits: number }>([
+      'feature-key-gate',
+      '--worktree',
+      wt,
+      '--feature-key',
+      'bd-fk1',
+    ]);
     expect(ok).toMatchObject({ passed: true, reason_code: 'feature_key_ok', base: 'main', checked_commits: 2 });
     // a key mentioned in the body is not a trailer
-    const sha = commit(wt, 'c.txt', 'feat: c\n\nFeature-Key: bd-fk1 is mentioned here but not as a trailer', 'Reviewed-by: someone');
-    const bad = await gate<{ missing_commits: string[] }>(['feature-key-gate', '--worktree', wt, '--feature-key', 'bd-fk1']);
+    const sha = commit(
+      wt,
+      'c.txt',
+      'feat: c\n\nFeature-Key: bd-fk1 is mentioned here but not as a trailer',
+      'Reviewed-by: someone',
+    );
+    const bad = await gate<{ missing_commits: string[] }>([
+      'feature-key-gate',
+      '--worktree',
+      wt,
+      '--feature-key',
+      'bd-fk1',
+    ]);
     expect(bad).toMatchObject({ passed: false, reason_code: 'feature_key_missing_in_commits', missing_commits: [sha] });
-    expect(await gate(['feature-key-gate', '--worktree', wt, '--feature-key', 'XGA8'])).toMatchObject({ reason_code: 'feature_key_invalid_format' });
+    expect(await gate(['feature-key-gate', '--worktree', wt, '--feature-key', 'XGA8'])).toMatchObject({
+      reason_code: 'feature_key_invalid_format',
+    });
 
     const master = tmpDir('master');
     execFileSync('git', ['init', '-q', '-b', 'master', master]);
     commit(master, 'r.txt', 'init');
     git(master, 'checkout', '-qb', 'topic');
-    expect(await gate(['feature-key-gate', '--worktree', master, '--feature-key', 'bd-fk2'])).toMatchObject({ reason_code: 'no_commits_in_range', base: 'master' });
+    expect(await gate(['feature-key-gate', '--worktree', master, '--feature-key', 'bd-fk2'])).toMatchObject({
+      reason_code: 'no_commits_in_range',
+      base: 'master',
+    });
     commit(master, 't.txt', 'topic', 'Feature-Key: bd-fk2');
-    expect(await gate(['feature-key-gate', '--worktree', master, '--feature-key', 'bd-fk2'])).toMatchObject({ passed: true });
+    expect(await gate(['feature-key-gate', '--worktree', master, '--feature-key', 'bd-fk2'])).toMatchObject({
+      passed: true,
+    });
 
     const neither = tmpDir('trunk');
     execFileSync('git', ['init', '-q', '-b', 'trunk', neither]);
     commit(neither, 'r.txt', 'init');
-    expect(await gate(['feature-key-gate', '--worktree', neither, '--feature-key', 'bd-fk3'])).toMatchObject({ reason_code: 'base_branch_missing' });
+    expect(await gate(['feature-key-gate', '--worktree', neither, '--feature-key', 'bd-fk3'])).toMatchObject({
+      reason_code: 'base_branch_missing',
+    });
   });
 
   it('a shallow clone says why an older commit is missing', async () => {
@@ -93,12 +154,29 @@ describe('governance gates on real repositories', () => {
     fs.writeFileSync(list, '# the job may touch\nsrc/\n');
     fs.mkdirSync(path.join(wt, 'src'));
     fs.writeFileSync(path.join(wt, 'src', 'a.ts'), 'a');
-    expect(await gate(['scope-gate', '--worktree', wt, '--allowed-paths-file', list])).toMatchObject({ passed: true, reason_code: 'scope_ok', _code: 0 });
+    expect(await gate(['scope-gate', '--worktree', wt, '--allowed-paths-file', list])).toMatchObject({
+      passed: true,
+      reason_code: 'scope_ok',
+      _code: 0,
+    });
     fs.writeFileSync(path.join(wt, 'notes.md'), 'n');
-    expect(await gate(['scope-gate', '--worktree', wt, '--allowed-paths-file', list])).toMatchObject({ reason_code: 'path_outside_allowlist', violations: ['notes.md'], _code: 29 });
-    expect(await gate(['scope-gate', '--worktree', wt, '--mutation-budget', '1'])).toMatchObject({ reason_code: 'mutation_budget_exceeded', mutations: 2, _code: 29 });
-    expect(await gate(['scope-gate', '--worktree', path.join(wt, 'gone'), '--mutation-budget', '1'])).toMatchObject({ reason_code: 'worktree_missing', _code: 29 });
-    const r = await cli(['scope-gate', '--worktree', wt, '--allowed-paths-file', path.join(wt, 'nope.txt'), '--json'], { env: sb.env });
+    expect(await gate(['scope-gate', '--worktree', wt, '--allowed-paths-file', list])).toMatchObject({
+      reason_code: 'path_outside_allowlist',
+      violations: ['notes.md'],
+      _code: 29,
+    });
+    expect(await gate(['scope-gate', '--worktree', wt, '--mutation-budget', '1'])).toMatchObject({
+      reason_code: 'mutation_budget_exceeded',
+      mutations: 2,
+      _code: 29,
+    });
+    expect(await gate(['scope-gate', '--worktree', path.join(wt, 'gone'), '--mutation-budget', '1'])).toMatchObject({
+      reason_code: 'worktree_missing',
+      _code: 29,
+    });
+    const r = await cli(['scope-gate', '--worktree', wt, '--allowed-paths-file', path.join(wt, 'nope.txt'), '--json'], {
+      env: sb.env,
+    });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error.reason_code).toBe('allowed_paths_file_missing');
   });
@@ -106,14 +184,32 @@ describe('governance gates on real repositories', () => {
   it('evidence: missing, empty, unchecked, ok — each with exit 30 or 0 and JSON', async () => {
     const dir = tmpDir('evidence');
     const f = path.join(dir, 'SIGNOFF.md');
-    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({ reason_code: 'signoff_file_missing', _code: 30 });
+    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({
+      reason_code: 'signoff_file_missing',
+      _code: 30,
+    });
     fs.writeFileSync(f, '');
-    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({ reason_code: 'signoff_file_empty', _code: 30 });
+    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({
+      reason_code: 'signoff_file_empty',
+      _code: 30,
+    });
     fs.writeFileSync(f, '- [x] tests pass\n- [ ] docs\n');
-    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({ reason_code: 'unverified_claims', total_claims: 2, verified_claims: 1, _code: 30 });
+    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({
+      reason_code: 'unverified_claims',
+      total_claims: 2,
+      verified_claims: 1,
+      _code: 30,
+    });
     fs.writeFileSync(f, '- [x] tests pass\n- [x] docs\n');
-    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({ passed: true, reason_code: 'evidence_ok', _code: 0 });
-    expect(await gate(['evidence-gate', '--signoff-file', f, '--beads', 'bd-none'])).toMatchObject({ reason_code: 'outcome_missing', _code: 30 });
+    expect(await gate(['evidence-gate', '--signoff-file', f])).toMatchObject({
+      passed: true,
+      reason_code: 'evidence_ok',
+      _code: 0,
+    });
+    expect(await gate(['evidence-gate', '--signoff-file', f, '--beads', 'bd-none'])).toMatchObject({
+      reason_code: 'outcome_missing',
+      _code: 30,
+    });
   });
 
   describe('worktree policy at start (refused before anything is recorded)', () => {
@@ -126,7 +222,21 @@ describe('governance gates on real repositories', () => {
       env = { ...sb.env, DX_RUNNER_EXTRA_ALLOWED_PREFIXES: agents };
     });
     // a policy pass is shown by the next check failing: the binary is deliberately missing
-    const start = (wt: string, e = env) => cliJson(['start', '--beads', 'bd-pol', '--prompt-file', prompt, '--worktree', wt, '--opencode-bin', '/nonexistent/agent'], { env: e });
+    const start = (wt: string, e = env) =>
+      cliJson(
+        [
+          'start',
+          '--beads',
+          'bd-pol',
+          '--prompt-file',
+          prompt,
+          '--worktree',
+          wt,
+          '--opencode-bin',
+          '/nonexistent/agent',
+        ],
+        { env: e },
+      );
     const reason = (r: Record<string, unknown>) => (r.error as { reason_code: string }).reason_code;
 
     it.each<[string, () => string, string, number]>([
@@ -175,7 +285,9 @@ describe('governance gates on real repositories', () => {
       git(repo, 'worktree', 'add', '-q', '-b', 'bd-x', inside);
       const canonEnv = { ...env, DX_RUNNER_CANONICAL_REPOS: repo };
       for (const wt of [repo, inside]) {
-        const r = await cli(['start', '--beads', 'bd-pol', '--prompt-file', prompt, '--worktree', wt], { env: canonEnv });
+        const r = await cli(['start', '--beads', 'bd-pol', '--prompt-file', prompt, '--worktree', wt], {
+          env: canonEnv,
+        });
         expect(r.code).toBe(22);
         expect(r.stderr).toContain('reason_code=canonical_worktree_forbidden');
         expect(r.stderr).toContain('git -C');
@@ -186,17 +298,38 @@ describe('governance gates on real repositories', () => {
     it('a baseline that is not contained refuses dispatch; secrets in the prompt are refused', async () => {
       const { repo, worktrees } = makeRepo(1);
       const later = commit(repo, 'later.txt', 'later on main');
-      const r = await cliJson(['start', '--beads', 'bd-base', '--prompt-file', prompt, '--worktree', worktrees[0], '--required-baseline', later], { env });
+      const r = await cliJson(
+        [
+          'start',
+          '--beads',
+          'bd-base',
+          '--prompt-file',
+          prompt,
+          '--worktree',
+          worktrees[0],
+          '--required-baseline',
+          later,
+        ],
+        { env },
+      );
       expect(r).toMatchObject({ error: { reason_code: 'baseline_not_met' }, _code: 1 });
       const leaky = writePrompt(tmpDir('p'), 'deploy with key sk-abcdefghijklmnopqrstuvwx12345');
-      const s = await cliJson(['start', '--beads', 'bd-leak', '--prompt-file', leaky, '--worktree', worktrees[0]], { env });
+      const s = await cliJson(['start', '--beads', 'bd-leak', '--prompt-file', leaky, '--worktree', worktrees[0]], {
+        env,
+      });
       expect(s).toMatchObject({ error: { reason_code: 'secret_in_prompt' }, _code: 21 });
       expect((await cliJson<{ jobs: unknown[] }>(['status', '--all'], { env })).jobs).toEqual([]);
     });
   });
 
   it('required post-job gates run when the agent finishes; a failing one makes the job governance_failed', async () => {
-    const env = { ...sb.env, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'agent@localhost', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'agent@localhost' };
+    const env = {
+      ...sb.env,
+      GIT_AUTHOR_NAME: 'agent',
+      GIT_AUTHOR_EMAIL: 'agent@localhost',
+      GIT_COMMITTER_NAME: 'agent',
+      GIT_COMMITTER_EMAIL: 'agent@localhost',
+    };
     const allowed = path.join(tmpDir('allowed'), 'allowed.txt');
     fs.writeFileSync(allowed, 'src/\nSIGNOFF.md\n');
     const { worktrees } = makeRepo(2);
@@ -211,12 +344,49 @@ describe('governance gates on real repositories', () => {
       ].join('\n'),
     );
     const bad = writePrompt(tmpDir('p'), 'Wander off.\n@mock write docs/elsewhere.md out of scope\\n\n@mock say done');
-    const gates = ['--require-gate', 'scope,evidence', '--require-gate', 'feature-key,integrity', '--allowed-paths-file', allowed, '--signoff-file', 'SIGNOFF.md'];
-    expect((await cli(['start', '--beads', 'bd-gate.1', '--prompt-file', good, '--worktree', worktrees[0], ...gates], { env })).code).toBe(0);
-    expect((await cli(['start', '--beads', 'bd-gate.2', '--prompt-file', bad, '--worktree', worktrees[1], '--require-gate', 'scope', '--allowed-paths-file', allowed], { env })).code).toBe(0);
+    const gates = [
+      '--require-gate',
+      'scope,evidence',
+      '--require-gate',
+      'feature-key,integrity',
+      '--allowed-paths-file',
+      allowed,
+      '--signoff-file',
+      'SIGNOFF.md',
+    ];
+    expect(
+      (
+        await cli(['start', '--beads', 'bd-gate.1', '--prompt-file', good, '--worktree', worktrees[0], ...gates], {
+          env,
+        })
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli(
+          [
+            'start',
+            '--beads',
+            'bd-gate.2',
+            '--prompt-file',
+            bad,
+            '--worktree',
+            worktrees[1],
+            '--require-gate',
+            'scope',
+            '--allowed-paths-file',
+            allowed,
+          ],
+          { env },
+        )
+      ).code,
+    ).toBe(0);
     const done = (b: string) =>
       waitFor(`${b} to finish`, async () => {
-        const r = await cliJson<{ outcome_state: string | null; gates: Record<string, { passed: boolean; reason_code: string }> }>(['report', '--beads', b], { env });
+        const r = await cliJson<{
+          outcome_state: string | null;
+          gates: Record<string, { passed: boolean; reason_code: string }>;
+        }>(['report', '--beads', b], { env });
         return r.outcome_state ? r : undefined;
       });
 
@@ -233,8 +403,15 @@ describe('governance gates on real repositories', () => {
     expect(logs.stdout).not.toContain('op://dev');
 
     const failed = await done('bd-gate.2');
-    expect(failed).toMatchObject({ state: 'governance_failed', reason_code: 'path_outside_allowlist', outcome_state: 'governance_failed' });
+    expect(failed).toMatchObject({
+      state: 'governance_failed',
+      reason_code: 'path_outside_allowlist',
+      outcome_state: 'governance_failed',
+    });
     expect(failed.gates.scope.passed).toBe(false);
-    expect(await cliJson(['check', '--beads', 'bd-gate.2'], { env })).toMatchObject({ state: 'governance_failed', _code: 3 });
+    expect(await cliJson(['check', '--beads', 'bd-gate.2'], { env })).toMatchObject({
+      state: 'governance_failed',
+      _code: 3,
+    });
   });
 });

@@ -21,12 +21,23 @@ describe('truthful health through real opencode', () => {
 
   it('a slow first token is slow_start, then healthy, then exited_ok, as monitor records it', async () => {
     const { worktrees } = makeRepo(1);
-    const prompt = writePrompt(prompts, 'Think first.\n@mock stall 6\n@mock write a.txt first\n@mock bash sleep 6\n@mock say done');
-    expect((await cli(['start', '--beads', 'bd-slow', '--prompt-file', prompt, '--worktree', worktrees[0]], { env: sb.env })).code).toBe(0);
+    const prompt = writePrompt(
+      prompts,
+      'Think first.\n@mock stall 6\n@mock write a.txt first\n@mock bash sleep 6\n@mock say done',
+    );
+    expect(
+      (await cli(['start', '--beads', 'bd-slow', '--prompt-file', prompt, '--worktree', worktrees[0]], { env: sb.env }))
+        .code,
+    ).toBe(0);
     const outFile = path.join(prompts, 'monitor.jsonl');
-    const mon = await cli(['monitor', '--beads', 'bd-slow', '--interval', '1', '--json', '--out-file', outFile], { env: sb.env });
+    const mon = await cli(['monitor', '--beads', 'bd-slow', '--interval', '1', '--json', '--out-file', outFile], {
+      env: sb.env,
+    });
     expect(mon.code).toBe(0);
-    const records = mon.stdout.trim().split('\n').map((l) => JSON.parse(l) as { state: string; cycle: number; mutation_count: number });
+    const records = mon.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { state: string; cycle: number; mutation_count: number });
     const states = records.map((r) => r.state);
     expect(states).toContain('slow_start');
     expect(states.indexOf('healthy')).toBeGreaterThan(states.indexOf('slow_start'));
@@ -37,8 +48,17 @@ describe('truthful health through real opencode', () => {
 
   it('files changed with no output yet are silent_mutation', async () => {
     const { worktrees } = makeRepo(1);
-    const prompt = writePrompt(prompts, 'Generate data.\n@mock bash echo data > data.txt && sleep 10\n@mock say generated');
-    expect((await cli(['start', '--beads', 'bd-silent', '--prompt-file', prompt, '--worktree', worktrees[0]], { env: sb.env })).code).toBe(0);
+    const prompt = writePrompt(
+      prompts,
+      'Generate data.\n@mock bash echo data > data.txt && sleep 10\n@mock say generated',
+    );
+    expect(
+      (
+        await cli(['start', '--beads', 'bd-silent', '--prompt-file', prompt, '--worktree', worktrees[0]], {
+          env: sb.env,
+        })
+      ).code,
+    ).toBe(0);
     await untilState('bd-silent', 'silent_mutation');
     const check = await json(['check', '--beads', 'bd-silent']);
     expect(check).toMatchObject({ reason_code: 'worktree_changed_no_output', log_age_sec: null, _code: 0 });
@@ -50,16 +70,31 @@ describe('truthful health through real opencode', () => {
     const { worktrees } = makeRepo(1);
     const env = { ...sb.env, DX_RUNNER_STARTUP_GRACE_SEC: '1' };
     const prompt = writePrompt(prompts, 'Hang.\n@mock stall 300');
-    const first = await json<{ pid: number }>(['start', '--beads', 'bd-stall', '--prompt-file', prompt, '--worktree', worktrees[0], '--stall-minutes', '0.05'], env);
+    const first = await json<{ pid: number }>(
+      ['start', '--beads', 'bd-stall', '--prompt-file', prompt, '--worktree', worktrees[0], '--stall-minutes', '0.05'],
+      env,
+    );
     await untilState('bd-stall', 'stalled');
-    expect(await json(['check', '--beads', 'bd-stall'])).toMatchObject({ reason_code: 'no_output_no_progress_after_threshold', next_action: 'run_dx_runner_restart_or_let_watchdog_retry', _code: 2 });
+    expect(await json(['check', '--beads', 'bd-stall'])).toMatchObject({
+      reason_code: 'no_output_no_progress_after_threshold',
+      next_action: 'run_dx_runner_restart_or_let_watchdog_retry',
+      _code: 2,
+    });
 
     type Pass = { jobs: Array<{ beads: string; action: string }> };
-    const passes = await Promise.all([1, 2].map(() => cli(['watchdog', '--once', '--json', '--max-retries', '2'], { env })));
-    const actions = passes.flatMap((p) => (JSON.parse(p.stdout) as Pass).jobs.filter((j) => j.beads === 'bd-stall').map((j) => j.action));
+    const passes = await Promise.all(
+      [1, 2].map(() => cli(['watchdog', '--once', '--json', '--max-retries', '2'], { env })),
+    );
+    const actions = passes.flatMap((p) =>
+      (JSON.parse(p.stdout) as Pass).jobs.filter((j) => j.beads === 'bd-stall').map((j) => j.action),
+    );
     expect(actions.filter((a) => a === 'restarted')).toHaveLength(1);
     expect(groupMembers(first.pid)).toEqual([]);
-    const afterWatchdog = await json<{ retry_count: number; pid: number; state: string }>(['status', '--beads', 'bd-stall']).then((s) => (s as unknown as { jobs: Array<{ retry_count: number; pid: number }> }).jobs[0]);
+    const afterWatchdog = await json<{ retry_count: number; pid: number; state: string }>([
+      'status',
+      '--beads',
+      'bd-stall',
+    ]).then((s) => (s as unknown as { jobs: Array<{ retry_count: number; pid: number }> }).jobs[0]);
     expect(afterWatchdog.retry_count).toBe(1);
     expect(afterWatchdog.pid).not.toBe(first.pid);
 
@@ -74,7 +109,11 @@ describe('truthful health through real opencode', () => {
     const block = await cli(['watchdog', '--once', '--json', '--max-retries', '2'], { env });
     expect((JSON.parse(block.stdout) as Pass).jobs.find((j) => j.beads === 'bd-stall')?.action).toBe('blocked');
     const check = await json(['check', '--beads', 'bd-stall']);
-    expect(check).toMatchObject({ state: 'blocked', reason_code: 'blocked_no_output_no_progress_after_threshold', _code: 3 });
+    expect(check).toMatchObject({
+      state: 'blocked',
+      reason_code: 'blocked_no_output_no_progress_after_threshold',
+      _code: 3,
+    });
     SCHEMAS.check.parse(check);
     expect(groupMembers(restarted.pid)).toEqual([]);
   });

@@ -4,7 +4,18 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/index.js';
 import { SCHEMAS } from '../../src/report/schemas.js';
-import { CLI, cli, cliJson, groupMembers, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import {
+  CLI,
+  cli,
+  cliJson,
+  groupMembers,
+  makeRepo,
+  tmpDir,
+  useSandbox,
+  waitFor,
+  writePrompt,
+  type Sandbox,
+} from '../helpers.js';
 
 /** Real opencode against the scripted model: each test here costs one or two opencode runs. */
 describe('jobs through real opencode', () => {
@@ -28,9 +39,20 @@ describe('jobs through real opencode', () => {
     const { worktrees } = makeRepo(1);
     const wt = worktrees[0];
     fs.writeFileSync(path.join(wt, 'already-dirty.txt'), 'was here before the job\n');
-    const prompt = writePrompt(prompts, 'Add a greeting.\n@mock write greeting.txt Hello from the agent\\n\n@mock say Wrote greeting.txt');
+    const prompt = writePrompt(
+      prompts,
+      'Add a greeting.\n@mock write greeting.txt Hello from the agent\\n\n@mock say Wrote greeting.txt',
+    );
 
-    const started = await json<{ pid: number; state: string }>(['start', '--beads', 'bd-edit.1', '--prompt-file', prompt, '--worktree', wt]);
+    const started = await json<{ pid: number; state: string }>([
+      'start',
+      '--beads',
+      'bd-edit.1',
+      '--prompt-file',
+      prompt,
+      '--worktree',
+      wt,
+    ]);
     expect(started._code).toBe(0);
     expect(started.pid).toBeGreaterThan(0);
 
@@ -38,7 +60,14 @@ describe('jobs through real opencode', () => {
     const report = await finished('bd-edit.1');
     SCHEMAS.report.parse(report);
     expect(fs.readFileSync(path.join(wt, 'greeting.txt'), 'utf8')).toBe('Hello from the agent\n');
-    expect(report).toMatchObject({ state: 'exited_ok', exit_code: 0, mutations: 1, selected_model: 'zhipuai-coding-plan/glm-5', execution_mode: 'headless', fallback_reason: 'none' });
+    expect(report).toMatchObject({
+      state: 'exited_ok',
+      exit_code: 0,
+      mutations: 1,
+      selected_model: 'zhipuai-coding-plan/glm-5',
+      execution_mode: 'headless',
+      fallback_reason: 'none',
+    });
     expect(report.session_id).toMatch(/^ses_/);
     expect(report.events.map((e) => e.kind)).toEqual(['created', 'preflight', 'launched', 'finalized']);
     expect(report.log_bytes).toBeGreaterThan(0);
@@ -49,7 +78,12 @@ describe('jobs through real opencode', () => {
     SCHEMAS.check.parse(check);
     const status = await json<{ jobs: Array<Record<string, unknown>> }>(['status']);
     SCHEMAS.status.parse(status);
-    expect(status.jobs.find((j) => j.beads === 'bd-edit.1')).toMatchObject({ state: 'exited_ok', mutation_count: 1, retry_count: 0, outcome: 'success:0' });
+    expect(status.jobs.find((j) => j.beads === 'bd-edit.1')).toMatchObject({
+      state: 'exited_ok',
+      mutation_count: 1,
+      retry_count: 0,
+      outcome: 'success:0',
+    });
 
     const md = await run(['report', '--beads', 'bd-edit.1', '--format', 'markdown']);
     expect(md.stdout).toContain('# Report: bd-edit.1');
@@ -61,18 +95,27 @@ describe('jobs through real opencode', () => {
   it('a 401 from the model ends exited_err with the auth reason and check exits 3', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(prompts, 'Do the task.\n@mock fail 401');
-    expect((await run(['start', '--beads', 'bd-auth', '--prompt-file', prompt, '--worktree', worktrees[0]])).code).toBe(0);
+    expect((await run(['start', '--beads', 'bd-auth', '--prompt-file', prompt, '--worktree', worktrees[0]])).code).toBe(
+      0,
+    );
     const report = await finished('bd-auth');
     expect(report).toMatchObject({ state: 'exited_err', reason_code: 'opencode_auth_failed', outcome_state: 'failed' });
     const check = await json(['check', '--beads', 'bd-auth']);
-    expect(check).toMatchObject({ state: 'exited_err', reason_code: 'opencode_auth_failed', next_action: 'repair_provider_credentials_then_restart', _code: 3 });
+    expect(check).toMatchObject({
+      state: 'exited_err',
+      reason_code: 'opencode_auth_failed',
+      next_action: 'repair_provider_credentials_then_restart',
+      _code: 3,
+    });
   });
 
   it('a model that keeps answering 429 is failed fast as rate limited, not retried for ever', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(prompts, 'Do the task.\n@mock fail 429');
     const env = { ...sb.env, DX_RUNNER_PROVIDER_RETRY_LIMIT: '2' };
-    expect((await cli(['start', '--beads', 'bd-429', '--prompt-file', prompt, '--worktree', worktrees[0]], { env })).code).toBe(0);
+    expect(
+      (await cli(['start', '--beads', 'bd-429', '--prompt-file', prompt, '--worktree', worktrees[0]], { env })).code,
+    ).toBe(0);
     const report = await finished('bd-429');
     expect(report).toMatchObject({ state: 'exited_err', reason_code: 'opencode_rate_limited' });
     expect(groupMembers(report.pid as number)).toEqual([]);
@@ -81,7 +124,15 @@ describe('jobs through real opencode', () => {
   it('stop mid-job ends the whole process group and records stopped; a second stop keeps the outcome', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(prompts, 'Think for a long time.\n@mock stall 120');
-    const started = await json<{ pid: number }>(['start', '--beads', 'bd-stop', '--prompt-file', prompt, '--worktree', worktrees[0]]);
+    const started = await json<{ pid: number }>([
+      'start',
+      '--beads',
+      'bd-stop',
+      '--prompt-file',
+      prompt,
+      '--worktree',
+      worktrees[0],
+    ]);
     await waitFor('opencode to be running', () => (groupMembers(started.pid).length >= 2 ? true : undefined));
     expect((await json(['check', '--beads', 'bd-stop']))._code).toBe(0);
 
@@ -98,7 +149,15 @@ describe('jobs through real opencode', () => {
   it('kill -9 of the agent gives exited_err with a reason, never healthy, even with its supervisor gone too', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(prompts, 'Wait.\n@mock stall 120');
-    const started = await json<{ pid: number }>(['start', '--beads', 'bd-kill', '--prompt-file', prompt, '--worktree', worktrees[0]]);
+    const started = await json<{ pid: number }>([
+      'start',
+      '--beads',
+      'bd-kill',
+      '--prompt-file',
+      prompt,
+      '--worktree',
+      worktrees[0],
+    ]);
     const report = await json<{ supervisor_pid: number }>(['report', '--beads', 'bd-kill']);
     await waitFor('opencode to be running', () => (groupMembers(started.pid).length >= 2 ? true : undefined));
     process.kill(report.supervisor_pid, 'SIGKILL');
@@ -111,14 +170,19 @@ describe('jobs through real opencode', () => {
     const prune = await json(['prune', '--beads', 'bd-kill']);
     SCHEMAS.prune.parse(prune);
     expect(prune).toMatchObject({ checked: 1, pruned: 1 });
-    expect(await json(['report', '--beads', 'bd-kill'])).toMatchObject({ outcome_state: 'failed', outcome_reason_code: 'process_exited_without_rc' });
+    expect(await json(['report', '--beads', 'bd-kill'])).toMatchObject({
+      outcome_state: 'failed',
+      outcome_reason_code: 'process_exited_without_rc',
+    });
   });
 
   it('the agent cannot write outside its worktree, and nothing blocks on a permission prompt', async () => {
     const { worktrees } = makeRepo(1);
     const outside = path.join(tmpDir('outside'), 'escape.txt');
     const prompt = writePrompt(prompts, `Write outside.\n@mock write ${outside} pwned\n@mock say tried`);
-    expect((await run(['start', '--beads', 'bd-escape', '--prompt-file', prompt, '--worktree', worktrees[0]])).code).toBe(0);
+    expect(
+      (await run(['start', '--beads', 'bd-escape', '--prompt-file', prompt, '--worktree', worktrees[0]])).code,
+    ).toBe(0);
     const report = await finished('bd-escape');
     expect(fs.existsSync(outside)).toBe(false);
     expect(report).toMatchObject({ state: 'no_op_success', mutations: 0 });
@@ -130,8 +194,14 @@ describe('jobs through real opencode', () => {
     const prompt = writePrompt(prompts, 'Edit.\n@mock write done.txt ok');
     // start's output captured by $(…): it must return while the agent still runs
     const sh = await new Promise<string>((resolve, reject) =>
-      execFile('sh', ['-c', `out=$("${process.execPath}" "${CLI}" start --beads bd-orphan --prompt-file "${prompt}" --worktree "${worktrees[0]}" --json); echo "$out"`], { env: sb.env }, (err, stdout) =>
-        err ? reject(err) : resolve(stdout),
+      execFile(
+        'sh',
+        [
+          '-c',
+          `out=$("${process.execPath}" "${CLI}" start --beads bd-orphan --prompt-file "${prompt}" --worktree "${worktrees[0]}" --json); echo "$out"`,
+        ],
+        { env: sb.env },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
       ),
     );
     const started = JSON.parse(sh) as { pid: number };
@@ -142,7 +212,11 @@ describe('jobs through real opencode', () => {
 
     expect(await json(['check', '--beads', 'bd-orphan'])).toMatchObject({ state: 'exited_ok', _code: 0 });
     expect(await json(['prune'])).toMatchObject({ pruned: 1 });
-    expect(await json(['report', '--beads', 'bd-orphan'])).toMatchObject({ outcome_state: 'success', exit_code: 0, mutations: 1 });
+    expect(await json(['report', '--beads', 'bd-orphan'])).toMatchObject({
+      outcome_state: 'success',
+      exit_code: 0,
+      mutations: 1,
+    });
   });
 
   it('two concurrent starts for one bead give exactly one job', async () => {
@@ -152,7 +226,8 @@ describe('jobs through real opencode', () => {
     const results = await Promise.all([run(args), run(args), run(args)]);
     const codes = results.map((r) => r.code).sort();
     expect(codes).toEqual([0, 1, 1]);
-    for (const r of results.filter((x) => x.code === 1)) expect(JSON.parse(r.stdout).error.reason_code).toBe('job_already_running');
+    for (const r of results.filter((x) => x.code === 1))
+      expect(JSON.parse(r.stdout).error.reason_code).toBe('job_already_running');
     const status = await json<{ jobs: Array<{ beads: string }> }>(['status', '--all']);
     expect(status.jobs.filter((j) => j.beads === 'bd-twice')).toHaveLength(1);
     expect((await json(['stop', '--beads', 'bd-twice']))._code).toBe(0);

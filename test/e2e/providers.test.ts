@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, makeRepo, sandbox, useSandbox, writePrompt, type Sandbox } from '../helpers.js';
 
-type Preflight = { passed: boolean; exit_code: number; findings: Array<{ check: string; status: string; code: string }> };
+type Preflight = {
+  passed: boolean;
+  exit_code: number;
+  findings: Array<{ check: string; status: string; code: string }>;
+};
 const failing = (p: Preflight) => p.findings.filter((f) => f.status !== 'ok').map((f) => f.code);
 
 /** Model policy, preflight and probe with the real opencode CLI. */
@@ -17,7 +21,13 @@ describe('preflight, probe and the model policy', () => {
     const wt = makeRepo(1).worktrees[0];
     const p = await json<Preflight>(['preflight', '--worktree', wt]);
     expect(p).toMatchObject({ passed: true, exit_code: 0, _code: 0 });
-    expect(p.findings.map((f) => `${f.check}:${f.code}`)).toEqual(['binary:binary_ok', 'model_policy:model_policy_ok', 'model_listed:model_listed', 'probe:probe_ok', 'worktree:worktree_valid']);
+    expect(p.findings.map((f) => `${f.check}:${f.code}`)).toEqual([
+      'binary:binary_ok',
+      'model_policy:model_policy_ok',
+      'model_listed:model_listed',
+      'probe:probe_ok',
+      'worktree:worktree_valid',
+    ]);
     expect(await json(['probe'])).toMatchObject({ ok: true, _code: 0 });
   });
 
@@ -28,19 +38,43 @@ describe('preflight, probe and the model policy', () => {
     expect(failing(p)).toEqual(['model_override_blocked']);
     const wt = makeRepo(1).worktrees[0];
     const prompt = writePrompt(ctx.prompts(), 'Wait.\n@mock stall 60');
-    expect(await json(['start', '--beads', 'bd-ovr', '--prompt-file', prompt, '--worktree', wt], env)).toMatchObject({ error: { reason_code: 'model_override_blocked' }, _code: 28 });
-    const started = await json<{ selected_model: string }>(['start', '--beads', 'bd-ovr', '--prompt-file', prompt, '--worktree', wt, '--allow-model-override'], env);
+    expect(await json(['start', '--beads', 'bd-ovr', '--prompt-file', prompt, '--worktree', wt], env)).toMatchObject({
+      error: { reason_code: 'model_override_blocked' },
+      _code: 28,
+    });
+    const started = await json<{ selected_model: string }>(
+      ['start', '--beads', 'bd-ovr', '--prompt-file', prompt, '--worktree', wt, '--allow-model-override'],
+      env,
+    );
     expect(started).toMatchObject({ selected_model: 'zhipuai-coding-plan/glm-4.6v', _code: 0 });
     expect((await cli(['stop', '--beads', 'bd-ovr'], { env })).code).toBe(0);
   });
 
   it('a model the provider does not offer fails fast at start (21) and names the fallback', async () => {
     const wt = makeRepo(1).worktrees[0];
-    const r = await cli(['start', '--beads', 'bd-nomodel', '--prompt-file', writePrompt(ctx.prompts(), 'x'), '--worktree', wt, '--model', 'zhipuai-coding-plan/glm-9', '--json'], { env: sb.env });
+    const r = await cli(
+      [
+        'start',
+        '--beads',
+        'bd-nomodel',
+        '--prompt-file',
+        writePrompt(ctx.prompts(), 'x'),
+        '--worktree',
+        wt,
+        '--model',
+        'zhipuai-coding-plan/glm-9',
+        '--json',
+      ],
+      { env: sb.env },
+    );
     expect(r.code).toBe(21);
     expect(JSON.parse(r.stdout).error.reason_code).toBe('model_unavailable');
     expect(r.stderr).toContain('--provider cc-glm');
-    expect((await json<{ jobs: unknown[] }>(['status', '--all'])).jobs.filter((j) => (j as { beads: string }).beads === 'bd-nomodel')).toEqual([]);
+    expect(
+      (await json<{ jobs: unknown[] }>(['status', '--all'])).jobs.filter(
+        (j) => (j as { beads: string }).beads === 'bd-nomodel',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -62,6 +96,10 @@ describe('preflight against a model that refuses', () => {
     expect(failing(a)).toEqual(['opencode_auth_or_quota_blocked']);
     const m = await cliJson<Preflight>(['preflight'], { env: missing.env });
     expect(failing(m)).toEqual(['model_unavailable']);
-    expect(await cliJson(['probe'], { env: missing.env })).toMatchObject({ ok: false, reason: 'opencode_model_unavailable', _code: 1 });
+    expect(await cliJson(['probe'], { env: missing.env })).toMatchObject({
+      ok: false,
+      reason: 'opencode_model_unavailable',
+      _code: 1,
+    });
   });
 });

@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliJson, freePort, groupMembers, makeRepo, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import {
+  cli,
+  cliJson,
+  freePort,
+  groupMembers,
+  makeRepo,
+  useSandbox,
+  waitFor,
+  writePrompt,
+  type Sandbox,
+} from '../helpers.js';
 
 interface ServeStatus {
   running: boolean;
@@ -32,16 +42,36 @@ describe('server lane through a real opencode serve', () => {
     waitFor(
       `${beads} to finish`,
       async () => {
-        const r = await json<{ outcome_state: string | null; state: string; reason_code: string; execution_mode: string; session_id: string | null; retries: number }>(['report', '--beads', beads]);
+        const r = await json<{
+          outcome_state: string | null;
+          state: string;
+          reason_code: string;
+          execution_mode: string;
+          session_id: string | null;
+          retries: number;
+        }>(['report', '--beads', beads]);
         return r.outcome_state ? r : undefined;
       },
       90_000,
     );
 
   it('refuses a non-loopback address and a lane without a server', async () => {
-    expect(await json(['serve', 'start', '--hostname', '0.0.0.0', '--port', String(port)])).toMatchObject({ error: { reason_code: 'non_loopback_refused' }, _code: 2 });
+    expect(await json(['serve', 'start', '--hostname', '0.0.0.0', '--port', String(port)])).toMatchObject({
+      error: { reason_code: 'non_loopback_refused' },
+      _code: 2,
+    });
     const wt = makeRepo(1).worktrees[0];
-    const r = await json(['start', '--lane', 'server', '--beads', 'bd-nosrv', '--prompt-file', writePrompt(prompts, 'x'), '--worktree', wt]);
+    const r = await json([
+      'start',
+      '--lane',
+      'server',
+      '--beads',
+      'bd-nosrv',
+      '--prompt-file',
+      writePrompt(prompts, 'x'),
+      '--worktree',
+      wt,
+    ]);
     expect(r).toMatchObject({ error: { reason_code: 'opencode_attach_missing_url' }, _code: 27 });
   });
 
@@ -58,23 +88,52 @@ describe('server lane through a real opencode serve', () => {
     const beads = worktrees.slice(0, 6).map((_, i) => `bd-srv.${i}`);
     await Promise.all(
       beads.map((b, i) =>
-        json(['start', '--lane', 'server', '--beads', b, '--prompt-file', writePrompt(prompts, `Job ${i}.\n@mock write out-${i}.txt from ${b}\\n\n@mock say done ${i}`), '--worktree', worktrees[i]]),
+        json([
+          'start',
+          '--lane',
+          'server',
+          '--beads',
+          b,
+          '--prompt-file',
+          writePrompt(prompts, `Job ${i}.\n@mock write out-${i}.txt from ${b}\\n\n@mock say done ${i}`),
+          '--worktree',
+          worktrees[i],
+        ]),
       ),
     );
-    const slow = await json<{ pid: number }>(['start', '--lane', 'server', '--beads', 'bd-srv.slow', '--prompt-file', writePrompt(prompts, 'Slow.\n@mock stall 120'), '--worktree', worktrees[6]]);
+    const slow = await json<{ pid: number }>([
+      'start',
+      '--lane',
+      'server',
+      '--beads',
+      'bd-srv.slow',
+      '--prompt-file',
+      writePrompt(prompts, 'Slow.\n@mock stall 120'),
+      '--worktree',
+      worktrees[6],
+    ]);
     // under load (six sessions and another e2e file on two cores) its session has taken over a minute to open;
     // a run that ends without one says why instead of waiting out the deadline
     const slowRun = await waitFor(
       'the slow session id, or its end',
       async () => {
-        const r = await json<{ session_id: string | null; outcome_state: string | null; reason_code: string }>(['report', '--beads', 'bd-srv.slow']);
+        const r = await json<{ session_id: string | null; outcome_state: string | null; reason_code: string }>([
+          'report',
+          '--beads',
+          'bd-srv.slow',
+        ]);
         return r.session_id || r.outcome_state ? r : undefined;
       },
       180_000,
     );
-    expect(slowRun.session_id, `the slow job ended without a session: ${slowRun.reason_code}`).toEqual(expect.any(String));
+    expect(slowRun.session_id, `the slow job ended without a session: ${slowRun.reason_code}`).toEqual(
+      expect.any(String),
+    );
     const slowSession = slowRun.session_id as string;
-    expect(await json(['stop', '--beads', 'bd-srv.slow'])).toMatchObject({ state: 'stopped', reason_code: 'manual_stop' });
+    expect(await json(['stop', '--beads', 'bd-srv.slow'])).toMatchObject({
+      state: 'stopped',
+      reason_code: 'manual_stop',
+    });
     expect(groupMembers(slow.pid)).toEqual([]);
 
     for (const [i, b] of beads.entries()) {
@@ -86,13 +145,27 @@ describe('server lane through a real opencode serve', () => {
     // the server no longer works on the stopped session
     const { url } = await json<ServeStatus>(['serve', 'status']);
     const password = fs.readFileSync(path.join(sb.home, 'server', 'password'), 'utf8');
-    const busy = (await (await fetch(`${url}/session/status`, { headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` } })).json()) as Record<string, { type: string }>;
+    const busy = (await (
+      await fetch(`${url}/session/status`, {
+        headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` },
+      })
+    ).json()) as Record<string, { type: string }>;
     expect(busy[slowSession]?.type ?? 'idle').toBe('idle');
   }, 300_000);
 
   it('an attach-lane job runs as a light client of the same server', async () => {
     const wt = makeRepo(1).worktrees[0];
-    await json(['start', '--lane', 'attach', '--beads', 'bd-attach', '--prompt-file', writePrompt(prompts, 'Attach.\n@mock write attached.txt yes\\n\n@mock say ok'), '--worktree', wt]);
+    await json([
+      'start',
+      '--lane',
+      'attach',
+      '--beads',
+      'bd-attach',
+      '--prompt-file',
+      writePrompt(prompts, 'Attach.\n@mock write attached.txt yes\\n\n@mock say ok'),
+      '--worktree',
+      wt,
+    ]);
     expect(await finished('bd-attach')).toMatchObject({ state: 'exited_ok', execution_mode: 'attach' });
     expect(fs.readFileSync(path.join(wt, 'attached.txt'), 'utf8')).toBe('yes\n');
   });
@@ -100,13 +173,28 @@ describe('server lane through a real opencode serve', () => {
   it('killing the server mid-job gives server_lost, the server is restarted, and the watchdog re-dispatches the job', async () => {
     const wt = makeRepo(1).worktrees[0];
     const before = await json<ServeStatus>(['serve', 'status']);
-    await json(['start', '--lane', 'server', '--beads', 'bd-lost', '--prompt-file', writePrompt(prompts, 'Survive.\n@mock stall 6\n@mock write survived.txt yes\\n\n@mock say ok'), '--worktree', wt]);
-    await waitFor('the session to start', async () => (await json<{ session_id: string | null }>(['report', '--beads', 'bd-lost'])).session_id ?? undefined);
+    await json([
+      'start',
+      '--lane',
+      'server',
+      '--beads',
+      'bd-lost',
+      '--prompt-file',
+      writePrompt(prompts, 'Survive.\n@mock stall 6\n@mock write survived.txt yes\\n\n@mock say ok'),
+      '--worktree',
+      wt,
+    ]);
+    await waitFor(
+      'the session to start',
+      async () => (await json<{ session_id: string | null }>(['report', '--beads', 'bd-lost'])).session_id ?? undefined,
+    );
     process.kill(before.pid, 'SIGKILL');
 
     const lost = await finished('bd-lost');
     expect(lost).toMatchObject({ state: 'exited_err', reason_code: 'server_lost' });
-    expect((await json(['check', '--beads', 'bd-lost'])).next_action).toBe('check_dx_runner_serve_status_then_let_watchdog_redispatch');
+    expect((await json(['check', '--beads', 'bd-lost'])).next_action).toBe(
+      'check_dx_runner_serve_status_then_let_watchdog_redispatch',
+    );
     const after = await waitFor('the keeper to restart the server', async () => {
       const s = await json<ServeStatus>(['serve', 'status']);
       return s.healthy && s.pid !== before.pid ? s : undefined;
@@ -114,8 +202,15 @@ describe('server lane through a real opencode serve', () => {
     expect(after.restarts).toBe(before.restarts + 1);
 
     const pass = await cli(['watchdog', '--once', '--json', '--max-retries', '1'], { env: sb.env });
-    expect((JSON.parse(pass.stdout) as { jobs: Array<{ beads: string; action: string }> }).jobs).toContainEqual(expect.objectContaining({ beads: 'bd-lost', action: 'restarted' }));
-    await waitFor('the re-dispatched run to finish', async () => ((await json<{ state: string }>(['check', '--beads', 'bd-lost'])).state === 'exited_ok' ? true : undefined), 60_000);
+    expect((JSON.parse(pass.stdout) as { jobs: Array<{ beads: string; action: string }> }).jobs).toContainEqual(
+      expect.objectContaining({ beads: 'bd-lost', action: 'restarted' }),
+    );
+    await waitFor(
+      'the re-dispatched run to finish',
+      async () =>
+        (await json<{ state: string }>(['check', '--beads', 'bd-lost'])).state === 'exited_ok' ? true : undefined,
+      60_000,
+    );
     expect(await json(['report', '--beads', 'bd-lost'])).toMatchObject({ retries: 1, execution_mode: 'server' });
     expect(fs.readFileSync(path.join(wt, 'survived.txt'), 'utf8')).toBe('yes\n');
   });

@@ -10,14 +10,21 @@ describe('live view (status --watch, wave status --watch)', () => {
   let sb: Sandbox;
   let env: NodeJS.ProcessEnv;
   const socket = `dx-watch-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const screen = (name: string, escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', `${name}:`);
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const screen = (name: string, escapes = false) =>
+    tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', `${name}:`);
   const altScreen = (name: string) => tmux('display-message', '-p', '-t', `${name}:`, '#{alternate_on}').trim() === '1';
   /** runs the command in a 120x30 terminal; the pane stays after it exits and says how it exited */
   const open = (name: string, args: string[], extraEnv: Record<string, string> = {}) => {
     const script = path.join(tmpDir('tmux'), 'run.sh');
     const vars = { DX_RUNNER_HOME: sb.home, TERM: 'xterm-256color', ...extraEnv };
-    fs.writeFileSync(script, `${Object.entries(vars).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\n'${process.execPath}' '${CLI}' ${args.join(' ')}\necho "EXITED $?"\nsleep 600\n`);
+    fs.writeFileSync(
+      script,
+      `${Object.entries(vars)
+        .map(([k, v]) => `export ${k}='${v}'`)
+        .join('\n')}\n'${process.execPath}' '${CLI}' ${args.join(' ')}\necho "EXITED $?"\nsleep 600\n`,
+    );
     tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `bash ${script}`);
   };
 
@@ -37,12 +44,29 @@ describe('live view (status --watch, wave status --watch)', () => {
   it('wave status --watch redraws in colour on the alternate screen and leaves a clean screen when the wave ends', async () => {
     const { repo } = makeRepo(0);
     const prompt = writePrompt(ctx.prompts(), 'Hold.\n@mock stall 120');
-    const started = await cliJson<{ wave: number }>(['wave', 'start', '--items', 'bd-v.1,bd-v.2', '--prompt-file', prompt, '--worktree-root', path.join(tmpDir('wave'), 'wts'), '--repo', repo], { env });
+    const started = await cliJson<{ wave: number }>(
+      [
+        'wave',
+        'start',
+        '--items',
+        'bd-v.1,bd-v.2',
+        '--prompt-file',
+        prompt,
+        '--worktree-root',
+        path.join(tmpDir('wave'), 'wts'),
+        '--repo',
+        repo,
+      ],
+      { env },
+    );
     expect(started._code).toBe(0);
     open('wave', ['wave', 'status', '--watch', '--wave', String(started.wave)]);
     const view = await waitFor('the live wave view', () => {
       const s = screen('wave');
-      return /bd-v\.1\s+opencode\s+(launching|slow_start|waiting_first_output|healthy)/.test(s) && /bd-v\.2\s+opencode\s+queued/.test(s) ? s : undefined;
+      return /bd-v\.1\s+opencode\s+(launching|slow_start|waiting_first_output|healthy)/.test(s) &&
+        /bd-v\.2\s+opencode\s+queued/.test(s)
+        ? s
+        : undefined;
     });
     expect(view).toContain(`wave ${started.wave}: running`);
     expect(view).toMatch(/BEAD\s+PROVIDER\s+STATE\s+ELAPSED\s+BYTES\s+MUT\s+LAST EVENT/);

@@ -4,7 +4,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { opencodeConfig } from '../../src/model-mock/index.js';
 import { SCHEMAS } from '../../src/report/schemas.js';
 import type { WaveReport, WaveStatus } from '../../src/wave/index.js';
-import { cli, cliJson, groupMembers, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import {
+  cli,
+  cliJson,
+  groupMembers,
+  makeRepo,
+  tmpDir,
+  useSandbox,
+  waitFor,
+  writePrompt,
+  type Sandbox,
+} from '../helpers.js';
 
 /** The issue's wave is 12 beads; 6 keeps the suite lean on a busy 2-core machine (12 took 95 s there). */
 const WAVE_SIZE = Number(process.env.DX_RUNNER_TEST_WAVE_SIZE) || 6;
@@ -30,7 +40,18 @@ describe('waves', () => {
     const root = path.join(tmpDir('wave'), 'wts');
     const prompt = writePrompt(ctx.prompts(), 'Leave a mark.\n@mock write landed.txt landed\\n\n@mock say Landed');
     const beads = Array.from({ length: WAVE_SIZE }, (_, i) => `bd-w.${i + 1}`);
-    const started = await json<WaveStatus>(['wave', 'start', '--items', beads.join(','), '--prompt-file', prompt, '--worktree-root', root, '--repo', repo]);
+    const started = await json<WaveStatus>([
+      'wave',
+      'start',
+      '--items',
+      beads.join(','),
+      '--prompt-file',
+      prompt,
+      '--worktree-root',
+      root,
+      '--repo',
+      repo,
+    ]);
     expect(started._code).toBe(0);
     SCHEMAS['wave-status'].parse(started);
     expect(started.items.map((i) => i.beads)).toEqual(beads);
@@ -40,34 +61,53 @@ describe('waves', () => {
     for (const b of beads) expect(fs.readFileSync(path.join(root, b, '.git'), 'utf8')).toContain(repo);
 
     // the first three run, the rest queue: the driver is killed right there
-    const mid = await waitFor('the first three to run', async () => {
-      const s = await status(started.wave);
-      expect(s.counts.running + s.counts.launching).toBeLessThanOrEqual(3);
-      return s.counts.running === 3 && s.counts.queued > 0 ? s : undefined;
-    }, 80_000);
+    const mid = await waitFor(
+      'the first three to run',
+      async () => {
+        const s = await status(started.wave);
+        expect(s.counts.running + s.counts.launching).toBeLessThanOrEqual(3);
+        return s.counts.running === 3 && s.counts.queued > 0 ? s : undefined;
+      },
+      80_000,
+    );
     process.kill(driver, 'SIGKILL');
-    await waitFor('the driver to be gone', async () => ((await status(started.wave)).driver_pid === null ? true : undefined));
+    await waitFor('the driver to be gone', async () =>
+      (await status(started.wave)).driver_pid === null ? true : undefined,
+    );
     // its jobs finish on their own (their supervisors record them); nothing new starts without a driver
-    const orphaned = await waitFor('the running jobs to end', async () => {
-      const s = await status(started.wave);
-      return s.items.every((i) => !i.job || ['exited_ok', 'exited_err'].includes(i.job.state)) ? s : undefined;
-    }, 80_000);
+    const orphaned = await waitFor(
+      'the running jobs to end',
+      async () => {
+        const s = await status(started.wave);
+        return s.items.every((i) => !i.job || ['exited_ok', 'exited_err'].includes(i.job.state)) ? s : undefined;
+      },
+      80_000,
+    );
     expect(orphaned.state).toBe('running');
     expect(orphaned.counts.queued).toBeGreaterThanOrEqual(mid.counts.queued - 1); // at most one launch was in flight at the kill
     expect(orphaned.counts.landed).toBe(0); // not settled yet: that is the next driver's job
 
-    const resumed = await json<{ resumed: boolean; driver_pid: number }>(['wave', 'resume', '--wave', String(started.wave)]);
+    const resumed = await json<{ resumed: boolean; driver_pid: number }>([
+      'wave',
+      'resume',
+      '--wave',
+      String(started.wave),
+    ]);
     expect(resumed).toMatchObject({ resumed: true, _code: 0 });
     SCHEMAS['wave-resume'].parse(resumed);
     expect(resumed.driver_pid).not.toBe(driver);
     const again = await json<{ resumed: boolean }>(['wave', 'resume', '--wave', String(started.wave)]);
     expect(again).toMatchObject({ resumed: false }); // one driver at a time
 
-    const done = await waitFor('the wave to finish', async () => {
-      const s = await status(started.wave);
-      expect(s.counts.running + s.counts.launching).toBeLessThanOrEqual(3);
-      return s.state === 'done' ? s : undefined;
-    }, 180_000);
+    const done = await waitFor(
+      'the wave to finish',
+      async () => {
+        const s = await status(started.wave);
+        expect(s.counts.running + s.counts.launching).toBeLessThanOrEqual(3);
+        return s.state === 'done' ? s : undefined;
+      },
+      180_000,
+    );
     expect(done.counts).toMatchObject({ landed: WAVE_SIZE, failed: 0, queued: 0 });
     for (const b of beads) expect(fs.readFileSync(path.join(root, b, 'landed.txt'), 'utf8')).toBe('landed\n');
 
@@ -89,7 +129,12 @@ describe('waves', () => {
     const manifest = path.join(root, '..', 'wave.yaml');
     fs.writeFileSync(
       manifest,
-      [`repo: ${repo}`, `worktree_root: ${root}`, 'items:', ...['a', 'b', 'c', 'd', 'e'].flatMap((x) => [`  - beads: bd-s.${x}`, '    prompt: "Hold.\\n@mock stall 120"'])].join('\n'),
+      [
+        `repo: ${repo}`,
+        `worktree_root: ${root}`,
+        'items:',
+        ...['a', 'b', 'c', 'd', 'e'].flatMap((x) => [`  - beads: bd-s.${x}`, '    prompt: "Hold.\\n@mock stall 120"']),
+      ].join('\n'),
     );
     const started = await json<WaveStatus>(['wave', 'start', '--manifest', manifest]);
     expect(started._code).toBe(0);
@@ -100,8 +145,13 @@ describe('waves', () => {
     const pids = running.items.flatMap((i) => (i.job?.pid ? [i.job.pid] : []));
     // a driver that died is given a new one by the watchdog
     process.kill(running.driver_pid as number, 'SIGKILL');
-    await waitFor('the driver to be gone', async () => ((await status(started.wave)).driver_pid === null ? true : undefined));
-    const pass = await json<{ waves: Array<{ wave: number; action: string; driver_pid: number }> }>(['watchdog', '--once']);
+    await waitFor('the driver to be gone', async () =>
+      (await status(started.wave)).driver_pid === null ? true : undefined,
+    );
+    const pass = await json<{ waves: Array<{ wave: number; action: string; driver_pid: number }> }>([
+      'watchdog',
+      '--once',
+    ]);
     expect(pass.waves).toEqual([{ wave: started.wave, action: 'resumed', driver_pid: expect.any(Number) }]);
     expect((await status(started.wave)).driver_pid).toBe(pass.waves[0].driver_pid);
     const stopped = await json<WaveStatus>(['wave', 'stop', '--wave', String(started.wave)]);
@@ -109,14 +159,23 @@ describe('waves', () => {
     expect(stopped.counts).toMatchObject({ stopped: 3, cancelled: 2, running: 0, queued: 0 });
     for (const pid of pids) expect(groupMembers(pid)).toEqual([]);
     const item = stopped.items.find((i) => i.item_state === 'stopped');
-    expect(await json(['check', '--beads', item?.beads as string])).toMatchObject({ state: 'stopped', reason_code: 'wave_stopped' });
-    expect(await json(['wave', 'stop', '--wave', String(started.wave)])).toMatchObject({ error: { reason_code: 'wave_not_running' }, _code: 1 });
+    expect(await json(['check', '--beads', item?.beads as string])).toMatchObject({
+      state: 'stopped',
+      reason_code: 'wave_stopped',
+    });
+    expect(await json(['wave', 'stop', '--wave', String(started.wave)])).toMatchObject({
+      error: { reason_code: 'wave_not_running' },
+      _code: 1,
+    });
   });
 
   it('a bad manifest is one line naming the line and field, exit 2, and records nothing', async () => {
     const dir = tmpDir('bad');
     const manifest = path.join(dir, 'wave.yaml');
-    fs.writeFileSync(manifest, 'items:\n  - beads: bd-x.1\n    prompt: hi\n    worktree: /tmp\n  - beads: bd-x.2\n    promt: typo\n');
+    fs.writeFileSync(
+      manifest,
+      'items:\n  - beads: bd-x.1\n    prompt: hi\n    worktree: /tmp\n  - beads: bd-x.2\n    promt: typo\n',
+    );
     const home = { ...env, DX_RUNNER_HOME: path.join(dir, 'home') };
     const r = await cli(['wave', 'start', '--manifest', manifest], { env: home });
     expect(r.code).toBe(2);
@@ -124,16 +183,28 @@ describe('waves', () => {
     expect(r.stderr).toContain(`${manifest}:5:`);
     expect(r.stderr).toContain('items.1');
     expect(r.stderr).toContain('reason_code=manifest_invalid');
-    expect(await cliJson(['wave', 'status'], { env: home })).toMatchObject({ error: { reason_code: 'wave_not_found' }, _code: 1 });
+    expect(await cliJson(['wave', 'status'], { env: home })).toMatchObject({
+      error: { reason_code: 'wave_not_found' },
+      _code: 1,
+    });
     const noInput = await cliJson(['wave', 'start'], { env: home });
     expect(noInput).toMatchObject({ error: { reason_code: 'wave_input_missing' }, _code: 2 });
-    const beads = await cliJson(['wave', 'start', '--from-beads'], { env: { ...home, PATH: path.dirname(process.execPath) } });
+    const beads = await cliJson(['wave', 'start', '--from-beads'], {
+      env: { ...home, PATH: path.dirname(process.execPath) },
+    });
     expect(beads).toMatchObject({ error: { reason_code: 'beads_cli_missing' }, _code: 21 });
-    const both = await cliJson(['wave', 'start', '--from-beads', '--items', 'bd-x.1', '--prompt-file', manifest], { env: home });
+    const both = await cliJson(['wave', 'start', '--from-beads', '--items', 'bd-x.1', '--prompt-file', manifest], {
+      env: home,
+    });
     expect(both).toMatchObject({ error: { reason_code: 'wave_input_conflict' }, _code: 2 });
-    const limit = await cliJson(['wave', 'start', '--items', 'bd-x.1', '--prompt-file', manifest, '--limit', '3'], { env: home });
+    const limit = await cliJson(['wave', 'start', '--items', 'bd-x.1', '--prompt-file', manifest, '--limit', '3'], {
+      env: home,
+    });
     expect(limit).toMatchObject({ error: { reason_code: 'invalid_limit' }, _code: 2 });
-    expect(await cliJson(['wave', 'status'], { env: home })).toMatchObject({ error: { reason_code: 'wave_not_found' }, _code: 1 });
+    expect(await cliJson(['wave', 'status'], { env: home })).toMatchObject({
+      error: { reason_code: 'wave_not_found' },
+      _code: 1,
+    });
   });
 
   /**
@@ -154,13 +225,27 @@ describe('waves', () => {
       const { repo } = makeRepo(0);
       const dir = tmpDir('wave');
       const manifest = path.join(dir, 'wave.yaml');
-      fs.writeFileSync(manifest, [`repo: ${repo}`, `worktree_root: ${path.join(dir, 'wts')}`, 'fallback_provider: opencode', ...yaml].join('\n'));
+      fs.writeFileSync(
+        manifest,
+        [`repo: ${repo}`, `worktree_root: ${path.join(dir, 'wts')}`, 'fallback_provider: opencode', ...yaml].join('\n'),
+      );
       const started = await fjson<WaveStatus>(['wave', 'start', '--manifest', manifest, ...extra]);
       expect(started._code, JSON.stringify(started)).toBe(0);
-      await waitFor('the wave to finish', async () => ((await fjson<WaveStatus>(['wave', 'status', '--wave', String(started.wave)])).state === 'done' ? true : undefined), 200_000);
+      await waitFor(
+        'the wave to finish',
+        async () =>
+          (await fjson<WaveStatus>(['wave', 'status', '--wave', String(started.wave)])).state === 'done'
+            ? true
+            : undefined,
+        200_000,
+      );
       const report = await fjson<WaveReport>(['wave', 'report', '--wave', String(started.wave)]);
       SCHEMAS['wave-report'].parse(report);
-      return { report, item: (b: string) => report.items.find((i) => i.beads === b) as WaveReport['items'][number], dir };
+      return {
+        report,
+        item: (b: string) => report.items.find((i) => i.beads === b) as WaveReport['items'][number],
+        dir,
+      };
     };
     const backup = 'zhipuai-coding-plan/glm-5-backup';
 
@@ -185,25 +270,50 @@ describe('waves', () => {
       expect(report.counts).toMatchObject({ landed: 3, failed: 1 });
       expect(item('bd-f.ok')).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: null });
 
-      expect(item('bd-f.model')).toMatchObject({ state: 'landed', attempts: 2, fallback_reason: 'model_unavailable', provider: 'cc-glm' });
+      expect(item('bd-f.model')).toMatchObject({
+        state: 'landed',
+        attempts: 2,
+        fallback_reason: 'model_unavailable',
+        provider: 'cc-glm',
+      });
       expect(item('bd-f.model').runs).toHaveLength(1); // refused before any job: the fallback run is the only one
-      expect(item('bd-f.model').runs[0]).toMatchObject({ state: 'exited_ok', provider: 'cc-glm', selected_model: 'glm-5', fallback_reason: 'model_unavailable' });
+      expect(item('bd-f.model').runs[0]).toMatchObject({
+        state: 'exited_ok',
+        provider: 'cc-glm',
+        selected_model: 'glm-5',
+        fallback_reason: 'model_unavailable',
+      });
       expect(fs.readFileSync(path.join(dir, 'wts', 'bd-f.model', 'model.txt'), 'utf8')).toBe('landed on the fallback');
 
-      expect(item('bd-f.auth')).toMatchObject({ state: 'landed', attempts: 2, fallback_reason: 'opencode_auth_failed' });
+      expect(item('bd-f.auth')).toMatchObject({
+        state: 'landed',
+        attempts: 2,
+        fallback_reason: 'opencode_auth_failed',
+      });
       expect(item('bd-f.auth').runs.map((r) => [r.state, r.reason_code, r.selected_model])).toEqual([
         ['exited_err', 'opencode_auth_failed', 'zhipuai-coding-plan/glm-5'],
         ['exited_ok', 'process_exit_with_rc', backup],
       ]);
       expect(fs.existsSync(path.join(dir, 'wts', 'bd-f.auth', 'auth.txt'))).toBe(true);
-      expect(await fjson(['check', '--beads', 'bd-f.auth'])).toMatchObject({ state: 'exited_ok', fallback_reason: 'opencode_auth_failed', selected_model: backup });
+      expect(await fjson(['check', '--beads', 'bd-f.auth'])).toMatchObject({
+        state: 'exited_ok',
+        fallback_reason: 'opencode_auth_failed',
+        selected_model: backup,
+      });
 
-      expect(item('bd-f.gate')).toMatchObject({ state: 'failed', attempts: 2, fallback_reason: expect.stringMatching(/^governance_failed:/) });
+      expect(item('bd-f.gate')).toMatchObject({
+        state: 'failed',
+        attempts: 2,
+        fallback_reason: expect.stringMatching(/^governance_failed:/),
+      });
       expect(item('bd-f.gate').runs.map((r) => r.state)).toEqual(['governance_failed', 'governance_failed']);
     }, 240_000);
 
     it('--critical dispatches on the fallback lane from the start', async () => {
-      const { report, item } = await waveOf(['items:', '  - beads: bd-c.1', `    fallback_model: ${backup}`, '    prompt: "@mock write c.txt ok"'], ['--critical']);
+      const { report, item } = await waveOf(
+        ['items:', '  - beads: bd-c.1', `    fallback_model: ${backup}`, '    prompt: "@mock write c.txt ok"'],
+        ['--critical'],
+      );
       expect(report).toMatchObject({ critical: true, state: 'done' });
       expect(item('bd-c.1')).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: 'critical_wave' });
       expect(item('bd-c.1').runs[0]).toMatchObject({ selected_model: backup, fallback_reason: 'critical_wave' });

@@ -1,18 +1,41 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregate, classifyAttempt, extractText, groupMetrics, hintMatchRatio, percentile, phaseGate, type AttemptFacts, type Phase } from '../../src/bench/decide.js';
+import {
+  aggregate,
+  classifyAttempt,
+  extractText,
+  groupMetrics,
+  hintMatchRatio,
+  percentile,
+  phaseGate,
+  type AttemptFacts,
+  type Phase,
+} from '../../src/bench/decide.js';
 import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../src/bench/run.js';
 import type { BenchRecord } from '../../src/bench/schemas.js';
 import { parseScript } from '../../src/model-mock/script.js';
 import { tmpDir } from '../helpers.js';
 
-const facts = (f: Partial<AttemptFacts>): AttemptFacts => ({ launchError: null, outcomeState: 'failed', outcomeReason: null, exitCode: 1, timedOut: false, stalled: false, ...f });
+const facts = (f: Partial<AttemptFacts>): AttemptFacts => ({
+  launchError: null,
+  outcomeState: 'failed',
+  outcomeReason: null,
+  exitCode: 1,
+  timedOut: false,
+  stalled: false,
+  ...f,
+});
 
 describe('failure taxonomy', () => {
   it.each<[string, Partial<AttemptFacts>, string | null, string | null]>([
     ['success', { outcomeState: 'success', outcomeReason: 'process_exit_with_rc', exitCode: 0 }, null, null],
-    ['stalled wins over everything after launch', { stalled: true, outcomeState: 'killed', outcomeReason: 'stalled_run' }, 'model', 'stalled_run'],
+    [
+      'stalled wins over everything after launch',
+      { stalled: true, outcomeState: 'killed', outcomeReason: 'stalled_run' },
+      'model',
+      'stalled_run',
+    ],
     ['timed out', { timedOut: true, outcomeState: 'killed', outcomeReason: 'bench_timeout' }, 'model', 'timeout'],
     ['model 404', { outcomeReason: 'opencode_model_unavailable' }, 'model', 'model_not_supported'],
     ['auth 401', { outcomeReason: 'opencode_auth_failed' }, 'env', 'auth_or_provider'],
@@ -20,13 +43,43 @@ describe('failure taxonomy', () => {
     ['provider 5xx', { outcomeReason: 'opencode_provider_error' }, 'model', 'provider_error'],
     ['server died under the job', { outcomeReason: 'server_lost' }, 'env', 'server_lost'],
     ['command not found', { outcomeReason: 'process_exit_with_rc', exitCode: 127 }, 'env', 'command_not_found'],
-    ['exit 0 without an answer', { outcomeReason: 'exit_zero_without_final_answer', exitCode: 0 }, 'harness', 'empty_or_unknown'],
+    [
+      'exit 0 without an answer',
+      { outcomeReason: 'exit_zero_without_final_answer', exitCode: 0 },
+      'harness',
+      'empty_or_unknown',
+    ],
     ['non-zero exit', { outcomeReason: 'process_exit_with_rc', exitCode: 2 }, 'model', 'runtime_nonzero'],
-    ['"author" in a reason is not auth (H5)', { outcomeReason: 'author_mismatch', exitCode: 0 }, 'harness', 'author_mismatch'],
-    ['unknown provider refused at start', { launchError: { reasonCode: 'provider_not_found', harness: false } }, 'env', 'provider_not_found'],
-    ['binary missing', { launchError: { reasonCode: 'provider_binary_missing', harness: false } }, 'env', 'provider_binary_missing'],
-    ['server did not start', { launchError: { reasonCode: 'server_start_failed', harness: false } }, 'env', 'server_start_failed'],
-    ['model not offered at start', { launchError: { reasonCode: 'model_unavailable', harness: false } }, 'model', 'model_unavailable'],
+    [
+      '"author" in a reason is not auth (H5)',
+      { outcomeReason: 'author_mismatch', exitCode: 0 },
+      'harness',
+      'author_mismatch',
+    ],
+    [
+      'unknown provider refused at start',
+      { launchError: { reasonCode: 'provider_not_found', harness: false } },
+      'env',
+      'provider_not_found',
+    ],
+    [
+      'binary missing',
+      { launchError: { reasonCode: 'provider_binary_missing', harness: false } },
+      'env',
+      'provider_binary_missing',
+    ],
+    [
+      'server did not start',
+      { launchError: { reasonCode: 'server_start_failed', harness: false } },
+      'env',
+      'server_start_failed',
+    ],
+    [
+      'model not offered at start',
+      { launchError: { reasonCode: 'model_unavailable', harness: false } },
+      'model',
+      'model_unavailable',
+    ],
     ['the harness threw', { launchError: { reasonCode: 'EACCES', harness: true } }, 'harness', 'exception_harness'],
   ])('%s', (_name, f, category, reason) => {
     expect(classifyAttempt(facts(f))).toEqual({ category, reason });
@@ -34,7 +87,21 @@ describe('failure taxonomy', () => {
 });
 
 const rec = (p: Partial<BenchRecord>): BenchRecord =>
-  ({ workflow_id: 'wf', system: 'opencode', prompt_id: 'p', prompt_category: 'c', success: true, retry_count: 0, startup_latency_ms: 10, first_output_latency_ms: 50, completion_latency_ms: 100, hint_match_ratio: 1, failure_category: null, failure_reason: null, ...p }) as BenchRecord;
+  ({
+    workflow_id: 'wf',
+    system: 'opencode',
+    prompt_id: 'p',
+    prompt_category: 'c',
+    success: true,
+    retry_count: 0,
+    startup_latency_ms: 10,
+    first_output_latency_ms: 50,
+    completion_latency_ms: 100,
+    hint_match_ratio: 1,
+    failure_category: null,
+    failure_reason: null,
+    ...p,
+  }) as BenchRecord;
 
 describe('summary statistics', () => {
   it.each<[number[], number, number | null]>([
@@ -52,16 +119,41 @@ describe('summary statistics', () => {
   });
 
   it('per-group metrics skip missing latencies and count retries and successes', () => {
-    const m = groupMetrics([rec({ completion_latency_ms: 100 }), rec({ completion_latency_ms: 300, retry_count: 1 }), rec({ success: false, completion_latency_ms: null, first_output_latency_ms: null, hint_match_ratio: 0 })]);
-    expect(m).toMatchObject({ job_count: 3, success_count: 2, retry_count: 1, completion_latency_ms_p50: 200, first_output_latency_ms_p50: 50 });
+    const m = groupMetrics([
+      rec({ completion_latency_ms: 100 }),
+      rec({ completion_latency_ms: 300, retry_count: 1 }),
+      rec({ success: false, completion_latency_ms: null, first_output_latency_ms: null, hint_match_ratio: 0 }),
+    ]);
+    expect(m).toMatchObject({
+      job_count: 3,
+      success_count: 2,
+      retry_count: 1,
+      completion_latency_ms_p50: 200,
+      first_output_latency_ms_p50: 50,
+    });
     expect(m.success_rate).toBeCloseTo(2 / 3);
     expect(m.completion_latency_ms_p95).toBeCloseTo(290);
     expect(m.hint_match_ratio_mean).toBeCloseTo(2 / 3);
   });
 
   it('aggregates by workflow and system, counts the taxonomy, and marks missing cells in the prompt matrix', () => {
-    const a = aggregate([rec({ workflow_id: 'b', prompt_id: 'p1' }), rec({ workflow_id: 'a', prompt_id: 'p1', success: false, failure_category: 'env', failure_reason: 'auth_or_provider' })], ['a', 'b', 'c']);
-    expect(a.by_workflow.map((r) => [r.workflow_id, r.success_rate])).toEqual([['a', 0], ['b', 1]]);
+    const a = aggregate(
+      [
+        rec({ workflow_id: 'b', prompt_id: 'p1' }),
+        rec({
+          workflow_id: 'a',
+          prompt_id: 'p1',
+          success: false,
+          failure_category: 'env',
+          failure_reason: 'auth_or_provider',
+        }),
+      ],
+      ['a', 'b', 'c'],
+    );
+    expect(a.by_workflow.map((r) => [r.workflow_id, r.success_rate])).toEqual([
+      ['a', 0],
+      ['b', 1],
+    ]);
     expect(a.by_system).toHaveLength(1);
     expect(a.failure_taxonomy).toEqual({ category_counts: { env: 1 }, reason_counts: { auth_or_provider: 1 } });
     expect(a.prompt_matrix[0].workflows.c).toBeNull();
@@ -112,8 +204,16 @@ describe('prompt set', () => {
   it.each<[string, unknown, RegExp]>([
     ['not JSON', '{nope', /is not JSON/],
     ['no prompts', { version: 1, name: 'n', prompts: [] }, /prompts: /],
-    ['a prompt without its text', { version: 1, name: 'n', prompts: [{ ...good, prompt: '  ' }] }, /prompts\.0\.prompt/],
-    ['hints not a list', { version: 1, name: 'n', prompts: [{ ...good, success_hints: 'x' }] }, /prompts\.0\.success_hints/],
+    [
+      'a prompt without its text',
+      { version: 1, name: 'n', prompts: [{ ...good, prompt: '  ' }] },
+      /prompts\.0\.prompt/,
+    ],
+    [
+      'hints not a list',
+      { version: 1, name: 'n', prompts: [{ ...good, success_hints: 'x' }] },
+      /prompts\.0\.success_hints/,
+    ],
     ['an id that is not path-safe', { version: 1, name: 'n', prompts: [{ ...good, id: '../x' }] }, /prompts\.0\.id/],
     ['duplicate ids', { version: 1, name: 'n', prompts: [good, good] }, /unique/],
     ['no version', { name: 'n', prompts: [good] }, /version/],
@@ -135,10 +235,19 @@ describe('prompt set', () => {
 
   it("the shipped prompts are valid, carry the reference's ids, and script a real edit whose answer meets their hints", () => {
     const set = loadPromptSet(DEFAULT_PROMPTS_FILE);
-    expect(set.prompts.map((p) => p.id)).toEqual(['coding_ability_1', 'coding_ability_2', 'latency_speed_1', 'robustness_partial_context_1', 'workflow_orchestration_1']);
+    expect(set.prompts.map((p) => p.id)).toEqual([
+      'coding_ability_1',
+      'coding_ability_2',
+      'latency_speed_1',
+      'robustness_partial_context_1',
+      'workflow_orchestration_1',
+    ]);
     for (const p of set.prompts) {
       const script = parseScript(p.prompt);
-      expect(script.actions.some((a) => a.tool === 'write'), p.id).toBe(true);
+      expect(
+        script.actions.some((a) => a.tool === 'write'),
+        p.id,
+      ).toBe(true);
       expect(hintMatchRatio(script.say, p.success_hints), p.id).toBe(1);
     }
   });
@@ -146,7 +255,9 @@ describe('prompt set', () => {
 
 describe('workflow models', () => {
   it("--model applies to OpenCode workflows; --model-for to one; others keep their provider's own (H6)", () => {
-    const m = workflowModels(['opencode_run_headless', 'opencode_server_http', 'cc_glm_headless'], 'x/y', { opencode_server_http: 'z/w' });
+    const m = workflowModels(['opencode_run_headless', 'opencode_server_http', 'cc_glm_headless'], 'x/y', {
+      opencode_server_http: 'z/w',
+    });
     expect(m.opencode_run_headless).toBe('x/y');
     expect(m.opencode_server_http).toBe('z/w');
     expect(m.cc_glm_headless).not.toBe('x/y');

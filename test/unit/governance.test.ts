@@ -1,9 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/errors.js';
 import { guardPrompt, redact } from '../../src/governance/index.js';
-import { evidenceVerdict, FEATURE_KEY, isWithin, parseAllowedPaths, scopeVerdict, worktreePolicyVerdict, type RepoFacts } from '../../src/governance/verdicts.js';
+import {
+  evidenceVerdict,
+  FEATURE_KEY,
+  isWithin,
+  parseAllowedPaths,
+  scopeVerdict,
+  worktreePolicyVerdict,
+  type RepoFacts,
+} from '../../src/governance/verdicts.js';
 
-const repo: RepoFacts = { path: '/w', exists: true, isGit: true, head: 'a'.repeat(40), branch: 'feature', shallow: false };
+const repo: RepoFacts = {
+  path: '/w',
+  exists: true,
+  isGit: true,
+  head: 'a'.repeat(40),
+  branch: 'feature',
+  shallow: false,
+};
 
 describe('worktree policy (over real paths)', () => {
   const policy = { allowedPrefixes: ['/tmp/agents', '/srv/jobs'], canonicalRoots: ['/home/u/agent-skills'] };
@@ -14,7 +29,12 @@ describe('worktree policy (over real paths)', () => {
     ['a linked worktree anywhere', '/home/u/wt/bd-2', true, 'worktree_valid'],
     ['a plain checkout elsewhere', '/home/u/other', false, 'worktree_outside_policy'],
     ['the canonical checkout', '/home/u/agent-skills', false, 'canonical_worktree_forbidden'],
-    ['a linked worktree inside the canonical checkout', '/home/u/agent-skills/.wt/bd-3', true, 'canonical_worktree_forbidden'],
+    [
+      'a linked worktree inside the canonical checkout',
+      '/home/u/agent-skills/.wt/bd-3',
+      true,
+      'canonical_worktree_forbidden',
+    ],
   ])('%s', (_n, p, linked, reason) => {
     expect(worktreePolicyVerdict(p, linked, policy).reason_code).toBe(reason);
   });
@@ -56,7 +76,9 @@ describe('scope verdict', () => {
     expect(v).toMatchObject({ violations: ['x.txt'], mutations: 2, checked_files: 2 });
   });
   it('a missing worktree is a failure with a reason, never silence', () => {
-    expect(scopeVerdict({ repo: { ...repo, exists: false, isGit: false }, allowed, budget: null, changed: [] })).toMatchObject({ passed: false, reason_code: 'worktree_missing' });
+    expect(
+      scopeVerdict({ repo: { ...repo, exists: false, isGit: false }, allowed, budget: null, changed: [] }),
+    ).toMatchObject({ passed: false, reason_code: 'worktree_missing' });
   });
 });
 

@@ -3,7 +3,9 @@ import { nextTurn, parseScript, startMockModel, type MockModelServer } from '../
 
 describe('mock script', () => {
   it('parses every directive', () => {
-    const s = parseScript('Task text\n@mock write src/a.txt line1\\nline2\n@mock bash echo hi > b.txt\n@mock say All done\n@mock fail 429 2\n@mock stall 3\n@mock slow 50');
+    const s = parseScript(
+      'Task text\n@mock write src/a.txt line1\\nline2\n@mock bash echo hi > b.txt\n@mock say All done\n@mock fail 429 2\n@mock stall 3\n@mock slow 50',
+    );
     expect(s).toEqual({
       actions: [
         { tool: 'write', args: { filePath: 'src/a.txt', content: 'line1\nline2' } },
@@ -37,14 +39,26 @@ describe('mock server speaks OpenAI chat-completions over SSE', () => {
     fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'glm-5', stream: true, tools: [{ type: 'function', function: { name: 'write' } }], messages: [{ role: 'user', content }], ...extra }),
+      body: JSON.stringify({
+        model: 'glm-5',
+        stream: true,
+        tools: [{ type: 'function', function: { name: 'write' } }],
+        messages: [{ role: 'user', content }],
+        ...extra,
+      }),
     });
 
   const events = async (r: Response) =>
     (await r.text())
       .split('\n\n')
       .filter((b) => b.startsWith('data: ') && !b.includes('[DONE]'))
-      .map((b) => JSON.parse(b.slice(6)) as { choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>; usage?: unknown });
+      .map(
+        (b) =>
+          JSON.parse(b.slice(6)) as {
+            choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>;
+            usage?: unknown;
+          },
+      );
 
   it('streams a write tool call first', async () => {
     const ev = await events(await chat('@mock write a.txt hi'));
@@ -55,7 +69,13 @@ describe('mock server speaks OpenAI chat-completions over SSE', () => {
   });
 
   it('answers with text once the tool result is in', async () => {
-    const r = await chat('', { messages: [{ role: 'user', content: '@mock write a.txt hi\n@mock say finished' }, { role: 'assistant', content: '' }, { role: 'tool', content: 'ok' }] });
+    const r = await chat('', {
+      messages: [
+        { role: 'user', content: '@mock write a.txt hi\n@mock say finished' },
+        { role: 'assistant', content: '' },
+        { role: 'tool', content: 'ok' },
+      ],
+    });
     const text = (await events(r)).map((e) => e.choices[0]?.delta.content ?? '').join('');
     expect(text).toBe('finished');
   });

@@ -30,7 +30,12 @@ describe('which queued items launch now', () => {
     ['live jobs (of any wave or none) take slots', q('opencode', 'opencode', 'opencode'), { opencode: 2 }, [1]],
     ['a full provider launches nothing', q('opencode', 'opencode'), { opencode: 3 }, []],
     ['over the cap (cap lowered meanwhile): nothing', q('opencode'), { opencode: 5 }, []],
-    ['each provider has its own cap', q('opencode', 'gemini', 'gemini', 'cc-glm', 'opencode'), { opencode: 2 }, [1, 2, 4]],
+    [
+      'each provider has its own cap',
+      q('opencode', 'gemini', 'gemini', 'cc-glm', 'opencode'),
+      { opencode: 2 },
+      [1, 2, 4],
+    ],
     ['a full provider does not hold back another', q('gemini', 'gemini', 'cc-glm'), { gemini: 1 }, [3]],
     ['nothing queued', q(), {}, []],
   ])('%s', (_name, queued, live, expected) => {
@@ -40,21 +45,81 @@ describe('which queued items launch now', () => {
 
 describe('why an attempt goes to the fallback provider', () => {
   it.each<[string, Failure, string | null]>([
-    ['start: model not offered (exit 21)', { at: 'start', reasonCode: 'model_unavailable', exitCode: 21 }, 'model_unavailable'],
-    ['start: provider binary missing (exit 21)', { at: 'start', reasonCode: 'provider_binary_missing', exitCode: 21 }, 'provider_binary_missing'],
-    ['start: an auth refusal, whatever the exit', { at: 'start', reasonCode: 'cc-glm_auth_failed', exitCode: 1 }, 'cc-glm_auth_failed'],
-    ['start: credentials missing (a provider reason naming auth)', { at: 'start', reasonCode: 'cc-glm_auth_missing', exitCode: 21 }, 'cc-glm_auth_missing'],
-    ['start: a word merely containing auth is not auth', { at: 'start', reasonCode: 'author_unknown', exitCode: 1 }, null],
-    ['start: worktree refused is not the provider', { at: 'start', reasonCode: 'worktree_missing', exitCode: 22 }, null],
-    ['start: a leaked secret in the prompt (also exit 21) is not the provider', { at: 'start', reasonCode: 'secret_in_prompt', exitCode: 21 }, null],
-    ['start: preflight-like unknown to the table stays', { at: 'start', reasonCode: 'beads_cli_missing', exitCode: 21 }, null],
-    ['start: cap exceeded is not a failure of the provider', { at: 'start', reasonCode: 'provider_concurrency_cap_exceeded', exitCode: 26 }, null],
-    ['start: model override blocked (28) is the operator\'s', { at: 'start', reasonCode: 'model_override_blocked', exitCode: 28 }, null],
-    ['end: governance gate failed', { at: 'end', outcomeState: 'governance_failed', reasonCode: 'scope_violation' }, 'governance_failed:scope_violation'],
-    ['end: model auth failed', { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_auth_failed' }, 'opencode_auth_failed'],
-    ['end: model unavailable', { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_model_unavailable' }, 'opencode_model_unavailable'],
-    ['end: rate limited stays (another provider is not the cure)', { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_rate_limited' }, null],
-    ['end: exited non-zero for another reason', { at: 'end', outcomeState: 'failed', reasonCode: 'process_exit_with_rc' }, null],
+    [
+      'start: model not offered (exit 21)',
+      { at: 'start', reasonCode: 'model_unavailable', exitCode: 21 },
+      'model_unavailable',
+    ],
+    [
+      'start: provider binary missing (exit 21)',
+      { at: 'start', reasonCode: 'provider_binary_missing', exitCode: 21 },
+      'provider_binary_missing',
+    ],
+    [
+      'start: an auth refusal, whatever the exit',
+      { at: 'start', reasonCode: 'cc-glm_auth_failed', exitCode: 1 },
+      'cc-glm_auth_failed',
+    ],
+    [
+      'start: credentials missing (a provider reason naming auth)',
+      { at: 'start', reasonCode: 'cc-glm_auth_missing', exitCode: 21 },
+      'cc-glm_auth_missing',
+    ],
+    [
+      'start: a word merely containing auth is not auth',
+      { at: 'start', reasonCode: 'author_unknown', exitCode: 1 },
+      null,
+    ],
+    [
+      'start: worktree refused is not the provider',
+      { at: 'start', reasonCode: 'worktree_missing', exitCode: 22 },
+      null,
+    ],
+    [
+      'start: a leaked secret in the prompt (also exit 21) is not the provider',
+      { at: 'start', reasonCode: 'secret_in_prompt', exitCode: 21 },
+      null,
+    ],
+    [
+      'start: preflight-like unknown to the table stays',
+      { at: 'start', reasonCode: 'beads_cli_missing', exitCode: 21 },
+      null,
+    ],
+    [
+      'start: cap exceeded is not a failure of the provider',
+      { at: 'start', reasonCode: 'provider_concurrency_cap_exceeded', exitCode: 26 },
+      null,
+    ],
+    [
+      "start: model override blocked (28) is the operator's",
+      { at: 'start', reasonCode: 'model_override_blocked', exitCode: 28 },
+      null,
+    ],
+    [
+      'end: governance gate failed',
+      { at: 'end', outcomeState: 'governance_failed', reasonCode: 'scope_violation' },
+      'governance_failed:scope_violation',
+    ],
+    [
+      'end: model auth failed',
+      { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_auth_failed' },
+      'opencode_auth_failed',
+    ],
+    [
+      'end: model unavailable',
+      { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_model_unavailable' },
+      'opencode_model_unavailable',
+    ],
+    [
+      'end: rate limited stays (another provider is not the cure)',
+      { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_rate_limited' },
+      null,
+    ],
+    [
+      'end: exited non-zero for another reason',
+      { at: 'end', outcomeState: 'failed', reasonCode: 'process_exit_with_rc' },
+      null,
+    ],
     ['end: stopped by the operator', { at: 'end', outcomeState: 'killed', reasonCode: 'manual_stop' }, null],
     ['end: blocked by the watchdog', { at: 'end', outcomeState: 'blocked', reasonCode: 'blocked_stalled' }, null],
   ])('%s', (_name, failure, reason) => {
@@ -66,12 +131,42 @@ describe('fallback happens once', () => {
   const auth: Failure = { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_auth_failed' };
   const other: Failure = { at: 'end', outcomeState: 'failed', reasonCode: 'process_exit_with_rc' };
   it.each<[string, { fallbackReason: string | null; fallbackProvider: string | null }, Failure, FallbackDecision]>([
-    ['first failure with a fallback provider: re-dispatch there', { fallbackReason: null, fallbackProvider: 'cc-glm' }, auth, { action: 'fallback', provider: 'cc-glm', reason: 'opencode_auth_failed' }],
-    ['already on the fallback: fails for good', { fallbackReason: 'opencode_auth_failed', fallbackProvider: 'cc-glm' }, auth, { action: 'fail', reasonCode: 'opencode_auth_failed' }],
-    ['dispatched on the fallback by --critical: fails for good', { fallbackReason: 'critical_wave', fallbackProvider: 'cc-glm' }, auth, { action: 'fail', reasonCode: 'opencode_auth_failed' }],
-    ['no fallback provider (end of the chain, or null in the manifest)', { fallbackReason: null, fallbackProvider: null }, auth, { action: 'fail', reasonCode: 'opencode_auth_failed' }],
-    ['a failure the fallback cannot cure', { fallbackReason: null, fallbackProvider: 'cc-glm' }, other, { action: 'fail', reasonCode: 'process_exit_with_rc' }],
-    ['the same provider with another model is allowed', { fallbackReason: null, fallbackProvider: 'opencode' }, { at: 'start', reasonCode: 'model_unavailable', exitCode: 21 }, { action: 'fallback', provider: 'opencode', reason: 'model_unavailable' }],
+    [
+      'first failure with a fallback provider: re-dispatch there',
+      { fallbackReason: null, fallbackProvider: 'cc-glm' },
+      auth,
+      { action: 'fallback', provider: 'cc-glm', reason: 'opencode_auth_failed' },
+    ],
+    [
+      'already on the fallback: fails for good',
+      { fallbackReason: 'opencode_auth_failed', fallbackProvider: 'cc-glm' },
+      auth,
+      { action: 'fail', reasonCode: 'opencode_auth_failed' },
+    ],
+    [
+      'dispatched on the fallback by --critical: fails for good',
+      { fallbackReason: 'critical_wave', fallbackProvider: 'cc-glm' },
+      auth,
+      { action: 'fail', reasonCode: 'opencode_auth_failed' },
+    ],
+    [
+      'no fallback provider (end of the chain, or null in the manifest)',
+      { fallbackReason: null, fallbackProvider: null },
+      auth,
+      { action: 'fail', reasonCode: 'opencode_auth_failed' },
+    ],
+    [
+      'a failure the fallback cannot cure',
+      { fallbackReason: null, fallbackProvider: 'cc-glm' },
+      other,
+      { action: 'fail', reasonCode: 'process_exit_with_rc' },
+    ],
+    [
+      'the same provider with another model is allowed',
+      { fallbackReason: null, fallbackProvider: 'opencode' },
+      { at: 'start', reasonCode: 'model_unavailable', exitCode: 21 },
+      { action: 'fallback', provider: 'opencode', reason: 'model_unavailable' },
+    ],
   ])('%s', (_name, item, failure, expected) => {
     expect(decideFallback(item, failure)).toEqual(expected);
   });
@@ -91,7 +186,11 @@ describe('the default fallback provider and the first dispatch', () => {
 
   it.each([
     [{ provider: 'opencode', fallbackProvider: 'cc-glm' }, false, { provider: 'opencode', fallbackReason: null }],
-    [{ provider: 'opencode', fallbackProvider: 'cc-glm' }, true, { provider: 'cc-glm', fallbackReason: 'critical_wave' }],
+    [
+      { provider: 'opencode', fallbackProvider: 'cc-glm' },
+      true,
+      { provider: 'cc-glm', fallbackReason: 'critical_wave' },
+    ],
     [{ provider: 'gemini', fallbackProvider: null }, true, { provider: 'gemini', fallbackReason: null }],
   ])('%j critical=%s → %j', (spec, critical, expected) => {
     expect(initialDispatch(spec, critical)).toEqual(expected);
@@ -121,14 +220,27 @@ describe('wave state from its items', () => {
   });
 
   it('counts every state, zeros included', () => {
-    expect(countItems(['landed', 'landed', 'queued'])).toEqual({ queued: 1, launching: 0, running: 0, landed: 2, failed: 0, cancelled: 0, stopped: 0 });
+    expect(countItems(['landed', 'landed', 'queued'])).toEqual({
+      queued: 1,
+      launching: 0,
+      running: 0,
+      landed: 2,
+      failed: 0,
+      cancelled: 0,
+      stopped: 0,
+    });
   });
 });
 
 describe('a launch a dead driver left behind', () => {
   it.each<[string, number | null, { id: number; startedAt: number } | null, { adopt: number } | 'requeue']>([
     ['the job started after the claim: adopt it', 1000, { id: 7, startedAt: 1000 }, { adopt: 7 }],
-    ['the newest job is older than the claim (an earlier attempt): queue again', 1000, { id: 6, startedAt: 999 }, 'requeue'],
+    [
+      'the newest job is older than the claim (an earlier attempt): queue again',
+      1000,
+      { id: 6, startedAt: 999 },
+      'requeue',
+    ],
     ['the bead never had a job: queue again', 1000, null, 'requeue'],
     ['no claim time recorded: queue again', null, { id: 7, startedAt: 1000 }, 'requeue'],
   ])('%s', (_name, claimedAt, latest, expected) => {
@@ -153,7 +265,10 @@ describe('manifest errors name the line and the field', () => {
   };
   it.each([
     ['items:\n  - beads: bd-a\n    prompt: hi\n', null],
-    ['items:\n  - beads: bd-a\n    prompt: hi\n    prompt_file: p.md\n', /^manifest_invalid :3: items\.0\.prompt: give exactly one of prompt or prompt_file/],
+    [
+      'items:\n  - beads: bd-a\n    prompt: hi\n    prompt_file: p.md\n',
+      /^manifest_invalid :3: items\.0\.prompt: give exactly one of prompt or prompt_file/,
+    ],
     ['items:\n  - beads: bd-a\n', /^manifest_invalid :2: items\.0\.prompt: give exactly one/],
     ['items:\n  - beads: bd-a\n    prompt: hi\n  - prompt: x\n', /^manifest_invalid :4: items\.1\.beads: /],
     ['items:\n  - beads: bd-a\n    prompt: hi\n    lane: sideways\n', /^manifest_invalid :4: items\.0\.lane: /],

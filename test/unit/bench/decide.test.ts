@@ -11,11 +11,11 @@ import {
   phaseGate,
   type AttemptFacts,
   type Phase,
-} from '../../src/bench/decide.js';
-import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../src/bench/run.js';
-import type { BenchRecord } from '../../src/bench/schemas.js';
-import { parseScript } from '../../src/model-mock/script.js';
-import { tmpDir } from '../helpers.js';
+} from '../../../src/bench/decide.js';
+import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../../src/bench/run.js';
+import type { BenchRecord } from '../../../src/bench/schemas.js';
+import { parseScript } from '../../../src/model-mock/script.js';
+import { tmpDir } from '../../helpers.js';
 
 const facts = (f: Partial<AttemptFacts>): AttemptFacts => ({
   launchError: null,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackCandidates, withProfile, type StartOptions } from '../../src/jobs/start.js';
-import { parseProfile, type Profile } from '../../src/profiles/index.js';
-import { CliError } from '../../src/cli/errors.js';
+import { fallbackCandidates, withProfile, type StartOptions } from '../../../src/jobs/start.js';
+import { parseProfile, type Profile } from '../../../src/profiles/index.js';
+import { CliError } from '../../../src/cli/errors.js';
 
 const refusal = (text: string): string => {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/errors.js';
-import { guardPrompt, redact } from '../../src/governance/index.js';
+import { CliError } from '../../../src/cli/errors.js';
+import { guardPrompt, redact } from '../../../src/governance/index.js';
 import {
   evidenceVerdict,
   FEATURE_KEY,
@@ -9,7 +9,7 @@ import {
   scopeVerdict,
   worktreePolicyVerdict,
   type RepoFacts,
-} from '../../src/governance/verdicts.js';
+} from '../../../src/governance/verdicts.js';
 
 const repo: RepoFacts = {
   path: '/w',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockModel, type MockModelServer } from '../../src/model-mock/index.js';
+import { startMockModel, type MockModelServer } from '../../../src/model-mock/index.js';
 
 /** The scripted model's Anthropic Messages dialect, over HTTP as the claude CLI talks to it. */
 describe('mock server speaks the Anthropic Messages API', () => {

@@ -9,18 +9,18 @@ import {
   HEALTH_STATES,
   type HealthSnapshot,
   type OutputSummary,
-} from '../../src/health/index.js';
-import { mutationsSince } from '../../src/governance/git.js';
-import { classifyFailure } from '../../src/providers/errors.js';
-import { opencodeAdapter } from '../../src/providers/opencode.js';
-import { validateBeadsId } from '../../src/jobs/validate.js';
-import { CliError } from '../../src/cli/errors.js';
-import { decideModel, fallbackAfter } from '../../src/providers/policy.js';
-import { preflightExit, preflightFindings, type PreflightFacts } from '../../src/providers/preflight.js';
+} from '../../../src/health/index.js';
+import { mutationsSince } from '../../../src/governance/git.js';
+import { classifyFailure } from '../../../src/providers/errors.js';
+import { opencodeAdapter } from '../../../src/providers/opencode.js';
+import { validateBeadsId } from '../../../src/jobs/validate.js';
+import { CliError } from '../../../src/cli/errors.js';
+import { decideModel, fallbackAfter } from '../../../src/providers/policy.js';
+import { preflightExit, preflightFindings, type PreflightFacts } from '../../../src/providers/preflight.js';
 
 const fixture = (name: string) =>
   fs
-    .readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
+    .readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')
     .split('\n')
     .filter(Boolean);
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextTurn, parseScript, startMockModel, type MockModelServer } from '../../src/model-mock/index.js';
+import { nextTurn, parseScript, startMockModel, type MockModelServer } from '../../../src/model-mock/index.js';
 
 describe('mock script', () => {
   it('parses every directive', () => {

@@ -1,19 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emptySummary, foldEvent, type OutputSummary } from '../../src/health/index.js';
-import { nextActionFor } from '../../src/health/nextAction.js';
-import { redact } from '../../src/governance/secrets.js';
-import { renderClaudeLine } from '../../src/providers/claude.js';
-import { ccGlmAdapter, resolveGlmToken } from '../../src/providers/ccGlm.js';
-import { claudeStreamParser } from '../../src/providers/claude.js';
-import { claudeCodeAdapter } from '../../src/providers/claudeCode.js';
-import type { AgentEvent } from '../../src/providers/types.js';
-import { tmpDir } from '../helpers.js';
+import { emptySummary, foldEvent, type OutputSummary } from '../../../src/health/index.js';
+import { nextActionFor } from '../../../src/health/nextAction.js';
+import { redact } from '../../../src/governance/secrets.js';
+import { renderClaudeLine } from '../../../src/providers/claude.js';
+import { ccGlmAdapter, resolveGlmToken } from '../../../src/providers/ccGlm.js';
+import { claudeStreamParser } from '../../../src/providers/claude.js';
+import { claudeCodeAdapter } from '../../../src/providers/claudeCode.js';
+import type { AgentEvent } from '../../../src/providers/types.js';
+import { tmpDir } from '../../helpers.js';
 
 const fixture = (name: string) =>
   fs
-    .readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
+    .readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')
     .split('\n')
     .filter(Boolean);
 const fold = (lines: string[], parse: (l: string) => AgentEvent[]): OutputSummary =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockModel, type MockModelServer } from '../../src/model-mock/index.js';
-import { geminiAdapter, shellPolicy } from '../../src/providers/gemini.js';
+import { startMockModel, type MockModelServer } from '../../../src/model-mock/index.js';
+import { geminiAdapter, shellPolicy } from '../../../src/providers/gemini.js';
 
 describe('gemini stream-json → events', () => {
   const line = (o: object) => JSON.stringify(o);

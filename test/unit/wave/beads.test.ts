@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { CliError } from '../../src/cli/errors.js';
+import { CliError } from '../../../src/cli/errors.js';
 import {
   dueRecords,
   manifestFromReady,
@@ -9,11 +9,11 @@ import {
   promptOf,
   type Recorded,
   type TrackedItem,
-} from '../../src/wave/beads.js';
-import type { ItemState } from '../../src/wave/decide.js';
+} from '../../../src/wave/beads.js';
+import type { ItemState } from '../../../src/wave/decide.js';
 
 // `bd ready --json` as bd prints it: an array of issues with their dependency counts
-const READY = fs.readFileSync(new URL('../fixtures/bd-ready.json', import.meta.url), 'utf8');
+const READY = fs.readFileSync(new URL('../../fixtures/bd-ready.json', import.meta.url), 'utf8');
 
 const reasonOf = (f: () => unknown) => {
   try {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliError } from '../../src/cli/errors.js';
-import { readManifest } from '../../src/wave/manifest.js';
+import { CliError } from '../../../src/cli/errors.js';
+import { readManifest } from '../../../src/wave/manifest.js';
 import {
   adoptOrRequeue,
   attemptModel,
@@ -18,8 +18,8 @@ import {
   type FallbackDecision,
   type ItemState,
   type WaveState,
-} from '../../src/wave/decide.js';
-import { FALLBACK_CHAIN } from '../../src/providers/policy.js';
+} from '../../../src/wave/decide.js';
+import { FALLBACK_CHAIN } from '../../../src/providers/policy.js';
 
 describe('which queued items launch now', () => {
   const caps: Record<string, number> = { opencode: 3, 'cc-glm': 2, gemini: 1 };

@@ -4,11 +4,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emptySummary, foldEvent, type OutputSummary } from '../src/health/index.js';
 import { claudeEnv, geminiEnv, opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
+import type { AgentEvent } from '../src/providers/types.js';
 
 export const CLI = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
 
 export const tmpDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `dx-${prefix}-`));
+
+/** The non-empty lines of a file in test/fixtures/ (output captured from real runs). */
+export const fixtureLines = (name: string): string[] =>
+  fs
+    .readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+
+/** What the supervisor makes of output lines: each parsed into events, all folded into one summary. */
+export const foldLines = (lines: string[], parse: (line: string) => AgentEvent[]): OutputSummary =>
+  lines.flatMap(parse).reduce(foldEvent, emptySummary());
 
 /** A git repository with one commit, and `n` linked worktrees of it. */
 export function makeRepo(worktrees = 0): { repo: string; worktrees: string[] } {

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hintMatchRatio } from '../../../src/bench/decide.js';
+import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../../src/bench/run.js';
+import { parseScript } from '../../../src/model-mock/script.js';
+import { tmpDir } from '../../helpers.js';
+
+describe('prompt set', () => {
+  const write = (v: unknown) => {
+    const f = path.join(tmpDir('prompts'), 'p.json');
+    fs.writeFileSync(f, typeof v === 'string' ? v : JSON.stringify(v));
+    return f;
+  };
+  const good = { id: 'a1', category: 'c', title: 't', prompt: 'do it', success_hints: ['x'] };
+
+  it.each<[string, unknown, RegExp]>([
+    ['not JSON', '{nope', /is not JSON/],
+    ['no prompts', { version: 1, name: 'n', prompts: [] }, /prompts: /],
+    [
+      'a prompt without its text',
+      { version: 1, name: 'n', prompts: [{ ...good, prompt: '  ' }] },
+      /prompts\.0\.prompt/,
+    ],
+    [
+      'hints not a list',
+      { version: 1, name: 'n', prompts: [{ ...good, success_hints: 'x' }] },
+      /prompts\.0\.success_hints/,
+    ],
+    ['an id that is not path-safe', { version: 1, name: 'n', prompts: [{ ...good, id: '../x' }] }, /prompts\.0\.id/],
+    ['duplicate ids', { version: 1, name: 'n', prompts: [good, good] }, /unique/],
+    ['no version', { name: 'n', prompts: [good] }, /version/],
+  ])('%s is refused with one line naming the problem', (_name, content, msg) => {
+    const f = write(content);
+    expect(() => loadPromptSet(f)).toThrow(msg);
+    try {
+      loadPromptSet(f);
+    } catch (e) {
+      expect((e as { reasonCode: string; exitCode: number }).reasonCode).toBe('prompt_set_invalid');
+      expect((e as { exitCode: number }).exitCode).toBe(2);
+      expect((e as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('a missing file says so', () => {
+    expect(() => loadPromptSet('/nonexistent/prompts.json')).toThrow(/does not exist/);
+  });
+
+  it("the shipped prompts are valid, carry the reference's ids, and script a real edit whose answer meets their hints", () => {
+    const set = loadPromptSet(DEFAULT_PROMPTS_FILE);
+    expect(set.prompts.map((p) => p.id)).toEqual([
+      'coding_ability_1',
+      'coding_ability_2',
+      'latency_speed_1',
+      'robustness_partial_context_1',
+      'workflow_orchestration_1',
+    ]);
+    for (const p of set.prompts) {
+      const script = parseScript(p.prompt);
+      expect(
+        script.actions.some((a) => a.tool === 'write'),
+        p.id,
+      ).toBe(true);
+      expect(hintMatchRatio(script.say, p.success_hints), p.id).toBe(1);
+    }
+  });
+});
+
+describe('workflow models', () => {
+  it("--model applies to OpenCode workflows; --model-for to one; others keep their provider's own (H6)", () => {
+    const m = workflowModels(['opencode_run_headless', 'opencode_server_http', 'cc_glm_headless'], 'x/y', {
+      opencode_server_http: 'z/w',
+    });
+    expect(m.opencode_run_headless).toBe('x/y');
+    expect(m.opencode_server_http).toBe('z/w');
+    expect(m.cc_glm_headless).not.toBe('x/y');
+  });
+});

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sleep } from '../core/time.js';
 import { emptySummary } from '../health/index.js';
 import { effectiveSettings } from '../jobs/start.js';
 import { Store } from '../jobs/store.js';
@@ -40,7 +41,6 @@ const median = (xs: number[]) => {
 };
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const git = (cwd: string, ...a: string[]) => execFileSync('git', ['-C', cwd, ...a], { stdio: 'pipe' });
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 async function timeCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const t0 = process.hrtime.bigint();

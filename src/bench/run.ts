@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../core/time.js';
 import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { redact } from '../governance/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
@@ -44,7 +45,6 @@ export const stamp = () =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}Z$/, 'Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reads and validates a prompt set: one clear error naming the first problem. */
 export function loadPromptSet(file: string): PromptSet {

@@ -1,4 +1,5 @@
-import fs from 'node:fs';
+import { LineTail } from '../core/tail.js';
+import { sleep } from '../core/time.js';
 import { Command, Option } from 'commander';
 import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
@@ -340,25 +341,14 @@ export function registerJobCommands(program: Command): void {
         tailLines(file, o.lines).forEach(show);
         for (const l of tailLines(filesOf(job).err, o.lines)) print(redact(`[stderr] ${l}`));
         if (!o.follow) return;
-        let offset = fs.existsSync(file) ? fs.statSync(file).size : 0;
-        let partial = '';
+        const tail = new LineTail(file, 'end');
         for (;;) {
-          const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
-          if (size > offset) {
-            const fd = fs.openSync(file, 'r');
-            const buf = Buffer.alloc(size - offset);
-            fs.readSync(fd, buf, 0, buf.length, offset);
-            fs.closeSync(fd);
-            offset = size;
-            const lines = (partial + buf.toString('utf8')).split('\n');
-            partial = lines.pop() ?? '';
-            lines.forEach(show);
-          }
+          tail.read().forEach(show);
           const current = store.job(job.id);
           if (!current?.active) break;
-          await new Promise((r) => setTimeout(r, 300));
+          await sleep(300);
         }
-        if (partial) show(partial);
+        if (tail.partial) show(tail.partial);
       }),
     );
 }

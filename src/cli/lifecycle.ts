@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
+import { sleep } from '../core/time.js';
 import { checkExitCode, TERMINAL_STATES } from '../health/index.js';
 import { evaluate } from '../report/index.js';
 import { CliError, EXIT } from './errors.js';
 import { jobFor, number, print, printJson, withStore } from './shared.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const utc = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Runs `pass` every `intervalSec` until `done` says so or SIGINT/SIGTERM arrives. */

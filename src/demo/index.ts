@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sleep } from '../core/time.js';
 import { statusTable } from '../cli/jobs.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { Store } from '../jobs/store.js';
@@ -83,7 +84,7 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
         console.log(statusTable(evaluated.map((e) => statusRow(e, now))));
         if (evaluated.every((e) => !e.job.active)) break;
         if (now - started > 180_000) throw new Error('demo jobs did not finish within 3 minutes; see dx-runner logs');
-        await new Promise((r) => setTimeout(r, 1500));
+        await sleep(1500);
       }
       console.log('\n--- reports');
       let ok = true;

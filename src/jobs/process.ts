@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { sleep } from '../core/time.js';
 
 /**
  * The kernel's start time of a process (field 22 of /proc/<pid>/stat), so a recycled PID is never
@@ -47,8 +48,6 @@ function groupAlive(pgid: number): boolean {
     return false;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** TERM the whole process group (the agent and everything it spawned), KILL what is left after the grace. */
 export async function terminateGroup(pgid: number, graceMs = 3000): Promise<void> {

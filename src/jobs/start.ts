@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSelfDetached } from '../core/detached.js';
 import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
@@ -81,8 +81,6 @@ export function providerCap(provider: string, env: NodeJS.ProcessEnv): number {
   const key = `DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}`;
   return positive(env[key], positive(env.DX_RUNNER_MAX_PARALLEL_DEFAULT, getProvider(provider).defaultMaxParallel));
 }
-
-const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
 function resolveWorktree(explicit: string | undefined, cwd: string): string {
   if (explicit) {
@@ -643,12 +641,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     if (!child.pid) throw new Error('spawn returned no pid');
     child.unref();
     store.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
-    const supervisor = spawn(process.execPath, [CLI_ENTRY, '__supervise', String(jobId)], {
-      detached: true,
-      stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'supervisor.log'), 'a', 0o600)],
-      env: { ...process.env, DX_RUNNER_HOME: home },
-    });
-    supervisor.unref();
+    const supervisor = spawnSelfDetached('__supervise', jobId, { home, log: path.join(dir, 'supervisor.log') });
     if (supervisor.pid) store.setSupervisor(jobId, supervisor.pid);
   } catch (e) {
     // never left looking alive, never a success

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { LineTail } from '../core/tail.js';
+import { sleep } from '../core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
 import { filesOf, finalizeJob, outputBytes, safeMutations } from './finalize.js';
@@ -11,8 +13,6 @@ const SAMPLE_EVERY_MS = 2000;
 const CPU_PROGRESS_MIN_SEC = 1;
 /** how long to wait for the wrapper's rc file after the agent's process is gone */
 const RC_GRACE_MS = 2000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Paces the loop: waits up to `ms`, but wakes at once when the wrapper writes the rc file. */
 class RcWaker {
@@ -44,34 +44,6 @@ class RcWaker {
 
   close(): void {
     this.watcher?.close();
-  }
-}
-
-/** Reads only what was appended since the last call, and hands back complete lines. */
-class LineTail {
-  private offset = 0;
-  private partial = '';
-  constructor(private readonly path: string) {}
-
-  read(): string[] {
-    let fd: number;
-    try {
-      fd = fs.openSync(this.path, 'r');
-    } catch {
-      return [];
-    }
-    try {
-      const size = fs.fstatSync(fd).size;
-      if (size <= this.offset) return [];
-      const buf = Buffer.alloc(size - this.offset);
-      fs.readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset = size;
-      const lines = (this.partial + buf.toString('utf8')).split('\n');
-      this.partial = lines.pop() ?? '';
-      return lines;
-    } finally {
-      fs.closeSync(fd);
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sleep } from '../core/time.js';
 import type { Dialect } from './dialect.js';
 import { anthropicDialect } from './anthropic.js';
 import { geminiDialect } from './gemini.js';
@@ -18,8 +19,6 @@ export interface MockModelServer {
 
 /** The wire APIs the scripted model speaks, tried in order. Adding one = a module + a line here. */
 const DIALECTS: readonly Dialect[] = [openaiDialect, anthropicDialect, geminiDialect];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A scripted stand-in for the model behind the CLIs, on loopback only, speaking each provider's wire

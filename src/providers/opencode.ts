@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { CLI_ENTRY } from '../core/detached.js';
 import { resolveCliBinary } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
@@ -20,8 +20,6 @@ const HEADLESS_PERMISSION = JSON.stringify({
 /** The opencode binary: explicit flag, env override, the bundled `opencode-ai` package, then PATH. */
 export const resolveOpencodeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
   resolveCliBinary(explicit, env, { envVar: 'DX_RUNNER_OPENCODE_BIN', pkg: 'opencode-ai', bin: 'opencode' });
-
-const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
 function buildLaunch(req: LaunchRequest): LaunchSpec {
   const env: NodeJS.ProcessEnv = {

@@ -1,3 +1,4 @@
+import { sleep } from '../core/time.js';
 import { formatElapsed } from './index.js';
 
 /** One line of the live view (`status --watch`, `wave status --watch`). */
@@ -91,8 +92,7 @@ export async function runWatch(
           .join('\n')}\n\x1b[J`,
       );
       if (f.done || stopping) break;
-      for (let waited = 0; waited < intervalMs && !stopping; waited += 100)
-        await new Promise((r) => setTimeout(r, 100));
+      for (let waited = 0; waited < intervalMs && !stopping; waited += 100) await sleep(100);
     }
   } finally {
     out.write(LEAVE);

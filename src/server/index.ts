@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSelfDetached } from '../core/detached.js';
+import { sleep } from '../core/time.js';
 import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { isAlive, processStartTime, terminateGroup } from '../jobs/process.js';
 import type { ServerRecord, Store } from '../jobs/store.js';
@@ -10,8 +11,6 @@ import { resolveOpencodeBinary } from '../providers/opencode.js';
 
 /** OpenCode's basic-auth user name when only OPENCODE_SERVER_PASSWORD is set. */
 const SERVER_USER = 'opencode';
-const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const serverDir = (home: string) => path.join(home, 'server');
 export const passwordFile = (home: string) => path.join(serverDir(home), 'password');
@@ -76,12 +75,11 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
     binary: resolveOpencodeBinary(o.binary, o.env),
     startedAt: Date.now(),
   });
-  const keeper = spawn(process.execPath, [CLI_ENTRY, '__serve-keeper', String(id)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', fs.openSync(path.join(serverDir(home), 'keeper.log'), 'a', 0o600)],
-    env: { ...o.env, DX_RUNNER_HOME: home },
+  const keeper = spawnSelfDetached('__serve-keeper', id, {
+    home,
+    log: path.join(serverDir(home), 'keeper.log'),
+    env: o.env,
   });
-  keeper.unref();
   store.setServerKeeper(id, keeper.pid as number, processStartTime(keeper.pid as number));
 
   const url = serverUrl(o);

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSelfDetached } from '../core/detached.js';
+import { sleep } from '../core/time.js';
 import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { finalizeJob } from '../jobs/finalize.js';
 import { isAlive, processStartTime } from '../jobs/process.js';
@@ -24,9 +24,7 @@ import { manifestFromReady } from './beads.js';
 import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 import { beadsSource, issueRecorder, readyIssues, saveBeadsSource, type BeadsSource } from './tracker.js';
 
-const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 const PASS_MS = 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const waveDir = (home: string, id: number) => path.join(home, 'waves', String(id));
 const logLine = (line: string) => void process.stderr.write(line);
@@ -109,14 +107,7 @@ export function startWave(
 
 /** Spawns a detached driver for the wave unless a live one holds it; returns the driver's pid. */
 function spawnDriver(store: Store, home: string, id: number): number | null {
-  const log = fs.openSync(path.join(waveDir(home, id), 'driver.log'), 'a', 0o600);
-  const child = spawn(process.execPath, [CLI_ENTRY, '__wave', String(id)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', log],
-    env: { ...process.env, DX_RUNNER_HOME: home },
-  });
-  fs.closeSync(log);
-  child.unref();
+  const child = spawnSelfDetached('__wave', id, { home, log: path.join(waveDir(home, id), 'driver.log') });
   if (!child.pid) return null;
   if (!store.claimWaveDriver(id, child.pid, processStartTime(child.pid), isAlive)) {
     child.kill('SIGTERM'); // another driver is alive: it keeps the wave

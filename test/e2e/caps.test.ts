@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../src/core/time.js';
 import { cli, cliJson, makeRepo, useSandbox, writePrompt, type Sandbox } from '../helpers.js';
 
 /** Per-provider concurrency caps, enforced atomically across processes. */
@@ -46,7 +47,7 @@ describe('concurrency caps', () => {
       { env },
     ).finally(() => (settled = true));
     const first = (JSON.parse(started[0].stdout) as { beads: string }).beads;
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     expect(settled).toBe(false); // still queued: both slots are taken
     expect((await cli(['stop', '--beads', first], { env })).code).toBe(0);
     expect((await waiting).code).toBe(0);

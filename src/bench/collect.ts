@@ -13,7 +13,7 @@ import {
   type Summary,
 } from './schemas.js';
 
-/** Exit codes of the benchmark commands (reference §9.13, plus 8 for a blocked progressive phase). */
+/** Exit codes of the benchmark commands, one per stage that can fail (fixed: scripts branch on them). */
 export const BENCH_EXIT = {
   ok: 0,
   preflight: 1,

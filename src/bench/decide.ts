@@ -2,7 +2,7 @@ import type { Lane } from '../providers/types.js';
 import type { BenchRecord, GroupRow, ProgressiveState, Prompt, Results, Summary } from './schemas.js';
 
 /**
- * The benchmark's pure decisions (table-tested in test/unit/bench.test.ts): workflows, the failure
+ * The benchmark's pure decisions (table-tested in test/unit/bench/decide.test.ts): workflows, the failure
  * taxonomy, statistics and aggregates, the markdown summary and the progressive phase gate.
  */
 
@@ -36,7 +36,7 @@ const ENV_REASONS =
   /(_auth_failed|_rate_limited|_binary_missing|^provider_not_found$|^worktree_|_mode_unavailable|^server_|^opencode_attach_missing_url$|^model_override_blocked$|^provider_concurrency_cap_exceeded$|_auth_or_quota_blocked$|^auth_)/;
 
 /**
- * Failure taxonomy (reference §9.5, fixed: H5). Decided on the job's own reason codes, not on substrings
+ * Failure taxonomy: env, model or harness, with a reason. Decided on the job's own reason codes, not on substrings
  * of its output, so "author" is never an auth problem. Returns null category/reason on success.
  */
 export function classifyAttempt(f: AttemptFacts): { category: FailureCategory | null; reason: string | null } {
@@ -62,7 +62,7 @@ export function classifyAttempt(f: AttemptFacts): { category: FailureCategory | 
   return { category: 'harness', reason: r };
 }
 
-/** Percentile by linear interpolation at (n−1)·p, as the reference (§9.10); null for no values. */
+/** Percentile by linear interpolation at (n−1)·p (numpy's default); null for no values. */
 export function percentile(values: number[], p: number): number | null {
   if (!values.length) return null;
   const s = [...values].sort((a, b) => a - b);
@@ -102,7 +102,7 @@ const groupBy = <T>(xs: T[], key: (x: T) => string) => {
   return [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
 };
 
-/** results.json's aggregates (reference §9.10), from the records alone. */
+/** results.json's aggregates (per workflow, per system, failure counts, prompt matrix), from the records alone. */
 export function aggregate(records: BenchRecord[], workflows: string[]): Results['aggregates'] {
   const category_counts: Record<string, number> = {};
   const reason_counts: Record<string, number> = {};
@@ -144,7 +144,7 @@ export function aggregate(records: BenchRecord[], workflows: string[]): Results[
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const msCell = (x: number | null) => (x === null ? '-' : String(Math.round(x)));
 
-/** summary.md (reference §9.10 layout). */
+/** summary.md: a header, then four tables: workflow metrics, systems, prompts × workflows, failure taxonomy. */
 export function summaryMarkdown(s: Summary, results: Results): string {
   const lines = [
     `# Benchmark Summary: ${s.run_id}`,
@@ -209,7 +209,7 @@ export function hintMatchRatio(text: string, hints: string[]): number {
 
 /**
  * The assistant's words in an agent's JSON event stream, whatever the provider: `text` parts (OpenCode),
- * `result` (Claude Code), `response` (Gemini). The user's own turn is skipped (H1: the prompt is not output).
+ * `result` (Claude Code), `response` (Gemini). The user's own turn is skipped: the prompt is not the answer.
  */
 export function extractText(stream: string): string {
   const out: string[] = [];
@@ -233,7 +233,7 @@ export function extractText(stream: string): string {
   return out.join('\n');
 }
 
-/** Progressive phases (reference §9.14). */
+/** Progressive phases: each runs more workflows and prompts in parallel, and must pass before the next. */
 export const PHASES = {
   phase1_smoke: {
     workflows: ['opencode_run_headless'],
@@ -264,7 +264,7 @@ export type Phase = keyof typeof PHASES;
 
 /**
  * May this phase run? The first phase always; a later one once the phase before it has passed at least
- * once (H7 fixed: re-running an earlier phase after a later one passed is allowed), or with --force.
+ * once, or with --force. Re-running an earlier phase after a later one passed is always allowed.
  */
 export function phaseGate(
   phase: Phase,
@@ -289,7 +289,7 @@ export function phaseGate(
   };
 }
 
-/** Dry run (reference §9.6): deterministic figures from a hash of run, workflow, prompt and attempt. */
+/** Dry run: deterministic figures from a hash of run, workflow, prompt and attempt (no job runs). */
 export function dryRunAttempt(
   seedHex: string,
   attempt: number,

@@ -44,7 +44,7 @@ export interface GovernedOptions extends RunOptions {
 
 type Preflight = NonNullable<GovernanceReport['preflight']>;
 
-/** One preflight per provider and model the run uses (H6: not always OpenCode's). */
+/** One preflight per provider and model the run uses (each provider with its own model, not OpenCode's). */
 async function preflight(o: GovernedOptions): Promise<Preflight> {
   const groups = new Map<string, { provider: string; model: string | undefined; workflows: string[] }>();
   for (const wf of o.workflows) {
@@ -189,7 +189,7 @@ export function readState(file: string): ProgressiveState {
 }
 
 /**
- * One progressive phase, gated by progressive/state.json (H7 fixed: see phaseGate). A blocked phase is
+ * One progressive phase, gated by progressive/state.json (phaseGate decides). A blocked phase is
  * recorded in the history and answered with JSON and exit 8; a run phase is a governed run of its own.
  */
 export async function runPhase(

@@ -93,7 +93,7 @@ export function parseWorkflows(list: string | undefined, fallback: string[]): st
 
 /**
  * Each workflow's model: `--model-for wf=model`, else `--model` for the OpenCode workflows, else the
- * provider's own canonical model (H6: another provider never gets OpenCode's model). Undefined when the
+ * provider's own canonical model (another provider never gets OpenCode's model). Undefined when the
  * provider is not registered: preflight reports that.
  */
 export function workflowModels(
@@ -244,7 +244,7 @@ export async function runBench(o: RunOptions): Promise<{ runDir: string; records
     ...caps,
     DX_RUNNER_HOME: home,
     DX_RUNNER_EXTRA_ALLOWED_PREFIXES: [o.env.DX_RUNNER_EXTRA_ALLOWED_PREFIXES, runDir].filter(Boolean).join(','),
-    // a job with no output and no CPU progress is stalled after the threshold, start-up included (H3)
+    // a job with no output and no CPU progress is stalled after the threshold, even while it starts up
     DX_RUNNER_STARTUP_GRACE_SEC: String(
       Math.min(o.stallThresholdSec, Number(o.env.DX_RUNNER_STARTUP_GRACE_SEC) || Infinity),
     ),

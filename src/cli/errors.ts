@@ -1,6 +1,6 @@
 /**
  * Exit codes and the one error type every command raises for bad input.
- * Numbers follow the reference dx-runner where it defines them (README lists them all).
+ * The numbers are fixed because scripts branch on them (README lists them all): never renumber or reuse one.
  */
 export const EXIT = {
   ok: 0,

@@ -17,7 +17,7 @@ import { evaluate } from '../report/index.js';
 import { EXIT, usageError } from './errors.js';
 import { number, print, printJson, withStore } from './shared.js';
 
-/** Gate exit codes (reference §1.14): baseline, integrity and feature-key 1; scope 29; evidence 30. */
+/** Gate exit codes (fixed: scripts branch on them): baseline, integrity and feature-key 1; scope 29; evidence 30. */
 export const GATE_EXIT = { baseline: 1, integrity: 1, 'feature-key': 1, scope: 29, evidence: 30 } as const;
 type GateName = keyof typeof GATE_EXIT;
 

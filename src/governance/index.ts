@@ -34,7 +34,10 @@ const list = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** Allowed prefixes and canonical checkouts from the environment (defaults as in the reference). */
+/**
+ * Where jobs may run: under /tmp/agents or /tmp/dx-runner (or a prefix added by DX_RUNNER_EXTRA_ALLOWED_PREFIXES),
+ * never inside one of the operator's main checkouts (DX_RUNNER_CANONICAL_REPOS replaces the default list).
+ */
 export function worktreePolicy(env: NodeJS.ProcessEnv): WorktreePolicy {
   const home = env.HOME ?? os.homedir();
   const canonical =

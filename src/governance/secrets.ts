@@ -1,6 +1,6 @@
 import { CliError, EXIT } from '../cli/errors.js';
 
-/** Raw 1Password CLI reads (reference §6.2): an agent must never be told to run them. */
+/** Raw 1Password CLI reads: an agent must never be told to run them (its output and logs would hold the secret). */
 const RAW_OP = /(^|[\s>`-])op\s+(read|whoami|item\s+(get|list))\b/;
 const BREAK_GLASS = /AUTH_REPAIR_BREAK_GLASS|DX_ALLOW_RAW_OP_FOR_AUTH_REPAIR=1|HUMAN_RECOVERY_ONLY/;
 

@@ -1,6 +1,6 @@
 /**
- * Gate verdicts: pure functions over facts gathered from git (facts.ts). Reason codes follow the
- * reference dx-runner where it has them; the rest are new where it was silent.
+ * Gate verdicts: pure functions over facts gathered from git (facts.ts). Their reason codes are part of the
+ * output that scripts read: a code, once shipped, keeps its name and meaning.
  */
 
 export interface Verdict {
@@ -148,9 +148,7 @@ export interface FeatureKeyFacts {
   commits: Array<{ sha: string; keys: string[] }>;
 }
 
-export function featureKeyVerdict(
-  f: FeatureKeyFacts,
-): Verdict & {
+export function featureKeyVerdict(f: FeatureKeyFacts): Verdict & {
   branch: string | null;
   base: string | null;
   feature_key: string;

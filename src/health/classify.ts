@@ -87,7 +87,7 @@ function fromOutcome(o: Outcome, mutations: number): Health {
 }
 
 /**
- * The health state machine (reference contract §3.2, with its defects fixed): ordered rules over one
+ * The health state machine: ordered rules over one
  * snapshot. A job with no output and no CPU progress past the stall threshold is stalled, not
  * "waiting" for ever; only the provider's own output and events count as signs of life.
  */
@@ -146,8 +146,8 @@ export function classifyHealth(s: HealthSnapshot): Health {
 }
 
 /**
- * `check` exit codes, as in the reference (§1.3): stalled 2; failed, governance-failed or blocked 3; live no-op 23;
- * a bead with no record 1; everything else (running, finished ok, stopped) 0.
+ * `check` exit codes, fixed because scripts branch on them: stalled 2; failed, governance-failed or blocked 3;
+ * live no-op 23; a bead with no record 1; everything else (running, finished ok, stopped) 0.
  */
 export function checkExitCode(h: Health): number {
   switch (h.state) {

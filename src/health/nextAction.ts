@@ -1,4 +1,4 @@
-/** reason_code → the operator's next step (reference §3.7, extended with this runner's own codes). */
+/** reason_code → the operator's next step, for the codes a job can end or stall with. */
 const BY_REASON: Record<string, string> = {
   opencode_rate_limited: 'retry_backoff_or_switch_to_gemini_or_cc_glm',
   opencode_model_unavailable: 'use_cc_glm_or_gemini',

@@ -138,7 +138,10 @@ function assertPositive(flag: string, v: number | undefined): void {
   }
 }
 
-/** Thresholds of a new job: flags (or the profile, merged in first) > env > defaults (minutes on the command line, as in the reference). */
+/**
+ * Thresholds of a new job: flags (or the profile, merged in first) > env > defaults. The command line gives the
+ * stall, run-time and no-mutation limits in minutes; they are kept in seconds.
+ */
 export function effectiveSettings(
   opts: Pick<
     StartOptions,

@@ -16,7 +16,7 @@ import type { AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './ty
 /** Z.ai's Anthropic-compatible endpoint (international); CC_GLM_BASE_URL points elsewhere (tests: the scripted model). */
 export const GLM_BASE_URL = 'https://api.z.ai/api/anthropic';
 
-/** exit codes of a failed credential resolution (reference cc-glm-headless.sh) */
+/** exit codes of a failed credential resolution: 10 no usable credential, 11 the token file is unusable */
 const AUTH_EXIT = 10;
 const TOKEN_FILE_EXIT = 11;
 

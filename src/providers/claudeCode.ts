@@ -45,7 +45,7 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
   return buildClaudeLaunch(req, {
     drop: [],
     set: auth.source.startsWith('env:') ? { CLAUDE_CONFIG_DIR: privateConfigDir(req.env, 'claude-code') } : {},
-    // a runaway job stops at a spending cap (reference default: 2 USD)
+    // a runaway job stops at a spending cap: CLAUDE_CODE_MAX_BUDGET_USD, else 2 USD
     extraArgs: ['--max-budget-usd', String(budget)],
   });
 }

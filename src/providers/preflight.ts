@@ -45,7 +45,7 @@ export interface PreflightFacts {
 export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[] {
   const fallback = fallbackAfter(f.provider);
   const route = fallback ? `route_to_${fallback.replace(/-/g, '_')}` : 'use_another_provider';
-  // reason codes are snake_case: claude_code_binary_missing, as in the reference
+  // reason codes are snake_case, also for a provider named with a dash: claude_code_binary_missing
   const prefix = f.provider.replace(/-/g, '_');
   const out: Finding[] = [];
   out.push(

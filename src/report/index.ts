@@ -81,7 +81,7 @@ export function checkResult(e: Evaluated, now = Date.now()) {
   };
 }
 
-/** UTC to the second, as the reference prints times */
+/** UTC to the second (2025-01-31T12:00:00Z): the one format of every time dx-runner prints */
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 /** The full record of a run; `events` is its append-only transition log from the store. */

@@ -46,7 +46,7 @@ describe('failure taxonomy', () => {
     ],
     ['non-zero exit', { outcomeReason: 'process_exit_with_rc', exitCode: 2 }, 'model', 'runtime_nonzero'],
     [
-      '"author" in a reason is not auth (H5)',
+      '"author" in a reason is not auth',
       { outcomeReason: 'author_mismatch', exitCode: 0 },
       'harness',
       'author_mismatch',
@@ -160,7 +160,7 @@ describe('summary statistics', () => {
     expect(hintMatchRatio('', [])).toBe(1);
   });
 
-  it("answer text comes from the assistant's events, never the user's prompt (H1)", () => {
+  it("answer text comes from the assistant's events, never the user's prompt", () => {
     const stream = [
       JSON.stringify({ type: 'text', part: { type: 'text', text: 'Added range' } }),
       JSON.stringify({ type: 'user', message: { content: [{ type: 'text', text: 'the prompt itself' }] } }),
@@ -178,7 +178,7 @@ describe('progressive phase gate', () => {
     ['phase2_6stream', ['phase1_smoke'], false, true, 'phase_gate_ok'],
     ['phase3_real_coding_gate', ['phase1_smoke'], false, false, 'phase_gate_blocked'],
     ['phase3_real_coding_gate', ['phase1_smoke', 'phase2_6stream'], false, true, 'phase_gate_ok'],
-    // H7: re-running an earlier phase after a later one passed needs no --force
+    // re-running an earlier phase after a later one passed needs no --force
     ['phase2_6stream', ['phase1_smoke', 'phase2_6stream', 'phase3_real_coding_gate'], false, true, 'phase_gate_ok'],
     ['phase3_real_coding_gate', [], true, true, 'phase_gate_forced'],
   ])('%s after %j (force=%s) → allowed=%s', (phase, passed, force, allowed, reason) => {

@@ -46,7 +46,7 @@ describe('prompt set', () => {
     expect(() => loadPromptSet('/nonexistent/prompts.json')).toThrow(/does not exist/);
   });
 
-  it("the shipped prompts are valid, carry the reference's ids, and script a real edit whose answer meets their hints", () => {
+  it('the shipped prompts are valid, keep their ids, and script a real edit whose answer meets their hints', () => {
     const set = loadPromptSet(DEFAULT_PROMPTS_FILE);
     expect(set.prompts.map((p) => p.id)).toEqual([
       'coding_ability_1',
@@ -67,7 +67,7 @@ describe('prompt set', () => {
 });
 
 describe('workflow models', () => {
-  it("--model applies to OpenCode workflows; --model-for to one; others keep their provider's own (H6)", () => {
+  it("--model applies to OpenCode workflows; --model-for to one; others keep their provider's own", () => {
     const m = workflowModels(['opencode_run_headless', 'opencode_server_http', 'cc_glm_headless'], 'x/y', {
       opencode_server_http: 'z/w',
     });

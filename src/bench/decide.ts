@@ -50,10 +50,10 @@ export function classifyAttempt(f: AttemptFacts): { category: FailureCategory | 
   if (f.timedOut) return { category: 'model', reason: 'timeout' };
   if (f.outcomeState === 'success') return { category: null, reason: null };
   const r = f.outcomeReason ?? 'unknown';
-  if (/_model_unavailable$/.test(r)) return { category: 'model', reason: 'model_not_supported' };
-  if (/_auth_failed$/.test(r)) return { category: 'env', reason: 'auth_or_provider' };
-  if (/_rate_limited$/.test(r)) return { category: 'env', reason: 'quota_or_rate_limit' };
-  if (/_provider_error$/.test(r)) return { category: 'model', reason: 'provider_error' };
+  if (r.endsWith('_model_unavailable')) return { category: 'model', reason: 'model_not_supported' };
+  if (r.endsWith('_auth_failed')) return { category: 'env', reason: 'auth_or_provider' };
+  if (r.endsWith('_rate_limited')) return { category: 'env', reason: 'quota_or_rate_limit' };
+  if (r.endsWith('_provider_error')) return { category: 'model', reason: 'provider_error' };
   if (r === 'server_lost') return { category: 'env', reason: 'server_lost' };
   if (f.exitCode === 127) return { category: 'env', reason: 'command_not_found' };
   if (r === 'spawn_failed' || r === 'process_exited_without_rc') return { category: 'harness', reason: r };

@@ -71,6 +71,7 @@ describe('live view (status --watch, wave status --watch)', () => {
     expect(view).toContain(`wave ${started.wave}: running`);
     expect(view).toMatch(/BEAD\s+PROVIDER\s+STATE\s+ELAPSED\s+BYTES\s+MUT\s+LAST EVENT/);
     expect(altScreen('wave')).toBe(true);
+    // oxlint-disable-next-line no-control-regex -- the escape sequence that colours a state is what is checked
     expect(screen('wave', true)).toMatch(/\x1b\[\d*;?\d*m/); // coloured states
     const elapsed = () => Number(/bd-v\.1\s+opencode\s+\S+\s+(\d+)s/.exec(screen('wave'))?.[1]);
     const first = elapsed();
@@ -95,6 +96,7 @@ describe('live view (status --watch, wave status --watch)', () => {
       return /bd-v\.1\s+opencode\s+stopped/.test(s) ? s : undefined;
     });
     expect(view).toContain('dx-runner status');
+    // oxlint-disable-next-line no-control-regex -- no colour escape sequence may reach a non-colour screen
     expect(screen('jobs', true)).not.toMatch(/\x1b\[\d+m/);
     expect(altScreen('jobs')).toBe(true);
     tmux('send-keys', '-t', 'jobs:', 'C-c');

@@ -28,7 +28,7 @@ describe('bench governed against the scripted model', () => {
   });
   afterAll(() => sb.close());
 
-  it('runs 2 prompts × the three OpenCode workflows as real jobs, passes, writes every artifact and a report that renders', async () => {
+  it('runs 2 prompts × 3 OpenCode workflows as real jobs, passes, writes every artifact and a report', async () => {
     const { repo } = makeRepo();
     const out = tmpDir('bench-out');
     const head = git(repo, 'rev-parse', 'HEAD');
@@ -128,7 +128,8 @@ describe('bench governed against the scripted model', () => {
     } finally {
       await browser.close();
     }
-    // six real opencode jobs and a managed server: on a 2-core machine shared with another e2e file this has taken over 90 s
+    // six real opencode jobs and a managed server: on a 2-core machine shared with another e2e file
+    // this has taken over 90 s
   }, 240_000);
 
   it('the cc-glm and gemini workflows run their own CLIs on their own models', async () => {
@@ -209,7 +210,7 @@ describe('bench governed against the scripted model', () => {
     expect(fs.readdirSync(path.join(out, 'b1'))).toEqual(['governance_report.json']); // no job, no record
   });
 
-  it('a job that goes silent is stopped as stalled_run when the threshold passes, and its retry is a new recorded attempt', async () => {
+  it('a silent job is stopped as stalled_run past the threshold, and its retry is a new recorded attempt', async () => {
     const { repo } = makeRepo();
     const out = tmpDir('bench-out');
     const prompts = path.join(out, 'stall.json');

@@ -12,7 +12,7 @@ describe('concurrency caps', () => {
     env = { ...sb.env, DX_RUNNER_MAX_PARALLEL_OPENCODE: '2' };
   });
 
-  it('10 simultaneous starts against a cap of 2: exactly 2 run, 8 are refused; --wait queues for a freed slot', async () => {
+  it('10 simultaneous starts at a cap of 2: exactly 2 run, 8 are refused; --wait queues for a freed slot', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(ctx.prompts(), 'Hold.\n@mock stall 120');
     const results = await Promise.all(

@@ -32,7 +32,7 @@ describe('the claude CLI providers', () => {
     return env;
   };
 
-  it('a cc-glm job writes a file through Claude Code: exited_ok, reported with provider, model and tokens, no token anywhere', async () => {
+  it('a cc-glm job writes a file via Claude Code: exited_ok, model and tokens reported, no token shown', async () => {
     const token = '0123456789abcdef0123456789abcdef.GlmSecretToken01';
     const env = { ...sb.env, CC_GLM_AUTH_TOKEN: token };
     const wt = makeRepo(1).worktrees[0];

@@ -26,7 +26,7 @@ describe('governance gates on real repositories', () => {
   const gate = <T = Record<string, unknown>>(args: string[], env = sb.env) =>
     cliJson<T & { passed: boolean; reason_code: string }>(args, { env });
 
-  it('baseline: contained, not contained, unknown commit, missing worktree (never the cwd instead), not git', async () => {
+  it('baseline: contained, not contained, unknown commit, missing worktree (never the cwd), not git', async () => {
     const { repo, worktrees } = makeRepo(1);
     const wt = worktrees[0];
     const base = git(repo, 'rev-parse', 'HEAD');

@@ -24,11 +24,12 @@ describe('gemini provider through the real gemini CLI', () => {
       return r.outcome_state ? r : undefined;
     });
 
-  it('a job that writes a file and runs a shell command ends exited_ok, with gemini and its model in the report', async () => {
+  it('a job writing a file and running a shell command: exited_ok, gemini and its model in the report', async () => {
     const wt = makeRepo(1).worktrees[0];
     const prompt = writePrompt(
       ctx.prompts(),
-      'Add a greeting.\n@mock write greeting.txt Hello from gemini\\n\n@mock bash echo shell was here >> greeting.txt\n@mock say Wrote greeting.txt',
+      'Add a greeting.\n@mock write greeting.txt Hello from gemini\\n\n' +
+        '@mock bash echo shell was here >> greeting.txt\n@mock say Wrote greeting.txt',
     );
     expect(
       await json(['start', '--beads', 'bd-gem.1', '--provider', 'gemini', '--prompt-file', prompt, '--worktree', wt]),

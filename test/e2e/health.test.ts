@@ -66,7 +66,7 @@ describe('truthful health through real opencode', () => {
     await untilState('bd-silent', 'exited_ok');
   });
 
-  it('a stall is stalled; two watchdogs restart it once; restart bumps the retry; then the watchdog blocks it', async () => {
+  it('a stall is stalled; two watchdogs restart it once, bumping the retry; then the watchdog blocks it', async () => {
     const { worktrees } = makeRepo(1);
     const env = { ...sb.env, DX_RUNNER_STARTUP_GRACE_SEC: '1' };
     const prompt = writePrompt(prompts, 'Hang.\n@mock stall 300');

@@ -146,7 +146,7 @@ describe('jobs through real opencode', () => {
     expect(await json(['check', '--beads', 'bd-stop'])).toMatchObject({ state: 'stopped', reason_code: 'manual_stop' });
   });
 
-  it('kill -9 of the agent gives exited_err with a reason, never healthy, even with its supervisor gone too', async () => {
+  it('kill -9 of the agent gives exited_err with a reason, never healthy, even with its supervisor gone', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(prompts, 'Wait.\n@mock stall 120');
     const started = await json<{ pid: number }>([
@@ -198,7 +198,8 @@ describe('jobs through real opencode', () => {
         'sh',
         [
           '-c',
-          `out=$("${process.execPath}" "${CLI}" start --beads bd-orphan --prompt-file "${prompt}" --worktree "${worktrees[0]}" --json); echo "$out"`,
+          `out=$("${process.execPath}" "${CLI}" start --beads bd-orphan --prompt-file "${prompt}" ` +
+            `--worktree "${worktrees[0]}" --json); echo "$out"`,
         ],
         { env: sb.env },
         (err, stdout) => (err ? reject(err) : resolve(stdout)),

@@ -27,7 +27,7 @@ describe('profiles and fallback', () => {
   });
   const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env: sb.env });
 
-  it('lists the shipped profiles, all valid; a user profile shadows one; a broken one names its line and field', async () => {
+  it('lists shipped profiles, all valid; a user profile shadows one; a broken one names line and field', async () => {
     fs.writeFileSync(path.join(userProfiles, 'dev.yaml'), 'provider: opencode\nmax_parallel: 9\n');
     fs.writeFileSync(path.join(userProfiles, 'typo.yaml'), 'provider: opencode\ntimeouts:\n  stall_minuts: 5\n');
     const list = await json<{
@@ -81,11 +81,12 @@ describe('profiles and fallback', () => {
     });
   });
 
-  it("a profile's settings are fixed into the job; flags win over them; its model list cannot be bypassed", async () => {
+  it("a profile's settings are fixed into the job; flags win over them; its model list cannot be evaded", async () => {
     const file = path.join(userProfiles, 'quick.yaml');
     fs.writeFileSync(
       file,
-      'provider: opencode\nallowed_models: [zhipuai-coding-plan/glm-5]\nmax_parallel: 5\ntimeouts:\n  stall_minutes: 3\n  startup_grace_sec: 42\n',
+      'provider: opencode\nallowed_models: [zhipuai-coding-plan/glm-5]\nmax_parallel: 5\n' +
+        'timeouts:\n  stall_minutes: 3\n  startup_grace_sec: 42\n',
     );
     const wt = makeRepo(1).worktrees[0];
     const prompt = writePrompt(ctx.prompts(), 'Note it.\n@mock write NOTE.md noted\n@mock say ok');
@@ -197,7 +198,10 @@ describe('profiles and fallback', () => {
       { env },
     );
     expect(r.stderr).toMatch(
-      /no provider could take the job: opencode: model_unavailable; cc-glm: cc_glm_auth_missing; gemini: gemini_auth_missing/,
+      new RegExp(
+        'no provider could take the job: opencode: model_unavailable; ' +
+          'cc-glm: cc_glm_auth_missing; gemini: gemini_auth_missing',
+      ),
     );
     expect(r.code).toBe(JSON.parse(r.stdout).error.exit_code);
     expect((await cliJson(['check', '--beads', 'bd-nobody'], { env })).state).toBe('missing');

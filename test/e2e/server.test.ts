@@ -170,7 +170,7 @@ describe('server lane through a real opencode serve', () => {
     expect(fs.readFileSync(path.join(wt, 'attached.txt'), 'utf8')).toBe('yes\n');
   });
 
-  it('killing the server mid-job gives server_lost, the server is restarted, and the watchdog re-dispatches the job', async () => {
+  it('killing the server mid-job: server_lost, the server restarted, the watchdog re-dispatches the job', async () => {
     const wt = makeRepo(1).worktrees[0];
     const before = await json<ServeStatus>(['serve', 'status']);
     await json([

@@ -41,7 +41,7 @@ describe('live view (status --watch, wave status --watch)', () => {
     }
   });
 
-  it('wave status --watch redraws in colour on the alternate screen and leaves a clean screen when the wave ends', async () => {
+  it('wave status --watch redraws in colour on the alternate screen, left clean when the wave ends', async () => {
     const { repo } = makeRepo(0);
     const prompt = writePrompt(ctx.prompts(), 'Hold.\n@mock stall 120');
     const started = await cliJson<{ wave: number }>(
@@ -89,7 +89,7 @@ describe('live view (status --watch, wave status --watch)', () => {
     expect(after).toMatch(/bd-v\.2\s+opencode\s+cancelled/);
   });
 
-  it('status --watch reads without colour under NO_COLOR and gives the screen back on Ctrl-C; not a terminal: one plain print', async () => {
+  it('status --watch: no colour under NO_COLOR, screen back on Ctrl-C; not a terminal: one plain print', async () => {
     open('jobs', ['status', '--watch', '--all'], { NO_COLOR: '1' });
     const view = await waitFor('the live job view', () => {
       const s = screen('jobs');

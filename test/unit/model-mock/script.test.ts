@@ -4,7 +4,8 @@ import { nextTurn, parseScript } from '../../../src/model-mock/index.js';
 describe('mock script', () => {
   it('parses every directive', () => {
     const s = parseScript(
-      'Task text\n@mock write src/a.txt line1\\nline2\n@mock bash echo hi > b.txt\n@mock say All done\n@mock fail 429 2\n@mock stall 3\n@mock slow 50',
+      'Task text\n@mock write src/a.txt line1\\nline2\n@mock bash echo hi > b.txt\n' +
+        '@mock say All done\n@mock fail 429 2\n@mock stall 3\n@mock slow 50',
     );
     expect(s).toEqual({
       actions: [

@@ -19,7 +19,9 @@ describe('profile files: real YAML, every field checked, errors name the line an
     const { profile } = parseProfile(
       'p',
       '/cfg/p.yaml',
-      'provider: opencode\nmodel: zhipuai-coding-plan/glm-5\nallowed_models: [zhipuai-coding-plan/glm-5]\nmax_parallel: 3\ntimeouts:\n  stall_minutes: 5\ngates:\n  required: [scope]\n  allowed_paths_file: paths.txt\n',
+      'provider: opencode\nmodel: zhipuai-coding-plan/glm-5\n' +
+        'allowed_models: [zhipuai-coding-plan/glm-5]\nmax_parallel: 3\n' +
+        'timeouts:\n  stall_minutes: 5\ngates:\n  required: [scope]\n  allowed_paths_file: paths.txt\n',
     );
     expect(profile).toMatchObject({
       provider: 'opencode',

@@ -33,7 +33,8 @@ describe('manifest errors name the line and the field', () => {
     ['critical: maybe\nitems:\n  - beads: bd-a\n    prompt: hi\n', /^manifest_invalid :1: critical: /],
     ['provider: opencode\nitems: []\n', /^manifest_invalid :2: items: /],
     ['itemz:\n  - beads: bd-a\n', /^manifest_invalid :1: items: /], // the missing key is named first, at the top
-    ['items:\n  - beads: "bd-a\n', /^manifest_invalid :3: not valid YAML \(Missing closing "quote\)/], // where the parser noticed
+    // a YAML error names the line where the parser noticed it
+    ['items:\n  - beads: "bd-a\n', /^manifest_invalid :3: not valid YAML \(Missing closing "quote\)/],
   ])('%j', (yaml, expected) => {
     const got = errorOf(yaml);
     if (expected === null) expect(got).toBeNull();

@@ -9,7 +9,8 @@ import { ccGlmAdapter, resolveGlmToken } from '../../src/providers/ccGlm.js';
 import { claudeStreamParser } from '../../src/providers/claude.js';
 import { claudeCodeAdapter } from '../../src/providers/claudeCode.js';
 import type { AgentEvent } from '../../src/providers/types.js';
-import { tmpDir } from '../helpers.js';
+import { exitCodeFor } from '../../src/cli/exit.js';
+import { tmpDir, withExitCode } from '../helpers.js';
 
 const fixture = (name: string) =>
   fs
@@ -185,12 +186,12 @@ describe('GLM token resolution', () => {
     ],
   ])('%s', (_name, env, expected) => {
     const r = resolveGlmToken(env, op);
-    expect(r).toMatchObject(expected);
+    expect(withExitCode(r)).toMatchObject(expected);
     if (!r.ok) expect(r.detail).not.toMatch(/glm-from|op:\/\/dev/); // names the source, never a value
   });
 
   it('checking does not read a reference, and fails without the op CLI', () => {
-    expect(resolveGlmToken({ CC_GLM_OP_URI: 'op://dev/item/key', PATH: dir }, null)).toMatchObject({
+    expect(withExitCode(resolveGlmToken({ CC_GLM_OP_URI: 'op://dev/item/key', PATH: dir }, null))).toMatchObject({
       ok: false,
       reasonCode: 'secret_auth_resolution_failed',
       exitCode: 10,
@@ -274,13 +275,14 @@ describe('claude-code credentials', () => {
       expect(claudeCodeAdapter.checkAuth?.({ CLAUDE_CONFIG_DIR: home })).toMatchObject({ ok: true });
       return;
     }
-    expect(claudeCodeAdapter.checkAuth?.({ CLAUDE_CONFIG_DIR: home })).toMatchObject({
+    expect(withExitCode(claudeCodeAdapter.checkAuth?.({ CLAUDE_CONFIG_DIR: home }))).toMatchObject({
       ok: false,
       reasonCode: 'claude_code_auth_missing',
       exitCode: 10,
     });
     expect(() => launch({ CLAUDE_CONFIG_DIR: home })).toThrow(
-      expect.objectContaining({ reasonCode: 'claude_code_auth_missing', exitCode: 10 }),
+      expect.objectContaining({ reasonCode: 'claude_code_auth_missing', kind: 'credentials' }),
     );
+    expect(exitCodeFor({ reasonCode: 'claude_code_auth_missing', kind: 'credentials' })).toBe(10);
   });
 });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  checkExitCode,
   classifyHealth,
   decideOutcome,
   emptySummary,
@@ -14,9 +13,10 @@ import { mutationsSince } from '../../src/governance/git.js';
 import { classifyFailure } from '../../src/providers/errors.js';
 import { opencodeAdapter } from '../../src/providers/opencode.js';
 import { validateBeadsId } from '../../src/jobs/validate.js';
-import { CliError } from '../../src/cli/errors.js';
+import { checkExitCode, preflightExitCode } from '../../src/cli/exit.js';
+import { DxError } from '../../src/core/errors.js';
 import { decideModel, fallbackAfter } from '../../src/providers/policy.js';
-import { preflightExit, preflightFindings, type PreflightFacts } from '../../src/providers/preflight.js';
+import { preflightFindings, type PreflightFacts } from '../../src/providers/preflight.js';
 
 const fixture = (name: string) =>
   fs
@@ -37,7 +37,7 @@ describe('bead ids', () => {
     ['x'.repeat(129), false],
   ])('%s valid=%s', (id, ok) => {
     if (ok) expect(validateBeadsId(id)).toBe(id);
-    else expect(() => validateBeadsId(id)).toThrow(CliError);
+    else expect(() => validateBeadsId(id)).toThrow(DxError);
   });
 });
 
@@ -409,7 +409,7 @@ describe('preflight findings', () => {
     ['credentials present', { auth: { ok: true, source: 'CC_GLM_AUTH_TOKEN' } }, false, [], 0],
     [
       'credentials missing',
-      { auth: { ok: false, reasonCode: 'cc_glm_auth_missing', detail: 'x', exitCode: 10 } },
+      { auth: { ok: false, reasonCode: 'cc_glm_auth_missing', detail: 'x' } },
       false,
       ['error:cc_glm_auth_missing'],
       21,
@@ -423,6 +423,6 @@ describe('preflight findings', () => {
     ],
   ])('%s', (_n, over, strict, expected, exit) => {
     expect(codes({ ...facts, ...over }, strict)).toEqual(expected);
-    expect(preflightExit(preflightFindings({ ...facts, ...over }, strict))).toBe(exit);
+    expect(preflightExitCode(preflightFindings({ ...facts, ...over }, strict))).toBe(exit);
   });
 });

@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitCodeFor } from '../src/cli/exit.js';
+import { DxError } from '../src/core/errors.js';
+import type { ReasonCode } from '../src/core/reasons.js';
 import { sleep } from '../src/core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../src/health/index.js';
 import { claudeEnv, geminiEnv, opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
@@ -163,3 +166,7 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** A credentials check as `start` answers it: a failure also gets the exit code the CLI gives its reason. */
+export const withExitCode = (r: { ok: boolean; reasonCode?: ReasonCode } | undefined) =>
+  r && !r.ok && r.reasonCode ? { ...r, exitCode: exitCodeFor(new DxError(r.reasonCode, '')) } : r;

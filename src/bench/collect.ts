@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { aggregate, summaryMarkdown } from './decide.js';
 import { reportHtml } from './html.js';
 import {
@@ -12,18 +12,6 @@ import {
   type Results,
   type Summary,
 } from './schemas.js';
-
-/** Exit codes of the benchmark commands, one per stage that can fail (fixed: scripts branch on them). */
-export const BENCH_EXIT = {
-  ok: 0,
-  preflight: 1,
-  failed: 3,
-  baseline: 4,
-  noRecords: 5,
-  collect: 6,
-  summarize: 7,
-  phaseBlocked: 8,
-} as const;
 
 const writeJson = (file: string, v: unknown) => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -39,7 +27,7 @@ export function collectRun(
   outNdjson?: string,
 ): { results: Results; resultsJson: string } {
   const fail = (why: string): never => {
-    throw new CliError('collect_failed', `cannot collect ${runDir}: ${why}`, BENCH_EXIT.collect);
+    throw new DxError('collect_failed', `cannot collect ${runDir}: ${why}`);
   };
   const rawDir = path.join(runDir, 'raw');
   if (!fs.existsSync(rawDir)) fail('it has no raw/ folder; pass the folder bench run wrote (--run-dir)');
@@ -96,10 +84,9 @@ export function summarizeRun(
   try {
     results = resultsSchema.parse(readJson(resultsJson));
   } catch (e) {
-    throw new CliError(
+    throw new DxError(
       'summarize_failed',
       `cannot summarize ${resultsJson}: it is missing or not a results file (${(e as Error).message.split('\n')[0]}); run dx-runner bench collect first`,
-      BENCH_EXIT.summarize,
     );
   }
   const dir = path.dirname(resultsJson);

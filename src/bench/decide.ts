@@ -21,7 +21,7 @@ export type FailureCategory = 'harness' | 'model' | 'env';
 
 /** What one attempt ended with, as the harness saw it. */
 export interface AttemptFacts {
-  /** the job was refused before launch (a CliError's reason code), or the harness itself threw */
+  /** the job was refused before launch (a DxError's reason code), or the harness itself threw */
   launchError: { reasonCode: string; harness: boolean } | null;
   /** the job's recorded outcome: its state and reason */
   outcomeState: string | null;

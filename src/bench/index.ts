@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { baselineGate, integrityGate } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
-import { gatherPreflight, preflightExit, preflightFindings } from '../providers/preflight.js';
-import { BENCH_EXIT, collectRun, readJson, summarizeRun, writeJson } from './collect.js';
+import { gatherPreflight, preflightFindings } from '../providers/preflight.js';
+import { collectRun, readJson, summarizeRun, writeJson } from './collect.js';
+import { BENCH_EXIT } from './exit.js';
 import { PHASES, phaseGate, WORKFLOWS, type Phase } from './decide.js';
 import { prepareRun, runBench, runDirOf, stamp, type RunOptions } from './run.js';
 import {
@@ -20,7 +21,8 @@ import {
  * The governed benchmark (`dx-runner bench …`): every attempt is a real dx-runner job (run.ts), the
  * parts are collect and summarize (collect.ts), and this module chains them under the gates.
  */
-export { BENCH_EXIT, collectRun, summarizeRun } from './collect.js';
+export { collectRun, summarizeRun } from './collect.js';
+export { BENCH_EXIT } from './exit.js';
 export {
   DEFAULT_OUTPUT_DIR,
   DEFAULT_PROMPTS_FILE,
@@ -58,7 +60,7 @@ async function preflight(o: GovernedOptions): Promise<Preflight> {
     try {
       adapter = getProvider(g.provider);
     } catch (e) {
-      const err = e as CliError;
+      const err = e as DxError;
       providers.push({
         provider: g.provider,
         model: g.model ?? 'unresolved',
@@ -82,7 +84,7 @@ async function preflight(o: GovernedOptions): Promise<Preflight> {
       provider: g.provider,
       model: facts.model,
       workflows: g.workflows,
-      passed: preflightExit(findings) === 0,
+      passed: !findings.some((f) => f.status === 'error'),
       findings,
     });
   }
@@ -180,10 +182,9 @@ export function readState(file: string): ProgressiveState {
   if (!fs.existsSync(file)) return { last_passed_phase: null, passed_phases: [], history: [] };
   const parsed = progressiveStateSchema.safeParse(readJson(file));
   if (!parsed.success)
-    throw new CliError(
+    throw new DxError(
       'progressive_state_invalid',
       `${file} is not a progressive state file; move it aside to start over`,
-      2,
     );
   return parsed.data;
 }

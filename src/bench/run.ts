@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DxError } from '../core/errors.js';
+import type { ReasonCode } from '../core/reasons.js';
 import { sleep } from '../core/time.js';
-import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { redact } from '../governance/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { claimAndEnd } from '../jobs/restart.js';
@@ -54,7 +55,7 @@ export function loadPromptSet(file: string): PromptSet {
   } catch (e) {
     const why =
       (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(e as Error).message})`;
-    throw usageError(
+    throw new DxError(
       'prompt_set_invalid',
       `prompts file ${file} ${why}; pass a JSON prompt set with --prompts-file (see dx-runner schema bench-prompts)`,
     );
@@ -62,7 +63,7 @@ export function loadPromptSet(file: string): PromptSet {
   const parsed = promptSetSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw usageError(
+    throw new DxError(
       'prompt_set_invalid',
       `prompts file ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}; fix it (see dx-runner schema bench-prompts)`,
     );
@@ -83,7 +84,7 @@ export function parseWorkflows(list: string | undefined, fallback: string[]): st
     : fallback;
   const unknown = wfs.filter((w) => !WORKFLOWS[w]);
   if (unknown.length || !wfs.length) {
-    throw usageError(
+    throw new DxError(
       'unknown_workflow',
       `unknown workflow(s) ${unknown.join(', ') || '(none given)'}; use: ${Object.keys(WORKFLOWS).join(', ')}`,
     );
@@ -120,7 +121,7 @@ export function parseModelFor(pairs: string[], workflows: string[]): Record<stri
   for (const p of pairs) {
     const m = /^([^=]+)=(.+)$/.exec(p);
     if (!m || !workflows.includes(m[1]))
-      throw usageError(
+      throw new DxError(
         'invalid_model_for',
         `--model-for takes <workflow>=<model> for one of the run's workflows (${workflows.join(', ')}), got '${p}'`,
       );
@@ -153,7 +154,7 @@ export const runDirOf = (o: Pick<RunOptions, 'outputDir' | 'cwd' | 'runId'>) =>
 
 export function validateRunOptions(o: RunOptions): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.runId))
-    throw usageError('invalid_run_id', `run id '${o.runId}' must be letters, digits, '.', '_' or '-'`);
+    throw new DxError('invalid_run_id', `run id '${o.runId}' must be letters, digits, '.', '_' or '-'`);
   for (const [flag, v, min] of [
     ['--parallel', o.parallel, 1],
     ['--max-retries', o.maxRetries, 0],
@@ -161,10 +162,10 @@ export function validateRunOptions(o: RunOptions): void {
     ['--stall-threshold-sec', o.stallThresholdSec, 1],
   ] as const) {
     if (!Number.isFinite(v) || v < min)
-      throw usageError('invalid_number', `${flag} must be a number ≥ ${min}, got ${v}`);
+      throw new DxError('invalid_number', `${flag} must be a number ≥ ${min}, got ${v}`);
   }
   if (!(o.pollIntervalSec >= 0.1))
-    throw usageError('invalid_number', `--poll-interval-sec must be ≥ 0.1, got ${o.pollIntervalSec}`);
+    throw new DxError('invalid_number', `--poll-interval-sec must be ≥ 0.1, got ${o.pollIntervalSec}`);
 }
 
 /** Validates a run's options and prompt set (bad input fails here, before preflight or any job). */
@@ -172,7 +173,7 @@ export function prepareRun(o: RunOptions): Prompt[] {
   validateRunOptions(o);
   const set = loadPromptSet(o.promptsFile);
   const prompts = selectPrompts(set.prompts, o.promptIds);
-  if (typeof prompts === 'string') throw usageError('unknown_prompt_id', `${prompts}; see ${o.promptsFile}`);
+  if (typeof prompts === 'string') throw new DxError('unknown_prompt_id', `${prompts}; see ${o.promptsFile}`);
   return prompts;
 }
 
@@ -188,7 +189,7 @@ interface Ctx {
   home: string;
   store: Store | null;
   jobEnv: NodeJS.ProcessEnv;
-  server: { startupMs: number; error: string | null } | null;
+  server: { startupMs: number; error: ReasonCode | null } | null;
   progress: Progress;
   /** per provider, the first start: it fills the model-list cache the later starts read */
   firstStart: Map<string, Promise<unknown>>;
@@ -275,7 +276,7 @@ export async function runBench(o: RunOptions): Promise<{ runDir: string; records
       } catch (e) {
         ctx.server = {
           startupMs: Date.now() - t0,
-          error: e instanceof CliError ? e.reasonCode : 'server_start_failed',
+          error: e instanceof DxError ? e.reasonCode : 'server_start_failed',
         };
       }
     }
@@ -422,7 +423,7 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
   let stalled = false;
   try {
     if (lane !== 'headless' && ctx.server?.error)
-      throw new CliError(ctx.server.error, 'the shared opencode server did not start', EXIT.error);
+      throw new DxError(ctx.server.error, 'the shared opencode server did not start', 'environment');
     git(o.cwd, 'worktree', 'add', '-q', '--detach', worktree, 'HEAD');
     // parallel first starts would each list the provider's models (a whole CLI boot each): let one go first
     const first = ctx.firstStart.get(provider);
@@ -457,10 +458,10 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
     record = store.job(record.id) as JobRecord;
   } catch (e) {
     launchError =
-      e instanceof CliError
+      e instanceof DxError
         ? { reasonCode: e.reasonCode, harness: false }
         : { reasonCode: (e as Error).message, harness: true };
-    rec.reason_code = e instanceof CliError ? e.reasonCode : 'exception_harness';
+    rec.reason_code = e instanceof DxError ? e.reasonCode : 'exception_harness';
   }
   const done = record?.completedAt ?? Date.now();
   const verdict = classifyAttempt({

@@ -14,7 +14,8 @@ import { baselineOf } from '../jobs/finalize.js';
 import type { Store } from '../jobs/store.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { evaluate } from '../report/index.js';
-import { EXIT, usageError } from './errors.js';
+import { DxError } from '../core/errors.js';
+import { EXIT } from './exit.js';
 import { number, print, printJson, withStore } from './shared.js';
 
 /** Gate exit codes (fixed: scripts branch on them): baseline, integrity and feature-key 1; scope 29; evidence 30. */
@@ -94,7 +95,7 @@ export function registerGateCommands(program: Command): void {
     .action((o: Common & { featureKey?: string; base?: string; branch?: string }) =>
       withStore((store) => {
         const key = o.featureKey ?? (o.beads && FEATURE_KEY.test(o.beads) ? o.beads : undefined);
-        if (!key) throw usageError('feature_key_missing', 'pass --feature-key bd-<id> (or --beads with a bd- id)');
+        if (!key) throw new DxError('feature_key_missing', 'pass --feature-key bd-<id> (or --beads with a bd- id)');
         emit('feature-key', featureKeyGate(worktreeFor(store, o), key, { base: o.base, branch: o.branch }), o.json);
       }),
     );
@@ -109,10 +110,10 @@ export function registerGateCommands(program: Command): void {
     .action((o: Common & { allowedPathsFile?: string; mutationBudget?: number }) =>
       withStore((store) => {
         if (!o.allowedPathsFile && o.mutationBudget === undefined)
-          throw usageError('scope_missing', 'pass --allowed-paths-file <file> and/or --mutation-budget <n>');
+          throw new DxError('scope_missing', 'pass --allowed-paths-file <file> and/or --mutation-budget <n>');
         const allowed = o.allowedPathsFile ? readAllowedPaths(o.allowedPathsFile) : null;
         if (o.allowedPathsFile && !allowed)
-          throw usageError(
+          throw new DxError(
             'allowed_paths_file_missing',
             `allowed-paths file ${o.allowedPathsFile} cannot be read; pass an existing file`,
           );

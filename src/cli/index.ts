@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, EXIT } from './errors.js';
+import { DxError } from '../core/errors.js';
+import { EXIT, exitCodeFor } from './exit.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -68,12 +69,7 @@ program
       return;
     }
     const schema = SCHEMAS[name as keyof typeof SCHEMAS];
-    if (!schema)
-      throw new CliError(
-        'schema_not_found',
-        `no schema named '${name}'; run dx-runner schema to list them`,
-        EXIT.usage,
-      );
+    if (!schema) throw new DxError('schema_not_found', `no schema named '${name}'; run dx-runner schema to list them`);
     process.stdout.write(`${JSON.stringify(z.toJSONSchema(schema), null, 2)}\n`);
   });
 
@@ -99,7 +95,7 @@ function fail(reasonCode: string, message: string, exitCode: number): never {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CliError) fail(err.reasonCode, err.message, err.exitCode);
+  if (err instanceof DxError) fail(err.reasonCode, err.message, exitCodeFor(err));
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) process.exit(0); // --help, --version
     const reason = err.code

@@ -1,7 +1,6 @@
 import { LineTail } from '../core/tail.js';
 import { sleep } from '../core/time.js';
 import { Command, Option } from 'commander';
-import { checkExitCode } from '../health/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import {
@@ -20,44 +19,14 @@ import { redact } from '../governance/secrets.js';
 import {
   checkResult,
   evaluate,
-  formatElapsed,
   renderLogLine,
   reportMarkdown,
   reportOf,
   statusRow,
+  statusTable,
   tailLines,
 } from '../report/index.js';
-import { EXIT } from './errors.js';
-
-export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
-  const line = (c: string[]) =>
-    [
-      c[0].padEnd(14),
-      c[1].padEnd(10),
-      c[2].padEnd(8),
-      c[3].padEnd(14),
-      c[4].padEnd(12),
-      c[5].padEnd(9),
-      c[6].padEnd(6),
-      c[7],
-    ].join(' ');
-  const out = [line(['bead', 'provider', 'pid', 'state', 'elapsed', 'bytes', 'retry', 'outcome'])];
-  for (const r of rows) {
-    out.push(
-      line([
-        r.beads,
-        r.provider,
-        String(r.pid ?? '-'),
-        r.state,
-        formatElapsed(r.elapsed),
-        String(r.log_bytes),
-        String(r.retry_count),
-        r.outcome ?? '-',
-      ]),
-    );
-  }
-  return out.join('\n');
-}
+import { checkExitCode, EXIT } from './exit.js';
 
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<

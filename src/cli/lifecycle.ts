@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { sleep } from '../core/time.js';
-import { checkExitCode, TERMINAL_STATES } from '../health/index.js';
+import { TERMINAL_STATES } from '../health/index.js';
 import { evaluate } from '../report/index.js';
-import { CliError, EXIT } from './errors.js';
+import { DxError } from '../core/errors.js';
+import { checkExitCode } from './exit.js';
 import { jobFor, number, print, printJson, withStore } from './shared.js';
 
 const utc = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -32,10 +33,9 @@ export function registerLifecycleCommands(program: Command): void {
         const job = jobFor(store, o.beads);
         const next = await restartRun(store, home, job, 'manual_restart');
         if (!next)
-          throw new CliError(
+          throw new DxError(
             'restart_in_progress',
             `${job.beads} is being restarted or stopped by another process; check again in a moment`,
-            EXIT.error,
           );
         if (o.json)
           printJson({

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { usageError } from './errors.js';
+import { DxError } from '../core/errors.js';
 
 const port = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('invalid_port', `--port takes 0-65535, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DxError('invalid_port', `--port takes 0-65535, got '${v}'`);
   return n;
 };
 
@@ -53,7 +53,7 @@ export function registerMockModelCommands(program: Command): void {
     .option('--provider <name>', 'cc-glm or claude-code', 'cc-glm')
     .action(async (o: { port: number; provider: string }) => {
       if (o.provider !== 'cc-glm' && o.provider !== 'claude-code')
-        throw usageError('invalid_provider', `--provider takes cc-glm or claude-code, got '${o.provider}'`);
+        throw new DxError('invalid_provider', `--provider takes cc-glm or claude-code, got '${o.provider}'`);
       const { claudeEnv } = await import('../model-mock/index.js');
       printExports(claudeEnv(`http://127.0.0.1:${o.port}`, o.provider));
     });

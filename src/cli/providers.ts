@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { getProvider } from '../providers/index.js';
 import { policyModel } from '../providers/policy.js';
-import { CliError, EXIT } from './errors.js';
+import { DxError } from '../core/errors.js';
+import { EXIT, preflightExitCode } from './exit.js';
 import { addBinaryOptions, explicitBinary, print, printJson, type BinaryFlags } from './shared.js';
 
 interface PreflightFlags extends BinaryFlags {
@@ -61,7 +62,7 @@ export function registerProviderCommands(program: Command): void {
     )
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
-      const { gatherPreflight, preflightExit, preflightFindings } = await import('../providers/preflight.js');
+      const { gatherPreflight, preflightFindings } = await import('../providers/preflight.js');
       const { checkWorktreePolicy } = await import('../governance/index.js');
       const env = process.env;
       const { adapter, decision, strict } = await resolveModel(o, env);
@@ -74,7 +75,7 @@ export function registerProviderCommands(program: Command): void {
       });
       const findings = preflightFindings(facts, strict);
       const model = facts.model;
-      const exitCode = preflightExit(findings);
+      const exitCode = preflightExitCode(findings);
       if (o.json) printJson({ provider: adapter.name, model, passed: exitCode === 0, exit_code: exitCode, findings });
       else {
         for (const f of findings)
@@ -101,7 +102,7 @@ export function registerProviderCommands(program: Command): void {
     .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {
       const { probeTimeoutMs, runProbe } = await import('../providers/preflight.js');
       const { adapter, decision } = await resolveModel(o, process.env);
-      if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
+      if (!decision.ok) throw new DxError(decision.reasonCode, decision.detail);
       const r = await runProbe(
         adapter,
         decision.model,

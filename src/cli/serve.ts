@@ -3,7 +3,8 @@ import { isAlive } from '../jobs/process.js';
 import type { ServerRecord } from '../jobs/store.js';
 // the server module is loaded by the serve commands only, keeping the other commands' start-up lean
 const server = () => import('../server/index.js');
-import { EXIT, usageError } from './errors.js';
+import { DxError } from '../core/errors.js';
+import { EXIT } from './exit.js';
 import { number, print, printJson, withStore } from './shared.js';
 
 async function describe(s: ServerRecord | null, home: string) {
@@ -55,7 +56,7 @@ export function registerServeCommands(program: Command): void {
     .action((o: { port: number; hostname: string; allowRemote?: boolean; opencodeBin?: string; json?: boolean }) =>
       withStore(async (store, home) => {
         if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
-          throw usageError('invalid_port', `--port takes 1-65535, got ${o.port}`);
+          throw new DxError('invalid_port', `--port takes 1-65535, got ${o.port}`);
         const { startServer } = await server();
         const s = await startServer(store, home, {
           hostname: o.hostname,

@@ -3,7 +3,7 @@ import { Store, type JobRecord } from '../jobs/store.js';
 import { allProviders, getProvider } from '../providers/index.js';
 import { runnerHome } from '../jobs/paths.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import { CliError, EXIT, usageError } from './errors.js';
+import { DxError } from '../core/errors.js';
 
 export const print = (s: string) => process.stdout.write(`${s}\n`);
 export const printJson = (v: unknown) => print(JSON.stringify(v, null, 2));
@@ -22,14 +22,13 @@ export async function withStore<T>(fn: (store: Store, home: string) => T | Promi
 export function jobFor(store: Store, beads: string | undefined): JobRecord {
   const id = validateBeadsId(beads);
   const job = store.latestJob(id);
-  if (!job)
-    throw new CliError('no_meta', `no job recorded for bead ${id}; check the id with: dx-runner status`, EXIT.error);
+  if (!job) throw new DxError('no_meta', `no job recorded for bead ${id}; check the id with: dx-runner status`);
   return job;
 }
 
 export const number = (flag: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw usageError('invalid_number', `${flag} takes a number, got '${v}'`);
+  if (!Number.isFinite(n)) throw new DxError('invalid_number', `${flag} takes a number, got '${v}'`);
   return n;
 };
 

@@ -5,10 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sleep } from '../core/time.js';
-import { statusTable } from '../cli/jobs.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { Store } from '../jobs/store.js';
-import { evaluate, reportOf, statusRow } from '../report/index.js';
+import { evaluate, reportOf, statusRow, statusTable } from '../report/index.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));

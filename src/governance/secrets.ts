@@ -1,4 +1,4 @@
-import { CliError, EXIT } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 
 /** Raw 1Password CLI reads: an agent must never be told to run them (its output and logs would hold the secret). */
 const RAW_OP = /(^|[\s>`-])op\s+(read|whoami|item\s+(get|list))\b/;
@@ -19,19 +19,17 @@ export function guardPrompt(prompt: string): void {
   if (!BREAK_GLASS.test(prompt)) {
     const lines = prompt.split('\n').flatMap((l, i) => (RAW_OP.test(l) ? [i + 1] : []));
     if (lines.length) {
-      throw new CliError(
+      throw new DxError(
         'raw_op_forbidden_in_agent_context',
         `the prompt runs raw 1Password commands (line ${lines.slice(0, 5).join(', ')}); remove them, or mark an auth repair with AUTH_REPAIR_BREAK_GLASS`,
-        EXIT.preflightFailed,
       );
     }
   }
   for (const [what, re] of SECRET_SHAPES) {
     if (re.test(prompt)) {
-      throw new CliError(
+      throw new DxError(
         'secret_in_prompt',
         `the prompt contains what looks like a ${what}; pass secrets through the environment, never in the prompt`,
-        EXIT.preflightFailed,
       );
     }
   }

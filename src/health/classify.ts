@@ -144,24 +144,3 @@ export function classifyHealth(s: HealthSnapshot): Health {
   }
   return { state: 'healthy', reasonCode: 'recent_output_activity' };
 }
-
-/**
- * `check` exit codes, fixed because scripts branch on them: stalled 2; failed, governance-failed or blocked 3;
- * live no-op 23; a bead with no record 1; everything else (running, finished ok, stopped) 0.
- */
-export function checkExitCode(h: Health): number {
-  switch (h.state) {
-    case 'stalled':
-      return 2;
-    case 'exited_err':
-    case 'governance_failed':
-    case 'blocked':
-      return 3;
-    case 'no_op':
-      return 23;
-    case 'missing':
-      return 1;
-    default:
-      return 0;
-  }
-}

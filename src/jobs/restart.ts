@@ -1,4 +1,4 @@
-import { CliError, EXIT } from '../cli/errors.js';
+import { DxError, isReason } from '../core/errors.js';
 import type { Outcome } from '../health/index.js';
 import { finalizeJob } from './finalize.js';
 import { isAlive, terminateGroup } from './process.js';
@@ -32,10 +32,9 @@ export async function restartRun(
   try {
     launch = readLaunch(job);
   } catch {
-    throw new CliError(
+    throw new DxError(
       'launch_record_missing',
       `the launch record of ${job.beads} is gone (run folder rotated or deleted); start it again with dx-runner start`,
-      EXIT.error,
     );
   }
   if (job.active && !(await claimAndEnd(store, job, { state: 'killed', reasonCode: reason, exitCode: 137 })))
@@ -44,7 +43,7 @@ export async function restartRun(
   try {
     next = launchRun(store, home, { ...launch, run: { ...launch.run, retries: job.retries + 1 } }, job.id);
   } catch (e) {
-    if (e instanceof CliError && e.reasonCode === 'restart_in_progress') return null;
+    if (isReason(e, 'restart_in_progress')) return null;
     throw e;
   }
   store.appendEvent(next.id, 'restarted', { reason_code: reason, previous_run: job.runInstance, retry: next.retries });

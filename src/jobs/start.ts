@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSelfDetached } from '../core/detached.js';
-import { CliError, EXIT, usageError } from '../cli/errors.js';
+import { DxError, hasKind } from '../core/errors.js';
+import { asReasonCode, isProviderFault } from '../core/reasons.js';
 import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
@@ -86,28 +87,25 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
   if (explicit) {
     const abs = path.resolve(cwd, explicit);
     if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-      throw new CliError(
+      throw new DxError(
         'worktree_missing',
         `worktree ${abs} does not exist; create it (git worktree add ${abs}) or pass another --worktree`,
-        EXIT.worktreeRefused,
       );
     }
     const real = fs.realpathSync(abs);
     if (!workTreeTop(real)) {
-      throw new CliError(
+      throw new DxError(
         'worktree_not_git',
         `worktree ${real} is not a git work tree; pass a git worktree with --worktree (git worktree add <dir>)`,
-        EXIT.worktreeRefused,
       );
     }
     return real;
   }
   const top = workTreeTop(cwd);
   if (!top) {
-    throw new CliError(
+    throw new DxError(
       'worktree_missing',
       `no --worktree given and ${cwd} is not inside a git work tree; pass --worktree <dir>`,
-      EXIT.worktreeRefused,
     );
   }
   return fs.realpathSync(cwd);
@@ -115,10 +113,9 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
 
 function assertExecutable(command: string, env: NodeJS.ProcessEnv, adapter: ProviderAdapter): void {
   if (which(command, env)) return;
-  throw new CliError(
+  throw new DxError(
     'provider_binary_missing',
     `${adapter.name} binary '${command}' not found or not executable; ${adapter.installHint}`,
-    EXIT.preflightFailed,
   );
 }
 
@@ -130,11 +127,7 @@ const positive = (v: number | string | undefined, fallback: number) => {
 
 function assertPositive(flag: string, v: number | undefined): void {
   if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-    throw new CliError(
-      'invalid_threshold',
-      `${flag} must be a positive number (fractions allowed, e.g. 0.5)`,
-      EXIT.usage,
-    );
+    throw new DxError('invalid_threshold', `${flag} must be a positive number (fractions allowed, e.g. 0.5)`);
   }
 }
 
@@ -209,10 +202,9 @@ async function assertModelOffered(
   }
   if (cached.models && !cached.models.includes(model)) {
     const fallback = fallbackAfter(adapter.name);
-    throw new CliError(
+    throw new DxError(
       'model_unavailable',
       `${adapter.name} does not offer ${model}${fallback ? `; route the job to ${fallback}: dx-runner start --provider ${fallback} …` : ''} (or check dx-runner preflight --provider ${adapter.name})`,
-      EXIT.preflightFailed,
     );
   }
 }
@@ -227,19 +219,17 @@ async function sharedServer(home: string, opts: StartOptions): Promise<{ url: st
     const managed = store.activeServer();
     store.close();
     if (!managed) {
-      throw new CliError(
+      throw new DxError(
         'opencode_attach_missing_url',
         'no shared opencode server: start one with dx-runner serve start, or pass --attach <url>',
-        EXIT.modeUnavailable,
       );
     }
     target = { url: serverUrl(managed), password: readPassword(home) };
   }
   if (!(await probeHealth(target.url, target.password ?? ''))?.healthy) {
-    throw new CliError(
+    throw new DxError(
       'server_unhealthy',
       `the opencode server at ${target.url} is not answering healthy; check dx-runner serve status`,
-      EXIT.modeUnavailable,
     );
   }
   return target;
@@ -257,16 +247,20 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
   const fallbacks = fallbackCandidates(primary.name, opts.fallback, profile).map(getProvider);
   const worktree = resolveWorktree(opts.worktree, opts.cwd);
   const policy = checkWorktreePolicy(worktree, opts.env);
-  if (!policy.passed) throw new CliError(policy.reason_code, policy.details, EXIT.worktreeRefused);
+  if (!policy.passed) throw new DxError(asReasonCode(policy.reason_code), policy.details);
   const gates = postJobGateSettings(opts, beads, worktree);
   if (opts.requiredBaseline !== undefined) {
     const baselineVerdict = baselineGate(worktree, opts.requiredBaseline);
     if (!baselineVerdict.passed)
-      throw new CliError(baselineVerdict.reason_code, `baseline gate failed: ${baselineVerdict.details}`, EXIT.error);
+      throw new DxError(
+        asReasonCode(baselineVerdict.reason_code),
+        `baseline gate failed: ${baselineVerdict.details}`,
+        'policy',
+      );
   }
   const lane = (opts.lane ?? 'headless') as Lane;
   if (!LANES.includes(lane))
-    throw usageError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
+    throw new DxError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
 
   const { chosen, tried } = await chooseProvider(home, [primary, ...fallbacks], opts, { beads, worktree, lane });
   const { adapter, model, spec } = chosen;
@@ -301,8 +295,7 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
     try {
       return launchRun(store, home, launch);
     } catch (e) {
-      if (!(e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded') || Date.now() >= deadline)
-        throw e;
+      if (!hasKind(e, 'capacity') || Date.now() >= deadline) throw e;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -317,8 +310,12 @@ export interface ProviderTry {
   message: string;
 }
 
-/** Refusals that are the provider's, not the job's: credentials (10, 11), preflight (21), lane (27). Another provider may take the job. */
-const FALLBACK_EXITS = new Set([10, 11, EXIT.preflightFailed, EXIT.modeUnavailable]);
+/**
+ * Refusals another provider may cure: the provider's own fault (credentials, binary, model), or a lane it lacks
+ * (a fallback without the asked lane runs headless).
+ */
+export const fallsBack = (e: unknown): e is DxError =>
+  e instanceof DxError && (isProviderFault(e.kind) || e.kind === 'lane');
 
 /** Pure: the providers to try after `provider`, from --fallback (auto | none | a provider) and the profile. */
 export function fallbackCandidates(provider: string, flag: string | undefined, profile: Profile | undefined): string[] {
@@ -331,7 +328,7 @@ export function fallbackCandidates(provider: string, flag: string | undefined, p
   if (flag === undefined) return fromProfile;
   if (flag === 'auto') return fromProfile.length ? fromProfile : fallbackChain(provider);
   if (flag === provider)
-    throw usageError(
+    throw new DxError(
       'fallback_invalid',
       `--fallback ${flag} is the job's own provider; use auto, none or another provider`,
     );
@@ -393,14 +390,14 @@ async function chooseProvider(
       });
       return { chosen, tried };
     } catch (e) {
-      if (!(e instanceof CliError) || !FALLBACK_EXITS.has(e.exitCode)) throw e;
+      if (!fallsBack(e)) throw e;
       tried.push({ provider: adapter.name, model: null, passed: false, reason_code: e.reasonCode, message: e.message });
       if (i < candidates.length - 1) continue;
       if (tried.length > 1)
-        throw new CliError(
+        throw new DxError(
           e.reasonCode,
           `no provider could take the job: ${tried.map((t) => `${t.provider}: ${t.reason_code}`).join('; ')}. Last: ${e.message}`,
-          e.exitCode,
+          e.kind,
         );
       throw e;
     }
@@ -425,23 +422,21 @@ async function prepareProvider(
   job: { beads: string; worktree: string; lane: Lane },
 ): Promise<Prepared> {
   const decision = policyModel(adapter, opts.model, opts.allowModelOverride, opts.env);
-  if (!decision.ok) throw new CliError(decision.reasonCode, decision.detail, EXIT.modelOverrideBlocked);
+  if (!decision.ok) throw new DxError(decision.reasonCode, decision.detail);
   const model = decision.model;
   if (opts.allowedModels && !opts.allowedModels.includes(model)) {
-    throw new CliError(
+    throw new DxError(
       'model_not_allowed',
       `the profile allows only ${opts.allowedModels.join(', ')}, not ${model}; drop --model or use another profile`,
-      EXIT.modelOverrideBlocked,
     );
   }
   const auth = adapter.checkAuth?.(opts.env);
-  if (auth && !auth.ok) throw new CliError(auth.reasonCode, auth.detail, auth.exitCode);
+  if (auth && !auth.ok) throw new DxError(auth.reasonCode, auth.detail);
   const { lane } = job;
   if (!adapter.lanes.includes(lane)) {
-    throw new CliError(
+    throw new DxError(
       `${adapter.name}_${lane}_mode_unavailable`,
       `${adapter.name} has no ${lane} lane; use --lane headless`,
-      EXIT.modeUnavailable,
     );
   }
   const server = lane === 'headless' ? undefined : await sharedServer(home, opts);
@@ -521,24 +516,24 @@ function postJobGateSettings(opts: StartOptions, beads: string, worktree: string
   if (!required.length) return {};
   for (const g of required) {
     if (!POST_JOB_GATES.includes(g as PostJobGate))
-      throw usageError('unknown_gate', `unknown gate '${g}'; use one of: ${POST_JOB_GATES.join(', ')}`);
+      throw new DxError('unknown_gate', `unknown gate '${g}'; use one of: ${POST_JOB_GATES.join(', ')}`);
   }
   const gates: PostJobGates = { required: required as PostJobGate[], base: opts.base, branch: opts.branch };
   if (required.includes('feature-key')) {
     gates.featureKey = opts.featureKey ?? beads;
     if (!FEATURE_KEY.test(gates.featureKey))
-      throw usageError(
+      throw new DxError(
         'feature_key_invalid_format',
         `feature key '${gates.featureKey}' is not like bd-xga8.14; pass --feature-key`,
       );
   }
   if (required.includes('scope')) {
     if (!opts.allowedPathsFile && opts.mutationBudget === undefined)
-      throw usageError('scope_missing', 'the scope gate needs --allowed-paths-file and/or --mutation-budget');
+      throw new DxError('scope_missing', 'the scope gate needs --allowed-paths-file and/or --mutation-budget');
     if (opts.allowedPathsFile) {
       const allowed = readAllowedPaths(path.resolve(opts.cwd, opts.allowedPathsFile));
       if (!allowed)
-        throw usageError(
+        throw new DxError(
           'allowed_paths_file_missing',
           `allowed-paths file ${opts.allowedPathsFile} cannot be read; pass an existing file`,
         );
@@ -548,7 +543,7 @@ function postJobGateSettings(opts: StartOptions, beads: string, worktree: string
   }
   if (required.includes('evidence')) {
     if (!opts.signoffFile)
-      throw usageError(
+      throw new DxError(
         'signoff_file_missing',
         'the evidence gate needs --signoff-file (relative to the worktree, e.g. SIGNOFF.md)',
       );
@@ -582,19 +577,17 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
 
   const jobId = store.transaction(() => {
     if (supersedes !== undefined && store.latestJob(beads)?.id !== supersedes) {
-      throw new CliError(
+      throw new DxError(
         'restart_in_progress',
         `${beads} was already relaunched by another process; check it with dx-runner check --beads ${beads}`,
-        EXIT.error,
       );
     }
     const active = store.activeJob(beads);
     if (active) {
       if (occupies(active)) {
-        throw new CliError(
+        throw new DxError(
           'job_already_running',
           `bead ${beads} already has a running job (pid ${active.pid ?? 'starting'}); stop it first with: dx-runner stop --beads ${beads}`,
-          EXIT.error,
         );
       }
       finalizeJob(store, active); // a leftover whose process is gone: record how it ended
@@ -602,10 +595,9 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     // counted and claimed under the same write lock: parallel starts cannot all slip under the cap
     const running = store.activeJobsOf(provider).filter(occupies).length;
     if (running >= launch.run.settings.maxParallel) {
-      throw new CliError(
+      throw new DxError(
         'provider_concurrency_cap_exceeded',
         `provider '${provider}' already runs ${running}/${launch.run.settings.maxParallel} jobs; wait for one to finish (start --wait <sec>), raise DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}, or use another provider`,
-        EXIT.concurrencyCap,
       );
     }
     const id = store.insertJob({
@@ -653,10 +645,9 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
       { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
     );
-    throw new CliError(
+    throw new DxError(
       'spawn_failed',
       `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
-      EXIT.error,
     );
   }
   return store.job(jobId) as JobRecord;

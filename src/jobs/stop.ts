@@ -1,4 +1,4 @@
-import { CliError, EXIT } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { claimAndEnd } from './restart.js';
 import type { JobRecord, Store } from './store.js';
 import { validateBeadsId } from './validate.js';
@@ -13,12 +13,11 @@ export async function stopJob(store: Store, beadsArg: string | undefined): Promi
   if (!job) {
     const latest = store.latestJob(beads);
     throw latest
-      ? new CliError(
+      ? new DxError(
           'job_not_running',
           `bead ${beads} has no running job (its last job ended: ${latest.outcomeState}); nothing to stop`,
-          EXIT.error,
         )
-      : new CliError('no_meta', `no job recorded for bead ${beads}; check the id with: dx-runner status`, EXIT.error);
+      : new DxError('no_meta', `no job recorded for bead ${beads}; check the id with: dx-runner status`);
   }
   await claimAndEnd(store, job, { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 });
   return store.job(job.id) as JobRecord;

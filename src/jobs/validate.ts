@@ -1,14 +1,14 @@
 import fs from 'node:fs';
-import { CliError, EXIT, usageError } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 
 /** A bead id becomes part of file paths, so it must never carry a separator or start with a dot. */
 const BEADS_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const BEADS_ID_MAX = 128;
 
 export function validateBeadsId(id: string | undefined): string {
-  if (!id) throw usageError('beads_missing', 'no bead id given; pass --beads <id>, e.g. --beads bd-xga8.14');
+  if (!id) throw new DxError('beads_missing', 'no bead id given; pass --beads <id>, e.g. --beads bd-xga8.14');
   if (id.length > BEADS_ID_MAX || !BEADS_ID.test(id)) {
-    throw usageError(
+    throw new DxError(
       'invalid_beads_id',
       `bead id '${id}' is not valid; use letters, digits, '.', '_' or '-' and start with a letter or digit (e.g. bd-xga8.14)`,
     );
@@ -18,39 +18,33 @@ export function validateBeadsId(id: string | undefined): string {
 
 /** Reads the prompt once, so a file that vanishes or changes between checks cannot slip through. */
 export function readPromptFile(path: string | undefined): string {
-  if (!path) throw usageError('prompt_file_missing', 'no prompt file given; pass --prompt-file <path>');
+  if (!path) throw new DxError('prompt_file_missing', 'no prompt file given; pass --prompt-file <path>');
   let text: string;
   try {
     if (!fs.statSync(path).isFile()) {
-      throw new CliError(
+      throw new DxError(
         'prompt_file_unreadable',
         `prompt file ${path} is not a regular file; pass a file with --prompt-file`,
-        EXIT.error,
       );
     }
     text = fs.readFileSync(path, 'utf8');
   } catch (err) {
-    if (err instanceof CliError) throw err;
+    if (err instanceof DxError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new CliError(
+      throw new DxError(
         'prompt_file_missing',
         `prompt file ${path} does not exist; pass an existing file with --prompt-file`,
-        EXIT.error,
+        'environment',
       );
     }
-    throw new CliError(
+    throw new DxError(
       'prompt_file_unreadable',
       `prompt file ${path} cannot be read (${code}); fix its permissions or pass another file`,
-      EXIT.error,
     );
   }
   if (text.trim() === '') {
-    throw new CliError(
-      'prompt_file_empty',
-      `prompt file ${path} is empty; write the task into it before starting`,
-      EXIT.error,
-    );
+    throw new DxError('prompt_file_empty', `prompt file ${path} is empty; write the task into it before starting`);
   }
   return text;
 }

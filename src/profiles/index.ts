@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { CliError, EXIT } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { providerNames } from '../providers/index.js';
 import { ProfileSchema, type LoadedProfile } from './schema.js';
 
@@ -43,7 +43,7 @@ export function parseProfile(name: string, file: string, text: string): LoadedPr
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => (offset === undefined ? '' : `:${lines.linePos(offset).line}`);
   const invalid = (where: string, what: string) =>
-    new CliError('profile_invalid', `profile ${name} (${file}${where}) ${what}; fix the file`, EXIT.preflightFailed);
+    new DxError('profile_invalid', `profile ${name} (${file}${where}) ${what}; fix the file`);
   if (doc.errors.length)
     throw invalid(at(doc.errors[0].pos[0]), `is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   if (!isMap(doc.contents)) throw invalid('', 'must be a mapping of settings (provider: …, model: …)');
@@ -82,17 +82,11 @@ export function loadProfile(ref: string, env: NodeJS.ProcessEnv): LoadedProfile 
     file = profileDirs(env)
       .map((d) => path.join(d, `${ref}.yaml`))
       .find((f) => fs.existsSync(f));
-  else
-    throw new CliError(
-      'profile_not_found',
-      `'${ref}' is not a profile name; run dx-runner profiles to list them`,
-      EXIT.preflightFailed,
-    );
+  else throw new DxError('profile_not_found', `'${ref}' is not a profile name; run dx-runner profiles to list them`);
   if (!file || !fs.existsSync(file)) {
-    throw new CliError(
+    throw new DxError(
       'profile_not_found',
       `no profile '${ref}' in ${profileDirs(env).join(', ')}; run dx-runner profiles to list them`,
-      EXIT.preflightFailed,
     );
   }
   const name = path.basename(file).replace(/\.ya?ml$/, '');

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { CliError } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { which } from './binary.js';
 import {
   buildClaudeLaunch,
@@ -15,10 +15,6 @@ import type { AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './ty
 
 /** Z.ai's Anthropic-compatible endpoint (international); CC_GLM_BASE_URL points elsewhere (tests: the scripted model). */
 export const GLM_BASE_URL = 'https://api.z.ai/api/anthropic';
-
-/** exit codes of a failed credential resolution: 10 no usable credential, 11 the token file is unusable */
-const AUTH_EXIT = 10;
-const TOKEN_FILE_EXIT = 11;
 
 export type TokenResolution = { ok: true; token: string; source: string } | Extract<AuthCheck, { ok: false }>;
 
@@ -44,13 +40,13 @@ const authMissing = (detail: string): TokenResolution => ({
   ok: false,
   reasonCode: 'cc_glm_auth_missing',
   detail,
-  exitCode: AUTH_EXIT,
 });
 
 /**
  * The GLM token, first found wins: CC_GLM_AUTH_TOKEN, CC_GLM_TOKEN_FILE (must be a readable, non-empty
- * file: else exit 11), ZAI_API_KEY (the key, or an op:// reference), CC_GLM_OP_URI (an op:// reference).
- * Nothing found, or a reference that cannot be read: exit 10. `readRef` null only checks that a
+ * file: else cc_glm_token_file_error), ZAI_API_KEY (the key, or an op:// reference), CC_GLM_OP_URI (an op://
+ * reference). Nothing found, or a reference that cannot be read: cc_glm_auth_missing or
+ * secret_auth_resolution_failed. `readRef` null only checks that a
  * reference could be read (`op` present), without reading it. Details name sources, never values.
  */
 export function resolveGlmToken(
@@ -71,7 +67,6 @@ export function resolveGlmToken(
         ok: false,
         reasonCode: 'cc_glm_token_file_error',
         detail: `CC_GLM_TOKEN_FILE ${file} ${why}; point it at a readable file holding the token`,
-        exitCode: TOKEN_FILE_EXIT,
       };
     }
     if (!content)
@@ -79,7 +74,6 @@ export function resolveGlmToken(
         ok: false,
         reasonCode: 'cc_glm_token_file_error',
         detail: `CC_GLM_TOKEN_FILE ${file} is empty; write the token into it`,
-        exitCode: TOKEN_FILE_EXIT,
       };
     return { ok: true, token: content, source: 'file:CC_GLM_TOKEN_FILE' };
   }
@@ -112,7 +106,6 @@ function resolutionFailed(name: string, why: string): TokenResolution {
     ok: false,
     reasonCode: 'secret_auth_resolution_failed',
     detail: `${name} is a 1Password reference but ${why}; sign in to op, or set CC_GLM_AUTH_TOKEN / CC_GLM_TOKEN_FILE`,
-    exitCode: AUTH_EXIT,
   };
 }
 
@@ -124,11 +117,11 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
 /**
  * Claude Code pointed at GLM. The token travels in the environment only (ANTHROPIC_AUTH_TOKEN), and
  * Anthropic credentials the operator may have set are dropped: they must never be sent to another endpoint.
- * Resolving fails before anything is recorded (start exits 10/11).
+ * Resolving fails before anything is recorded.
  */
 function buildLaunch(req: LaunchRequest): LaunchSpec {
   const auth = resolveGlmToken(req.env, (ref) => opRead(ref, req.env));
-  if (!auth.ok) throw new CliError(auth.reasonCode, `cc-glm: ${auth.detail}`, auth.exitCode);
+  if (!auth.ok) throw new DxError(auth.reasonCode, `cc-glm: ${auth.detail}`);
   return buildClaudeLaunch(req, {
     drop: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
     set: {

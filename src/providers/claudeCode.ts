@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import {
   buildClaudeLaunch,
   renderClaudeLine,
@@ -29,7 +29,6 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
     ok: false,
     reasonCode: 'claude_code_auth_missing',
     detail: `no ANTHROPIC_API_KEY and no Claude Code login in ${configDir}; set ANTHROPIC_API_KEY or log in once with: claude /login`,
-    exitCode: 10,
   };
 }
 
@@ -40,7 +39,7 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
  */
 function buildLaunch(req: LaunchRequest): LaunchSpec {
   const auth = checkAuth(req.env);
-  if (!auth.ok) throw new CliError(auth.reasonCode, `claude-code: ${auth.detail}`, auth.exitCode);
+  if (!auth.ok) throw new DxError(auth.reasonCode, `claude-code: ${auth.detail}`);
   const budget = Number(req.env.CLAUDE_CODE_MAX_BUDGET_USD) > 0 ? req.env.CLAUDE_CODE_MAX_BUDGET_USD : '2';
   return buildClaudeLaunch(req, {
     drop: [],

@@ -1,8 +1,10 @@
+import type { FailureClass } from '../core/reasons.js';
+
 /**
- * Provider failure taxonomy: an HTTP status and/or message → a stable reason code suffix.
- * Shared by every adapter so `opencode_rate_limited` and `gemini_rate_limited` mean the same thing.
+ * Provider failure taxonomy: an HTTP status and/or message → a stable reason code suffix (the classes and their
+ * kinds are in the reason catalog). Shared by every adapter so `opencode_rate_limited` and `gemini_rate_limited`
+ * mean the same thing.
  */
-export type FailureClass = 'auth_failed' | 'model_unavailable' | 'rate_limited' | 'provider_error' | 'error_event';
 
 const MESSAGE_RULES: Array<[RegExp, FailureClass]> = [
   [/\b(401|403)\b|unauthori[sz]ed|forbidden|invalid api key|authentication/i, 'auth_failed'],

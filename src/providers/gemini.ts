@@ -89,7 +89,6 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
     ok: false,
     reasonCode: 'gemini_auth_missing',
     detail: 'no Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY)',
-    exitCode: 10,
   };
 }
 

@@ -1,4 +1,4 @@
-import { CliError, EXIT } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { ccGlmAdapter } from './ccGlm.js';
 import { claudeCodeAdapter } from './claudeCode.js';
 import { geminiAdapter } from './gemini.js';
@@ -20,11 +20,7 @@ export const allProviders = (): ProviderAdapter[] => [...ADAPTERS.values()];
 export function getProvider(name: string): ProviderAdapter {
   const adapter = ADAPTERS.get(name);
   if (!adapter) {
-    throw new CliError(
-      'provider_not_found',
-      `unknown provider '${name}'; use one of: ${providerNames().join(', ')}`,
-      EXIT.providerNotFound,
-    );
+    throw new DxError('provider_not_found', `unknown provider '${name}'; use one of: ${providerNames().join(', ')}`);
   }
   return adapter;
 }

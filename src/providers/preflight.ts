@@ -159,10 +159,6 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
   return strict ? out.map((x) => (x.status === 'warn' ? { ...x, status: 'error' } : x)) : out;
 }
 
-/** Exit code of a preflight: 0 pass, 28 a blocked model override, 21 any other error. */
-export const preflightExit = (findings: Finding[]) =>
-  findings.some((f) => f.code === 'model_override_blocked') ? 28 : findings.some((f) => f.status === 'error') ? 21 : 0;
-
 export const probeTimeoutMs = (env: NodeJS.ProcessEnv) =>
   (Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
 

@@ -1,5 +1,7 @@
 /** What every provider adapter offers the core. Adding a provider = one module + one line in registry.ts. */
 
+import type { ReasonCode } from '../core/reasons.js';
+
 /** headless: the CLI alone; attach: the CLI as a client of a shared server; server: a session driven over HTTP */
 export type Lane = 'headless' | 'attach' | 'server';
 
@@ -40,9 +42,8 @@ export type AgentEvent =
 export const isContent = (e: AgentEvent) =>
   e.kind === 'text' || e.kind === 'tool' || e.kind === 'step_finish' || e.kind === 'error';
 
-/** Where a provider's credentials come from, or why there are none (reason codes for exit 10 / 11). */
-export type AuthCheck =
-  { ok: true; source: string } | { ok: false; reasonCode: string; detail: string; exitCode: 10 | 11 };
+/** Where a provider's credentials come from, or why there are none (a reason of kind `credentials`). */
+export type AuthCheck = { ok: true; source: string } | { ok: false; reasonCode: ReasonCode; detail: string };
 
 export interface ProviderAdapter {
   readonly name: string;

@@ -57,6 +57,37 @@ export function statusRow(e: Evaluated, now = Date.now()) {
   };
 }
 
+/** The plain status table: one line per job, fixed columns. */
+export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
+  const line = (c: string[]) =>
+    [
+      c[0].padEnd(14),
+      c[1].padEnd(10),
+      c[2].padEnd(8),
+      c[3].padEnd(14),
+      c[4].padEnd(12),
+      c[5].padEnd(9),
+      c[6].padEnd(6),
+      c[7],
+    ].join(' ');
+  const out = [line(['bead', 'provider', 'pid', 'state', 'elapsed', 'bytes', 'retry', 'outcome'])];
+  for (const r of rows) {
+    out.push(
+      line([
+        r.beads,
+        r.provider,
+        String(r.pid ?? '-'),
+        r.state,
+        formatElapsed(r.elapsed),
+        String(r.log_bytes),
+        String(r.retry_count),
+        r.outcome ?? '-',
+      ]),
+    );
+  }
+  return out.join('\n');
+}
+
 export function checkResult(e: Evaluated, now = Date.now()) {
   const j = e.job;
   return {

@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSelfDetached } from '../core/detached.js';
+import { DxError } from '../core/errors.js';
 import { sleep } from '../core/time.js';
-import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { isAlive, processStartTime, terminateGroup } from '../jobs/process.js';
 import type { ServerRecord, Store } from '../jobs/store.js';
 import { resolveOpencodeBinary } from '../providers/opencode.js';
@@ -57,7 +57,7 @@ export interface ServeOptions {
  */
 export async function startServer(store: Store, home: string, o: ServeOptions): Promise<ServerRecord> {
   if (!isLoopback(o.hostname) && !o.allowRemote) {
-    throw usageError(
+    throw new DxError(
       'non_loopback_refused',
       `refusing to bind ${o.hostname}: the server would be reachable from other hosts; use 127.0.0.1, or pass --allow-remote on purpose`,
     );
@@ -92,10 +92,9 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
   }
   await stopServer(store);
   const log = path.join(serverDir(home), 'serve.log');
-  throw new CliError(
+  throw new DxError(
     'server_start_failed',
     `opencode serve did not become healthy on ${url}; see ${log} (is port ${o.port} free?)`,
-    EXIT.error,
   );
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CliError, EXIT } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { itemEnded, type ItemState } from './decide.js';
 import type { Manifest } from './manifest.js';
 
@@ -27,19 +27,17 @@ export function parseReady(stdout: string): ReadyIssue[] {
   try {
     data = JSON.parse(stdout);
   } catch {
-    throw new CliError(
+    throw new DxError(
       'beads_output_invalid',
       `bd ready --json did not print JSON (${stdout.trim().slice(0, 80) || 'nothing'}); check the bd CLI (bd ready --json) and its database`,
-      EXIT.error,
     );
   }
   const parsed = z.array(readyIssueSchema).safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new CliError(
+  throw new DxError(
     'beads_output_invalid',
     `bd ready --json: ${issue.path.join('.') || '(top level)'}: ${issue.message}; this bd is not one dx-runner reads (bd ready --json prints an array of issues)`,
-    EXIT.error,
   );
 }
 
@@ -65,10 +63,9 @@ export function manifestFromReady(
   o: { repo?: string; base?: string; worktreeRoot?: string },
 ): Manifest {
   if (!issues.length)
-    throw new CliError(
+    throw new DxError(
       'beads_none_ready',
       'bd ready lists no issue: nothing to run; file or unblock issues in beads, or pass --manifest / --items',
-      EXIT.error,
     );
   return {
     repo: o.repo,

@@ -1,3 +1,4 @@
+import { isProviderFault, kindOf } from '../core/reasons.js';
 import type { OutcomeState } from '../health/index.js';
 
 /**
@@ -99,25 +100,19 @@ export function adoptOrRequeue(
   return claimedAt !== null && latest && latest.startedAt >= claimedAt ? { adopt: latest.id } : 'requeue';
 }
 
-/** How an attempt failed: refused at start (with the start's reason and exit code), or ended by its job. */
+/** How an attempt failed: refused at start (with the start's reason), or ended by its job. */
 export type Failure =
-  | { at: 'start'; reasonCode: string; exitCode: number }
+  | { at: 'start'; reasonCode: string }
   | { at: 'end'; outcomeState: Exclude<OutcomeState, 'success'>; reasonCode: string };
 
-/** exit 21: preflight refusals; only those about the provider itself (not e.g. a secret in the prompt) move the job */
-const PREFLIGHT_EXIT = 21;
-const PROVIDER_PREFLIGHT: ReadonlySet<string> = new Set(['model_unavailable', 'provider_binary_missing']);
-/** provider reason codes about credentials (`<provider>_auth_failed`, `…_auth_missing`) or the model */
-const MODEL_OR_AUTH = /(^|_)auth(_|$)|(^|_)model_unavailable$/;
-
-/** Why this failure warrants the fallback provider, or null when it does not (a retry elsewhere would not help). */
+/**
+ * Why this failure warrants the fallback provider, or null when it does not (a retry elsewhere would not help).
+ * Only the provider's own fault moves the item (its credentials, binary or model), refused at start or ending its
+ * run: the fallback keeps the item's lane, so a lane refusal would follow it there.
+ */
 export function fallbackReasonOf(f: Failure): string | null {
-  if (f.at === 'start')
-    return (f.exitCode === PREFLIGHT_EXIT && PROVIDER_PREFLIGHT.has(f.reasonCode)) || MODEL_OR_AUTH.test(f.reasonCode)
-      ? f.reasonCode
-      : null;
-  if (f.outcomeState === 'governance_failed') return `governance_failed:${f.reasonCode}`;
-  if (f.outcomeState === 'failed' && MODEL_OR_AUTH.test(f.reasonCode)) return f.reasonCode;
+  if (f.at === 'end' && f.outcomeState === 'governance_failed') return `governance_failed:${f.reasonCode}`;
+  if ((f.at === 'start' || f.outcomeState === 'failed') && isProviderFault(kindOf(f.reasonCode))) return f.reasonCode;
   return null; // killed (stop), blocked (watchdog) and other failures are the operator's to judge
 }
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSelfDetached } from '../core/detached.js';
+import { DxError, hasKind } from '../core/errors.js';
 import { sleep } from '../core/time.js';
-import { CliError, EXIT, usageError } from '../cli/errors.js';
 import { finalizeJob } from '../jobs/finalize.js';
 import { isAlive, processStartTime } from '../jobs/process.js';
 import { claimAndEnd } from '../jobs/restart.js';
@@ -56,16 +56,19 @@ export function startWave(
   let baseDir = o.cwd;
   let beads: BeadsSource | undefined;
   if ([o.manifest, o.items, o.fromBeads].filter(Boolean).length > 1)
-    throw usageError('wave_input_conflict', 'give one of --manifest, --items or --from-beads');
+    throw new DxError('wave_input_conflict', 'give one of --manifest, --items or --from-beads');
   if (o.limit !== undefined && !(o.fromBeads && Number.isInteger(o.limit) && o.limit > 0))
-    throw usageError('invalid_limit', `--limit goes with --from-beads and takes a whole number from 1, got ${o.limit}`);
+    throw new DxError(
+      'invalid_limit',
+      `--limit goes with --from-beads and takes a whole number from 1, got ${o.limit}`,
+    );
   if (o.manifest) {
     const file = path.resolve(o.cwd, o.manifest);
     manifest = readManifest(file);
     baseDir = path.dirname(file);
   } else if (o.items) {
     if (!o.promptFile)
-      throw usageError('prompt_file_missing', '--items needs --prompt-file <path> (the task for every bead)');
+      throw new DxError('prompt_file_missing', '--items needs --prompt-file <path> (the task for every bead)');
     const ids = o.items
       .split(',')
       .map((b) => b.trim())
@@ -84,7 +87,7 @@ export function startWave(
       worktreeRoot: o.worktreeRoot,
     });
   } else {
-    throw usageError(
+    throw new DxError(
       'wave_input_missing',
       'nothing to run: pass --manifest <wave.yaml>, --items bd-a,bd-b --prompt-file <file>, or --from-beads',
     );
@@ -266,13 +269,9 @@ async function launchItem(
       fallback_reason: it.fallbackReason ?? 'none',
     });
   } catch (e) {
-    if (e instanceof CliError && e.reasonCode === 'provider_concurrency_cap_exceeded')
-      return store.updateItem(it.id, { state: 'queued' });
+    if (hasKind(e, 'capacity')) return store.updateItem(it.id, { state: 'queued' });
     logLine(`wave ${wave.id}: ${it.beads} on ${it.provider} refused: ${(e as Error).message}\n`);
-    const f: Failure =
-      e instanceof CliError
-        ? { at: 'start', reasonCode: e.reasonCode, exitCode: e.exitCode }
-        : { at: 'start', reasonCode: 'internal_error', exitCode: EXIT.error };
+    const f: Failure = { at: 'start', reasonCode: e instanceof DxError ? e.reasonCode : 'internal_error' };
     fail(store, it, f, it.attempts + 1);
   }
 }
@@ -280,12 +279,11 @@ async function launchItem(
 export function waveOrLatest(store: Store, id: number | undefined): WaveRecord {
   const w = id === undefined ? store.latestWave() : store.wave(id);
   if (!w)
-    throw new CliError(
+    throw new DxError(
       'wave_not_found',
       id === undefined
         ? 'no wave recorded yet; start one with dx-runner wave start'
         : `no wave ${id}; list them with dx-runner wave status`,
-      EXIT.error,
     );
   return w;
 }
@@ -294,7 +292,7 @@ export function waveOrLatest(store: Store, id: number | undefined): WaveRecord {
 export async function stopWave(store: Store, home: string, id: number | undefined): Promise<WaveRecord> {
   const wave = waveOrLatest(store, id);
   if (!store.endWave(wave.id, 'stopped'))
-    throw new CliError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to stop`, EXIT.error);
+    throw new DxError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to stop`);
   if (wave.driverPid && isAlive(wave.driverPid, wave.driverStart)) {
     process.kill(wave.driverPid, 'SIGTERM');
     for (let i = 0; i < 100 && isAlive(wave.driverPid, wave.driverStart); i++) await sleep(100);
@@ -330,7 +328,7 @@ export function resumeWave(
 ): { wave: number; resumed: boolean; driver_pid: number | null } {
   const wave = waveOrLatest(store, id);
   if (wave.state !== 'running')
-    throw new CliError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to resume`, EXIT.error);
+    throw new DxError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to resume`);
   if (isAlive(wave.driverPid, wave.driverStart)) return { wave: wave.id, resumed: false, driver_pid: wave.driverPid };
   return { wave: wave.id, resumed: true, driver_pid: spawnDriver(store, home, wave.id) };
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { CliError, EXIT, usageError } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { guardPrompt } from '../governance/index.js';
 import { commitOf, workTreeTop } from '../governance/git.js';
 import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
@@ -58,7 +58,7 @@ export function readManifest(file: string): Manifest {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw usageError(
+    throw new DxError(
       'manifest_unreadable',
       `manifest ${file} cannot be read; pass an existing YAML file with --manifest`,
     );
@@ -68,7 +68,10 @@ export function readManifest(file: string): Manifest {
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = lines.linePos(e.pos[0]).line;
-    throw usageError('manifest_invalid', `${file}:${line}: not valid YAML (${e.message.split('\n')[0]}); fix the file`);
+    throw new DxError(
+      'manifest_invalid',
+      `${file}:${line}: not valid YAML (${e.message.split('\n')[0]}); fix the file`,
+    );
   }
   const parsed = manifestSchema.safeParse(doc.toJS());
   if (parsed.success) return parsed.data;
@@ -84,7 +87,7 @@ export function readManifest(file: string): Manifest {
     if (!p.length) break;
   }
   const field = issue.path.join('.') || '(top level)';
-  throw usageError(
+  throw new DxError(
     'manifest_invalid',
     `${file}:${line}: ${field}: ${issue.message}; fix the manifest (see README, Waves)`,
   );
@@ -104,7 +107,7 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
   return m.items.map((it, i) => {
     const beads = validateBeadsId(it.beads);
     if (seen.has(beads))
-      throw usageError('manifest_invalid', `items.${i}.beads: bead ${beads} is listed twice; list each bead once`);
+      throw new DxError('manifest_invalid', `items.${i}.beads: bead ${beads} is listed twice; list each bead once`);
     seen.add(beads);
     const promptFile = abs(it.prompt_file);
     guardPrompt(it.prompt ?? readPromptFile(promptFile));
@@ -119,22 +122,22 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
     const root = abs(m.worktree_root);
     const worktree = abs(it.worktree) ?? (root ? path.join(root, beads) : undefined);
     if (!worktree)
-      throw usageError(
+      throw new DxError(
         'worktree_missing',
         `items.${i} (${beads}) has no worktree; give it one, or a worktree_root (--worktree-root)`,
+        'input',
       );
     let create: PlannedItem['create'];
     if (!fs.existsSync(worktree)) {
       const repo = abs(it.repo ?? m.repo) ?? workTreeTop(baseDir);
       const base = it.base ?? m.base ?? 'HEAD';
       if (!repo || !workTreeTop(repo))
-        throw new CliError(
+        throw new DxError(
           'worktree_missing',
           `worktree ${worktree} of ${beads} does not exist and no git repo to create it from; set repo (--repo)`,
-          EXIT.worktreeRefused,
         );
       if (!commitOf(repo, base))
-        throw usageError(
+        throw new DxError(
           'base_ref_unknown',
           `base ${base} is not a commit in ${repo}; set base (--base) to a branch, tag or sha`,
         );
@@ -177,10 +180,9 @@ export function createWorktrees(items: readonly PlannedItem[]): void {
       const why = String((e as { stderr?: Buffer }).stderr ?? e)
         .trim()
         .split('\n')[0];
-      throw new CliError(
+      throw new DxError(
         'worktree_create_failed',
         `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; create it yourself or pick another path`,
-        EXIT.worktreeRefused,
       );
     }
   }

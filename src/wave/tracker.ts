@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CliError, EXIT } from '../cli/errors.js';
+import { DxError } from '../core/errors.js';
 import { which } from '../providers/binary.js';
 import { dueRecords, parseReady, type ReadyIssue, type Recorded, type TrackedItem } from './beads.js';
 
@@ -36,10 +36,9 @@ const firstLine = (e: unknown) =>
 export function beadsSource(env: NodeJS.ProcessEnv, cwd: string): BeadsSource {
   const bin = which('bd', env);
   if (!bin)
-    throw new CliError(
+    throw new DxError(
       'beads_cli_missing',
       '--from-beads needs the bd CLI on PATH; install beads, or pass --manifest / --items',
-      EXIT.preflightFailed,
     );
   return { bin, cwd };
 }
@@ -50,10 +49,9 @@ export function readyIssues(src: BeadsSource, env: NodeJS.ProcessEnv, limit = 0)
   try {
     out = runBd(src, ['ready', '--json', '--limit', String(limit)], env);
   } catch (e) {
-    throw new CliError(
+    throw new DxError(
       'beads_ready_failed',
       `bd ready --json failed in ${src.cwd}: ${firstLine(e)}; run it there yourself to see why`,
-      EXIT.error,
     );
   }
   return parseReady(out);

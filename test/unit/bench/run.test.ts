@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hintMatchRatio } from '../../../src/bench/decide.js';
 import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../../src/bench/run.js';
+import { exitCodeFor } from '../../../src/cli/exit.js';
+import type { DxError } from '../../../src/core/errors.js';
 import { parseScript } from '../../../src/model-mock/script.js';
 import { tmpDir } from '../../helpers.js';
 
@@ -36,8 +38,8 @@ describe('prompt set', () => {
     try {
       loadPromptSet(f);
     } catch (e) {
-      expect((e as { reasonCode: string; exitCode: number }).reasonCode).toBe('prompt_set_invalid');
-      expect((e as { exitCode: number }).exitCode).toBe(2);
+      expect((e as DxError).reasonCode).toBe('prompt_set_invalid');
+      expect(exitCodeFor(e as DxError)).toBe(2);
       expect((e as Error).message).not.toContain('\n');
     }
   });

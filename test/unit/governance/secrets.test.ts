@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../../src/cli/errors.js';
+import { exitCodeFor } from '../../../src/cli/exit.js';
+import { DxError } from '../../../src/core/errors.js';
 import { guardPrompt, redact } from '../../../src/governance/index.js';
 
 describe('prompt guard', () => {
@@ -14,9 +15,9 @@ describe('prompt guard', () => {
       guardPrompt(prompt);
       expect.unreachable();
     } catch (e) {
-      expect(e).toBeInstanceOf(CliError);
-      expect((e as CliError).reasonCode).toBe(reason);
-      expect((e as CliError).exitCode).toBe(21);
+      expect(e).toBeInstanceOf(DxError);
+      expect((e as DxError).reasonCode).toBe(reason);
+      expect(exitCodeFor(e as DxError)).toBe(21);
     }
   });
   it('allows ordinary prompts, the word "op", and a marked auth repair', () => {

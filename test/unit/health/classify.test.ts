@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkExitCode, classifyHealth, HEALTH_STATES, type HealthSnapshot } from '../../../src/health/index.js';
+import { checkExitCode } from '../../../src/cli/exit.js';
+import { classifyHealth, HEALTH_STATES, type HealthSnapshot } from '../../../src/health/index.js';
 
 describe('health classification: one row per rule', () => {
   const now = 10_000_000;

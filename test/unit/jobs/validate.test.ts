@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DxError } from '../../../src/core/errors.js';
 import { validateBeadsId } from '../../../src/jobs/validate.js';
-import { CliError } from '../../../src/cli/errors.js';
 
 describe('bead ids', () => {
   it.each([
@@ -15,6 +15,6 @@ describe('bead ids', () => {
     ['x'.repeat(129), false],
   ])('%s valid=%s', (id, ok) => {
     if (ok) expect(validateBeadsId(id)).toBe(id);
-    else expect(() => validateBeadsId(id)).toThrow(CliError);
+    else expect(() => validateBeadsId(id)).toThrow(DxError);
   });
 });

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../../src/cli/exit.js';
+import { DxError } from '../../../src/core/errors.js';
 import { parseProfile } from '../../../src/profiles/index.js';
-import { CliError } from '../../../src/cli/errors.js';
 
 const refusal = (text: string): string => {
   try {
     parseProfile('p', '/cfg/p.yaml', text);
   } catch (e) {
-    expect(e).toBeInstanceOf(CliError);
-    expect((e as CliError).reasonCode).toBe('profile_invalid');
-    expect((e as CliError).exitCode).toBe(21);
-    return (e as CliError).message;
+    expect(e).toBeInstanceOf(DxError);
+    expect((e as DxError).reasonCode).toBe('profile_invalid');
+    expect(exitCodeFor(e as DxError)).toBe(21);
+    return (e as DxError).message;
   }
   throw new Error('accepted');
 };

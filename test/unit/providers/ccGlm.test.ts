@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ccGlmAdapter, resolveGlmToken } from '../../../src/providers/ccGlm.js';
-import { tmpDir } from '../../helpers.js';
+import { tmpDir, withExitCode } from '../../helpers.js';
 
 describe('GLM token resolution', () => {
   const dir = tmpDir('tokens');
@@ -74,12 +74,12 @@ describe('GLM token resolution', () => {
     ],
   ])('%s', (_name, env, expected) => {
     const r = resolveGlmToken(env, op);
-    expect(r).toMatchObject(expected);
+    expect(withExitCode(r)).toMatchObject(expected);
     if (!r.ok) expect(r.detail).not.toMatch(/glm-from|op:\/\/dev/); // names the source, never a value
   });
 
   it('checking does not read a reference, and fails without the op CLI', () => {
-    expect(resolveGlmToken({ CC_GLM_OP_URI: 'op://dev/item/key', PATH: dir }, null)).toMatchObject({
+    expect(withExitCode(resolveGlmToken({ CC_GLM_OP_URI: 'op://dev/item/key', PATH: dir }, null))).toMatchObject({
       ok: false,
       reasonCode: 'secret_auth_resolution_failed',
       exitCode: 10,

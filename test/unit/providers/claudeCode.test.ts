@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../../src/cli/exit.js';
 import { claudeCodeAdapter } from '../../../src/providers/claudeCode.js';
-import { tmpDir } from '../../helpers.js';
+import { tmpDir, withExitCode } from '../../helpers.js';
 
 describe('claude-code credentials', () => {
   const home = tmpDir('cc-home');
@@ -41,13 +42,14 @@ describe('claude-code credentials', () => {
       expect(claudeCodeAdapter.checkAuth?.({ CLAUDE_CONFIG_DIR: home })).toMatchObject({ ok: true });
       return;
     }
-    expect(claudeCodeAdapter.checkAuth?.({ CLAUDE_CONFIG_DIR: home })).toMatchObject({
+    expect(withExitCode(claudeCodeAdapter.checkAuth?.({ CLAUDE_CONFIG_DIR: home }))).toMatchObject({
       ok: false,
       reasonCode: 'claude_code_auth_missing',
       exitCode: 10,
     });
     expect(() => launch({ CLAUDE_CONFIG_DIR: home })).toThrow(
-      expect.objectContaining({ reasonCode: 'claude_code_auth_missing', exitCode: 10 }),
+      expect.objectContaining({ reasonCode: 'claude_code_auth_missing', kind: 'credentials' }),
     );
+    expect(exitCodeFor({ reasonCode: 'claude_code_auth_missing', kind: 'credentials' })).toBe(10);
   });
 });

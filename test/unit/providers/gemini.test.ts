@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { geminiAdapter, shellPolicy } from '../../../src/providers/gemini.js';
+import { withExitCode } from '../../helpers.js';
 
 describe('gemini stream-json → events', () => {
   const line = (o: object) => JSON.stringify(o);
@@ -152,7 +153,7 @@ describe('gemini auth and shell policy', () => {
     [{ GOOGLE_API_KEY: 'k' }, { ok: true, source: 'env:GOOGLE_API_KEY' }],
     [{}, { ok: false, reasonCode: 'gemini_auth_missing', exitCode: 10 }],
   ])('%j → %j', (env, verdict) => {
-    expect(geminiAdapter.checkAuth?.(env)).toMatchObject(verdict);
+    expect(withExitCode(geminiAdapter.checkAuth?.(env))).toMatchObject(verdict);
   });
 
   it('allows every shell command, or only the listed prefixes', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { preflightExit, preflightFindings, type PreflightFacts } from '../../../src/providers/preflight.js';
+import { preflightExitCode } from '../../../src/cli/exit.js';
+import { preflightFindings, type PreflightFacts } from '../../../src/providers/preflight.js';
 
 describe('preflight findings', () => {
   const facts: PreflightFacts = {
@@ -59,7 +60,7 @@ describe('preflight findings', () => {
     ['credentials present', { auth: { ok: true, source: 'CC_GLM_AUTH_TOKEN' } }, false, [], 0],
     [
       'credentials missing',
-      { auth: { ok: false, reasonCode: 'cc_glm_auth_missing', detail: 'x', exitCode: 10 } },
+      { auth: { ok: false, reasonCode: 'cc_glm_auth_missing', detail: 'x' } },
       false,
       ['error:cc_glm_auth_missing'],
       21,
@@ -73,6 +74,6 @@ describe('preflight findings', () => {
     ],
   ])('%s', (_n, over, strict, expected, exit) => {
     expect(codes({ ...facts, ...over }, strict)).toEqual(expected);
-    expect(preflightExit(preflightFindings({ ...facts, ...over }, strict))).toBe(exit);
+    expect(preflightExitCode(preflightFindings({ ...facts, ...over }, strict))).toBe(exit);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { CliError } from '../../../src/cli/errors.js';
+import { exitCodeFor } from '../../../src/cli/exit.js';
+import { DxError } from '../../../src/core/errors.js';
 import {
   dueRecords,
   manifestFromReady,
@@ -19,7 +20,7 @@ const reasonOf = (f: () => unknown) => {
   try {
     f();
   } catch (e) {
-    return e instanceof CliError ? [e.reasonCode, e.exitCode, e.message] : e;
+    return e instanceof DxError ? [e.reasonCode, exitCodeFor(e), e.message] : e;
   }
   return 'no error';
 };

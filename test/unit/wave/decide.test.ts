@@ -40,54 +40,38 @@ describe('which queued items launch now', () => {
 
 describe('why an attempt goes to the fallback provider', () => {
   it.each<[string, Failure, string | null]>([
-    [
-      'start: model not offered (exit 21)',
-      { at: 'start', reasonCode: 'model_unavailable', exitCode: 21 },
-      'model_unavailable',
-    ],
+    ['start: model not offered (exit 21)', { at: 'start', reasonCode: 'model_unavailable' }, 'model_unavailable'],
     [
       'start: provider binary missing (exit 21)',
-      { at: 'start', reasonCode: 'provider_binary_missing', exitCode: 21 },
+      { at: 'start', reasonCode: 'provider_binary_missing' },
       'provider_binary_missing',
     ],
     [
       'start: an auth refusal, whatever the exit',
-      { at: 'start', reasonCode: 'cc-glm_auth_failed', exitCode: 1 },
+      { at: 'start', reasonCode: 'cc-glm_auth_failed' },
       'cc-glm_auth_failed',
     ],
     [
       'start: credentials missing (a provider reason naming auth)',
-      { at: 'start', reasonCode: 'cc-glm_auth_missing', exitCode: 21 },
+      { at: 'start', reasonCode: 'cc-glm_auth_missing' },
       'cc-glm_auth_missing',
     ],
-    [
-      'start: a word merely containing auth is not auth',
-      { at: 'start', reasonCode: 'author_unknown', exitCode: 1 },
-      null,
-    ],
-    [
-      'start: worktree refused is not the provider',
-      { at: 'start', reasonCode: 'worktree_missing', exitCode: 22 },
-      null,
-    ],
+    ['start: a word merely containing auth is not auth', { at: 'start', reasonCode: 'author_unknown' }, null],
+    ['start: worktree refused is not the provider', { at: 'start', reasonCode: 'worktree_missing' }, null],
     [
       'start: a leaked secret in the prompt (also exit 21) is not the provider',
-      { at: 'start', reasonCode: 'secret_in_prompt', exitCode: 21 },
+      { at: 'start', reasonCode: 'secret_in_prompt' },
       null,
     ],
-    [
-      'start: preflight-like unknown to the table stays',
-      { at: 'start', reasonCode: 'beads_cli_missing', exitCode: 21 },
-      null,
-    ],
+    ['start: preflight-like unknown to the table stays', { at: 'start', reasonCode: 'beads_cli_missing' }, null],
     [
       'start: cap exceeded is not a failure of the provider',
-      { at: 'start', reasonCode: 'provider_concurrency_cap_exceeded', exitCode: 26 },
+      { at: 'start', reasonCode: 'provider_concurrency_cap_exceeded' },
       null,
     ],
     [
       "start: model override blocked (28) is the operator's",
-      { at: 'start', reasonCode: 'model_override_blocked', exitCode: 28 },
+      { at: 'start', reasonCode: 'model_override_blocked' },
       null,
     ],
     [
@@ -159,7 +143,7 @@ describe('fallback happens once', () => {
     [
       'the same provider with another model is allowed',
       { fallbackReason: null, fallbackProvider: 'opencode' },
-      { at: 'start', reasonCode: 'model_unavailable', exitCode: 21 },
+      { at: 'start', reasonCode: 'model_unavailable' },
       { action: 'fallback', provider: 'opencode', reason: 'model_unavailable' },
     ],
   ])('%s', (_name, item, failure, expected) => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliError } from '../../../src/cli/errors.js';
+import { exitCodeFor } from '../../../src/cli/exit.js';
+import { DxError } from '../../../src/core/errors.js';
 import { readManifest } from '../../../src/wave/manifest.js';
 
 describe('manifest errors name the line and the field', () => {
@@ -14,9 +15,9 @@ describe('manifest errors name the line and the field', () => {
       readManifest(file);
       return null;
     } catch (e) {
-      expect(e).toBeInstanceOf(CliError);
-      const err = e as CliError;
-      expect(err.exitCode).toBe(2);
+      expect(e).toBeInstanceOf(DxError);
+      const err = e as DxError;
+      expect(exitCodeFor(err)).toBe(2);
       return `${err.reasonCode} ${err.message.slice(file.length)}`;
     }
   };

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CLI_ENTRY as CLI } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { emptySummary } from '../health/index.js';
 import { effectiveSettings } from '../jobs/start.js';
@@ -23,7 +23,6 @@ import { evaluate } from '../report/index.js';
  *        --governed-reps N (default 1, 0 = skip).
  */
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: number) => {
   const i = args.indexOf(name);

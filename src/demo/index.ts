@@ -2,15 +2,14 @@ import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CLI_ENTRY as CLI } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { Store } from '../jobs/store.js';
 import { evaluate, reportOf, statusRow, statusTable } from '../report/index.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
 /** What each demo job is asked to do; the `@mock` lines script the bundled model. */
 const TASKS = [

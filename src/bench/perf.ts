@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { LANES } from '../contract/index.js';
 import { emptySummary } from '../health/index.js';
 import { effectiveSettings } from '../jobs/start.js';
 import { Store } from '../jobs/store.js';
@@ -335,8 +336,7 @@ async function main(): Promise<void> {
       results.serve_start_ms = ms(serveT0);
       try {
         const lanes: Record<string, Awaited<ReturnType<typeof laneWave>>> = {};
-        for (const lane of ['headless', 'attach', 'server'])
-          lanes[lane] = await laneWave(lane, laneEnv, prompt, wts, lane);
+        for (const lane of LANES) lanes[lane] = await laneWave(lane, laneEnv, prompt, wts, lane);
         for (const [lane, r] of Object.entries(lanes)) {
           results[`lane_${lane}_wall_ms`] = r.wallMs;
           results[`lane_${lane}_cpu_s`] = r.cpuSec;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import type { GateName } from '../contract/index.js';
 import {
   baselineGate,
   evidenceGate,
@@ -19,8 +20,13 @@ import { EXIT } from './exit.js';
 import { number, print, printJson, withStore } from './shared.js';
 
 /** Gate exit codes (reference §1.14): baseline, integrity and feature-key 1; scope 29; evidence 30. */
-export const GATE_EXIT = { baseline: 1, integrity: 1, 'feature-key': 1, scope: 29, evidence: 30 } as const;
-type GateName = keyof typeof GATE_EXIT;
+export const GATE_EXIT = {
+  baseline: 1,
+  integrity: 1,
+  'feature-key': 1,
+  scope: 29,
+  evidence: 30,
+} as const satisfies Record<GateName, number>;
 
 interface Common {
   worktree?: string;

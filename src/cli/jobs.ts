@@ -26,6 +26,7 @@ import {
   tailLines,
 } from '../report/index.js';
 import { checkExitCode, EXIT } from './exit.js';
+import type { CheckMissingOutput, PruneOutput, StartOutput, StatusOutput, StopOutput } from '../report/schemas.js';
 
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<
@@ -137,14 +138,14 @@ export function registerJobCommands(program: Command): void {
           printJson({
             beads: job.beads,
             provider: job.provider,
-            pid: job.pid,
+            pid: job.pid as number, // startJob returns the job once its agent is spawned
             state: 'launching',
             run_instance: job.runInstance,
             selected_model: job.model,
             fallback_reason: job.fallbackReason,
             worktree: job.worktree,
             log: filesOf(job).out,
-          });
+          } satisfies StartOutput);
         } else {
           print(
             `started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : ''} log=${filesOf(job).out}`,
@@ -196,7 +197,7 @@ export function registerJobCommands(program: Command): void {
         }
         const now = Date.now();
         const rows = jobsNow().map((j) => statusRow(evaluate(j, now), now));
-        if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows });
+        if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows } satisfies StatusOutput);
         else
           print(
             rows.length
@@ -216,7 +217,7 @@ export function registerJobCommands(program: Command): void {
         const id = validateBeadsId(o.beads);
         const job = store.latestJob(id);
         if (!job) {
-          const missing = {
+          const missing: CheckMissingOutput = {
             beads: id,
             provider: 'unknown',
             state: 'missing',
@@ -269,7 +270,12 @@ export function registerJobCommands(program: Command): void {
         const job = await stopJob(store, o.beads);
         const { health } = evaluate(job);
         if (o.json)
-          printJson({ beads: job.beads, state: health.state, reason_code: health.reasonCode, exit_code: job.exitCode });
+          printJson({
+            beads: job.beads,
+            state: health.state,
+            reason_code: health.reasonCode,
+            exit_code: job.exitCode,
+          } satisfies StopOutput);
         else print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}`);
       }),
     );
@@ -287,7 +293,7 @@ export function registerJobCommands(program: Command): void {
         const active = store.currentJobs(0).filter((j) => j.active && (only === undefined || j.beads === only));
         let pruned = 0;
         for (const j of active) if (!evaluate(j).alive && finalizeJob(store, j)) pruned++;
-        if (o.json) printJson({ checked: active.length, pruned });
+        if (o.json) printJson({ checked: active.length, pruned } satisfies PruneOutput);
         else print(`prune: checked=${active.length} pruned=${pruned}`);
       }),
     );

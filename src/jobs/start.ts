@@ -5,22 +5,30 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DxError, hasKind } from '../core/errors.js';
 import { asReasonCode, isProviderFault } from '../core/reasons.js';
+import {
+  LANES,
+  POST_JOB_GATES,
+  type GateOptions,
+  type Lane,
+  type PostJobGate,
+  type PostJobGates,
+} from '../contract/index.js';
 import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
 import { getProvider } from '../providers/index.js';
-import type { Lane, LaunchSpec, ProviderAdapter } from '../providers/types.js';
+import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
 import { fallbackAfter, fallbackChain, policyModel } from '../providers/policy.js';
 import { loadProfile, type Profile } from '../profiles/index.js';
 import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import { isAlive, processStartTime } from './process.js';
-import { Store, type JobRecord, type JobSettings, type NewJob, type PostJobGate, type PostJobGates } from './store.js';
+import { Store, type JobRecord, type JobSettings, type NewJob } from './store.js';
 import { readPromptFile, validateBeadsId } from './validate.js';
 
-export interface StartOptions {
+export interface StartOptions extends GateOptions {
   beads?: string;
   /** default: the profile's provider, else opencode */
   provider?: string;
@@ -42,14 +50,6 @@ export interface StartOptions {
   noMutationTimeoutMinutes?: number;
   /** refuse to dispatch unless the worktree HEAD contains this commit */
   requiredBaseline?: string;
-  /** gates the job must pass after its agent succeeds */
-  requireGates?: string[];
-  featureKey?: string;
-  base?: string;
-  branch?: string;
-  allowedPathsFile?: string;
-  mutationBudget?: number;
-  signoffFile?: string;
   /** headless (default), attach or server */
   lane?: string;
   /** let the provider model variable (OPENCODE_MODEL) override the canonical model */
@@ -167,8 +167,6 @@ function runInstance(provider: string): string {
   const ts = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `${ts}-${provider}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 }
-
-const LANES: readonly Lane[] = ['headless', 'attach', 'server'];
 
 const MODELS_TTL_MS = 10 * 60_000;
 
@@ -499,8 +497,6 @@ export function readLaunch(job: JobRecord): Launch {
     spec: saved.spec,
   };
 }
-
-const POST_JOB_GATES: readonly PostJobGate[] = ['feature-key', 'scope', 'evidence', 'integrity'];
 
 /** Validates the required post-job gates and their inputs now, so a job never ends on a gate it cannot run. */
 function postJobGateSettings(opts: StartOptions, beads: string, worktree: string): { gates?: PostJobGates } {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import type { PostJobGates } from '../contract/index.js';
 import type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../health/index.js';
 import { dbPath } from './paths.js';
 import type { ItemSpec, ItemState, WaveState } from '../wave/decide.js';
@@ -44,21 +45,6 @@ export interface JobRecord {
   settings: JobSettings;
   /** verdicts of the post-job gates, by gate name (empty until they ran) */
   gates: Record<string, { passed: boolean; reason_code: string; details: string }>;
-}
-
-export type PostJobGate = 'feature-key' | 'scope' | 'evidence' | 'integrity';
-
-/** Gates a job must pass after its agent succeeds, with their inputs (fixed at start). */
-export interface PostJobGates {
-  required: PostJobGate[];
-  featureKey?: string;
-  base?: string;
-  branch?: string;
-  /** the allow-list as read at start: later edits of the file do not change the rules of a running job */
-  allowedPaths?: string[];
-  mutationBudget?: number;
-  /** absolute path (a relative one is resolved against the worktree at start) */
-  signoffFile?: string;
 }
 
 /** Effective thresholds, fixed when the job starts and used by every later command. */

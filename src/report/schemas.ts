@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { BENCH_SCHEMAS } from '../bench/schemas.js';
 import { HEALTH_STATES } from '../health/index.js';
 
 /**
- * The `--json` output contract. The views in index.ts produce these shapes; the tests validate every
- * JSON output against them and `dx-runner schema <name>` prints them as JSON Schema for consumers.
- * (Not parsed at run time: importing zod would cost more than `check` itself.)
+ * The `--json` output contract. The functions that produce an output declare its type from here (the types at
+ * the end); the tests validate every JSON output against these schemas and `dx-runner schema <name>` prints
+ * them as JSON Schema for consumers. Not parsed at run time, and imported as types only (`import type`) by what
+ * `check` and `status` load: importing zod would cost more than `check` itself.
  */
 const state = z.enum(HEALTH_STATES);
 const nullableInt = z.number().int().nullable();
@@ -239,19 +239,17 @@ export const waveResumeSchema = z.object({
   driver_pid: nullableInt,
 });
 
-export const SCHEMAS = {
-  status: statusSchema,
-  check: checkSchema,
-  'check-missing': checkMissingSchema,
-  report: reportSchema,
-  start: startSchema,
-  stop: stopSchema,
-  profiles: profilesSchema,
-  'profile-show': profileShowSchema,
-  prune: pruneSchema,
-  error: errorSchema,
-  ...BENCH_SCHEMAS,
-  'wave-status': waveStatusSchema,
-  'wave-report': waveReportSchema,
-  'wave-resume': waveResumeSchema,
-} as const;
+export type StatusRow = z.infer<typeof statusRowSchema>;
+export type StatusOutput = z.infer<typeof statusSchema>;
+export type CheckOutput = z.infer<typeof checkSchema>;
+export type CheckMissingOutput = z.infer<typeof checkMissingSchema>;
+export type ReportOutput = z.infer<typeof reportSchema>;
+export type StartOutput = z.infer<typeof startSchema>;
+export type ProfilesOutput = z.infer<typeof profilesSchema>;
+export type ProfileShowOutput = z.infer<typeof profileShowSchema>;
+export type StopOutput = z.infer<typeof stopSchema>;
+export type PruneOutput = z.infer<typeof pruneSchema>;
+export type ErrorOutput = z.infer<typeof errorSchema>;
+export type WaveStatusOutput = z.infer<typeof waveStatusSchema>;
+export type WaveReportOutput = z.infer<typeof waveReportSchema>;
+export type WaveResumeOutput = z.infer<typeof waveResumeSchema>;

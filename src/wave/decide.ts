@@ -1,4 +1,5 @@
 import { isProviderFault, kindOf } from '../core/reasons.js';
+import type { GateOptions, Lane, PostJobGate } from '../contract/index.js';
 import type { OutcomeState } from '../health/index.js';
 
 /**
@@ -26,7 +27,7 @@ const ENDED: ReadonlySet<ItemState> = new Set(['landed', 'failed', 'cancelled', 
 export const itemEnded = (s: ItemState) => ENDED.has(s);
 
 /** What one bead of a wave is launched with (paths absolute), as recorded with the wave. */
-export interface ItemSpec {
+export interface ItemSpec extends Omit<GateOptions, 'requireGates'> {
   /** inline prompt text (written to a file in the wave's folder at launch) … */
   prompt?: string;
   /** … or the prompt file */
@@ -34,17 +35,12 @@ export interface ItemSpec {
   worktree: string;
   provider: string;
   model?: string;
-  lane?: string;
+  lane?: Lane;
   /** null: no fallback (the chain ends) */
   fallbackProvider: string | null;
   fallbackModel?: string;
-  gates?: string[];
-  featureKey?: string;
-  base?: string;
-  branch?: string;
-  allowedPathsFile?: string;
-  mutationBudget?: number;
-  signoffFile?: string;
+  /** the required gates (start's `requireGates`) */
+  gates?: PostJobGate[];
   /** where relative paths were resolved (the manifest's folder) */
   cwd: string;
 }

@@ -9,6 +9,7 @@ import { claimAndEnd } from '../jobs/restart.js';
 import { occupies, providerCap, startJob } from '../jobs/start.js';
 import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../jobs/store.js';
 import { evaluate, iso, statusRow } from '../report/index.js';
+import type { WaveReportOutput, WaveResumeOutput, WaveStatusOutput } from '../report/schemas.js';
 import {
   adoptOrRequeue,
   attemptModel,
@@ -330,11 +331,7 @@ export async function stopWave(store: Store, home: string, id: number | undefine
 }
 
 /** `wave resume`: a running wave whose driver is gone gets a new one. */
-export function resumeWave(
-  store: Store,
-  home: string,
-  id: number | undefined,
-): { wave: number; resumed: boolean; driver_pid: number | null } {
+export function resumeWave(store: Store, home: string, id: number | undefined): WaveResumeOutput {
   const wave = waveOrLatest(store, id);
   if (wave.state !== 'running')
     throw new DxError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to resume`);
@@ -354,14 +351,14 @@ export function resumeOrphanWaves(
 }
 
 /** `wave status --json`: the wave, its counts, and each item with its current job's status row. */
-export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()) {
+export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()): WaveStatusOutput {
   const items = store.waveItems(wave.id);
   return {
     wave: wave.id,
     state: wave.state,
     critical: wave.critical,
     driver_pid: isAlive(wave.driverPid, wave.driverStart) ? wave.driverPid : null,
-    created_at: iso(wave.createdAt) as string,
+    created_at: iso(wave.createdAt),
     ended_at: iso(wave.endedAt),
     counts: countItems(items.map((i) => i.state)),
     items: items.map((it) => {
@@ -382,13 +379,13 @@ export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()) {
 }
 
 /** `wave report --json`: the wave's record with every attempt of every item. */
-export function waveReport(store: Store, wave: WaveRecord, now = Date.now()) {
+export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): WaveReportOutput {
   const items = store.waveItems(wave.id);
   return {
     wave: wave.id,
     state: wave.state,
     critical: wave.critical,
-    created_at: iso(wave.createdAt) as string,
+    created_at: iso(wave.createdAt),
     ended_at: iso(wave.endedAt),
     duration_sec: Math.max(0, Math.round(((wave.endedAt ?? now) - wave.createdAt) / 1000)),
     counts: countItems(items.map((i) => i.state)),
@@ -410,7 +407,7 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()) {
           reason_code: health.reasonCode,
           outcome_state: j.outcomeState,
           fallback_reason: j.fallbackReason,
-          started_at: iso(j.startedAt) as string,
+          started_at: iso(j.startedAt),
           completed_at: iso(j.completedAt),
           mutations: j.mutations,
           run_instance: j.runInstance,
@@ -419,6 +416,3 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()) {
     }),
   };
 }
-
-export type WaveStatus = ReturnType<typeof waveStatus>;
-export type WaveReport = ReturnType<typeof waveReport>;

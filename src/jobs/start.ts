@@ -16,7 +16,15 @@ import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import { isAlive, processStartTime } from './process.js';
-import { Store, type JobRecord, type JobSettings, type NewJob, type PostJobGate, type PostJobGates } from './store.js';
+import {
+  Store,
+  type JobRecord,
+  type JobSettings,
+  type NewJob,
+  type PostJobGate,
+  type PostJobGates,
+} from '../store/index.js';
+import type { JobEvent } from '../contract/events.js';
 import { readPromptFile, validateBeadsId } from './validate.js';
 
 export interface StartOptions {
@@ -223,7 +231,7 @@ async function sharedServer(home: string, opts: StartOptions): Promise<{ url: st
     target = { url: opts.attachUrl.replace(/\/+$/, ''), password: opts.env.OPENCODE_SERVER_PASSWORD };
   } else {
     const store = new Store(home);
-    const managed = store.activeServer();
+    const managed = store.servers.active();
     store.close();
     if (!managed) {
       throw new CliError(
@@ -308,13 +316,7 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
 }
 
 /** One provider's fail-fast checks at start, as recorded in the job's events. */
-export interface ProviderTry {
-  provider: string;
-  model: string | null;
-  passed: boolean;
-  reason_code: string;
-  message: string;
-}
+export type ProviderTry = Omit<Extract<JobEvent, { kind: 'preflight' }>, 'kind'>;
 
 /** Refusals that are the provider's, not the job's: credentials (10, 11), preflight (21), lane (27). Another provider may take the job. */
 const FALLBACK_EXITS = new Set([10, 11, EXIT.preflightFailed, EXIT.modeUnavailable]);
@@ -580,14 +582,14 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
   const dir = jobDir(home, beads, instance);
 
   const jobId = store.transaction(() => {
-    if (supersedes !== undefined && store.latestJob(beads)?.id !== supersedes) {
+    if (supersedes !== undefined && store.jobs.latest(beads)?.id !== supersedes) {
       throw new CliError(
         'restart_in_progress',
         `${beads} was already relaunched by another process; check it with dx-runner check --beads ${beads}`,
         EXIT.error,
       );
     }
-    const active = store.activeJob(beads);
+    const active = store.jobs.active(beads);
     if (active) {
       if (occupies(active)) {
         throw new CliError(
@@ -599,7 +601,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       finalizeJob(store, active); // a leftover whose process is gone: record how it ended
     }
     // counted and claimed under the same write lock: parallel starts cannot all slip under the cap
-    const running = store.activeJobsOf(provider).filter(occupies).length;
+    const running = store.jobs.activeOf(provider).filter(occupies).length;
     if (running >= launch.run.settings.maxParallel) {
       throw new CliError(
         'provider_concurrency_cap_exceeded',
@@ -607,14 +609,14 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
         EXIT.concurrencyCap,
       );
     }
-    const id = store.insertJob({
+    const id = store.jobs.insert({
       ...launch.run,
       runInstance: instance,
       dir,
       host: os.hostname().split('.')[0],
       startedAt: Date.now(),
     });
-    for (const t of launch.tried ?? []) store.appendEvent(id, 'preflight', { ...t });
+    for (const t of launch.tried ?? []) store.events.append(id, { kind: 'preflight', ...t });
     return id;
   });
 
@@ -642,17 +644,17 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     for (const fd of [stdin, out, err]) fs.closeSync(fd);
     if (!child.pid) throw new Error('spawn returned no pid');
     child.unref();
-    store.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
+    store.jobs.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
     const supervisor = spawn(process.execPath, [CLI_ENTRY, '__supervise', String(jobId)], {
       detached: true,
       stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'supervisor.log'), 'a', 0o600)],
       env: { ...process.env, DX_RUNNER_HOME: home },
     });
     supervisor.unref();
-    if (supervisor.pid) store.setSupervisor(jobId, supervisor.pid);
+    if (supervisor.pid) store.jobs.setSupervisor(jobId, supervisor.pid);
   } catch (e) {
     // never left looking alive, never a success
-    store.finalize(
+    store.jobs.finalize(
       jobId,
       { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
       { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
@@ -663,5 +665,5 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       EXIT.error,
     );
   }
-  return store.job(jobId) as JobRecord;
+  return store.jobs.get(jobId) as JobRecord;
 }

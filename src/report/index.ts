@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { classifyHealth, nextActionFor, type Health } from '../health/index.js';
 import { filesOf, pendingOutcome } from '../jobs/finalize.js';
 import { isAlive } from '../jobs/process.js';
-import { outcomeOf, type JobRecord } from '../jobs/store.js';
+import { outcomeOf, type JobRecord, type RecordedEvent } from '../store/index.js';
 
 export interface Evaluated {
   job: JobRecord;
@@ -85,11 +85,7 @@ export function checkResult(e: Evaluated, now = Date.now()) {
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 /** The full record of a run; `events` is its append-only transition log from the store. */
-export function reportOf(
-  e: Evaluated,
-  events: Array<{ at: number; kind: string; detail: Record<string, unknown> }>,
-  now = Date.now(),
-) {
+export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()) {
   const j = e.job;
   return {
     beads: j.beads,
@@ -127,7 +123,7 @@ export function reportOf(
     },
     max_parallel: j.settings.maxParallel,
     gates: j.gates,
-    events: events.map((ev) => ({ at: iso(ev.at) as string, kind: ev.kind, ...ev.detail })),
+    events: events.map((ev) => ({ ...ev, at: iso(ev.at) as string })), // `at` stays first, in UTC
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,

@@ -63,7 +63,7 @@ export interface Column<T> {
 interface Spec {
   type: string;
   nullable: boolean;
-  dflt?: SqlValue;
+  defaultValue?: SqlValue;
   ref?: string;
 }
 
@@ -74,7 +74,7 @@ function column<T>(s: Spec, read: (v: unknown) => T, write: (v: T) => SqlValue):
     sql: [
       s.type,
       s.nullable ? '' : ' NOT NULL',
-      s.dflt === undefined ? '' : ` DEFAULT ${literal(s.dflt)}`,
+      s.defaultValue === undefined ? '' : ` DEFAULT ${literal(s.defaultValue)}`,
       s.ref ? ` REFERENCES ${s.ref}(id)` : '',
     ].join(''),
     read,
@@ -85,7 +85,7 @@ function column<T>(s: Spec, read: (v: unknown) => T, write: (v: T) => SqlValue):
         (v) => (v === null || v === undefined ? null : read(v)),
         (v) => (v === null || v === undefined ? null : write(v)),
       ),
-    default: (v) => column({ ...s, dflt: write(v) }, read, write),
+    default: (v) => column({ ...s, defaultValue: write(v) }, read, write),
     references: (table) => column({ ...s, ref: table }, read, write),
   };
 }

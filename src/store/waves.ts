@@ -2,7 +2,10 @@ import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 
 export type WaveState = 'running' | 'done' | 'stopped';
 
-/** queued → launching (claimed) → running (has a job) → landed | failed; stop makes queued cancelled, running stopped */
+/**
+ * queued → launching (claimed) → running (has a job) → landed | failed;
+ * stop makes queued cancelled, running stopped
+ */
 export type ItemState = 'queued' | 'launching' | 'running' | 'landed' | 'failed' | 'cancelled' | 'stopped';
 
 /** What one bead of a wave is launched with (paths absolute), as recorded with the wave. */

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { LANES } from '../contract/index.js';
 import { emptySummary } from '../health/index.js';
 import { effectiveSettings } from '../jobs/start.js';
-import { Store } from '../jobs/store.js';
+import { Store } from '../store/index.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { resolveOpencodeBinary, OPENCODE_CANONICAL_MODEL } from '../providers/opencode.js';
 import { evaluate } from '../report/index.js';
@@ -69,7 +69,7 @@ async function waitDone(home: string, beads: string[]): Promise<void> {
     for (;;) {
       // "done" is what a user sees: check no longer reports a live state
       const states = beads.map((b) => {
-        const j = store.latestJob(b);
+        const j = store.jobs.latest(b);
         return j ? evaluate(j).health.state : 'missing';
       });
       if (states.every((s) => ['exited_ok', 'exited_err', 'no_op_success', 'stopped'].includes(s))) return;
@@ -217,7 +217,7 @@ function seedFinished(home: string, n: number): void {
   const store = new Store(home);
   try {
     for (let i = 0; i < n; i++) {
-      const id = store.insertJob({
+      const id = store.jobs.insert({
         beads: `bd-seed.${i}`,
         provider: 'opencode',
         runInstance: `seed-${i}`,
@@ -235,7 +235,7 @@ function seedFinished(home: string, n: number): void {
         fallbackReason: 'none',
         settings: effectiveSettings({ env: {} }),
       });
-      store.finalize(
+      store.jobs.finalize(
         id,
         { state: 'success', reasonCode: 'process_exit_with_rc', exitCode: 0 },
         { completedAt: Date.now(), mutations: 1, outputBytes: 100, summary: emptySummary() },

@@ -12,7 +12,7 @@ import {
   type Verdict,
 } from '../governance/index.js';
 import { baselineOf } from '../jobs/finalize.js';
-import type { Store } from '../jobs/store.js';
+import type { Store } from '../store/index.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { evaluate } from '../report/index.js';
 import { DxError } from '../core/errors.js';
@@ -41,7 +41,7 @@ interface Common {
 function worktreeFor(store: Store, o: Common): string {
   if (o.worktree) return path.resolve(o.worktree);
   if (o.beads) {
-    const job = store.latestJob(validateBeadsId(o.beads));
+    const job = store.jobs.latest(validateBeadsId(o.beads));
     if (job) return job.worktree;
   }
   return process.cwd();
@@ -123,7 +123,7 @@ export function registerGateCommands(program: Command): void {
             'allowed_paths_file_missing',
             `allowed-paths file ${o.allowedPathsFile} cannot be read; pass an existing file`,
           );
-        const job = o.beads ? store.latestJob(validateBeadsId(o.beads)) : null;
+        const job = o.beads ? store.jobs.latest(validateBeadsId(o.beads)) : null;
         // with a bead, "changed" means changed by its job (pre-existing dirt excluded)
         emit(
           'scope',
@@ -147,7 +147,7 @@ export function registerGateCommands(program: Command): void {
     .requiredOption('--signoff-file <file>', 'the signoff / evidence file')
     .action((o: Common & { signoffFile: string }) =>
       withStore((store) => {
-        const job = o.beads ? store.latestJob(validateBeadsId(o.beads)) : undefined;
+        const job = o.beads ? store.jobs.latest(validateBeadsId(o.beads)) : undefined;
         const jobState = job === undefined ? undefined : job === null ? null : evaluate(job).health.state;
         emit('evidence', evidenceGate(path.resolve(o.signoffFile), jobState), o.json);
       }),

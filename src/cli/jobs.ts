@@ -167,7 +167,7 @@ export function registerJobCommands(program: Command): void {
     )
     .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean; watch?: boolean }) =>
       withStore(async (store) => {
-        const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.currentJobs(o.all ? -1 : o.recent));
+        const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.jobs.current(o.all ? -1 : o.recent));
         if (o.watch && !o.json) {
           const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
           const color = colorWanted(process.env);
@@ -215,7 +215,7 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads: string; json?: boolean }) =>
       withStore((store) => {
         const id = validateBeadsId(o.beads);
-        const job = store.latestJob(id);
+        const job = store.jobs.latest(id);
         if (!job) {
           const missing: CheckMissingOutput = {
             beads: id,
@@ -253,7 +253,7 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads: string; format: string; json?: boolean }) =>
       withStore((store) => {
         const job = jobFor(store, o.beads);
-        const r = reportOf(evaluate(job), store.events(job.id));
+        const r = reportOf(evaluate(job), store.events.list(job.id));
         if (o.json || o.format === 'json') printJson(r);
         else print(reportMarkdown(r));
       }),
@@ -290,7 +290,7 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads?: string; json?: boolean }) =>
       withStore((store) => {
         const only = o.beads === undefined ? undefined : validateBeadsId(o.beads);
-        const active = store.currentJobs(0).filter((j) => j.active && (only === undefined || j.beads === only));
+        const active = store.jobs.current(0).filter((j) => j.active && (only === undefined || j.beads === only));
         let pruned = 0;
         for (const j of active) if (!evaluate(j).alive && finalizeJob(store, j)) pruned++;
         if (o.json) printJson({ checked: active.length, pruned } satisfies PruneOutput);
@@ -329,7 +329,7 @@ export function registerJobCommands(program: Command): void {
             partial = lines.pop() ?? '';
             lines.forEach(show);
           }
-          const current = store.job(job.id);
+          const current = store.jobs.get(job.id);
           if (!current?.active) break;
           await new Promise((r) => setTimeout(r, 300));
         }

@@ -148,9 +148,7 @@ export interface FeatureKeyFacts {
   commits: Array<{ sha: string; keys: string[] }>;
 }
 
-export function featureKeyVerdict(
-  f: FeatureKeyFacts,
-): Verdict & {
+export function featureKeyVerdict(f: FeatureKeyFacts): Verdict & {
   branch: string | null;
   base: string | null;
   feature_key: string;

@@ -25,7 +25,8 @@ import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import { isAlive, processStartTime } from './process.js';
-import { Store, type JobRecord, type JobSettings, type NewJob } from './store.js';
+import { Store, type JobRecord, type JobSettings, type NewJob } from '../store/index.js';
+import type { JobEvent } from '../contract/events.js';
 import { readPromptFile, validateBeadsId } from './validate.js';
 
 export interface StartOptions extends GateOptions {
@@ -213,7 +214,7 @@ async function sharedServer(home: string, opts: StartOptions): Promise<{ url: st
     target = { url: opts.attachUrl.replace(/\/+$/, ''), password: opts.env.OPENCODE_SERVER_PASSWORD };
   } else {
     const store = new Store(home);
-    const managed = store.activeServer();
+    const managed = store.servers.active();
     store.close();
     if (!managed) {
       throw new DxError(
@@ -299,13 +300,7 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
 }
 
 /** One provider's fail-fast checks at start, as recorded in the job's events. */
-export interface ProviderTry {
-  provider: string;
-  model: string | null;
-  passed: boolean;
-  reason_code: string;
-  message: string;
-}
+export type ProviderTry = Omit<Extract<JobEvent, { kind: 'preflight' }>, 'kind'>;
 
 /**
  * Refusals another provider may cure: the provider's own fault (credentials, binary, model), or a lane it lacks
@@ -571,13 +566,13 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
   const dir = jobDir(home, beads, instance);
 
   const jobId = store.transaction(() => {
-    if (supersedes !== undefined && store.latestJob(beads)?.id !== supersedes) {
+    if (supersedes !== undefined && store.jobs.latest(beads)?.id !== supersedes) {
       throw new DxError(
         'restart_in_progress',
         `${beads} was already relaunched by another process; check it with dx-runner check --beads ${beads}`,
       );
     }
-    const active = store.activeJob(beads);
+    const active = store.jobs.active(beads);
     if (active) {
       if (occupies(active)) {
         throw new DxError(
@@ -588,21 +583,21 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       finalizeJob(store, active); // a leftover whose process is gone: record how it ended
     }
     // counted and claimed under the same write lock: parallel starts cannot all slip under the cap
-    const running = store.activeJobsOf(provider).filter(occupies).length;
+    const running = store.jobs.activeOf(provider).filter(occupies).length;
     if (running >= launch.run.settings.maxParallel) {
       throw new DxError(
         'provider_concurrency_cap_exceeded',
         `provider '${provider}' already runs ${running}/${launch.run.settings.maxParallel} jobs; wait for one to finish (start --wait <sec>), raise DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}, or use another provider`,
       );
     }
-    const id = store.insertJob({
+    const id = store.jobs.insert({
       ...launch.run,
       runInstance: instance,
       dir,
       host: os.hostname().split('.')[0],
       startedAt: Date.now(),
     });
-    for (const t of launch.tried ?? []) store.appendEvent(id, 'preflight', { ...t });
+    for (const t of launch.tried ?? []) store.events.append(id, { kind: 'preflight', ...t });
     return id;
   });
 
@@ -630,17 +625,17 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     for (const fd of [stdin, out, err]) fs.closeSync(fd);
     if (!child.pid) throw new Error('spawn returned no pid');
     child.unref();
-    store.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
+    store.jobs.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
     const supervisor = spawn(process.execPath, [CLI_ENTRY, '__supervise', String(jobId)], {
       detached: true,
       stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'supervisor.log'), 'a', 0o600)],
       env: { ...process.env, DX_RUNNER_HOME: home },
     });
     supervisor.unref();
-    if (supervisor.pid) store.setSupervisor(jobId, supervisor.pid);
+    if (supervisor.pid) store.jobs.setSupervisor(jobId, supervisor.pid);
   } catch (e) {
     // never left looking alive, never a success
-    store.finalize(
+    store.jobs.finalize(
       jobId,
       { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
       { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
@@ -650,5 +645,5 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
     );
   }
-  return store.job(jobId) as JobRecord;
+  return store.jobs.get(jobId) as JobRecord;
 }

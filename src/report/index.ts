@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { classifyHealth, nextActionFor, type Health } from '../health/index.js';
 import { filesOf, pendingOutcome } from '../jobs/finalize.js';
 import { isAlive } from '../jobs/process.js';
-import { outcomeOf, type JobRecord } from '../jobs/store.js';
+import { outcomeOf, type JobRecord, type RecordedEvent } from '../store/index.js';
 import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
 
 export interface Evaluated {
@@ -121,11 +121,7 @@ export function iso(ms: number | null): string | null {
 }
 
 /** The full record of a run; `events` is its append-only transition log from the store. */
-export function reportOf(
-  e: Evaluated,
-  events: Array<{ at: number; kind: string; detail: Record<string, unknown> }>,
-  now = Date.now(),
-): ReportOutput {
+export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()): ReportOutput {
   const j = e.job;
   return {
     beads: j.beads,
@@ -163,7 +159,7 @@ export function reportOf(
     },
     max_parallel: j.settings.maxParallel,
     gates: j.gates,
-    events: events.map((ev) => ({ at: iso(ev.at), kind: ev.kind, ...ev.detail })),
+    events: events.map((ev) => ({ ...ev, at: iso(ev.at) })), // `at` stays first, in UTC
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,

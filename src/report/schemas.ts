@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outcomeStateSchema, reportedEventSchema } from '../contract/events.js';
 import { HEALTH_STATES } from '../health/index.js';
 
 /**
@@ -70,8 +71,9 @@ export const reportSchema = z.object({
   duration_sec: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   exit_code: nullableInt,
-  outcome_state: z.enum(['success', 'failed', 'killed', 'blocked', 'governance_failed']).nullable(),
-  events: z.array(z.object({ at: z.string(), kind: z.string() }).passthrough()),
+  outcome_state: outcomeStateSchema.nullable(),
+  /** the run's event log, oldest first */
+  events: z.array(reportedEventSchema),
   gates: z.record(
     z.string(),
     z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough(),

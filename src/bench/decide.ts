@@ -1,4 +1,4 @@
-import type { Lane } from '../providers/types.js';
+import type { Lane } from '../contract/index.js';
 import type { BenchRecord, GroupRow, ProgressiveState, Prompt, Results, Summary } from './schemas.js';
 
 /**

@@ -4,11 +4,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { LANES } from '../contract/index.js';
 import { CLI_ENTRY as CLI } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { emptySummary } from '../health/index.js';
 import { effectiveSettings } from '../jobs/start.js';
-import { Store } from '../jobs/store.js';
+import { Store } from '../store/index.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { resolveOpencodeBinary, OPENCODE_CANONICAL_MODEL } from '../providers/opencode.js';
 import { evaluate } from '../report/index.js';
@@ -67,7 +68,7 @@ async function waitDone(home: string, beads: string[]): Promise<void> {
     for (;;) {
       // "done" is what a user sees: check no longer reports a live state
       const states = beads.map((b) => {
-        const j = store.latestJob(b);
+        const j = store.jobs.latest(b);
         return j ? evaluate(j).health.state : 'missing';
       });
       if (states.every((s) => ['exited_ok', 'exited_err', 'no_op_success', 'stopped'].includes(s))) return;
@@ -215,7 +216,7 @@ function seedFinished(home: string, n: number): void {
   const store = new Store(home);
   try {
     for (let i = 0; i < n; i++) {
-      const id = store.insertJob({
+      const id = store.jobs.insert({
         beads: `bd-seed.${i}`,
         provider: 'opencode',
         runInstance: `seed-${i}`,
@@ -233,7 +234,7 @@ function seedFinished(home: string, n: number): void {
         fallbackReason: 'none',
         settings: effectiveSettings({ env: {} }),
       });
-      store.finalize(
+      store.jobs.finalize(
         id,
         { state: 'success', reasonCode: 'process_exit_with_rc', exitCode: 0 },
         { completedAt: Date.now(), mutations: 1, outputBytes: 100, summary: emptySummary() },
@@ -334,8 +335,7 @@ async function main(): Promise<void> {
       results.serve_start_ms = ms(serveT0);
       try {
         const lanes: Record<string, Awaited<ReturnType<typeof laneWave>>> = {};
-        for (const lane of ['headless', 'attach', 'server'])
-          lanes[lane] = await laneWave(lane, laneEnv, prompt, wts, lane);
+        for (const lane of LANES) lanes[lane] = await laneWave(lane, laneEnv, prompt, wts, lane);
         for (const [lane, r] of Object.entries(lanes)) {
           results[`lane_${lane}_wall_ms`] = r.wallMs;
           results[`lane_${lane}_cpu_s`] = r.cpuSec;

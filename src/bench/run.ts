@@ -11,7 +11,7 @@ import { redact } from '../governance/index.js';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { claimAndEnd } from '../jobs/restart.js';
 import { startJob } from '../jobs/start.js';
-import { Store, type JobRecord } from '../jobs/store.js';
+import { Store, type JobRecord } from '../store/index.js';
 import { getProvider } from '../providers/index.js';
 import { evaluate } from '../report/index.js';
 import { startServer, stopServer } from '../server/index.js';
@@ -444,7 +444,7 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
     record = await starting;
     rec.startup_latency_ms = Date.now() - t0;
     for (;;) {
-      const j = store.job(record.id) as JobRecord;
+      const j = store.jobs.get(record.id) as JobRecord;
       if (!j.active) break;
       const e = evaluate(j);
       if (!e.alive)
@@ -455,7 +455,7 @@ async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: string): Pr
         timedOut = await claimAndEnd(store, j, { state: 'killed', reasonCode: 'bench_timeout', exitCode: 137 });
       } else await sleep(o.pollIntervalSec * 1000);
     }
-    record = store.job(record.id) as JobRecord;
+    record = store.jobs.get(record.id) as JobRecord;
   } catch (e) {
     launchError =
       e instanceof DxError

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { laneSchema } from '../contract/index.js';
 
 /**
  * The benchmark's file contracts: the prompt set it reads (validated at run time, so a bad file is one
@@ -56,7 +57,7 @@ export const recordSchema = z.object({
   workflow_id: z.string(),
   system: z.string(),
   workflow_kind: z.enum(['headless', 'server']),
-  lane: z.enum(['headless', 'attach', 'server']),
+  lane: laneSchema,
   prompt_id: z.string(),
   prompt_category: z.string(),
   prompt_title: z.string(),

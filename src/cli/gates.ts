@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import type { GateName } from '../contract/index.js';
 import {
   baselineGate,
   evidenceGate,
@@ -11,7 +12,7 @@ import {
   type Verdict,
 } from '../governance/index.js';
 import { baselineOf } from '../jobs/finalize.js';
-import type { Store } from '../jobs/store.js';
+import type { Store } from '../store/index.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { evaluate } from '../report/index.js';
 import { DxError } from '../core/errors.js';
@@ -19,8 +20,13 @@ import { EXIT } from './exit.js';
 import { number, print, printJson, withStore } from './shared.js';
 
 /** Gate exit codes (fixed: scripts branch on them): baseline, integrity and feature-key 1; scope 29; evidence 30. */
-export const GATE_EXIT = { baseline: 1, integrity: 1, 'feature-key': 1, scope: 29, evidence: 30 } as const;
-type GateName = keyof typeof GATE_EXIT;
+export const GATE_EXIT = {
+  baseline: 1,
+  integrity: 1,
+  'feature-key': 1,
+  scope: 29,
+  evidence: 30,
+} as const satisfies Record<GateName, number>;
 
 interface Common {
   worktree?: string;
@@ -35,7 +41,7 @@ interface Common {
 function worktreeFor(store: Store, o: Common): string {
   if (o.worktree) return path.resolve(o.worktree);
   if (o.beads) {
-    const job = store.latestJob(validateBeadsId(o.beads));
+    const job = store.jobs.latest(validateBeadsId(o.beads));
     if (job) return job.worktree;
   }
   return process.cwd();
@@ -117,7 +123,7 @@ export function registerGateCommands(program: Command): void {
             'allowed_paths_file_missing',
             `allowed-paths file ${o.allowedPathsFile} cannot be read; pass an existing file`,
           );
-        const job = o.beads ? store.latestJob(validateBeadsId(o.beads)) : null;
+        const job = o.beads ? store.jobs.latest(validateBeadsId(o.beads)) : null;
         // with a bead, "changed" means changed by its job (pre-existing dirt excluded)
         emit(
           'scope',
@@ -141,7 +147,7 @@ export function registerGateCommands(program: Command): void {
     .requiredOption('--signoff-file <file>', 'the signoff / evidence file')
     .action((o: Common & { signoffFile: string }) =>
       withStore((store) => {
-        const job = o.beads ? store.latestJob(validateBeadsId(o.beads)) : undefined;
+        const job = o.beads ? store.jobs.latest(validateBeadsId(o.beads)) : undefined;
         const jobState = job === undefined ? undefined : job === null ? null : evaluate(job).health.state;
         emit('evidence', evidenceGate(path.resolve(o.signoffFile), jobState), o.json);
       }),

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DxError } from '../core/errors.js';
 import { EXIT, exitCodeFor } from './exit.js';
+import type { ErrorOutput } from '../report/schemas.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -62,7 +63,7 @@ program
     'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state',
   )
   .action(async (name?: string) => {
-    const { SCHEMAS } = await import('../report/schemas.js');
+    const { SCHEMAS } = await import('./schemas.js');
     const { z } = await import('zod');
     if (!name) {
       process.stdout.write(`${Object.keys(SCHEMAS).join('\n')}\n`);
@@ -87,7 +88,9 @@ const wantsJson = process.argv.includes('--json');
 
 function fail(reasonCode: string, message: string, exitCode: number): never {
   if (wantsJson)
-    process.stdout.write(`${JSON.stringify({ error: { reason_code: reasonCode, message, exit_code: exitCode } })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ error: { reason_code: reasonCode, message, exit_code: exitCode } } satisfies ErrorOutput)}\n`,
+    );
   process.stderr.write(`dx-runner: ${message} (reason_code=${reasonCode})\n`);
   process.exit(exitCode);
 }

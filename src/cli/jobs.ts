@@ -27,6 +27,7 @@ import {
   tailLines,
 } from '../report/index.js';
 import { checkExitCode, EXIT } from './exit.js';
+import type { CheckMissingOutput, PruneOutput, StartOutput, StatusOutput, StopOutput } from '../report/schemas.js';
 
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<
@@ -138,14 +139,14 @@ export function registerJobCommands(program: Command): void {
           printJson({
             beads: job.beads,
             provider: job.provider,
-            pid: job.pid,
+            pid: job.pid as number, // startJob returns the job once its agent is spawned
             state: 'launching',
             run_instance: job.runInstance,
             selected_model: job.model,
             fallback_reason: job.fallbackReason,
             worktree: job.worktree,
             log: filesOf(job).out,
-          });
+          } satisfies StartOutput);
         } else {
           print(
             `started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : ''} log=${filesOf(job).out}`,
@@ -167,7 +168,7 @@ export function registerJobCommands(program: Command): void {
     )
     .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean; watch?: boolean }) =>
       withStore(async (store) => {
-        const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.currentJobs(o.all ? -1 : o.recent));
+        const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.jobs.current(o.all ? -1 : o.recent));
         if (o.watch && !o.json) {
           const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
           const color = colorWanted(process.env);
@@ -197,7 +198,7 @@ export function registerJobCommands(program: Command): void {
         }
         const now = Date.now();
         const rows = jobsNow().map((j) => statusRow(evaluate(j, now), now));
-        if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows });
+        if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows } satisfies StatusOutput);
         else
           print(
             rows.length
@@ -215,9 +216,9 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads: string; json?: boolean }) =>
       withStore((store) => {
         const id = validateBeadsId(o.beads);
-        const job = store.latestJob(id);
+        const job = store.jobs.latest(id);
         if (!job) {
-          const missing = {
+          const missing: CheckMissingOutput = {
             beads: id,
             provider: 'unknown',
             state: 'missing',
@@ -253,7 +254,7 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads: string; format: string; json?: boolean }) =>
       withStore((store) => {
         const job = jobFor(store, o.beads);
-        const r = reportOf(evaluate(job), store.events(job.id));
+        const r = reportOf(evaluate(job), store.events.list(job.id));
         if (o.json || o.format === 'json') printJson(r);
         else print(reportMarkdown(r));
       }),
@@ -270,7 +271,12 @@ export function registerJobCommands(program: Command): void {
         const job = await stopJob(store, o.beads);
         const { health } = evaluate(job);
         if (o.json)
-          printJson({ beads: job.beads, state: health.state, reason_code: health.reasonCode, exit_code: job.exitCode });
+          printJson({
+            beads: job.beads,
+            state: health.state,
+            reason_code: health.reasonCode,
+            exit_code: job.exitCode,
+          } satisfies StopOutput);
         else print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}`);
       }),
     );
@@ -285,10 +291,10 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads?: string; json?: boolean }) =>
       withStore((store) => {
         const only = o.beads === undefined ? undefined : validateBeadsId(o.beads);
-        const active = store.currentJobs(0).filter((j) => j.active && (only === undefined || j.beads === only));
+        const active = store.jobs.current(0).filter((j) => j.active && (only === undefined || j.beads === only));
         let pruned = 0;
         for (const j of active) if (!evaluate(j).alive && finalizeJob(store, j)) pruned++;
-        if (o.json) printJson({ checked: active.length, pruned });
+        if (o.json) printJson({ checked: active.length, pruned } satisfies PruneOutput);
         else print(`prune: checked=${active.length} pruned=${pruned}`);
       }),
     );
@@ -313,7 +319,7 @@ export function registerJobCommands(program: Command): void {
         const tail = new LineTail(file, 'end');
         for (;;) {
           tail.read().forEach(show);
-          const current = store.job(job.id);
+          const current = store.jobs.get(job.id);
           if (!current?.active) break;
           await sleep(300);
         }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { ProfileShowOutput, ProfilesOutput } from '../report/schemas.js';
 import { print, printJson } from './shared.js';
 
 export function registerProfileCommands(program: Command): void {
@@ -17,7 +18,12 @@ export function registerProfileCommands(program: Command): void {
         const loaded = loadProfile(o.show, env);
         const effective = effectiveProfile(loaded.profile, env);
         if (o.json) {
-          printJson({ name: loaded.name, file: loaded.file, profile: loaded.profile, effective });
+          printJson({
+            name: loaded.name,
+            file: loaded.file,
+            profile: loaded.profile,
+            effective,
+          } satisfies ProfileShowOutput);
           return;
         }
         print(`${loaded.name}  (${loaded.file})`);
@@ -50,7 +56,7 @@ export function registerProfileCommands(program: Command): void {
           return { ...p, provider: null, description: null, error: (e as Error).message };
         }
       });
-      if (o.json) printJson({ profiles: rows });
+      if (o.json) printJson({ profiles: rows } satisfies ProfilesOutput);
       else if (!rows.length) print('(no profiles found)');
       else
         for (const r of rows)

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { isAlive } from '../jobs/process.js';
-import type { ServerRecord } from '../jobs/store.js';
+import type { ServerRecord } from '../store/index.js';
 // the server module is loaded by the serve commands only, keeping the other commands' start-up lean
 const server = () => import('../server/index.js');
 import { DxError } from '../core/errors.js';
@@ -75,7 +75,7 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action((o: { json?: boolean }) =>
       withStore(async (store, home) => {
-        const d = await describe(store.latestServer(), home);
+        const d = await describe(store.servers.latest(), home);
         show(d, o.json);
         process.exitCode = d.healthy ? EXIT.ok : EXIT.error;
       }),
@@ -89,7 +89,7 @@ export function registerServeCommands(program: Command): void {
       withStore(async (store, home) => {
         const { stopServer } = await server();
         const s = await stopServer(store);
-        show(await describe(s ?? store.latestServer(), home), o.json);
+        show(await describe(s ?? store.servers.latest(), home), o.json);
       }),
     );
 

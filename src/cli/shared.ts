@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Store, type JobRecord } from '../jobs/store.js';
+import { Store, type JobRecord } from '../store/index.js';
 import { allProviders, getProvider } from '../providers/index.js';
 import { runnerHome } from '../jobs/paths.js';
 import { validateBeadsId } from '../jobs/validate.js';
@@ -21,7 +21,7 @@ export async function withStore<T>(fn: (store: Store, home: string) => T | Promi
 
 export function jobFor(store: Store, beads: string | undefined): JobRecord {
   const id = validateBeadsId(beads);
-  const job = store.latestJob(id);
+  const job = store.jobs.latest(id);
   if (!job) throw new DxError('no_meta', `no job recorded for bead ${id}; check the id with: dx-runner status`);
   return job;
 }

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { number, print, printJson, withStore } from './shared.js';
 import { formatElapsed } from '../report/index.js';
-import type { WaveReport, WaveStartOptions, WaveStatus } from '../wave/index.js';
+import type { WaveReportOutput, WaveStatusOutput } from '../report/schemas.js';
+import type { WaveStartOptions } from '../wave/index.js';
 
 type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & { json?: boolean };
 
@@ -11,7 +12,7 @@ const counts = (c: Record<string, number>) =>
     .map(([s, n]) => `${s}=${n}`)
     .join(' ');
 
-function statusText(s: WaveStatus): string {
+function statusText(s: WaveStatusOutput): string {
   const line = (c: string[]) =>
     [
       c[0].padEnd(16),
@@ -46,7 +47,7 @@ function statusText(s: WaveStatus): string {
   return out.join('\n');
 }
 
-function reportText(r: WaveReport): string {
+function reportText(r: WaveReportOutput): string {
   const out = [
     `# Wave ${r.wave}: ${r.state}`,
     '',

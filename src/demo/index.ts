@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { CLI_ENTRY as CLI } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
-import { Store } from '../jobs/store.js';
+import { Store } from '../store/index.js';
 import { evaluate, reportOf, statusRow, statusTable } from '../report/index.js';
 
 const run = promisify(execFile);
@@ -77,7 +77,7 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
       const started = Date.now();
       for (;;) {
         const now = Date.now();
-        const evaluated = beads.map((b) => evaluate(store.latestJob(b)!, now));
+        const evaluated = beads.map((b) => evaluate(store.jobs.latest(b)!, now));
         console.log(`\n--- dx-runner status  (t+${((now - started) / 1000).toFixed(1)}s)`);
         console.log(statusTable(evaluated.map((e) => statusRow(e, now))));
         if (evaluated.every((e) => !e.job.active)) break;
@@ -87,8 +87,8 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
       console.log('\n--- reports');
       let ok = true;
       for (const { bead, wt } of worktrees) {
-        const job = store.latestJob(bead)!;
-        const r = reportOf(evaluate(job), store.events(job.id));
+        const job = store.jobs.latest(bead)!;
+        const r = reportOf(evaluate(job), store.events.list(job.id));
         ok &&= r.state === 'exited_ok';
         console.log(
           `\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`,

@@ -1,4 +1,4 @@
-import type { Outcome } from './outcome.js';
+import type { Outcome, Thresholds } from '../contract/health.js';
 
 export const HEALTH_STATES = [
   'missing',
@@ -28,18 +28,6 @@ export const TERMINAL_STATES: ReadonlySet<HealthState> = new Set([
   'blocked',
   'stopped',
 ]);
-
-export interface Thresholds {
-  /** no provider output within this is normal start-up */
-  startupGraceSec: number;
-  /** no provider output (and no CPU progress) for this long = stalled */
-  stallSec: number;
-  /** no agent event and no mutation for this long, and no output at all = no-op */
-  noOpWindowSec: number;
-  maxRuntimeSec: number;
-  /** alive this long without changing a file */
-  noMutationTimeoutSec: number;
-}
 
 /** Everything the verdict depends on, gathered by the caller; classification itself reads nothing. */
 export interface HealthSnapshot {

@@ -1,20 +1,5 @@
 import type { AgentEvent } from '../providers/types.js';
-
-/** What the agent's own output has shown so far (folded from AgentEvents). */
-export interface OutputSummary {
-  sessionId: string | null;
-  tokensIn: number;
-  tokensOut: number;
-  /** a step finished for a reason other than tool calls: the agent gave its final answer */
-  completed: boolean;
-  /** the last error event's reason (the stream's own errors are authoritative) */
-  errorReason: string | null;
-  errorMessage: string | null;
-  /** consecutive failed model calls the provider is retrying, since the last good step */
-  retryStreak: number;
-  retryReason: string | null;
-  lastEvent: string | null;
-}
+import type { Outcome, OutputSummary } from '../contract/health.js';
 
 export const emptySummary = (): OutputSummary => ({
   sessionId: null,
@@ -50,18 +35,6 @@ export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
     case 'retry':
       return { ...s, retryStreak: s.retryStreak + 1, retryReason: e.reason, lastEvent: 'retry' };
   }
-}
-
-/**
- * `blocked`: the watchdog gave up on the job after its retries (it is stopped, with the reason).
- * `governance_failed`: the agent succeeded but a required post-job gate failed.
- */
-export type OutcomeState = 'success' | 'failed' | 'killed' | 'blocked' | 'governance_failed';
-
-export interface Outcome {
-  state: OutcomeState;
-  reasonCode: string;
-  exitCode: number | null;
 }
 
 /**

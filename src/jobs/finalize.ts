@@ -4,7 +4,7 @@ import { countMutations, headCommit, type MutationBaseline } from '../governance
 import { evidenceGate, featureKeyGate, integrityGate, scopeGate } from '../governance/index.js';
 import { getProvider, type ProviderAdapter } from '../providers/index.js';
 import { filesIn, type JobFiles } from './paths.js';
-import type { JobRecord, Store } from './store.js';
+import type { JobRecord, Store } from '../store/index.js';
 
 export const filesOf = (job: JobRecord): JobFiles => filesIn(job.dir);
 
@@ -133,7 +133,7 @@ export function postJobGates(job: JobRecord, outcome: Outcome): { outcome: Outco
  */
 export function finalizeJob(store: Store, job: JobRecord, override?: Outcome): boolean {
   const pending = pendingOutcome(job);
-  return store.finalize(job.id, override ?? pending.outcome, {
+  return store.jobs.finalize(job.id, override ?? pending.outcome, {
     completedAt: override ? Date.now() : pending.completedAt,
     mutations: pending.mutations,
     outputBytes: pending.outputBytes,

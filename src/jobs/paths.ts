@@ -8,8 +8,6 @@ export function runnerHome(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(xdgState, 'dx-runner');
 }
 
-export const dbPath = (home: string) => path.join(home, 'state.db');
-
 export interface JobFiles {
   dir: string;
   /** the agent's stdout (OpenCode: one JSON event per line) */

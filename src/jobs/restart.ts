@@ -1,9 +1,10 @@
 import { DxError, isReason } from '../core/errors.js';
+import type { RestartReason } from '../contract/events.js';
 import type { Outcome } from '../health/index.js';
 import { finalizeJob } from './finalize.js';
 import { isAlive, terminateGroup } from './process.js';
 import { launchRun, readLaunch, type Launch } from './start.js';
-import type { JobRecord, Store } from './store.js';
+import type { JobRecord, Store } from '../store/index.js';
 
 /**
  * Takes a live run out of service: its outcome is written first (only one caller can), then its
@@ -26,7 +27,7 @@ export async function restartRun(
   store: Store,
   home: string,
   job: JobRecord,
-  reason: 'manual_restart' | 'watchdog_restart' | 'server_back',
+  reason: RestartReason,
 ): Promise<JobRecord | null> {
   let launch: Launch;
   try {
@@ -46,6 +47,11 @@ export async function restartRun(
     if (isReason(e, 'restart_in_progress')) return null;
     throw e;
   }
-  store.appendEvent(next.id, 'restarted', { reason_code: reason, previous_run: job.runInstance, retry: next.retries });
+  store.events.append(next.id, {
+    kind: 'restarted',
+    reason_code: reason,
+    previous_run: job.runInstance,
+    retry: next.retries,
+  });
   return next;
 }

@@ -5,22 +5,31 @@ import path from 'node:path';
 import { spawnSelfDetached } from '../core/detached.js';
 import { DxError, hasKind } from '../core/errors.js';
 import { asReasonCode, isProviderFault } from '../core/reasons.js';
+import {
+  LANES,
+  POST_JOB_GATES,
+  type GateOptions,
+  type Lane,
+  type PostJobGate,
+  type PostJobGates,
+} from '../contract/index.js';
 import { emptySummary } from '../health/index.js';
 import { takeBaseline, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, FEATURE_KEY, guardPrompt, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
 import { getProvider } from '../providers/index.js';
-import type { Lane, LaunchSpec, ProviderAdapter } from '../providers/types.js';
+import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
 import { fallbackAfter, fallbackChain, policyModel } from '../providers/policy.js';
 import { loadProfile, type Profile } from '../profiles/index.js';
 import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import { isAlive, processStartTime } from './process.js';
-import { Store, type JobRecord, type JobSettings, type NewJob, type PostJobGate, type PostJobGates } from './store.js';
+import { Store, type JobRecord, type JobSettings, type NewJob } from '../store/index.js';
+import type { JobEvent } from '../contract/events.js';
 import { readPromptFile, validateBeadsId } from './validate.js';
 
-export interface StartOptions {
+export interface StartOptions extends GateOptions {
   beads?: string;
   /** default: the profile's provider, else opencode */
   provider?: string;
@@ -42,14 +51,6 @@ export interface StartOptions {
   noMutationTimeoutMinutes?: number;
   /** refuse to dispatch unless the worktree HEAD contains this commit */
   requiredBaseline?: string;
-  /** gates the job must pass after its agent succeeds */
-  requireGates?: string[];
-  featureKey?: string;
-  base?: string;
-  branch?: string;
-  allowedPathsFile?: string;
-  mutationBudget?: number;
-  signoffFile?: string;
   /** headless (default), attach or server */
   lane?: string;
   /** let the provider model variable (OPENCODE_MODEL) override the canonical model */
@@ -169,8 +170,6 @@ function runInstance(provider: string): string {
   return `${ts}-${provider}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-const LANES: readonly Lane[] = ['headless', 'attach', 'server'];
-
 const MODELS_TTL_MS = 10 * 60_000;
 
 /**
@@ -216,7 +215,7 @@ async function sharedServer(home: string, opts: StartOptions): Promise<{ url: st
     target = { url: opts.attachUrl.replace(/\/+$/, ''), password: opts.env.OPENCODE_SERVER_PASSWORD };
   } else {
     const store = new Store(home);
-    const managed = store.activeServer();
+    const managed = store.servers.active();
     store.close();
     if (!managed) {
       throw new DxError(
@@ -302,13 +301,7 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
 }
 
 /** One provider's fail-fast checks at start, as recorded in the job's events. */
-export interface ProviderTry {
-  provider: string;
-  model: string | null;
-  passed: boolean;
-  reason_code: string;
-  message: string;
-}
+export type ProviderTry = Omit<Extract<JobEvent, { kind: 'preflight' }>, 'kind'>;
 
 /**
  * Refusals another provider may cure: the provider's own fault (credentials, binary, model), or a lane it lacks
@@ -501,8 +494,6 @@ export function readLaunch(job: JobRecord): Launch {
   };
 }
 
-const POST_JOB_GATES: readonly PostJobGate[] = ['feature-key', 'scope', 'evidence', 'integrity'];
-
 /** Validates the required post-job gates and their inputs now, so a job never ends on a gate it cannot run. */
 function postJobGateSettings(opts: StartOptions, beads: string, worktree: string): { gates?: PostJobGates } {
   const required = [
@@ -576,13 +567,13 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
   const dir = jobDir(home, beads, instance);
 
   const jobId = store.transaction(() => {
-    if (supersedes !== undefined && store.latestJob(beads)?.id !== supersedes) {
+    if (supersedes !== undefined && store.jobs.latest(beads)?.id !== supersedes) {
       throw new DxError(
         'restart_in_progress',
         `${beads} was already relaunched by another process; check it with dx-runner check --beads ${beads}`,
       );
     }
-    const active = store.activeJob(beads);
+    const active = store.jobs.active(beads);
     if (active) {
       if (occupies(active)) {
         throw new DxError(
@@ -593,21 +584,21 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       finalizeJob(store, active); // a leftover whose process is gone: record how it ended
     }
     // counted and claimed under the same write lock: parallel starts cannot all slip under the cap
-    const running = store.activeJobsOf(provider).filter(occupies).length;
+    const running = store.jobs.activeOf(provider).filter(occupies).length;
     if (running >= launch.run.settings.maxParallel) {
       throw new DxError(
         'provider_concurrency_cap_exceeded',
         `provider '${provider}' already runs ${running}/${launch.run.settings.maxParallel} jobs; wait for one to finish (start --wait <sec>), raise DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}, or use another provider`,
       );
     }
-    const id = store.insertJob({
+    const id = store.jobs.insert({
       ...launch.run,
       runInstance: instance,
       dir,
       host: os.hostname().split('.')[0],
       startedAt: Date.now(),
     });
-    for (const t of launch.tried ?? []) store.appendEvent(id, 'preflight', { ...t });
+    for (const t of launch.tried ?? []) store.events.append(id, { kind: 'preflight', ...t });
     return id;
   });
 
@@ -635,12 +626,12 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     for (const fd of [stdin, out, err]) fs.closeSync(fd);
     if (!child.pid) throw new Error('spawn returned no pid');
     child.unref();
-    store.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
+    store.jobs.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
     const supervisor = spawnSelfDetached('__supervise', jobId, { home, log: path.join(dir, 'supervisor.log') });
-    if (supervisor.pid) store.setSupervisor(jobId, supervisor.pid);
+    if (supervisor.pid) store.jobs.setSupervisor(jobId, supervisor.pid);
   } catch (e) {
     // never left looking alive, never a success
-    store.finalize(
+    store.jobs.finalize(
       jobId,
       { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
       { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
@@ -650,5 +641,5 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
     );
   }
-  return store.job(jobId) as JobRecord;
+  return store.jobs.get(jobId) as JobRecord;
 }

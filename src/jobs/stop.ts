@@ -1,6 +1,6 @@
 import { DxError } from '../core/errors.js';
 import { claimAndEnd } from './restart.js';
-import type { JobRecord, Store } from './store.js';
+import type { JobRecord, Store } from '../store/index.js';
 import { validateBeadsId } from './validate.js';
 
 /**
@@ -9,9 +9,9 @@ import { validateBeadsId } from './validate.js';
  */
 export async function stopJob(store: Store, beadsArg: string | undefined): Promise<JobRecord> {
   const beads = validateBeadsId(beadsArg);
-  const job = store.activeJob(beads);
+  const job = store.jobs.active(beads);
   if (!job) {
-    const latest = store.latestJob(beads);
+    const latest = store.jobs.latest(beads);
     throw latest
       ? new DxError(
           'job_not_running',
@@ -20,5 +20,5 @@ export async function stopJob(store: Store, beadsArg: string | undefined): Promi
       : new DxError('no_meta', `no job recorded for bead ${beads}; check the id with: dx-runner status`);
   }
   await claimAndEnd(store, job, { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 });
-  return store.job(job.id) as JobRecord;
+  return store.jobs.get(job.id) as JobRecord;
 }

@@ -5,7 +5,7 @@ import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js'
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
 import { filesOf, finalizeJob, outputBytes, safeMutations } from './finalize.js';
 import { isAlive, terminateGroup, treeCpuSeconds } from './process.js';
-import { Store } from './store.js';
+import { Store } from '../store/index.js';
 
 const POLL_MS = 500;
 const SAMPLE_EVERY_MS = 2000;
@@ -56,7 +56,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
   const store = new Store(home);
   let waker: RcWaker | undefined;
   try {
-    const initial = store.job(jobId);
+    const initial = store.jobs.get(jobId);
     if (!initial) return;
     const adapter = getProvider(initial.provider);
     const files = filesOf(initial);
@@ -78,7 +78,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
     };
 
     for (;;) {
-      const job = store.job(jobId);
+      const job = store.jobs.get(jobId);
       if (!job || !job.active) return; // finalized elsewhere (stop, restart, prune)
       heartbeat = false;
       content = false;
@@ -101,7 +101,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         }
       }
       if (grew || heartbeat || mutations !== null) {
-        store.recordProgress(jobId, {
+        store.jobs.recordProgress(jobId, {
           outputBytes: bytes,
           lastOutputAt: content ? now : null,
           heartbeatAt: heartbeat ? now : null,
@@ -115,7 +115,11 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
       if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason) {
         // fail fast: a provider that keeps refusing (429, 5xx) would otherwise be retried for ever
         // the outcome first: a `check` while the group is being ended must already see why
-        store.appendEvent(jobId, 'fail_fast', { reason_code: summary.retryReason, retries: summary.retryStreak });
+        store.events.append(jobId, {
+          kind: 'fail_fast',
+          reason_code: summary.retryReason,
+          retries: summary.retryStreak,
+        });
         finalizeJob(store, job, { state: 'failed', reasonCode: summary.retryReason, exitCode: null });
         if (job.pid) await terminateGroup(job.pid);
         return;

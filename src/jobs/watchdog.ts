@@ -4,7 +4,7 @@ import { finalizeJob } from './finalize.js';
 import { claimAndEnd, restartRun } from './restart.js';
 import { probeHealth } from '../server/index.js';
 import { readLaunch } from './start.js';
-import type { JobRecord, Store } from './store.js';
+import type { JobRecord, Store } from '../store/index.js';
 
 export interface WatchdogAction {
   beads: string;
@@ -24,7 +24,7 @@ const NEEDS_HELP: ReadonlySet<HealthState> = new Set(['stalled', 'no_op']);
  */
 export async function watchdogPass(store: Store, home: string, maxRetries: number): Promise<WatchdogAction[]> {
   const actions: WatchdogAction[] = [];
-  for (const job of store.currentJobs(0)) {
+  for (const job of store.jobs.current(0)) {
     const e = evaluate(job);
     const row = { beads: job.beads, state: e.health.state, reason_code: e.health.reasonCode, retry_count: job.retries };
     if (!e.alive) {
@@ -44,7 +44,7 @@ export async function watchdogPass(store: Store, home: string, maxRetries: numbe
     }
   }
   // jobs the shared server took down with it go again once it answers healthy (within their retries)
-  for (const job of store.latestEndedWith('server_lost')) {
+  for (const job of store.jobs.latestEndedWith('server_lost')) {
     if (job.retries >= maxRetries) continue;
     const row = {
       beads: job.beads,

@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { gateInputsSchema, laneSchema } from '../contract/index.js';
 
 /**
  * A profile: named, reviewed settings for a kind of job. Every field does something; an unknown field is
  * refused (strict objects), so a typo never passes as a setting that silently does nothing.
  * Precedence when a job starts: command-line flags > profile > environment > defaults.
  */
-export const LANE = z.enum(['headless', 'attach', 'server']);
-export const GATE = z.enum(['feature-key', 'scope', 'evidence', 'integrity']);
-
 const positive = z.number().positive();
 
 export const ProfileSchema = z.strictObject({
@@ -22,7 +20,7 @@ export const ProfileSchema = z.strictObject({
   allow_model_override: z.boolean().optional(),
   /** where a job goes when this provider cannot run it (start's fail-fast checks); "none" turns fallback off */
   fallback_provider: z.string().min(1).optional(),
-  lane: LANE.optional(),
+  lane: laneSchema.optional(),
   /** live jobs of this provider at once (the concurrency cap while this profile starts jobs) */
   max_parallel: z.number().int().positive().optional(),
   /** preflight: warnings (a probe timeout, an unreadable model list) are errors */
@@ -36,18 +34,13 @@ export const ProfileSchema = z.strictObject({
       no_op_window_sec: positive.optional(),
     })
     .optional(),
-  gates: z
-    .strictObject({
-      /** gates the job must pass after its agent succeeds */
-      required: z.array(GATE).min(1),
-      /** scope gate: allowed paths, one per line; relative to the profile file */
-      allowed_paths_file: z.string().min(1).optional(),
-      mutation_budget: z.number().int().nonnegative().optional(),
-      /** evidence gate: the signoff file, relative to the worktree */
-      signoff_file: z.string().min(1).optional(),
-      /** feature-key gate: the base to compare against */
-      base: z.string().min(1).optional(),
-    })
+  /**
+   * the gate inputs every job of this profile shares (not the feature key or the branch: those are a job's own);
+   * the allowed-paths file is relative to the profile file
+   */
+  gates: gateInputsSchema
+    .pick({ required: true, allowed_paths_file: true, mutation_budget: true, signoff_file: true, base: true })
+    .extend({ required: gateInputsSchema.shape.required.min(1) })
     .optional(),
 });
 

@@ -1,9 +1,8 @@
-/** What every provider adapter offers the core. Adding a provider = one module + one line in registry.ts. */
+import type { Lane } from '../contract/index.js';
 
 import type { ReasonCode } from '../core/reasons.js';
 
-/** headless: the CLI alone; attach: the CLI as a client of a shared server; server: a session driven over HTTP */
-export type Lane = 'headless' | 'attach' | 'server';
+/** What every provider adapter offers the core. Adding a provider = one module + one line in registry.ts. */
 
 export interface LaunchRequest {
   lane: Lane;

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { classifyHealth, nextActionFor, type Health } from '../health/index.js';
 import { filesOf, pendingOutcome } from '../jobs/finalize.js';
 import { isAlive } from '../jobs/process.js';
-import { outcomeOf, type JobRecord } from '../jobs/store.js';
+import { outcomeOf, type JobRecord, type RecordedEvent } from '../store/index.js';
+import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
 
 export interface Evaluated {
   job: JobRecord;
@@ -37,7 +38,7 @@ export function formatElapsed(sec: number): string {
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
-export function statusRow(e: Evaluated, now = Date.now()) {
+export function statusRow(e: Evaluated, now = Date.now()): StatusRow {
   const j = e.job;
   return {
     beads: j.beads,
@@ -58,7 +59,7 @@ export function statusRow(e: Evaluated, now = Date.now()) {
 }
 
 /** The plain status table: one line per job, fixed columns. */
-export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
+export function statusTable(rows: StatusRow[]): string {
   const line = (c: string[]) =>
     [
       c[0].padEnd(14),
@@ -88,7 +89,7 @@ export function statusTable(rows: ReturnType<typeof statusRow>[]): string {
   return out.join('\n');
 }
 
-export function checkResult(e: Evaluated, now = Date.now()) {
+export function checkResult(e: Evaluated, now = Date.now()): CheckOutput {
   const j = e.job;
   return {
     beads: j.beads,
@@ -113,14 +114,14 @@ export function checkResult(e: Evaluated, now = Date.now()) {
 }
 
 /** UTC to the second (2025-01-31T12:00:00Z): the one format of every time dx-runner prints */
-export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | null;
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
 
 /** The full record of a run; `events` is its append-only transition log from the store. */
-export function reportOf(
-  e: Evaluated,
-  events: Array<{ at: number; kind: string; detail: Record<string, unknown> }>,
-  now = Date.now(),
-) {
+export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()): ReportOutput {
   const j = e.job;
   return {
     beads: j.beads,
@@ -158,16 +159,14 @@ export function reportOf(
     },
     max_parallel: j.settings.maxParallel,
     gates: j.gates,
-    events: events.map((ev) => ({ at: iso(ev.at) as string, kind: ev.kind, ...ev.detail })),
+    events: events.map((ev) => ({ ...ev, at: iso(ev.at) })), // `at` stays first, in UTC
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
   };
 }
 
-export type Report = ReturnType<typeof reportOf>;
-
-export function reportMarkdown(r: Report): string {
+export function reportMarkdown(r: ReportOutput): string {
   const sections: Array<[string, Array<[string, unknown]>]> = [
     [
       'Summary',

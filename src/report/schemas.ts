@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { BENCH_SCHEMAS } from '../bench/schemas.js';
+import { outcomeStateSchema, reportedEventSchema } from '../contract/events.js';
 import { HEALTH_STATES } from '../health/index.js';
 
 /**
- * The `--json` output contract. The views in index.ts produce these shapes; the tests validate every
- * JSON output against them and `dx-runner schema <name>` prints them as JSON Schema for consumers.
- * (Not parsed at run time: importing zod would cost more than `check` itself.)
+ * The `--json` output contract. The functions that produce an output declare its type from here (the types at
+ * the end); the tests validate every JSON output against these schemas and `dx-runner schema <name>` prints
+ * them as JSON Schema for consumers. Not parsed at run time, and imported as types only (`import type`) by what
+ * `check` and `status` load: importing zod would cost more than `check` itself.
  */
 const state = z.enum(HEALTH_STATES);
 const nullableInt = z.number().int().nullable();
@@ -70,8 +71,9 @@ export const reportSchema = z.object({
   duration_sec: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   exit_code: nullableInt,
-  outcome_state: z.enum(['success', 'failed', 'killed', 'blocked', 'governance_failed']).nullable(),
-  events: z.array(z.object({ at: z.string(), kind: z.string() }).passthrough()),
+  outcome_state: outcomeStateSchema.nullable(),
+  /** the run's event log, oldest first */
+  events: z.array(reportedEventSchema),
   gates: z.record(
     z.string(),
     z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough(),
@@ -239,19 +241,17 @@ export const waveResumeSchema = z.object({
   driver_pid: nullableInt,
 });
 
-export const SCHEMAS = {
-  status: statusSchema,
-  check: checkSchema,
-  'check-missing': checkMissingSchema,
-  report: reportSchema,
-  start: startSchema,
-  stop: stopSchema,
-  profiles: profilesSchema,
-  'profile-show': profileShowSchema,
-  prune: pruneSchema,
-  error: errorSchema,
-  ...BENCH_SCHEMAS,
-  'wave-status': waveStatusSchema,
-  'wave-report': waveReportSchema,
-  'wave-resume': waveResumeSchema,
-} as const;
+export type StatusRow = z.infer<typeof statusRowSchema>;
+export type StatusOutput = z.infer<typeof statusSchema>;
+export type CheckOutput = z.infer<typeof checkSchema>;
+export type CheckMissingOutput = z.infer<typeof checkMissingSchema>;
+export type ReportOutput = z.infer<typeof reportSchema>;
+export type StartOutput = z.infer<typeof startSchema>;
+export type ProfilesOutput = z.infer<typeof profilesSchema>;
+export type ProfileShowOutput = z.infer<typeof profileShowSchema>;
+export type StopOutput = z.infer<typeof stopSchema>;
+export type PruneOutput = z.infer<typeof pruneSchema>;
+export type ErrorOutput = z.infer<typeof errorSchema>;
+export type WaveStatusOutput = z.infer<typeof waveStatusSchema>;
+export type WaveReportOutput = z.infer<typeof waveReportSchema>;
+export type WaveResumeOutput = z.infer<typeof waveResumeSchema>;

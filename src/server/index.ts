@@ -6,7 +6,7 @@ import { spawnSelfDetached } from '../core/detached.js';
 import { DxError } from '../core/errors.js';
 import { sleep } from '../core/time.js';
 import { isAlive, processStartTime, terminateGroup } from '../jobs/process.js';
-import type { ServerRecord, Store } from '../jobs/store.js';
+import type { ServerRecord, Store } from '../store/index.js';
 import { resolveOpencodeBinary } from '../providers/opencode.js';
 
 /** OpenCode's basic-auth user name when only OPENCODE_SERVER_PASSWORD is set. */
@@ -62,14 +62,14 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
       `refusing to bind ${o.hostname}: the server would be reachable from other hosts; use 127.0.0.1, or pass --allow-remote on purpose`,
     );
   }
-  const current = store.activeServer();
+  const current = store.servers.active();
   if (current && isAlive(current.keeperPid, current.keeperStart)) return current;
-  if (current) store.endServer(current.id); // its keeper is gone: a leftover
+  if (current) store.servers.end(current.id); // its keeper is gone: a leftover
 
   fs.mkdirSync(serverDir(home), { recursive: true, mode: 0o700 });
   // a fresh secret per server, readable by its owner only
   fs.writeFileSync(passwordFile(home), crypto.randomBytes(24).toString('base64url'), { mode: 0o600 });
-  const id = store.insertServer({
+  const id = store.servers.insert({
     hostname: o.hostname,
     port: o.port,
     binary: resolveOpencodeBinary(o.binary, o.env),
@@ -80,13 +80,13 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
     log: path.join(serverDir(home), 'keeper.log'),
     env: o.env,
   });
-  store.setServerKeeper(id, keeper.pid as number, processStartTime(keeper.pid as number));
+  store.servers.setKeeper(id, keeper.pid as number, processStartTime(keeper.pid as number));
 
   const url = serverUrl(o);
   const password = readPassword(home);
   const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
-    if ((await probeHealth(url, password))?.healthy) return store.server(id) as ServerRecord;
+    if ((await probeHealth(url, password))?.healthy) return store.servers.get(id) as ServerRecord;
     if (!isAlive(keeper.pid as number, null)) break;
     await sleep(250);
   }
@@ -99,11 +99,11 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
 }
 
 export async function stopServer(store: Store): Promise<ServerRecord | null> {
-  const s = store.activeServer();
+  const s = store.servers.active();
   if (!s) return null;
-  store.endServer(s.id); // first, so the keeper does not restart what we stop
+  store.servers.end(s.id); // first, so the keeper does not restart what we stop
   if (s.keeperPid) await terminateGroup(s.keeperPid);
-  return store.server(s.id);
+  return store.servers.get(s.id);
 }
 
 /**
@@ -111,7 +111,7 @@ export async function stopServer(store: Store): Promise<ServerRecord | null> {
  * (at most 5 times a minute), records each pid, and ends it on TERM.
  */
 export async function keepServer(store: Store, home: string, id: number): Promise<void> {
-  const s = store.server(id);
+  const s = store.servers.get(id);
   if (!s) return;
   const log = fs.openSync(path.join(serverDir(home), 'serve.log'), 'a', 0o600);
   let child: ChildProcess | null = null;
@@ -122,19 +122,19 @@ export async function keepServer(store: Store, home: string, id: number): Promis
   });
   const recent: number[] = [];
   let spawned = 0;
-  while (!stopping && store.server(id)?.active) {
+  while (!stopping && store.servers.get(id)?.active) {
     child = spawn(s.binary, ['serve', '--hostname', s.hostname, '--port', String(s.port)], {
       stdio: ['ignore', log, log],
       env: { ...process.env, OPENCODE_SERVER_PASSWORD: readPassword(home) },
     });
-    if (child.pid) store.setServerPid(id, child.pid, spawned++ > 0);
+    if (child.pid) store.servers.setPid(id, child.pid, spawned++ > 0);
     await new Promise<void>((resolve) => child!.once('exit', () => resolve()));
-    if (stopping || !store.server(id)?.active) break;
+    if (stopping || !store.servers.get(id)?.active) break;
     const now = Date.now();
     recent.push(now);
     while (recent.length && now - recent[0] > 60_000) recent.shift();
     if (recent.length > 5) {
-      store.endServer(id);
+      store.servers.end(id);
       break;
     }
     fs.writeSync(log, `[dx-runner] opencode serve exited; restarting\n`);

@@ -1,15 +1,14 @@
 import { isProviderFault, kindOf } from '../core/reasons.js';
 import type { OutcomeState } from '../health/index.js';
+import type { ItemSpec, ItemState, WaveState } from '../store/index.js';
 
 /**
  * The wave's pure decisions: which queued items start now, whether a failed attempt goes to the
  * fallback provider, and the wave's state from its items. The driver (index.ts) does the I/O.
  */
 
-export type WaveState = 'running' | 'done' | 'stopped';
-
-/** queued → launching (claimed) → running (has a job) → landed | failed; stop makes queued cancelled, running stopped */
-export type ItemState = 'queued' | 'launching' | 'running' | 'landed' | 'failed' | 'cancelled' | 'stopped';
+/** The store keeps waves and items in these shapes; the wave's decisions are made over them. */
+export type { ItemSpec, ItemState, WaveState };
 
 export const ITEM_STATES: readonly ItemState[] = [
   'queued',
@@ -24,30 +23,6 @@ export const ITEM_STATES: readonly ItemState[] = [
 const ENDED: ReadonlySet<ItemState> = new Set(['landed', 'failed', 'cancelled', 'stopped']);
 
 export const itemEnded = (s: ItemState) => ENDED.has(s);
-
-/** What one bead of a wave is launched with (paths absolute), as recorded with the wave. */
-export interface ItemSpec {
-  /** inline prompt text (written to a file in the wave's folder at launch) … */
-  prompt?: string;
-  /** … or the prompt file */
-  promptFile?: string;
-  worktree: string;
-  provider: string;
-  model?: string;
-  lane?: string;
-  /** null: no fallback (the chain ends) */
-  fallbackProvider: string | null;
-  fallbackModel?: string;
-  gates?: string[];
-  featureKey?: string;
-  base?: string;
-  branch?: string;
-  allowedPathsFile?: string;
-  mutationBudget?: number;
-  signoffFile?: string;
-  /** where relative paths were resolved (the manifest's folder) */
-  cwd: string;
-}
 
 /** The default fallback: the next provider of the chain (opencode → cc-glm → gemini) that is registered here. */
 export function defaultFallback(

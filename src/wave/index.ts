@@ -7,8 +7,9 @@ import { finalizeJob } from '../jobs/finalize.js';
 import { isAlive, processStartTime } from '../jobs/process.js';
 import { claimAndEnd } from '../jobs/restart.js';
 import { occupies, providerCap, startJob } from '../jobs/start.js';
-import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../jobs/store.js';
+import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../store/index.js';
 import { evaluate, iso, statusRow } from '../report/index.js';
+import type { WaveReportOutput, WaveResumeOutput, WaveStatusOutput } from '../report/schemas.js';
 import {
   adoptOrRequeue,
   attemptModel,
@@ -96,7 +97,7 @@ export function startWave(
   const critical = Boolean(o.critical || manifest.critical);
   const plan = planWave(manifest, baseDir);
   createWorktrees(plan);
-  const id = store.insertWave(
+  const id = store.waves.insert(
     critical,
     plan.map((p) => ({ beads: p.beads, spec: p.spec, ...initialDispatch(p.spec, critical) })),
   );
@@ -105,16 +106,16 @@ export function startWave(
   fs.writeFileSync(path.join(waveDir(home, id), 'env.json'), JSON.stringify(o.env), { mode: 0o600 });
   if (beads) saveBeadsSource(waveDir(home, id), beads);
   spawnDriver(store, home, id);
-  return { wave: store.wave(id) as WaveRecord, items: store.waveItems(id) };
+  return { wave: store.waves.get(id) as WaveRecord, items: store.waves.items(id) };
 }
 
 /** Spawns a detached driver for the wave unless a live one holds it; returns the driver's pid. */
 function spawnDriver(store: Store, home: string, id: number): number | null {
   const child = spawnSelfDetached('__wave', id, { home, log: path.join(waveDir(home, id), 'driver.log') });
   if (!child.pid) return null;
-  if (!store.claimWaveDriver(id, child.pid, processStartTime(child.pid), isAlive)) {
+  if (!store.waves.claimDriver(id, child.pid, processStartTime(child.pid), isAlive)) {
     child.kill('SIGTERM'); // another driver is alive: it keeps the wave
-    return store.wave(id)?.driverPid ?? null;
+    return store.waves.get(id)?.driverPid ?? null;
   }
   return child.pid;
 }
@@ -134,16 +135,16 @@ export async function driveWave(home: string, id: number): Promise<void> {
   // `wave stop` asks with SIGTERM: a launch in progress completes, so its job is recorded and can be ended
   process.on('SIGTERM', () => (stopping = true));
   try {
-    if (!store.claimWaveDriver(id, process.pid, processStartTime(process.pid), isAlive)) return;
+    if (!store.waves.claimDriver(id, process.pid, processStartTime(process.pid), isAlive)) return;
     const env = waveEnv(home, id);
     const record = issueRecorder(waveDir(home, id), id, env, logLine);
     for (;;) {
-      const wave = store.wave(id);
+      const wave = store.waves.get(id);
       if (stopping || !wave || wave.state !== 'running' || wave.driverPid !== process.pid) return;
       const done = await drivePass(store, home, wave, env, () => stopping);
-      record?.(store.waveItems(id));
+      record?.(store.waves.items(id));
       if (done) {
-        store.endWave(id, 'done');
+        store.waves.end(id, 'done');
         return;
       }
       await sleep(PASS_MS);
@@ -160,14 +161,14 @@ async function drivePass(
   env: NodeJS.ProcessEnv,
   stopping: () => boolean,
 ): Promise<boolean> {
-  for (const it of store.waveItems(wave.id)) {
+  for (const it of store.waves.items(wave.id)) {
     if (it.state === 'launching') recoverLaunching(store, it);
     else if (it.state === 'running') settle(store, it);
   }
-  const items = store.waveItems(wave.id);
+  const items = store.waves.items(wave.id);
   const queued = items.filter((i) => i.state === 'queued');
   const live: Record<string, number> = {};
-  for (const p of new Set(queued.map((i) => i.provider))) live[p] = store.activeJobsOf(p).filter(occupies).length;
+  for (const p of new Set(queued.map((i) => i.provider))) live[p] = store.jobs.activeOf(p).filter(occupies).length;
   for (const itemId of pickLaunches(queued, live, (p) => providerCap(p, env))) {
     if (stopping()) return false;
     await launchItem(store, home, wave, items.find((i) => i.id === itemId) as WaveItemRecord, env);
@@ -175,22 +176,22 @@ async function drivePass(
   return (
     waveStateOf(
       wave.state,
-      store.waveItems(wave.id).map((i) => i.state),
+      store.waves.items(wave.id).map((i) => i.state),
     ) === 'done'
   );
 }
 
 /** The newest run of the item's bead since it was claimed (a watchdog restart makes a newer one). */
 function currentJob(store: Store, it: WaveItemRecord): JobRecord | null {
-  const latest = store.latestJob(it.beads);
+  const latest = store.jobs.latest(it.beads);
   if (latest && it.claimedAt !== null && latest.startedAt >= it.claimedAt) return latest;
-  return it.jobId ? store.job(it.jobId) : null;
+  return it.jobId ? store.jobs.get(it.jobId) : null;
 }
 
 /** An item a dead driver claimed: its job, if the launch got that far, is adopted; else it queues again. */
 function recoverLaunching(store: Store, it: WaveItemRecord): void {
-  const d = adoptOrRequeue(it.claimedAt, store.latestJob(it.beads));
-  store.updateItem(
+  const d = adoptOrRequeue(it.claimedAt, store.jobs.latest(it.beads));
+  store.waves.updateItem(
     it.id,
     d === 'requeue' ? { state: 'queued' } : { state: 'running', jobId: d.adopt, attempts: it.attempts + 1 },
   );
@@ -198,16 +199,16 @@ function recoverLaunching(store: Store, it: WaveItemRecord): void {
 
 function settle(store: Store, it: WaveItemRecord): void {
   let job = currentJob(store, it);
-  if (!job) return store.updateItem(it.id, { state: 'queued' });
-  if (job.id !== it.jobId) store.updateItem(it.id, { jobId: job.id });
+  if (!job) return store.waves.updateItem(it.id, { state: 'queued' });
+  if (job.id !== it.jobId) store.waves.updateItem(it.id, { jobId: job.id });
   if (job.active) {
     if (occupies(job)) return;
     finalizeJob(store, job); // it ended while no supervisor watched
-    job = store.job(job.id) as JobRecord;
+    job = store.jobs.get(job.id) as JobRecord;
     if (job.active) return;
   }
   if (job.outcomeState === 'success')
-    return store.updateItem(it.id, { state: 'landed', reasonCode: job.outcomeReason });
+    return store.waves.updateItem(it.id, { state: 'landed', reasonCode: job.outcomeReason });
   fail(store, it, {
     at: 'end',
     outcomeState: job.outcomeState as Exclude<typeof job.outcomeState, 'success' | null>,
@@ -219,14 +220,14 @@ function settle(store: Store, it: WaveItemRecord): void {
 function fail(store: Store, it: WaveItemRecord, f: Failure, attempts = it.attempts): void {
   const d = decideFallback({ fallbackReason: it.fallbackReason, fallbackProvider: it.spec.fallbackProvider }, f);
   if (d.action === 'fallback')
-    store.updateItem(it.id, {
+    store.waves.updateItem(it.id, {
       state: 'queued',
       provider: d.provider,
       fallbackReason: d.reason,
       reasonCode: f.reasonCode,
       attempts,
     });
-  else store.updateItem(it.id, { state: 'failed', reasonCode: d.reasonCode, attempts });
+  else store.waves.updateItem(it.id, { state: 'failed', reasonCode: d.reasonCode, attempts });
 }
 
 async function launchItem(
@@ -236,7 +237,7 @@ async function launchItem(
   it: WaveItemRecord,
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
-  if (!store.claimItem(it.id)) return;
+  if (!store.waves.claimItem(it.id)) return;
   const s = it.spec;
   let promptFile = s.promptFile;
   if (!promptFile) {
@@ -261,15 +262,16 @@ async function launchItem(
       env,
       cwd: s.cwd,
     });
-    store.updateItem(it.id, { state: 'running', jobId: job.id, attempts: it.attempts + 1 });
-    if (it.fallbackReason) store.setFallbackReason(job.id, it.fallbackReason);
-    store.appendEvent(job.id, 'wave_dispatch', {
+    store.waves.updateItem(it.id, { state: 'running', jobId: job.id, attempts: it.attempts + 1 });
+    if (it.fallbackReason) store.jobs.setFallbackReason(job.id, it.fallbackReason);
+    store.events.append(job.id, {
+      kind: 'wave_dispatch',
       wave: wave.id,
       attempt: it.attempts + 1,
       fallback_reason: it.fallbackReason ?? 'none',
     });
   } catch (e) {
-    if (hasKind(e, 'capacity')) return store.updateItem(it.id, { state: 'queued' });
+    if (hasKind(e, 'capacity')) return store.waves.updateItem(it.id, { state: 'queued' });
     logLine(`wave ${wave.id}: ${it.beads} on ${it.provider} refused: ${(e as Error).message}\n`);
     const f: Failure = { at: 'start', reasonCode: e instanceof DxError ? e.reasonCode : 'internal_error' };
     fail(store, it, f, it.attempts + 1);
@@ -277,7 +279,7 @@ async function launchItem(
 }
 
 export function waveOrLatest(store: Store, id: number | undefined): WaveRecord {
-  const w = id === undefined ? store.latestWave() : store.wave(id);
+  const w = id === undefined ? store.waves.latest() : store.waves.get(id);
   if (!w)
     throw new DxError(
       'wave_not_found',
@@ -291,41 +293,37 @@ export function waveOrLatest(store: Store, id: number | undefined): WaveRecord {
 /** Ends the wave: its driver first (so nothing new launches), then every live job; queued items are cancelled. */
 export async function stopWave(store: Store, home: string, id: number | undefined): Promise<WaveRecord> {
   const wave = waveOrLatest(store, id);
-  if (!store.endWave(wave.id, 'stopped'))
+  if (!store.waves.end(wave.id, 'stopped'))
     throw new DxError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to stop`);
   if (wave.driverPid && isAlive(wave.driverPid, wave.driverStart)) {
     process.kill(wave.driverPid, 'SIGTERM');
     for (let i = 0; i < 100 && isAlive(wave.driverPid, wave.driverStart); i++) await sleep(100);
     if (isAlive(wave.driverPid, wave.driverStart)) process.kill(wave.driverPid, 'SIGKILL');
   }
-  for (const it of store.waveItems(wave.id)) {
-    if (it.state === 'queued') store.updateItem(it.id, { state: 'cancelled' });
+  for (const it of store.waves.items(wave.id)) {
+    if (it.state === 'queued') store.waves.updateItem(it.id, { state: 'cancelled' });
     if (it.state !== 'launching' && it.state !== 'running') continue;
     const job = currentJob(store, it);
     if (job?.active) await claimAndEnd(store, job, { state: 'killed', reasonCode: 'wave_stopped', exitCode: 137 });
-    const ended = job ? (store.job(job.id) as JobRecord) : null;
+    const ended = job ? (store.jobs.get(job.id) as JobRecord) : null;
     const state: ItemState =
       ended?.outcomeState === 'success'
         ? 'landed'
         : ended && ended.outcomeReason !== 'wave_stopped'
           ? 'failed'
           : 'stopped';
-    store.updateItem(it.id, {
+    store.waves.updateItem(it.id, {
       state,
       jobId: ended?.id ?? it.jobId,
       reasonCode: ended?.outcomeReason ?? 'wave_stopped',
     });
   }
-  issueRecorder(waveDir(home, wave.id), wave.id, waveEnv(home, wave.id), logLine)?.(store.waveItems(wave.id));
-  return store.wave(wave.id) as WaveRecord;
+  issueRecorder(waveDir(home, wave.id), wave.id, waveEnv(home, wave.id), logLine)?.(store.waves.items(wave.id));
+  return store.waves.get(wave.id) as WaveRecord;
 }
 
 /** `wave resume`: a running wave whose driver is gone gets a new one. */
-export function resumeWave(
-  store: Store,
-  home: string,
-  id: number | undefined,
-): { wave: number; resumed: boolean; driver_pid: number | null } {
+export function resumeWave(store: Store, home: string, id: number | undefined): WaveResumeOutput {
   const wave = waveOrLatest(store, id);
   if (wave.state !== 'running')
     throw new DxError('wave_not_running', `wave ${wave.id} is ${wave.state}; nothing to resume`);
@@ -338,21 +336,21 @@ export function resumeOrphanWaves(
   store: Store,
   home: string,
 ): Array<{ wave: number; action: 'resumed'; driver_pid: number | null }> {
-  return store
-    .runningWaves()
+  return store.waves
+    .running()
     .filter((w) => !isAlive(w.driverPid, w.driverStart))
     .map((w) => ({ wave: w.id, action: 'resumed' as const, driver_pid: spawnDriver(store, home, w.id) }));
 }
 
 /** `wave status --json`: the wave, its counts, and each item with its current job's status row. */
-export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()) {
-  const items = store.waveItems(wave.id);
+export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()): WaveStatusOutput {
+  const items = store.waves.items(wave.id);
   return {
     wave: wave.id,
     state: wave.state,
     critical: wave.critical,
     driver_pid: isAlive(wave.driverPid, wave.driverStart) ? wave.driverPid : null,
-    created_at: iso(wave.createdAt) as string,
+    created_at: iso(wave.createdAt),
     ended_at: iso(wave.endedAt),
     counts: countItems(items.map((i) => i.state)),
     items: items.map((it) => {
@@ -373,18 +371,18 @@ export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()) {
 }
 
 /** `wave report --json`: the wave's record with every attempt of every item. */
-export function waveReport(store: Store, wave: WaveRecord, now = Date.now()) {
-  const items = store.waveItems(wave.id);
+export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): WaveReportOutput {
+  const items = store.waves.items(wave.id);
   return {
     wave: wave.id,
     state: wave.state,
     critical: wave.critical,
-    created_at: iso(wave.createdAt) as string,
+    created_at: iso(wave.createdAt),
     ended_at: iso(wave.endedAt),
     duration_sec: Math.max(0, Math.round(((wave.endedAt ?? now) - wave.createdAt) / 1000)),
     counts: countItems(items.map((i) => i.state)),
     items: items.map((it) => {
-      const runs = store.jobsSince(it.beads, wave.createdAt).map((j) => evaluate(j, now));
+      const runs = store.jobs.since(it.beads, wave.createdAt).map((j) => evaluate(j, now));
       return {
         beads: it.beads,
         state: it.state,
@@ -401,7 +399,7 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()) {
           reason_code: health.reasonCode,
           outcome_state: j.outcomeState,
           fallback_reason: j.fallbackReason,
-          started_at: iso(j.startedAt) as string,
+          started_at: iso(j.startedAt),
           completed_at: iso(j.completedAt),
           mutations: j.mutations,
           run_instance: j.runInstance,
@@ -410,6 +408,3 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()) {
     }),
   };
 }
-
-export type WaveStatus = ReturnType<typeof waveStatus>;
-export type WaveReport = ReturnType<typeof waveReport>;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DxError } from '../core/errors.js';
+import { gateInputsSchema, laneSchema } from '../contract/index.js';
 import { guardPrompt } from '../governance/index.js';
 import { commitOf, workTreeTop } from '../governance/git.js';
 import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
@@ -11,6 +12,7 @@ import { getProvider, providerNames } from '../providers/index.js';
 import { FALLBACK_CHAIN } from '../providers/policy.js';
 import { defaultFallback, type ItemSpec } from './decide.js';
 
+/** `base` is both where a missing worktree starts and the feature-key gate's base; `gates` the required gates. */
 const item = z
   .object({
     beads: z.string().min(1),
@@ -18,18 +20,14 @@ const item = z
     prompt_file: z.string().min(1).optional(),
     worktree: z.string().min(1).optional(),
     repo: z.string().min(1).optional(),
-    base: z.string().min(1).optional(),
+    base: gateInputsSchema.shape.base,
     provider: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
-    lane: z.enum(['headless', 'attach', 'server']).optional(),
+    lane: laneSchema.optional(),
     fallback_provider: z.string().min(1).nullable().optional(),
     fallback_model: z.string().min(1).optional(),
-    gates: z.array(z.enum(['feature-key', 'scope', 'evidence', 'integrity'])).optional(),
-    feature_key: z.string().optional(),
-    branch: z.string().optional(),
-    allowed_paths_file: z.string().optional(),
-    mutation_budget: z.number().int().positive().optional(),
-    signoff_file: z.string().optional(),
+    gates: gateInputsSchema.shape.required.optional(),
+    ...gateInputsSchema.omit({ required: true, base: true }).shape,
   })
   .strict()
   .refine((i) => (i.prompt === undefined) !== (i.prompt_file === undefined), {
@@ -41,7 +39,7 @@ const item = z
 export const manifestSchema = z
   .object({
     repo: z.string().min(1).optional(),
-    base: z.string().min(1).optional(),
+    base: gateInputsSchema.shape.base,
     worktree_root: z.string().min(1).optional(),
     provider: z.string().min(1).optional(),
     fallback_provider: z.string().min(1).nullable().optional(),

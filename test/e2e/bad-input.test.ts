@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../src/report/schemas.js';
+import { SCHEMAS } from '../../src/cli/schemas.js';
 import { cli, cliJson, makeRepo, sandbox, tmpDir, writePrompt, type Sandbox } from '../helpers.js';
 
 /** Bad input: one clear line with the fix, a stable reason_code, the documented exit code, no record. */

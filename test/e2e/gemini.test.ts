@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/index.js';
+import type { ReportOutput as Report } from '../../src/report/schemas.js';
 import { cli, cliJson, makeRepo, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
 type Preflight = {

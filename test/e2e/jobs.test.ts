@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/index.js';
-import { SCHEMAS } from '../../src/report/schemas.js';
+import type { ReportOutput as Report } from '../../src/report/schemas.js';
+import { SCHEMAS } from '../../src/cli/schemas.js';
 import {
   CLI,
   cli,

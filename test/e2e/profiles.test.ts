@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../src/report/schemas.js';
+import { SCHEMAS } from '../../src/cli/schemas.js';
 import { cli, cliJson, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 
 type Report = {

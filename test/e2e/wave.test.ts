@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { opencodeConfig } from '../../src/model-mock/index.js';
-import { SCHEMAS } from '../../src/report/schemas.js';
-import type { WaveReport, WaveStatus } from '../../src/wave/index.js';
+import { SCHEMAS } from '../../src/cli/schemas.js';
+import type { WaveReportOutput as WaveReport, WaveStatusOutput as WaveStatus } from '../../src/report/schemas.js';
 import {
   cli,
   cliJson,

@@ -1,0 +1,34 @@
+import { BENCH_SCHEMAS } from '../bench/schemas.js';
+import {
+  checkMissingSchema,
+  checkSchema,
+  errorSchema,
+  profileShowSchema,
+  profilesSchema,
+  pruneSchema,
+  reportSchema,
+  startSchema,
+  statusSchema,
+  stopSchema,
+  waveReportSchema,
+  waveResumeSchema,
+  waveStatusSchema,
+} from '../report/schemas.js';
+
+/** Every `--json` output and benchmark file by the name `dx-runner schema <name>` prints it under, in list order. */
+export const SCHEMAS = {
+  status: statusSchema,
+  check: checkSchema,
+  'check-missing': checkMissingSchema,
+  report: reportSchema,
+  start: startSchema,
+  stop: stopSchema,
+  profiles: profilesSchema,
+  'profile-show': profileShowSchema,
+  prune: pruneSchema,
+  error: errorSchema,
+  ...BENCH_SCHEMAS,
+  'wave-status': waveStatusSchema,
+  'wave-report': waveReportSchema,
+  'wave-resume': waveResumeSchema,
+} as const;

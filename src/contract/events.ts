@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { OutcomeState } from './health.js';
+
+/**
+ * The job event log: every transition a run records, by `kind`, with its details. The store writes only
+ * these and reads them back typed; `report` prints each with its time (`at`) first, so the fields are named as
+ * printed (snake_case). Code that only needs the types imports them with `import type`: zod stays out of
+ * `check` and `status`.
+ */
+
+export const outcomeStateSchema = z.enum([
+  'success',
+  'failed',
+  'killed',
+  'blocked',
+  'governance_failed',
+]) satisfies z.ZodType<OutcomeState>;
+
+export const restartReasonSchema = z.enum(['manual_restart', 'watchdog_restart', 'server_back']);
+
+const int = z.number().int();
+
+/** The catalog, each event after the `first` fields (an event as `report` prints it has its time first). */
+const catalog = <F extends z.ZodRawShape>(first: F) =>
+  z.discriminatedUnion('kind', [
+    z
+      .object({ ...first, kind: z.literal('created'), provider: z.string(), model: z.string(), worktree: z.string() })
+      .describe('the run was recorded'),
+    z.object({ ...first, kind: z.literal('launched'), pid: int }).describe("the agent's process group was spawned"),
+    z
+      .object({
+        ...first,
+        kind: z.literal('preflight'),
+        provider: z.string(),
+        /** null: the provider was refused before a model was chosen */
+        model: z.string().nullable(),
+        passed: z.boolean(),
+        reason_code: z.string(),
+        message: z.string(),
+      })
+      .describe("one provider's checks at start, in the order start tried the providers"),
+    z
+      .object({
+        ...first,
+        kind: z.literal('finalized'),
+        state: outcomeStateSchema,
+        reason_code: z.string(),
+        exit_code: int.nullable(),
+      })
+      .describe('the outcome was written (once: a later finalizer changes nothing)'),
+    z
+      .object({
+        ...first,
+        kind: z.literal('restarted'),
+        reason_code: restartReasonSchema,
+        previous_run: z.string(),
+        retry: int,
+      })
+      .describe('this run relaunched previous_run (its run instance)'),
+    z
+      .object({ ...first, kind: z.literal('fail_fast'), reason_code: z.string(), retries: int })
+      .describe('the provider failed `retries` model calls in a row: the run was failed without waiting longer'),
+    z
+      .object({ ...first, kind: z.literal('wave_dispatch'), wave: int, attempt: int, fallback_reason: z.string() })
+      .describe("a wave launched this run as its item's attempt"),
+  ]);
+
+export const jobEventSchema = catalog({});
+
+/** An event in `report`: the time it was recorded (UTC) first. */
+export const reportedEventSchema = catalog({ at: z.string() });
+
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type RestartReason = z.infer<typeof restartReasonSchema>;

@@ -1,0 +1,73 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { jobEventSchema, reportedEventSchema, type JobEvent } from '../../../src/contract/events.js';
+import { dbPath } from '../../../src/store/index.js';
+import { newJob, openStore, tempHome } from './temp.js';
+
+/** Each kind of the catalog, with its detail as the store has always kept it (the JSON text, key order included). */
+const CATALOG: Array<[JobEvent, string]> = [
+  [
+    {
+      kind: 'preflight',
+      provider: 'cc-glm',
+      model: null,
+      passed: false,
+      reason_code: 'cc_glm_auth',
+      message: 'no key',
+    },
+    '{"provider":"cc-glm","model":null,"passed":false,"reason_code":"cc_glm_auth","message":"no key"}',
+  ],
+  [{ kind: 'launched', pid: 4242 }, '{"pid":4242}'],
+  [
+    { kind: 'restarted', reason_code: 'watchdog_restart', previous_run: 'run-0', retry: 1 },
+    '{"reason_code":"watchdog_restart","previous_run":"run-0","retry":1}',
+  ],
+  [
+    { kind: 'fail_fast', reason_code: 'opencode_rate_limited', retries: 3 },
+    '{"reason_code":"opencode_rate_limited","retries":3}',
+  ],
+  [
+    { kind: 'wave_dispatch', wave: 2, attempt: 1, fallback_reason: 'none' },
+    '{"wave":2,"attempt":1,"fallback_reason":"none"}',
+  ],
+  [
+    { kind: 'finalized', state: 'success', reason_code: 'exited_ok', exit_code: 0 },
+    '{"state":"success","reason_code":"exited_ok","exit_code":0}',
+  ],
+];
+
+describe('the job event log', () => {
+  it.each(CATALOG)('%o is kept as its kind and detail and read back as written', (event, detail) => {
+    const home = tempHome();
+    const store = openStore(home);
+    const id = store.jobs.insert(newJob('bd-1'));
+    const before = Date.now();
+    store.events.append(id, event);
+    const [, read] = store.events.list(id); // after `created`
+    expect(read).toEqual({ at: expect.any(Number), ...event });
+    expect(Object.keys(read)).toEqual(['at', ...Object.keys(event)]);
+    expect(read.at).toBeGreaterThanOrEqual(before);
+    const db = new Database(dbPath(home), { readonly: true });
+    const row = db.prepare('SELECT kind, detail FROM job_events WHERE job_id = ? ORDER BY id DESC').get(id);
+    db.close();
+    expect(row).toEqual({ kind: event.kind, detail });
+    expect(jobEventSchema.parse(event)).toEqual(event);
+    expect(reportedEventSchema.parse({ at: '2025-01-01T00:00:00Z', ...event })).toMatchObject(event);
+  });
+
+  it('the catalog test covers every kind', () => {
+    const kinds = jobEventSchema.options.map((o) => o.shape.kind.value).sort();
+    expect(kinds).toEqual([...CATALOG.map(([e]) => e.kind), 'created'].sort());
+  });
+
+  it("a job's events come oldest first, and only its own", () => {
+    const store = openStore();
+    const a = store.jobs.insert(newJob('bd-1'));
+    const b = store.jobs.insert(newJob('bd-2'));
+    store.jobs.setLaunched(a, 11, null, 12);
+    store.jobs.setLaunched(b, 21, '7', null);
+    expect(store.events.list(a).map((e) => e.kind)).toEqual(['created', 'launched']);
+    expect(store.events.list(b).at(-1)).toMatchObject({ kind: 'launched', pid: 21 });
+    expect(store.jobs.get(b)).toMatchObject({ pid: 21, pidStart: '7', supervisorPid: null });
+  });
+});

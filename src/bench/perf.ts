@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LANES } from '../contract/index.js';
 import { emptySummary } from '../health/index.js';
-import { effectiveSettings } from '../jobs/start.js';
+import { effectiveSettings } from '../jobs/options.js';
 import { Store } from '../store/index.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { resolveOpencodeBinary, OPENCODE_CANONICAL_MODEL } from '../providers/opencode.js';

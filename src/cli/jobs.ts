@@ -13,7 +13,7 @@ import {
   type BinaryFlags,
 } from './shared.js';
 import { getProvider, providerNames } from '../providers/index.js';
-import type { StartOptions } from '../jobs/start.js';
+import type { StartOptions } from '../jobs/options.js';
 import { redact } from '../governance/secrets.js';
 import {
   checkResult,

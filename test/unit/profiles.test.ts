@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackCandidates, withProfile, type StartOptions } from '../../src/jobs/start.js';
+import { fallbackCandidates, withProfile, type StartOptions } from '../../src/jobs/options.js';
 import { parseProfile, type Profile } from '../../src/profiles/index.js';
 import { exitCodeFor } from '../../src/cli/exit.js';
 import { DxError } from '../../src/core/errors.js';

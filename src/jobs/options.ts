@@ -1,5 +1,6 @@
 import { DxError } from '../core/errors.js';
 import type { GateOptions } from '../contract/index.js';
+import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';
 import { decideProviderModel } from '../providers/verdict.js';
@@ -153,13 +154,7 @@ export function effectiveProfile(profile: Profile, env: NodeJS.ProcessEnv) {
     fallback: fallbackCandidates(adapter.name, undefined, profile),
     strict: profile.strict ?? false,
     max_parallel: s.maxParallel,
-    thresholds_sec: {
-      startup_grace: s.startupGraceSec,
-      stall: s.stallSec,
-      no_op_window: s.noOpWindowSec,
-      max_runtime: s.maxRuntimeSec,
-      no_mutation_timeout: s.noMutationTimeoutSec,
-    },
+    thresholds_sec: thresholdsSec(s),
     gates: opts.requireGates ?? [],
   };
 }

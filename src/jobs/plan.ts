@@ -101,10 +101,14 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
   const lane = (opts.lane ?? 'headless') as Lane;
   if (!LANES.includes(lane))
     throw new DxError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
-  const own = { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined };
+  const asFallback = { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined };
   const candidates: Candidate[] = [
     { adapter: primary, opts, lane },
-    ...fallbacks.map((adapter) => ({ adapter, opts: own, lane: adapter.lanes.includes(lane) ? lane : 'headless' })),
+    ...fallbacks.map((adapter) => ({
+      adapter,
+      opts: asFallback,
+      lane: adapter.lanes.includes(lane) ? lane : 'headless',
+    })),
   ];
   return { opts, profile: profile?.name, beads, prompt, worktree: worktree.path, gates, candidates };
 }

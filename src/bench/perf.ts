@@ -8,7 +8,7 @@ import { LANES } from '../contract/index.js';
 import { CLI_ENTRY as CLI } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { emptySummary } from '../health/index.js';
-import { effectiveSettings } from '../jobs/start.js';
+import { effectiveSettings } from '../jobs/options.js';
 import { Store } from '../store/index.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { resolveOpencodeBinary, OPENCODE_CANONICAL_MODEL } from '../providers/opencode.js';

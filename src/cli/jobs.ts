@@ -14,7 +14,7 @@ import {
   type BinaryFlags,
 } from './shared.js';
 import { getProvider, providerNames } from '../providers/index.js';
-import type { StartOptions } from '../jobs/start.js';
+import type { StartOptions } from '../jobs/options.js';
 import { redact } from '../governance/secrets.js';
 import {
   checkResult,
@@ -55,6 +55,7 @@ type StartFlags = Pick<
   maxRuntime?: number;
   mutationTimeout?: number | boolean;
   requireGate?: string[];
+  dryRun?: boolean;
   json?: boolean;
 } & BinaryFlags;
 
@@ -119,11 +120,14 @@ export function registerJobCommands(program: Command): void {
     .option('--mutation-budget <n>', 'scope gate: most files the job may change', number('--mutation-budget'))
     .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree');
   addBinaryOptions(startCommand)
-    .option('--json', 'print the started job as JSON')
+    .option(
+      '--dry-run',
+      'print the plan (provider, model, lane, providers tried, settings, gates, cap, the command) and record nothing',
+    )
+    .option('--json', 'print the started job as JSON (with --dry-run: the plan, dx-runner schema start-plan)')
     .action((o: StartFlags) =>
       withStore(async (store, home) => {
-        const { startJob } = await import('../jobs/start.js'); // loaded by the command that needs it
-        const job = await startJob(store, home, {
+        const flags: StartOptions = {
           ...o,
           attachUrl: o.attach,
           waitSec: o.wait,
@@ -134,7 +138,17 @@ export function registerJobCommands(program: Command): void {
           binaryFor: (provider) => explicitBinary(provider, o),
           env: process.env,
           cwd: process.cwd(),
-        });
+        };
+        // loaded by the command that needs it
+        const { planStart, startJob } = await import('../jobs/start.js');
+        if (o.dryRun) {
+          const { planLines, planOutput } = await import('../report/plan.js');
+          const plan = planOutput(await planStart(store, home, flags), flags.env);
+          if (o.json) printJson(plan);
+          else planLines(plan).forEach(print);
+          return;
+        }
+        const job = await startJob(store, home, flags);
         if (o.json) {
           printJson({
             beads: job.beads,

@@ -14,7 +14,7 @@ export function registerProfileCommands(program: Command): void {
       const { listProfiles, loadProfile } = await import('../profiles/index.js');
       const env = process.env;
       if (o.show) {
-        const { effectiveProfile } = await import('../profiles/effective.js');
+        const { effectiveProfile } = await import('../jobs/options.js');
         const loaded = loadProfile(o.show, env);
         const effective = effectiveProfile(loaded.profile, env);
         if (o.json) {

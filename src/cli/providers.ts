@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { getProvider } from '../providers/index.js';
-import { policyModel } from '../providers/policy.js';
+import { decideProviderModel } from '../providers/verdict.js';
 import { DxError } from '../core/errors.js';
 import { EXIT, preflightExitCode } from './exit.js';
 import { addBinaryOptions, explicitBinary, print, printJson, type BinaryFlags } from './shared.js';
@@ -16,27 +16,22 @@ interface PreflightFlags extends BinaryFlags {
   json?: boolean;
 }
 
-/** The provider and model a preflight or probe checks: flags > profile > environment (under the model policy) > canonical. */
+/**
+ * The provider and model a preflight or probe checks: flags > profile > environment (under the model policy) >
+ * canonical, decided as start decides it.
+ */
 async function resolveModel(
   o: { provider?: string; profile?: string; model?: string; allowModelOverride?: boolean; strict?: boolean },
   env: NodeJS.ProcessEnv,
 ) {
-  const { withProfile } = await import('../jobs/start.js');
+  const { withProfile } = await import('../jobs/options.js');
   const profile = o.profile ? (await import('../profiles/index.js')).loadProfile(o.profile, env).profile : undefined;
-  const opts = withProfile(
+  const ask = withProfile(
     { provider: o.provider, model: o.model, allowModelOverride: o.allowModelOverride, env, cwd: process.cwd() },
     profile,
   );
-  const adapter = getProvider(opts.provider ?? 'opencode');
-  let decision = policyModel(adapter, opts.model, opts.allowModelOverride, env);
-  if (decision.ok && opts.allowedModels && !opts.allowedModels.includes(decision.model)) {
-    decision = {
-      ok: false,
-      reasonCode: 'model_override_blocked',
-      detail: `the profile allows only ${opts.allowedModels.join(', ')}, not ${decision.model}`,
-    };
-  }
-  return { adapter, decision, strict: !!o.strict || !!profile?.strict };
+  const adapter = getProvider(ask.provider ?? 'opencode');
+  return { adapter, ask, decision: decideProviderModel(adapter, ask, env), strict: !!o.strict || !!profile?.strict };
 }
 
 export function registerProviderCommands(program: Command): void {
@@ -65,9 +60,11 @@ export function registerProviderCommands(program: Command): void {
       const { gatherPreflight, preflightFindings } = await import('../providers/preflight.js');
       const { checkWorktreePolicy } = await import('../governance/index.js');
       const env = process.env;
-      const { adapter, decision, strict } = await resolveModel(o, env);
+      const { adapter, ask, strict } = await resolveModel(o, env);
       const facts = await gatherPreflight(adapter, {
-        decision,
+        model: ask.model,
+        allowModelOverride: ask.allowModelOverride,
+        allowedModels: ask.allowedModels,
         binary: explicitBinary(adapter.name, o),
         probe: o.probe,
         worktree: o.worktree ? checkWorktreePolicy(o.worktree, env) : null,

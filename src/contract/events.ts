@@ -20,6 +20,16 @@ export const restartReasonSchema = z.enum(['manual_restart', 'watchdog_restart',
 
 const int = z.number().int();
 
+/** One provider's checks at start: a `preflight` event's details, and `start --dry-run`'s `tried`. */
+export const providerTrySchema = z.object({
+  provider: z.string(),
+  /** null: the provider was refused before a model was chosen */
+  model: z.string().nullable(),
+  passed: z.boolean(),
+  reason_code: z.string(),
+  message: z.string(),
+});
+
 /** The catalog, each event after the `first` fields (an event as `report` prints it has its time first). */
 const catalog = <F extends z.ZodRawShape>(first: F) =>
   z.discriminatedUnion('kind', [
@@ -28,16 +38,7 @@ const catalog = <F extends z.ZodRawShape>(first: F) =>
       .describe('the run was recorded'),
     z.object({ ...first, kind: z.literal('launched'), pid: int }).describe("the agent's process group was spawned"),
     z
-      .object({
-        ...first,
-        kind: z.literal('preflight'),
-        provider: z.string(),
-        /** null: the provider was refused before a model was chosen */
-        model: z.string().nullable(),
-        passed: z.boolean(),
-        reason_code: z.string(),
-        message: z.string(),
-      })
+      .object({ ...first, kind: z.literal('preflight'), ...providerTrySchema.shape })
       .describe("one provider's checks at start, in the order start tried the providers"),
     z
       .object({

@@ -57,6 +57,15 @@ export interface Health {
   reasonCode: string;
 }
 
+/** A job's thresholds as the `--json` outputs show them (`thresholds_sec`: report, profiles --show, start's plan). */
+export const thresholdsSec = (t: Thresholds) => ({
+  startup_grace: t.startupGraceSec,
+  stall: t.stallSec,
+  no_op_window: t.noOpWindowSec,
+  max_runtime: t.maxRuntimeSec,
+  no_mutation_timeout: t.noMutationTimeoutSec,
+});
+
 function fromOutcome(o: Outcome, mutations: number): Health {
   switch (o.state) {
     case 'killed':

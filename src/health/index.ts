@@ -1,4 +1,4 @@
-export { classifyHealth, HEALTH_STATES, TERMINAL_STATES } from './classify.js';
+export { classifyHealth, HEALTH_STATES, TERMINAL_STATES, thresholdsSec } from './classify.js';
 export type { Health, HealthSnapshot, HealthState } from './classify.js';
 export { decideOutcome, emptySummary, foldEvent } from './outcome.js';
 export type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../contract/health.js';

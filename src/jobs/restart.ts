@@ -3,7 +3,7 @@ import type { RestartReason } from '../contract/events.js';
 import type { Outcome } from '../health/index.js';
 import { finalizeJob } from './finalize.js';
 import { isAlive, terminateGroup } from './process.js';
-import { launchRun, readLaunch, type Launch } from './start.js';
+import { launchRun, readLaunch, type Launch } from './launch.js';
 import type { JobRecord, Store } from '../store/index.js';
 
 /**

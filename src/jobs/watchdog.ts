@@ -3,7 +3,7 @@ import { evaluate } from '../report/index.js';
 import { finalizeJob } from './finalize.js';
 import { claimAndEnd, restartRun } from './restart.js';
 import { probeHealth } from '../server/index.js';
-import { readLaunch } from './start.js';
+import { readLaunch } from './launch.js';
 import type { JobRecord, Store } from '../store/index.js';
 
 export interface WatchdogAction {

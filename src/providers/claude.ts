@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { runnerHome } from '../jobs/paths.js';
 import { resolveCliBinary } from './binary.js';
@@ -25,18 +24,15 @@ const OFFLINE_ENV = {
 };
 
 /**
- * A Claude Code config directory owned by dx-runner (`$DX_RUNNER_HOME/claude-config/<provider>`, 0700):
- * the operator's own login, settings, hooks and MCP servers in ~/.claude never reach the job, and the
- * job's sessions (transcripts) stay apart from theirs.
+ * A Claude Code config directory owned by dx-runner (`$DX_RUNNER_HOME/claude-config/<provider>`, 0700, made
+ * at launch): the operator's own login, settings, hooks and MCP servers in ~/.claude never reach the job, and
+ * the job's sessions (transcripts) stay apart from theirs.
  */
-export function privateConfigDir(env: NodeJS.ProcessEnv, provider: string): string {
-  const dir = path.join(runnerHome(env), 'claude-config', provider);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
-}
+export const privateConfigDir = (env: NodeJS.ProcessEnv, provider: string): string =>
+  path.join(runnerHome(env), 'claude-config', provider);
 
 export interface ClaudeLaunch {
-  /** variables set for the CLI (endpoint, credentials, config dir) */
+  /** variables set for the CLI (endpoint, credentials, config dir: a private one is made at launch) */
   set: NodeJS.ProcessEnv;
   /** inherited variables the CLI must not see (credentials meant for another endpoint) */
   drop: readonly string[];
@@ -70,6 +66,7 @@ export function buildClaudeLaunch(req: LaunchRequest, o: ClaudeLaunch): LaunchSp
     ],
     env,
     promptVia: 'stdin',
+    setup: { dirs: o.set.CLAUDE_CONFIG_DIR ? [o.set.CLAUDE_CONFIG_DIR] : [], files: [] },
   };
 }
 

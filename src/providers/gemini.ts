@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { runnerHome } from '../jobs/paths.js';
 import { resolveCliBinary } from './binary.js';
 import { classifyFailure } from './errors.js';
-import type { AgentEvent, AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
+import type { AgentEvent, AuthCheck, LaunchRequest, LaunchSetup, LaunchSpec, ProviderAdapter } from './types.js';
 
 export const GEMINI_CANONICAL_MODEL = 'gemini-3-flash-preview';
 
@@ -28,18 +27,6 @@ const SETTINGS = {
 export const geminiHome = (env: NodeJS.ProcessEnv) =>
   path.resolve(env.DX_RUNNER_GEMINI_HOME || path.join(runnerHome(env), 'gemini'));
 
-const writeIfChanged = (file: string, text: string) => {
-  try {
-    if (fs.readFileSync(file, 'utf8') === text) return;
-  } catch {
-    // absent: write it
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`; // concurrent starts each rename a whole file
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-};
-
 /**
  * Approval: `auto_edit` lets the CLI's file tools write unattended (and only inside the worktree: the CLI
  * refuses paths outside its workspace); shell commands are allowed by a policy rule, every command or only
@@ -61,20 +48,24 @@ export function shellPolicy(allow: string | undefined): string {
   ].join('\n');
 }
 
-/** Writes the private home's settings, its temp dir and the shell policy (named by its content: concurrent jobs may differ). */
-function prepareHome(env: NodeJS.ProcessEnv): { home: string; policy: string; tmp: string } {
+/**
+ * The private home: its settings, its temp dir and the shell policy (named by its content: concurrent jobs may
+ * differ), as the launch step makes them.
+ */
+function privateHome(env: NodeJS.ProcessEnv): { home: string; policy: string; tmp: string; setup: LaunchSetup } {
   const home = geminiHome(env);
   const tmp = path.join(home, 'tmp');
-  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  writeIfChanged(path.join(home, '.gemini', 'settings.json'), `${JSON.stringify(SETTINGS, null, 2)}\n`);
   const text = shellPolicy(env.DX_RUNNER_GEMINI_SHELL_ALLOW);
   const policy = path.join(
     home,
     'policies',
     `shell-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.toml`,
   );
-  writeIfChanged(policy, text);
-  return { home, policy, tmp };
+  const settings = {
+    path: path.join(home, '.gemini', 'settings.json'),
+    text: `${JSON.stringify(SETTINGS, null, 2)}\n`,
+  };
+  return { home, policy, tmp, setup: { dirs: [tmp], files: [settings, { path: policy, text }] } };
 }
 
 export const resolveGeminiBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
@@ -93,7 +84,7 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
 }
 
 function buildLaunch(req: LaunchRequest): LaunchSpec {
-  const { home, policy, tmp } = prepareHome(req.env);
+  const { home, policy, tmp, setup } = privateHome(req.env);
   const key = apiKey(req.env);
   return {
     command: resolveGeminiBinary(req.binary, req.env),
@@ -110,6 +101,7 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
       NO_BROWSER: 'true', // never open a browser for a login
     },
     promptVia: 'stdin',
+    setup,
   };
 }
 

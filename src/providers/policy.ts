@@ -14,9 +14,14 @@ export interface ModelRequest {
   overrideAllowed: boolean;
 }
 
+/** Why a model may not run: the environment overrides it without permission, or a profile does not list it. */
+export interface ModelRefusal {
+  reasonCode: 'model_override_blocked' | 'model_not_allowed';
+  detail: string;
+}
+
 export type ModelDecision =
-  | { ok: true; model: string; source: 'flag' | 'env' | 'canonical' }
-  | { ok: false; reasonCode: 'model_override_blocked'; detail: string };
+  { ok: true; model: string; source: 'flag' | 'env' | 'canonical' } | ({ ok: false } & ModelRefusal);
 
 export function decideModel(r: ModelRequest): ModelDecision {
   if (r.requested) return { ok: true, model: r.requested, source: 'flag' };

@@ -3,8 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
-import { fallbackAfter, policyModel, type ModelDecision } from './policy.js';
+import type { ReasonCode } from '../core/reasons.js';
+import { getProvider } from './index.js';
+import { prepareSetup } from './setup.js';
+import { fallbackAfter, type ModelRefusal } from './policy.js';
 import type { AuthCheck, ProviderAdapter } from './types.js';
+import { modelFacts, providerChecks, type CheckName, type ModelAsk } from './verdict.js';
 
 export type Severity = 'ok' | 'warn' | 'error';
 
@@ -35,57 +39,78 @@ export interface PreflightFacts {
   probe: ProbeResult | null;
   /** the provider's credentials check; null when the provider has none */
   auth: AuthCheck | null;
-  /** the model policy's refusal, if any */
-  policyRefusal: string | null;
+  /** the model rules' refusal (the policy or the profile's list), if any */
+  policyRefusal: ModelRefusal | null;
   /** the worktree policy's verdict, if a worktree was named */
   worktree: { passed: boolean; reason_code: string; details: string } | null;
 }
 
-/** Pure: the findings of a preflight, strict turning warnings into errors. */
+const POLICY_NEXT: Partial<Record<ReasonCode, string>> = {
+  model_override_blocked: 'unset_the_model_variable_or_allow_override',
+  model_not_allowed: 'use_a_model_the_profile_allows',
+};
+
+/**
+ * Pure: the findings of a preflight, strict turning warnings into errors. Binary, model policy, credentials and
+ * model list are start's own checks (providerChecks), so preflight and start agree on whether the provider can
+ * take the model; the probe and the worktree are preflight's alone.
+ */
 export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[] {
   const fallback = fallbackAfter(f.provider);
   const route = fallback ? `route_to_${fallback.replace(/-/g, '_')}` : 'use_another_provider';
   // reason codes are snake_case, also for a provider named with a dash: claude_code_binary_missing
   const prefix = f.provider.replace(/-/g, '_');
+  const checks = providerChecks(getProvider(f.provider), {
+    model: f.model,
+    policyRefusal: f.policyRefusal,
+    auth: f.auth,
+    binary: { command: f.binary, found: f.version !== null },
+    models: f.models,
+  });
+  const status = (name: CheckName) => checks.find((c) => c.check === name)?.status;
+  const refusal = (name: CheckName) => {
+    const c = checks.find((x) => x.check === name);
+    return c?.status === 'refused' ? c.refusal : null;
+  };
   const out: Finding[] = [];
   out.push(
-    f.version
-      ? { check: 'binary', status: 'ok', code: 'binary_ok', detail: `${f.binary} ${f.version}`, next_action: '-' }
-      : {
+    refusal('binary')
+      ? {
           check: 'binary',
           status: 'error',
           code: `${prefix}_binary_missing`,
           detail: `${f.binary} does not run`,
           next_action: 'install_the_provider_cli',
-        },
+        }
+      : { check: 'binary', status: 'ok', code: 'binary_ok', detail: `${f.binary} ${f.version}`, next_action: '-' },
   );
+  const policy = refusal('model_policy');
   out.push(
-    f.policyRefusal
+    policy
       ? {
           check: 'model_policy',
           status: 'error',
-          code: 'model_override_blocked',
-          detail: f.policyRefusal,
-          next_action: 'unset_the_model_variable_or_allow_override',
+          code: policy.reasonCode,
+          detail: policy.message,
+          next_action: POLICY_NEXT[policy.reasonCode] ?? route,
         }
       : { check: 'model_policy', status: 'ok', code: 'model_policy_ok', detail: f.model, next_action: '-' },
   );
-  if (f.auth) {
-    out.push(
-      f.auth.ok
-        ? {
-            check: 'auth',
-            status: 'ok',
-            code: 'auth_ok',
-            detail: `credentials from ${f.auth.source}`,
-            next_action: '-',
-          }
-        : { check: 'auth', status: 'error', code: f.auth.reasonCode, detail: f.auth.detail, next_action: route },
-    );
+  const auth = refusal('auth');
+  if (auth)
+    out.push({ check: 'auth', status: 'error', code: auth.reasonCode, detail: auth.message, next_action: route });
+  else if (f.auth?.ok) {
+    out.push({
+      check: 'auth',
+      status: 'ok',
+      code: 'auth_ok',
+      detail: `credentials from ${f.auth.source}`,
+      next_action: '-',
+    });
   }
-  if (f.models === undefined) {
-    // nothing to list: Claude Code takes any model name and the endpoint decides
-  } else if (f.models === null) {
+  // no model_listed check for a provider with no list: Claude Code takes any model name and the endpoint decides
+  const listed = status('model_listed');
+  if (listed === 'unknown') {
     out.push({
       check: 'model_listed',
       status: 'warn',
@@ -93,15 +118,15 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
       detail: 'the CLI did not list its models',
       next_action: 'check_the_provider_cli',
     });
-  } else if (f.models.includes(f.model)) {
+  } else if (listed === 'ok') {
     out.push({
       check: 'model_listed',
       status: 'ok',
       code: 'model_listed',
-      detail: `${f.model} is one of ${f.models.length} models`,
+      detail: `${f.model} is one of ${f.models?.length} models`,
       next_action: '-',
     });
-  } else {
+  } else if (listed === 'refused') {
     out.push({
       check: 'model_listed',
       status: 'error',
@@ -165,19 +190,14 @@ export const probeTimeoutMs = (env: NodeJS.ProcessEnv) =>
 /** Gathers a preflight's facts at the edge (`preflight` and `bench governed` share it). */
 export async function gatherPreflight(
   adapter: ProviderAdapter,
-  o: {
-    model?: string;
-    allowModelOverride?: boolean;
-    /** the caller's own model decision (a profile's allowed models); else the model policy decides */
-    decision?: ModelDecision;
+  o: ModelAsk & {
     binary?: string;
     probe: boolean;
     worktree: PreflightFacts['worktree'];
     env: NodeJS.ProcessEnv;
   },
 ): Promise<PreflightFacts> {
-  const decision = o.decision ?? policyModel(adapter, o.model, o.allowModelOverride, o.env);
-  const model = decision.ok ? decision.model : adapter.defaultModel;
+  const { model, policyRefusal } = modelFacts(adapter, o, o.env);
   const binary = adapter.resolveBinary(o.binary, o.env);
   const version = await binaryVersion(binary, o.env);
   const auth = adapter.checkAuth?.(o.env) ?? null;
@@ -193,7 +213,7 @@ export async function gatherPreflight(
         ? await runProbe(adapter, model, o.env, o.binary, probeTimeoutMs(o.env))
         : null,
     auth,
-    policyRefusal: decision.ok ? null : decision.detail,
+    policyRefusal,
     worktree: o.worktree,
   };
 }
@@ -220,6 +240,7 @@ export function runProbe(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-probe-'));
   execFile('git', ['init', '-q', dir], () => undefined);
   const spec = adapter.buildLaunch({ lane: 'headless', model, worktree: dir, beads: 'dx-runner-probe', env, binary });
+  prepareSetup(spec.setup);
   const t0 = Date.now();
   return new Promise((resolve) => {
     let summary: OutputSummary = emptySummary();

@@ -22,6 +22,16 @@ export interface LaunchSpec {
   env: NodeJS.ProcessEnv;
   /** the prompt reaches the agent on stdin: no argv size limit, and it never shows in `ps` */
   promptVia: 'stdin';
+  /** what the command needs on disk first; building a launch only names it, so planning writes nothing */
+  setup?: LaunchSetup;
+}
+
+/** A provider's private home and config files, made by the launch step (and a probe) right before the command. */
+export interface LaunchSetup {
+  /** directories, made owner-only (0700) */
+  dirs: string[];
+  /** files and their text, rewritten only when the text differs */
+  files: Array<{ path: string; text: string }>;
 }
 
 /** One observation from the agent's own output, normalised across providers. Every event is a heartbeat. */

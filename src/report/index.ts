@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { classifyHealth, nextActionFor, type Health } from '../health/index.js';
+import { classifyHealth, nextActionFor, thresholdsSec, type Health } from '../health/index.js';
 import { filesOf, pendingOutcome } from '../jobs/finalize.js';
 import { isAlive } from '../jobs/process.js';
 import { outcomeOf, type JobRecord, type RecordedEvent } from '../store/index.js';
@@ -150,13 +150,7 @@ export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()
     run_instance: j.runInstance,
     profile: j.settings.profile ?? null,
     /** the thresholds fixed into the job at start (flags > profile > env > defaults), in seconds */
-    thresholds_sec: {
-      startup_grace: j.settings.startupGraceSec,
-      stall: j.settings.stallSec,
-      no_op_window: j.settings.noOpWindowSec,
-      max_runtime: j.settings.maxRuntimeSec,
-      no_mutation_timeout: j.settings.noMutationTimeoutSec,
-    },
+    thresholds_sec: thresholdsSec(j.settings),
     max_parallel: j.settings.maxParallel,
     gates: j.gates,
     events: events.map((ev) => ({ ...ev, at: iso(ev.at) })), // `at` stays first, in UTC

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { outcomeStateSchema, reportedEventSchema } from '../contract/events.js';
+import { outcomeStateSchema, providerTrySchema, reportedEventSchema } from '../contract/events.js';
 import { HEALTH_STATES } from '../health/index.js';
 
 /**
@@ -10,6 +10,15 @@ import { HEALTH_STATES } from '../health/index.js';
  */
 const state = z.enum(HEALTH_STATES);
 const nullableInt = z.number().int().nullable();
+
+/** the thresholds fixed into a job at start (flags > profile > env > defaults), in seconds */
+const thresholdsSecSchema = z.object({
+  startup_grace: z.number(),
+  stall: z.number(),
+  no_op_window: z.number(),
+  max_runtime: z.number(),
+  no_mutation_timeout: z.number(),
+});
 
 export const statusRowSchema = z.object({
   beads: z.string(),
@@ -79,13 +88,7 @@ export const reportSchema = z.object({
     z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough(),
   ),
   profile: z.string().nullable(),
-  thresholds_sec: z.object({
-    startup_grace: z.number(),
-    stall: z.number(),
-    no_op_window: z.number(),
-    max_runtime: z.number(),
-    no_mutation_timeout: z.number(),
-  }),
+  thresholds_sec: thresholdsSecSchema,
   max_parallel: z.number().int().positive(),
   outcome_reason_code: z.string().nullable(),
   selected_model: z.string(),
@@ -118,6 +121,48 @@ export const startSchema = z.object({
   log: z.string(),
 });
 
+/** `start --dry-run --json`: what start would record and launch; nothing is recorded */
+export const startPlanSchema = z.object({
+  dry_run: z.literal(true),
+  beads: z.string(),
+  provider: z.string(),
+  selected_model: z.string(),
+  /** the lane: headless, attach or server */
+  execution_mode: z.string(),
+  /** 'none', or '<provider>:<reason_code>' of the first provider that failed start's checks */
+  fallback_reason: z.string(),
+  /** each provider start checked, in order, until one passed (as the job's `preflight` events would say) */
+  tried: z.array(providerTrySchema),
+  profile: z.string().nullable(),
+  worktree: z.string(),
+  prompt_file: z.string(),
+  thresholds_sec: thresholdsSecSchema,
+  provider_retry_limit: z.number().int().positive(),
+  /** the provider's concurrency cap the launch would be counted against */
+  max_parallel: z.number().int().positive(),
+  /** the post-job gates required, with their inputs as checked; null: none */
+  gates: z
+    .object({
+      required: z.array(z.string()),
+      feature_key: z.string().nullable(),
+      base: z.string().nullable(),
+      branch: z.string().nullable(),
+      allowed_paths: z.array(z.string()).nullable(),
+      mutation_budget: z.number().int().nonnegative().nullable(),
+      signoff_file: z.string().nullable(),
+    })
+    .nullable(),
+  /** the command that would run (in the worktree, the prompt on stdin) */
+  command: z.object({
+    argv: z.array(z.string()),
+    cwd: z.string(),
+    /** variables the launch sets or changes, by name only: their values may be secrets */
+    env_set: z.array(z.string()),
+    /** variables of the caller's environment the launch removes */
+    env_unset: z.array(z.string()),
+  }),
+});
+
 export const profilesSchema = z.object({
   profiles: z.array(
     z.object({
@@ -144,13 +189,7 @@ export const profileShowSchema = z.object({
     fallback: z.array(z.string()),
     strict: z.boolean(),
     max_parallel: z.number().int().positive(),
-    thresholds_sec: z.object({
-      startup_grace: z.number(),
-      stall: z.number(),
-      no_op_window: z.number(),
-      max_runtime: z.number(),
-      no_mutation_timeout: z.number(),
-    }),
+    thresholds_sec: thresholdsSecSchema,
     gates: z.array(z.string()),
   }),
 });
@@ -247,6 +286,7 @@ export type CheckOutput = z.infer<typeof checkSchema>;
 export type CheckMissingOutput = z.infer<typeof checkMissingSchema>;
 export type ReportOutput = z.infer<typeof reportSchema>;
 export type StartOutput = z.infer<typeof startSchema>;
+export type StartPlanOutput = z.infer<typeof startPlanSchema>;
 export type ProfilesOutput = z.infer<typeof profilesSchema>;
 export type ProfileShowOutput = z.infer<typeof profileShowSchema>;
 export type StopOutput = z.infer<typeof stopSchema>;

@@ -233,4 +233,40 @@ describe('jobs through real opencode', () => {
     expect(status.jobs.filter((j) => j.beads === 'bd-twice')).toHaveLength(1);
     expect((await json(['stop', '--beads', 'bd-twice']))._code).toBe(0);
   });
+
+  it('start --dry-run prints the plan and records nothing: no job, no run folder, the worktree untouched', async () => {
+    const { worktrees } = makeRepo(1);
+    const wt = worktrees[0];
+    const prompt = writePrompt(prompts, 'Plan only.\n@mock say never sent');
+    const args = ['start', '--dry-run', '--beads', 'bd-dry', '--prompt-file', prompt, '--worktree', wt];
+    const plan = await json<Record<string, unknown>>([...args, '--require-gate', 'feature-key']);
+    expect(plan._code).toBe(0);
+    const { _code, ...printed } = plan;
+    SCHEMAS['start-plan'].parse(printed);
+    expect(plan).toMatchObject({
+      dry_run: true,
+      beads: 'bd-dry',
+      provider: 'opencode',
+      selected_model: 'zhipuai-coding-plan/glm-5',
+      execution_mode: 'headless',
+      fallback_reason: 'none',
+      tried: [{ provider: 'opencode', passed: true, reason_code: 'preflight_ok' }],
+      max_parallel: 16,
+      gates: { required: ['feature-key'], feature_key: 'bd-dry' },
+      command: { cwd: fs.realpathSync(wt), env_set: expect.arrayContaining(['OPENCODE_PERMISSION']) },
+    });
+    // cc-glm's token goes into the command's environment: named, never printed
+    const text = await run([...args, '--provider', 'cc-glm']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^plan beads=bd-dry provider=cc-glm model=glm-5 lane=headless/);
+    expect(text.stdout).toContain('ANTHROPIC_AUTH_TOKEN');
+    expect(text.stdout).not.toContain(sb.env.CC_GLM_AUTH_TOKEN);
+    const status = await json<{ jobs: Array<{ beads: string }> }>(['status', '--all']);
+    expect(status.jobs.filter((j) => j.beads === 'bd-dry')).toEqual([]);
+    expect(fs.existsSync(path.join(sb.home, 'jobs', 'bd-dry'))).toBe(false);
+    const dirty = await new Promise<string>((resolve) =>
+      execFile('git', ['-C', wt, 'status', '--porcelain'], (_e, out) => resolve(out)),
+    );
+    expect(dirty).toBe('');
+  });
 });

@@ -8,7 +8,7 @@ import {
   type GateOptions,
   type PostJobGates,
 } from '../../../src/contract/index.js';
-import type { StartOptions } from '../../../src/jobs/start.js';
+import type { StartOptions } from '../../../src/jobs/options.js';
 import { ProfileSchema } from '../../../src/profiles/index.js';
 import { manifestSchema } from '../../../src/wave/manifest.js';
 

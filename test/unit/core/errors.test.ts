@@ -9,7 +9,7 @@ import {
   type ReasonCode,
 } from '../../../src/core/reasons.js';
 import { baselineVerdict, worktreePolicyVerdict, type RepoFacts } from '../../../src/governance/verdicts.js';
-import { fallsBack } from '../../../src/jobs/start.js';
+import { fallsBack } from '../../../src/jobs/plan.js';
 import { fallbackReasonOf } from '../../../src/wave/decide.js';
 
 const KINDS: ErrorKind[] = [

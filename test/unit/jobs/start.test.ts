@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackCandidates, withProfile, type StartOptions } from '../../../src/jobs/start.js';
+import { fallbackCandidates, withProfile, type StartOptions } from '../../../src/jobs/options.js';
 import type { Profile } from '../../../src/profiles/index.js';
 
 describe('precedence: flags > profile > environment > defaults', () => {

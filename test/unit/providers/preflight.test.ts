@@ -27,7 +27,13 @@ describe('preflight findings', () => {
       ['error:opencode_binary_missing', 'warn:models_list_failed'],
       21,
     ],
-    ['override blocked', { policyRefusal: 'no' }, false, ['error:model_override_blocked'], 28],
+    [
+      'override blocked',
+      { policyRefusal: { reasonCode: 'model_override_blocked', detail: 'no' } },
+      false,
+      ['error:model_override_blocked'],
+      28,
+    ],
     ['model not offered', { models: ['m/other'] }, false, ['error:model_unavailable'], 21],
     [
       'probe 401',

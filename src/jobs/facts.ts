@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DxError } from '../core/errors.js';
+import { workTreeTop } from '../governance/git.js';
+import { baselineGate, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
+import { which } from '../providers/binary.js';
+import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
+import { firstRefusal, modelFacts, providerChecks, type ProviderFacts, type ServerFact } from '../providers/verdict.js';
+import { probeHealth, readPassword, serverUrl } from '../server/index.js';
+import type { Store } from '../store/index.js';
+import type { StartOptions } from './options.js';
+import { chooseProvider, type Candidate, type Chosen, type JobFacts, type JobPlan } from './plan.js';
+import { readPromptFile } from './validate.js';
+
+/** The edge of start: what the plan decides on, read from files, git, the provider CLIs and the shared server. */
+
+/** A fact that cannot be had is kept as its refusal: the plan raises it in its turn. */
+function attempt<T>(gather: () => T): T | DxError {
+  try {
+    return gather();
+  } catch (e) {
+    if (e instanceof DxError) return e;
+    throw e;
+  }
+}
+
+function resolveWorktree(explicit: string | undefined, cwd: string): string {
+  if (explicit) {
+    const abs = path.resolve(cwd, explicit);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
+      throw new DxError(
+        'worktree_missing',
+        `worktree ${abs} does not exist; create it (git worktree add ${abs}) or pass another --worktree`,
+      );
+    }
+    const real = fs.realpathSync(abs);
+    if (!workTreeTop(real)) {
+      throw new DxError(
+        'worktree_not_git',
+        `worktree ${real} is not a git work tree; pass a git worktree with --worktree (git worktree add <dir>)`,
+      );
+    }
+    return real;
+  }
+  const top = workTreeTop(cwd);
+  if (!top) {
+    throw new DxError(
+      'worktree_missing',
+      `no --worktree given and ${cwd} is not inside a git work tree; pass --worktree <dir>`,
+    );
+  }
+  return fs.realpathSync(cwd);
+}
+
+/** The job's facts: its prompt, its worktree with the policy's and the baseline gate's verdicts, the allow-list. */
+export function gatherJobFacts(opts: StartOptions): JobFacts {
+  return {
+    prompt: attempt(() => readPromptFile(opts.promptFile)),
+    worktree: attempt(() => {
+      const worktree = resolveWorktree(opts.worktree, opts.cwd);
+      return {
+        path: worktree,
+        policy: checkWorktreePolicy(worktree, opts.env),
+        baseline: opts.requiredBaseline === undefined ? null : baselineGate(worktree, opts.requiredBaseline),
+      };
+    }),
+    ...(opts.allowedPathsFile ? { allowedPaths: readAllowedPaths(path.resolve(opts.cwd, opts.allowedPathsFile)) } : {}),
+  };
+}
+
+/** Where start's provider facts come from: the caller's store (the managed server) and the dx-runner home. */
+export interface Edge {
+  store: Store;
+  home: string;
+}
+
+const MODELS_TTL_MS = 10 * 60_000;
+
+/**
+ * The models a provider's CLI lists, cached for 10 minutes per binary and config so only the first start pays
+ * for the listing; null when it cannot tell, undefined when the provider has none to list.
+ */
+async function listedModels(home: string, adapter: ProviderAdapter, opts: StartOptions) {
+  if (!adapter.listModels) return undefined;
+  const binary = adapter.resolveBinary(opts.binaryFor?.(adapter.name), opts.env);
+  const config = opts.env.OPENCODE_CONFIG ?? '';
+  const key = JSON.stringify([binary, config, config && fs.existsSync(config) ? fs.statSync(config).mtimeMs : 0]);
+  const file = path.join(home, 'cache', `${adapter.name}-models.json`);
+  let cached: { key: string; at: number; models: string[] | null } | null = null;
+  try {
+    cached = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    cached = null;
+  }
+  if (!cached || cached.key !== key || Date.now() - cached.at > MODELS_TTL_MS) {
+    cached = { key, at: Date.now(), models: await adapter.listModels(binary, opts.env) };
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(cached));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+  return cached.models;
+}
+
+/** The shared server a job attaches to: --attach URL (credentials from the environment), else the managed one. */
+async function sharedServer({ store, home }: Edge, opts: StartOptions): Promise<ServerFact> {
+  let target: { url: string; password?: string };
+  if (opts.attachUrl) {
+    target = { url: opts.attachUrl.replace(/\/+$/, ''), password: opts.env.OPENCODE_SERVER_PASSWORD };
+  } else {
+    const managed = store.servers.active();
+    if (!managed) return null;
+    target = { url: serverUrl(managed), password: readPassword(home) };
+  }
+  return { ...target, healthy: !!(await probeHealth(target.url, target.password ?? ''))?.healthy };
+}
+
+/**
+ * One candidate's facts, gathered in the order its checks decide (model, credentials, lane and server, launch,
+ * binary, model list) and no further than the first refusal: a refused provider costs no listing, no probe.
+ */
+async function gatherProvider(edge: Edge, job: JobPlan, { adapter, opts, lane }: Candidate): Promise<ProviderFacts> {
+  const f: ProviderFacts = { ...modelFacts(adapter, opts, opts.env), auth: adapter.checkAuth?.(opts.env) ?? null };
+  const refused = () => firstRefusal(providerChecks(adapter, f, lane)) !== undefined;
+  if (refused()) return f;
+  if (lane !== 'headless') {
+    f.server = await sharedServer(edge, opts);
+    if (refused()) return f;
+  }
+  const server = f.server ? { url: f.server.url, password: f.server.password } : undefined;
+  const binary = opts.binaryFor?.(adapter.name);
+  const request = { lane, server, model: f.model, worktree: job.worktree, beads: job.beads, env: opts.env, binary };
+  f.launch = attempt(() => adapter.buildLaunch(request));
+  if (refused()) return f;
+  const spec = f.launch as LaunchSpec;
+  f.binary = { command: spec.command, found: which(spec.command, spec.env) !== null };
+  if (refused()) return f;
+  f.models = await listedModels(edge.home, adapter, opts);
+  return f;
+}
+
+/** Gathers the candidates' facts one provider at a time, until the plan has chosen (or refused the job). */
+export async function gatherChoice(edge: Edge, job: JobPlan): Promise<Chosen> {
+  const facts: ProviderFacts[] = [];
+  for (;;) {
+    const choice = chooseProvider(job, facts);
+    if (!('next' in choice)) return choice;
+    facts.push(await gatherProvider(edge, job, choice.next));
+  }
+}

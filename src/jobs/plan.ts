@@ -1,0 +1,235 @@
+import path from 'node:path';
+import { DxError } from '../core/errors.js';
+import { asReasonCode, isProviderFault } from '../core/reasons.js';
+import { LANES, POST_JOB_GATES, type Lane, type PostJobGate, type PostJobGates } from '../contract/index.js';
+import type { JobEvent } from '../contract/events.js';
+import type { MutationBaseline } from '../governance/git.js';
+import { FEATURE_KEY, guardPrompt, type Verdict } from '../governance/index.js';
+import { getProvider } from '../providers/index.js';
+import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
+import { firstRefusal, providerChecks, type ProviderFacts } from '../providers/verdict.js';
+import type { LoadedProfile } from '../profiles/index.js';
+import type { Launch } from './launch.js';
+import { effectiveSettings, fallbackCandidates, withProfile, type StartOptions } from './options.js';
+import { validateBeadsId } from './validate.js';
+
+/**
+ * Start as a pure plan: `planJob` checks the job (bead, prompt, providers, worktree, gates, lane) and lists the
+ * providers that may take it; `chooseProvider` gives it to the first whose checks pass; `planLaunch` makes the
+ * run to record. Facts are gathered at the edge (jobs/facts.ts) and passed in; a fact that could not be had is
+ * its refusal, raised here in its turn, so the first problem in this order is the one reported.
+ */
+
+/** What start knows of the job before planning it. */
+export interface JobFacts {
+  /** the prompt's text */
+  prompt: string | DxError;
+  /** the worktree (its real path) with the worktree policy's verdict and the required baseline's (when asked) */
+  worktree: { path: string; policy: Verdict; baseline: Verdict | null } | DxError;
+  /** the scope gate's allow-list as read (null: the file cannot be read); absent when no file is named */
+  allowedPaths?: string[] | null;
+}
+
+export interface PlanInput {
+  /** the options as given: flags, a wave item's or a benchmark attempt's */
+  flags: StartOptions;
+  /** the profile --profile named */
+  profile?: LoadedProfile;
+  facts: JobFacts;
+}
+
+/** A provider that may take the job, and what it is asked. */
+export interface Candidate {
+  adapter: ProviderAdapter;
+  /** a fallback runs its own canonical model and cap: the job's model rules and cap were the first provider's */
+  opts: StartOptions;
+  /** a fallback without the asked lane runs headless */
+  lane: Lane;
+}
+
+/** The job as checked, before a provider is chosen. */
+export interface JobPlan {
+  /** the options merged with the profile: flags > profile > environment > defaults */
+  opts: StartOptions;
+  /** the profile's name */
+  profile?: string;
+  beads: string;
+  prompt: string;
+  worktree: string;
+  gates?: PostJobGates;
+  /** the job's provider, then its fallbacks in order */
+  candidates: Candidate[];
+}
+
+/** One provider's fail-fast checks at start, as recorded in the job's events. */
+export type ProviderTry = Omit<Extract<JobEvent, { kind: 'preflight' }>, 'kind'>;
+
+/** The provider that takes the job, with its model and launch, and every provider tried. */
+export interface Chosen {
+  chosen: Candidate;
+  model: string;
+  spec: LaunchSpec;
+  tried: ProviderTry[];
+}
+
+/** What start decided: the run to record and launch, and the providers it tried on the way. */
+export interface LaunchPlan extends Launch {
+  tried: ProviderTry[];
+}
+
+const known = <T>(fact: T | DxError): T => {
+  if (fact instanceof DxError) throw fact;
+  return fact;
+};
+
+/** Pure: the job checked in order, with the providers that may take it. */
+export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
+  const opts = withProfile(flags, profile?.profile);
+  const beads = validateBeadsId(opts.beads);
+  const prompt = known(facts.prompt);
+  guardPrompt(prompt); // before the provider: a leaked secret is refused whatever else is wrong
+  const primary = getProvider(opts.provider ?? 'opencode');
+  const fallbacks = fallbackCandidates(primary.name, opts.fallback, profile?.profile).map(getProvider);
+  const worktree = known(facts.worktree);
+  if (!worktree.policy.passed) throw new DxError(asReasonCode(worktree.policy.reason_code), worktree.policy.details);
+  const gates = postJobGates(opts, beads, worktree.path, facts.allowedPaths);
+  const baseline = worktree.baseline;
+  if (baseline && !baseline.passed) {
+    const why = `baseline gate failed: ${baseline.details}`;
+    throw new DxError(asReasonCode(baseline.reason_code), why, 'policy');
+  }
+  const lane = (opts.lane ?? 'headless') as Lane;
+  if (!LANES.includes(lane))
+    throw new DxError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
+  const asFallback = { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined };
+  const candidates: Candidate[] = [
+    { adapter: primary, opts, lane },
+    ...fallbacks.map((adapter) => ({
+      adapter,
+      opts: asFallback,
+      lane: adapter.lanes.includes(lane) ? lane : 'headless',
+    })),
+  ];
+  return { opts, profile: profile?.name, beads, prompt, worktree: worktree.path, gates, candidates };
+}
+
+/**
+ * Refusals another provider may cure: the provider's own fault (credentials, binary, model), or a lane it lacks
+ * (a fallback without the asked lane runs headless).
+ */
+export const fallsBack = (e: unknown): e is DxError =>
+  e instanceof DxError && (isProviderFault(e.kind) || e.kind === 'lane');
+
+/**
+ * Pure: which provider takes the job, from the facts of the candidates gathered so far, in order: the first
+ * whose checks all pass, or `next`, the candidate whose facts are needed to go on. A refusal another provider
+ * may cure moves on to the next candidate; any other, or the last candidate's, refuses the job.
+ */
+export function chooseProvider(job: JobPlan, facts: ProviderFacts[]): Chosen | { next: Candidate } {
+  const tried: ProviderTry[] = [];
+  for (const [i, candidate] of job.candidates.entries()) {
+    const f = facts[i];
+    if (!f) return { next: candidate };
+    const provider = candidate.adapter.name;
+    const refusal = firstRefusal(providerChecks(candidate.adapter, f, candidate.lane));
+    if (!refusal) {
+      // the edge gathers every fact of a provider that passes: its launch is built
+      if (!f.launch || f.launch instanceof DxError) throw new Error(`${provider} passed without a launch`);
+      tried.push({ provider, model: f.model, passed: true, reason_code: 'preflight_ok', message: '' });
+      return { chosen: candidate, model: f.model, spec: f.launch, tried };
+    }
+    if (!fallsBack(refusal)) throw refusal;
+    tried.push({ provider, model: null, passed: false, reason_code: refusal.reasonCode, message: refusal.message });
+    if (i < job.candidates.length - 1) continue;
+    if (tried.length === 1) throw refusal;
+    const each = tried.map((t) => `${t.provider}: ${t.reason_code}`).join('; ');
+    throw new DxError(
+      refusal.reasonCode,
+      `no provider could take the job: ${each}. Last: ${refusal.message}`,
+      refusal.kind,
+    );
+  }
+  throw new Error('no provider to try'); // unreachable: the job's own provider is always a candidate
+}
+
+/** Pure: the run start records and launches, with the settings fixed into it. */
+export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBaseline): LaunchPlan {
+  const { chosen, model, spec, tried } = choice;
+  const firstFailure = tried.find((t) => !t.passed);
+  return {
+    run: {
+      beads: job.beads,
+      provider: chosen.adapter.name,
+      retries: 0,
+      worktree: job.worktree,
+      promptFile: path.resolve(job.opts.cwd, job.opts.promptFile as string),
+      model,
+      executionMode: chosen.lane,
+      fallbackReason: firstFailure ? `${firstFailure.provider}:${firstFailure.reason_code}` : 'none',
+      cwd: job.opts.cwd,
+      startHead: baseline.head,
+      baseline: JSON.stringify(baseline.dirty),
+      settings: {
+        ...effectiveSettings(chosen.opts, chosen.adapter.name),
+        ...(job.gates ? { gates: job.gates } : {}),
+        ...(job.profile ? { profile: job.profile } : {}),
+      },
+    },
+    prompt: job.prompt,
+    spec,
+    tried,
+  };
+}
+
+/** The required post-job gates and their inputs, checked now so a job never ends on a gate it cannot run. */
+function postJobGates(
+  opts: StartOptions,
+  beads: string,
+  worktree: string,
+  allowedPaths: string[] | null | undefined,
+): PostJobGates | undefined {
+  const required = [
+    ...new Set(
+      (opts.requireGates ?? [])
+        .flatMap((g) => g.split(','))
+        .map((g) => g.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (!required.length) return undefined;
+  for (const g of required) {
+    if (!POST_JOB_GATES.includes(g as PostJobGate))
+      throw new DxError('unknown_gate', `unknown gate '${g}'; use one of: ${POST_JOB_GATES.join(', ')}`);
+  }
+  const gates: PostJobGates = { required: required as PostJobGate[], base: opts.base, branch: opts.branch };
+  if (required.includes('feature-key')) {
+    gates.featureKey = opts.featureKey ?? beads;
+    if (!FEATURE_KEY.test(gates.featureKey))
+      throw new DxError(
+        'feature_key_invalid_format',
+        `feature key '${gates.featureKey}' is not like bd-xga8.14; pass --feature-key`,
+      );
+  }
+  if (required.includes('scope')) {
+    if (!opts.allowedPathsFile && opts.mutationBudget === undefined)
+      throw new DxError('scope_missing', 'the scope gate needs --allowed-paths-file and/or --mutation-budget');
+    if (opts.allowedPathsFile) {
+      if (!allowedPaths)
+        throw new DxError(
+          'allowed_paths_file_missing',
+          `allowed-paths file ${opts.allowedPathsFile} cannot be read; pass an existing file`,
+        );
+      gates.allowedPaths = allowedPaths;
+    }
+    gates.mutationBudget = opts.mutationBudget;
+  }
+  if (required.includes('evidence')) {
+    if (!opts.signoffFile)
+      throw new DxError(
+        'signoff_file_missing',
+        'the evidence gate needs --signoff-file (relative to the worktree, e.g. SIGNOFF.md)',
+      );
+    gates.signoffFile = path.resolve(worktree, opts.signoffFile);
+  }
+  return gates;
+}

@@ -46,37 +46,26 @@ export interface Launch {
 
 const LAUNCH_FILE = 'launch.json';
 
+/** The fields of a recorded run that a relaunch starts from. */
+const RUN_FIELDS = [
+  'beads',
+  'provider',
+  'retries',
+  'worktree',
+  'promptFile',
+  'model',
+  'executionMode',
+  'fallbackReason',
+  'cwd',
+  'startHead',
+  'baseline',
+  'settings',
+] as const satisfies ReadonlyArray<keyof Launch['run']>;
+
 export function readLaunch(job: JobRecord): Launch {
   const saved = JSON.parse(fs.readFileSync(path.join(job.dir, LAUNCH_FILE), 'utf8')) as Pick<Launch, 'spec'>;
-  const {
-    beads,
-    provider,
-    retries,
-    worktree,
-    promptFile,
-    model,
-    executionMode,
-    fallbackReason,
-    cwd,
-    startHead,
-    baseline,
-    settings,
-  } = job;
   return {
-    run: {
-      beads,
-      provider,
-      retries,
-      worktree,
-      promptFile,
-      model,
-      executionMode,
-      fallbackReason,
-      cwd,
-      startHead,
-      baseline,
-      settings,
-    },
+    run: Object.fromEntries(RUN_FIELDS.map((k) => [k, job[k]])) as Launch['run'],
     prompt: fs.readFileSync(path.join(job.dir, 'prompt.txt'), 'utf8'),
     spec: saved.spec,
   };

@@ -80,7 +80,7 @@ program
   .addOption(new Option('--home <dir>').hideHelp())
   .action(async (jobId: string) => {
     const { superviseJob } = await import('../jobs/supervisor.js');
-    const { runnerHome } = await import('../jobs/paths.js');
+    const { runnerHome } = await import('../core/home.js');
     await superviseJob(runnerHome(), Number(jobId));
   });
 

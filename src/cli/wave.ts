@@ -204,7 +204,7 @@ export function registerWaveCommands(program: Command): void {
     .argument('<waveId>')
     .action(async (id: string) => {
       const { driveWave } = await import('../wave/index.js');
-      const { runnerHome } = await import('../jobs/paths.js');
+      const { runnerHome } = await import('../core/home.js');
       await driveWave(runnerHome(), Number(id));
     });
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { runnerHome } from '../jobs/paths.js';
+import { runnerHome } from '../core/home.js';
 import { resolveCliBinary } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, LaunchRequest, LaunchSpec } from './types.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runnerHome } from '../jobs/paths.js';
+import { runnerHome } from '../core/home.js';
 import { resolveCliBinary } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';

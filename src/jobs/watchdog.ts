@@ -1,5 +1,5 @@
 import type { HealthState } from '../health/index.js';
-import { evaluate } from '../report/index.js';
+import { evaluate } from './evaluate.js';
 import { finalizeJob } from './finalize.js';
 import { claimAndEnd, restartRun } from './restart.js';
 import { probeHealth } from '../server/index.js';

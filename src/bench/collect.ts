@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
-import { aggregate, summaryMarkdown } from './decide.js';
+import { aggregate, summaryMarkdown } from './stats.js';
 import { reportHtml } from './html.js';
 import {
   manifestSchema,

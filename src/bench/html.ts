@@ -1,4 +1,4 @@
-import { cellText } from './decide.js';
+import { cellText } from './stats.js';
 import type { Results } from './schemas.js';
 
 const esc = (s: unknown) =>

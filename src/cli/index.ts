@@ -27,10 +27,8 @@ type Register = (program: Command) => void;
  * load them all.
  */
 const MODULES: Array<[string[], () => Promise<Register>]> = [
-  [
-    ['start', 'status', 'check', 'report', 'stop', 'prune', 'logs'],
-    async () => (await import('./jobs.js')).registerJobCommands,
-  ],
+  [['start'], async () => (await import('./start.js')).registerStartCommand],
+  [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
   [
     ['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'],

@@ -58,7 +58,9 @@ program
   .description('print the JSON Schema of a --json output (no name: list them)')
   .argument(
     '[name]',
-    'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state',
+    'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | ' +
+      'wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | ' +
+      'bench-results | bench-summary | bench-governance | bench-progressive-state',
   )
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('./schemas.js');

@@ -16,7 +16,10 @@ interface PreflightFlags extends BinaryFlags {
   json?: boolean;
 }
 
-/** The provider and model a preflight or probe checks: flags > profile > environment (under the model policy) > canonical. */
+/**
+ * The provider and model a preflight or probe checks: flags > profile > environment (under the model policy) >
+ * canonical.
+ */
 async function resolveModel(
   o: { provider?: string; profile?: string; model?: string; allowModelOverride?: boolean; strict?: boolean },
   env: NodeJS.ProcessEnv,
@@ -43,7 +46,8 @@ export function registerProviderCommands(program: Command): void {
   const preflightCommand = program
     .command('preflight')
     .description(
-      'can this provider run a job now? binary, model policy, credentials, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked',
+      'can this provider run a job now? binary, model policy, credentials, model offered, a live probe, ' +
+        'worktree policy; exit 0 pass, 21 fail, 28 model override blocked',
     )
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option(
@@ -78,10 +82,11 @@ export function registerProviderCommands(program: Command): void {
       const exitCode = preflightExitCode(findings);
       if (o.json) printJson({ provider: adapter.name, model, passed: exitCode === 0, exit_code: exitCode, findings });
       else {
-        for (const f of findings)
-          print(
-            `${{ ok: 'OK  ', warn: 'WARN', error: 'FAIL' }[f.status]} ${f.check.padEnd(13)} ${f.code}: ${f.detail}${f.next_action !== '-' ? ` (next: ${f.next_action})` : ''}`,
-          );
+        for (const f of findings) {
+          const status = { ok: 'OK  ', warn: 'WARN', error: 'FAIL' }[f.status];
+          const next = f.next_action !== '-' ? ` (next: ${f.next_action})` : '';
+          print(`${status} ${f.check.padEnd(13)} ${f.code}: ${f.detail}${next}`);
+        }
         print(
           exitCode === 0
             ? '=== Preflight PASSED ==='

@@ -10,7 +10,10 @@ export interface WatchdogAction {
   beads: string;
   state: HealthState;
   reason_code: string;
-  /** none · finalized (ended unseen) · restarted · blocked · skipped (another watchdog acted first) · waiting_for_server */
+  /**
+   * none · finalized (ended unseen) · restarted · blocked · skipped (another watchdog acted first) ·
+   * waiting_for_server
+   */
   action: 'none' | 'finalized' | 'restarted' | 'blocked' | 'skipped' | 'waiting_for_server';
   retry_count: number;
 }

@@ -61,7 +61,10 @@ export function shellPolicy(allow: string | undefined): string {
   ].join('\n');
 }
 
-/** Writes the private home's settings, its temp dir and the shell policy (named by its content: concurrent jobs may differ). */
+/**
+ * Writes the private home's settings, its temp dir and the shell policy (named by its content: concurrent jobs
+ * may differ).
+ */
 function prepareHome(env: NodeJS.ProcessEnv): { home: string; policy: string; tmp: string } {
   const home = geminiHome(env);
   const tmp = path.join(home, 'tmp');
@@ -195,7 +198,10 @@ function renderLine(line: string): string {
     case 'tool_use':
       return `[tool:${ev.tool_name}] ${p?.file_path ?? p?.command ?? p?.dir_path ?? p?.pattern ?? ''}`.trimEnd();
     case 'tool_result':
-      return `[tool:${toolOf(ev.tool_id)}] ${ev.status ?? ''}${ev.error?.message ? `: ${ev.error.message.slice(0, 160)}` : ''}`;
+      return (
+        `[tool:${toolOf(ev.tool_id)}] ${ev.status ?? ''}` +
+        (ev.error?.message ? `: ${ev.error.message.slice(0, 160)}` : '')
+      );
     case 'error':
       return `[${ev.severity ?? 'error'}] ${ev.message ?? ''}`;
     case 'result':
@@ -207,7 +213,10 @@ function renderLine(line: string): string {
   }
 }
 
-/** The CLI retries 429/5xx itself and says so only on stderr: `Attempt 2 failed with status 500. Retrying with backoff... <error>`. */
+/**
+ * The CLI retries 429/5xx itself and says so only on stderr:
+ * `Attempt 2 failed with status 500. Retrying with backoff... <error>`.
+ */
 const RETRY = /^Attempt \d+ failed(?: with status (\d{3}))?(?::|\.)? ?(.*?Retrying.*)$/;
 
 /** The CLI refuses to start without a key with a plain stderr line (exit 41) and no stream event. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
-import { aggregate, summaryMarkdown } from './decide.js';
+import { aggregate, summaryMarkdown } from './stats.js';
 import { reportHtml } from './html.js';
 import {
   manifestSchema,
@@ -53,7 +53,8 @@ export function collectRun(
     );
     if (!parsed.success)
       fail(
-        `raw/${name} is not a valid record (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+        `raw/${name} is not a valid record (${parsed.error.issues[0]?.path.join('.')}: ` +
+          `${parsed.error.issues[0]?.message})`,
       );
     else records.push(parsed.data);
   }
@@ -86,7 +87,8 @@ export function summarizeRun(
   } catch (e) {
     throw new DxError(
       'summarize_failed',
-      `cannot summarize ${resultsJson}: it is missing or not a results file (${(e as Error).message.split('\n')[0]}); run dx-runner bench collect first`,
+      `cannot summarize ${resultsJson}: it is missing or not a results file ` +
+        `(${(e as Error).message.split('\n')[0]}); run dx-runner bench collect first`,
     );
   }
   const dir = path.dirname(resultsJson);

@@ -1,4 +1,4 @@
-import { cellText } from './decide.js';
+import { cellText } from './stats.js';
 import type { Results } from './schemas.js';
 
 const esc = (s: unknown) =>
@@ -7,6 +7,7 @@ const esc = (s: unknown) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 const msText = (x: number | null) => (x === null ? '-' : `${Math.round(x)} ms`);
+const cells = (tag: 'td' | 'th', values: Array<string | number>) => values.map((v) => `<${tag}>${v}</${tag}>`).join('');
 
 /**
  * Per-workflow completion latency: p50 and p95 bars over every job's latency as a dot, one row per
@@ -21,37 +22,38 @@ function latencyChart(r: Results): string {
   const rowH = 46;
   const h = rows.length * rowH + 40;
   const x = (v: number) => label + (v / max) * width;
+  /** A bar from the axis to `v`, named by its statistic, with the value after its end; `top` is its y. */
+  const bar = (stat: 'p50' | 'p95', workflow: string, top: number, v: number) => [
+    `<rect class="${stat}" data-workflow="${esc(workflow)}" x="${label}" y="${top}" ` +
+      `width="${(x(v) - label).toFixed(1)}" height="14"><title>${stat} ${msText(v)}</title></rect>`,
+    `<text x="${x(v) + 4}" y="${top + 12}" class="val">${stat} ${msText(v)}</text>`,
+  ];
   const parts: string[] = [];
   rows.forEach((w, i) => {
     const y = 10 + i * rowH;
     parts.push(`<text x="0" y="${y + 20}" class="lbl">${esc(w.workflow_id)}</text>`);
-    if (w.completion_latency_ms_p95 !== null) {
-      parts.push(
-        `<rect class="p95" data-workflow="${esc(w.workflow_id)}" x="${label}" y="${y + 4}" width="${(x(w.completion_latency_ms_p95) - label).toFixed(1)}" height="14"><title>p95 ${msText(w.completion_latency_ms_p95)}</title></rect>`,
-      );
-      parts.push(
-        `<text x="${x(w.completion_latency_ms_p95) + 4}" y="${y + 16}" class="val">p95 ${msText(w.completion_latency_ms_p95)}</text>`,
-      );
-    }
-    if (w.completion_latency_ms_p50 !== null) {
-      parts.push(
-        `<rect class="p50" data-workflow="${esc(w.workflow_id)}" x="${label}" y="${y + 20}" width="${(x(w.completion_latency_ms_p50) - label).toFixed(1)}" height="14"><title>p50 ${msText(w.completion_latency_ms_p50)}</title></rect>`,
-      );
-      parts.push(
-        `<text x="${x(w.completion_latency_ms_p50) + 4}" y="${y + 32}" class="val">p50 ${msText(w.completion_latency_ms_p50)}</text>`,
-      );
-    }
+    if (w.completion_latency_ms_p95 !== null)
+      parts.push(...bar('p95', w.workflow_id, y + 4, w.completion_latency_ms_p95));
+    if (w.completion_latency_ms_p50 !== null)
+      parts.push(...bar('p50', w.workflow_id, y + 20, w.completion_latency_ms_p50));
     for (const rec of r.records.filter((q) => q.workflow_id === w.workflow_id && q.completion_latency_ms !== null)) {
+      const cx = x(rec.completion_latency_ms as number).toFixed(1);
       parts.push(
-        `<circle class="${rec.success ? 'dot-ok' : 'dot-fail'}" cx="${x(rec.completion_latency_ms as number).toFixed(1)}" cy="${y + 40}" r="3"><title>${esc(rec.prompt_id)}: ${msText(rec.completion_latency_ms)}</title></circle>`,
+        `<circle class="${rec.success ? 'dot-ok' : 'dot-fail'}" cx="${cx}" cy="${y + 40}" r="3">` +
+          `<title>${esc(rec.prompt_id)}: ${msText(rec.completion_latency_ms)}</title></circle>`,
       );
     }
   });
   parts.push(`<line x1="${label}" y1="${h - 24}" x2="${label + width}" y2="${h - 24}" class="axis"/>`);
   parts.push(
-    `<text x="${label}" y="${h - 8}" class="val">0</text><text x="${label + width}" y="${h - 8}" class="val" text-anchor="end">${msText(max)}</text>`,
+    `<text x="${label}" y="${h - 8}" class="val">0</text>` +
+      `<text x="${label + width}" y="${h - 8}" class="val" text-anchor="end">${msText(max)}</text>`,
   );
-  return `<svg id="latency-chart" role="img" aria-label="completion latency p50 and p95 per workflow" viewBox="0 0 ${label + width + 110} ${h}" width="${label + width + 110}" height="${h}">${parts.join('')}</svg>`;
+  const svgWidth = label + width + 110;
+  return (
+    '<svg id="latency-chart" role="img" aria-label="completion latency p50 and p95 per workflow" ' +
+    `viewBox="0 0 ${svgWidth} ${h}" width="${svgWidth}" height="${h}">${parts.join('')}</svg>`
+  );
 }
 
 /** The benchmark report: one self-contained HTML file (inline CSS and SVG, no external assets). */
@@ -60,7 +62,15 @@ export function reportHtml(r: Results): string {
   const metrics = r.aggregates.by_workflow
     .map(
       (w) =>
-        `<tr><td>${esc(w.workflow_id)}</td><td>${w.job_count}</td><td>${(w.success_rate * 100).toFixed(1)}%</td><td>${w.retry_count}</td><td>${msText(w.first_output_latency_ms_p50)}</td><td>${msText(w.completion_latency_ms_p50)}</td><td>${msText(w.completion_latency_ms_p95)}</td></tr>`,
+        `<tr>${cells('td', [
+          esc(w.workflow_id),
+          w.job_count,
+          `${(w.success_rate * 100).toFixed(1)}%`,
+          w.retry_count,
+          msText(w.first_output_latency_ms_p50),
+          msText(w.completion_latency_ms_p50),
+          msText(w.completion_latency_ms_p95),
+        ])}</tr>`,
     )
     .join('');
   const matrix = r.aggregates.prompt_matrix
@@ -79,6 +89,16 @@ export function reportHtml(r: Results): string {
     Object.entries(r.aggregates.failure_taxonomy.reason_counts)
       .map(([k, n]) => `<li>${esc(k)}: ${n}</li>`)
       .join('') || '<li>none</li>';
+  const metricsHead = cells('th', [
+    'workflow',
+    'jobs',
+    'success',
+    'retries',
+    'first output p50',
+    'completion p50',
+    'completion p95',
+  ]);
+  const matrixHead = cells('th', ['prompt', ...wfs.map(esc)]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Benchmark ${esc(r.run_id)}</title>
 <style>
@@ -94,9 +114,9 @@ th{background:#eef}td.ok{background:#dff5e1}td.fail{background:#fbdede}td.none{c
 <h2>Completion latency per workflow (p50, p95; dots: each job)</h2>
 ${latencyChart(r)}
 <h2>Workflow metrics</h2>
-<table id="workflow-metrics"><thead><tr><th>workflow</th><th>jobs</th><th>success</th><th>retries</th><th>first output p50</th><th>completion p50</th><th>completion p95</th></tr></thead><tbody>${metrics}</tbody></table>
+<table id="workflow-metrics"><thead><tr>${metricsHead}</tr></thead><tbody>${metrics}</tbody></table>
 <h2>Prompt × workflow</h2>
-<table id="status-table"><thead><tr><th>prompt</th>${wfs.map((w) => `<th>${esc(w)}</th>`).join('')}</tr></thead><tbody>${matrix}</tbody></table>
+<table id="status-table"><thead><tr>${matrixHead}</tr></thead><tbody>${matrix}</tbody></table>
 <h2>Failure taxonomy</h2><ul id="taxonomy">${tax}</ul>
 </body></html>
 `;

@@ -3,11 +3,13 @@ import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { baselineGate, integrityGate } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
-import { gatherPreflight, preflightFindings } from '../providers/preflight.js';
+import { gatherPreflight } from '../jobs/probe.js';
+import { preflightFindings } from '../providers/preflight.js';
 import { collectRun, readJson, summarizeRun, writeJson } from './collect.js';
 import { BENCH_EXIT } from './exit.js';
 import { PHASES, phaseGate, WORKFLOWS, type Phase } from './decide.js';
-import { prepareRun, runBench, runDirOf, stamp, type RunOptions } from './run.js';
+import { prepareRun, runDirOf, stamp, type RunOptions } from './options.js';
+import { runBench } from './run.js';
 import {
   governanceReportSchema,
   phaseRecordSchema,
@@ -18,7 +20,7 @@ import {
 } from './schemas.js';
 
 /**
- * The governed benchmark (`dx-runner bench …`): every attempt is a real dx-runner job (run.ts), the
+ * The governed benchmark (`dx-runner bench …`): every attempt is a real dx-runner job (run.ts, attempt.ts), the
  * parts are collect and summarize (collect.ts), and this module chains them under the gates.
  */
 export { collectRun, summarizeRun } from './collect.js';
@@ -29,10 +31,10 @@ export {
   OPENCODE_WORKFLOWS,
   parseModelFor,
   parseWorkflows,
-  runBench,
   stamp,
   workflowModels,
-} from './run.js';
+} from './options.js';
+export { runBench } from './run.js';
 export { PHASES } from './decide.js';
 
 export interface GovernedOptions extends RunOptions {

@@ -47,7 +47,8 @@ export class Progress {
     const width = 24;
     const lines = [...this.rows].map(([wf, r]) => {
       const fill = Math.round((r.done / this.perWorkflow) * width);
-      return `${wf.padEnd(28)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] done ${r.done}/${this.perWorkflow} failed ${r.failed} running ${r.running}`;
+      const bar = `${'#'.repeat(fill)}${'.'.repeat(width - fill)}`;
+      return `${wf.padEnd(28)} [${bar}] done ${r.done}/${this.perWorkflow} failed ${r.failed} running ${r.running}`;
     });
     lines.push(`elapsed ${this.elapsed()}  eta ${eta}  (${done}/${total})`);
     // move up over the previous frame, then redraw it line by line

@@ -38,7 +38,8 @@ function runOptions(c: Command, parallel: number): Command {
   return c
     .option(
       '--prompts-file <file>',
-      'prompt set (JSON: {version, name, prompts:[{id, category, title, prompt, success_hints}]}; default: the five shipped prompts)',
+      'prompt set (JSON: {version, name, prompts:[{id, category, title, prompt, success_hints}]}; ' +
+        'default: the five shipped prompts)',
     )
     .option('--prompt-ids <ids>', 'only these prompts of the set (comma list)')
     .option('--model <id>', "model for the OpenCode workflows (default: opencode's canonical model)")
@@ -117,7 +118,9 @@ export function registerBenchCommands(program: Command): void {
   const cmd = program
     .command('bench')
     .description(
-      'the governed benchmark: workflows × prompts as real dx-runner jobs, collected, summarized and gated (exit 0 pass, 1 preflight, 3 failed, 4 baseline, 5 no records, 6 collect, 7 summarize, 8 phase blocked)',
+      'the governed benchmark: workflows × prompts as real dx-runner jobs, collected, summarized and gated ' +
+        '(exit 0 pass, 1 preflight, 3 failed, 4 baseline, 5 no records, 6 collect, 7 summarize, ' +
+        '8 phase blocked)',
     );
 
   runOptions(cmd.command('governed'), 6)
@@ -126,7 +129,8 @@ export function registerBenchCommands(program: Command): void {
     )
     .requiredOption(
       '--workflows <list>',
-      'comma list: opencode_run_headless, opencode_server_http, opencode_server_attach_run, cc_glm_headless, gemini_run_headless',
+      'comma list: opencode_run_headless, opencode_server_http, opencode_server_attach_run, ' +
+        'cc_glm_headless, gemini_run_headless',
     )
     .option('--reported-commit <sha>', 'run the integrity gate: this commit must be on --branch')
     .option('--branch <name>', 'branch for the integrity gate (default: the current one)')
@@ -149,7 +153,8 @@ export function registerBenchCommands(program: Command): void {
   cmd
     .command('progressive')
     .description(
-      'one phase of the progressive rollout, gated by <output-dir>/progressive/state.json: a phase runs once the phase before it has passed (exit 8 and JSON if not), unless --force',
+      'one phase of the progressive rollout, gated by <output-dir>/progressive/state.json: a phase runs ' +
+        'once the phase before it has passed (exit 8 and JSON if not), unless --force',
     )
     .addOption(
       new Option('--phase <phase>', 'phase')
@@ -194,7 +199,8 @@ export function registerBenchCommands(program: Command): void {
 
   runOptions(cmd.command('run'), 4)
     .description(
-      'run workflows × prompts as dx-runner jobs; writes <run>/manifest.json and raw/ (prints {run_id, run_dir, record_count})',
+      'run workflows × prompts as dx-runner jobs; writes <run>/manifest.json and raw/ ' +
+        '(prints {run_id, run_dir, record_count})',
     )
     .option('--workflows <list>', 'comma list (default: the three OpenCode workflows)')
     .action(async (o: RunFlags) => {

@@ -27,10 +27,8 @@ type Register = (program: Command) => void;
  * load them all.
  */
 const MODULES: Array<[string[], () => Promise<Register>]> = [
-  [
-    ['start', 'status', 'check', 'report', 'stop', 'prune', 'logs'],
-    async () => (await import('./jobs.js')).registerJobCommands,
-  ],
+  [['start'], async () => (await import('./start.js')).registerStartCommand],
+  [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
   [
     ['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'],
@@ -60,7 +58,9 @@ program
   .description('print the JSON Schema of a --json output (no name: list them)')
   .argument(
     '[name]',
-    'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | bench-results | bench-summary | bench-governance | bench-progressive-state',
+    'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | ' +
+      'wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | ' +
+      'bench-results | bench-summary | bench-governance | bench-progressive-state',
   )
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('./schemas.js');
@@ -80,7 +80,7 @@ program
   .addOption(new Option('--home <dir>').hideHelp())
   .action(async (jobId: string) => {
     const { superviseJob } = await import('../jobs/supervisor.js');
-    const { runnerHome } = await import('../jobs/paths.js');
+    const { runnerHome } = await import('../core/home.js');
     await superviseJob(runnerHome(), Number(jobId));
   });
 

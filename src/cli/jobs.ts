@@ -3,18 +3,8 @@ import { sleep } from '../core/time.js';
 import { Command, Option } from 'commander';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import {
-  addBinaryOptions,
-  explicitBinary,
-  jobFor,
-  number,
-  print,
-  printJson,
-  withStore,
-  type BinaryFlags,
-} from './shared.js';
-import { getProvider, providerNames } from '../providers/index.js';
-import type { StartOptions } from '../jobs/options.js';
+import { jobFor, number, print, printJson, withStore } from './shared.js';
+import { getProvider } from '../providers/index.js';
 import { redact } from '../governance/secrets.js';
 import {
   checkResult,
@@ -27,148 +17,9 @@ import {
   tailLines,
 } from '../report/index.js';
 import { checkExitCode, EXIT } from './exit.js';
-import type { CheckMissingOutput, PruneOutput, StartOutput, StatusOutput, StopOutput } from '../report/schemas.js';
-
-/** The start flags: StartOptions under their command-line names. */
-type StartFlags = Pick<
-  StartOptions,
-  | 'beads'
-  | 'promptFile'
-  | 'provider'
-  | 'profile'
-  | 'fallback'
-  | 'worktree'
-  | 'model'
-  | 'stallMinutes'
-  | 'requiredBaseline'
-  | 'featureKey'
-  | 'base'
-  | 'branch'
-  | 'allowedPathsFile'
-  | 'mutationBudget'
-  | 'signoffFile'
-  | 'lane'
-> & {
-  allowModelOverride?: boolean;
-  wait?: number;
-  attach?: string;
-  maxRuntime?: number;
-  mutationTimeout?: number | boolean;
-  requireGate?: string[];
-  dryRun?: boolean;
-  json?: boolean;
-} & BinaryFlags;
+import type { CheckMissingOutput, PruneOutput, StatusOutput, StopOutput } from '../report/schemas.js';
 
 export function registerJobCommands(program: Command): void {
-  const startCommand = program
-    .command('start')
-    .description('validate, record and launch a job detached; returns as soon as the agent runs')
-    .requiredOption('--beads <id>', 'work item id, e.g. bd-xga8.14')
-    .requiredOption('--prompt-file <path>', 'the task for the agent')
-    .option(
-      '--provider <name>',
-      `agent CLI to run: ${providerNames().join(', ')} (default: the profile's, else opencode)`,
-    )
-    .option(
-      '--profile <name>',
-      'settings from a profile (dx-runner profiles); flags win over it, it wins over the environment',
-    )
-    .option(
-      '--fallback <auto|none|provider>',
-      "when the provider fails start's checks (model, credentials, binary, lane), start the job on the next provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini)",
-    )
-    .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
-    .option(
-      '--lane <lane>',
-      'headless (opencode run; the default), attach (opencode run --attach), server (a session over HTTP via the SDK)',
-    )
-    .option(
-      '--allow-model-override',
-      'let OPENCODE_MODEL (or the provider model variable) override the canonical model',
-    )
-    .option(
-      '--wait <sec>',
-      "queue up to this long for a slot under the provider's concurrency cap (default: refuse at once)",
-      number('--wait'),
-    )
-    .option(
-      '--attach <url>',
-      'the opencode server for --lane attach/server (default: the managed one, dx-runner serve start)',
-    )
-    .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')
-    .option(
-      '--stall-minutes <n>',
-      'no provider output or CPU progress for this long = stalled (default 20; fractions allowed)',
-      number('--stall-minutes'),
-    )
-    .option('--max-runtime <min>', 'a job running longer is stalled (default 120)', number('--max-runtime'))
-    .option(
-      '--no-mutation-timeout <min>',
-      'a job that changed no file for this long is stalled (default 30)',
-      number('--no-mutation-timeout'),
-    )
-    .option('--required-baseline <sha>', 'refuse to dispatch unless the worktree HEAD contains this commit')
-    .option(
-      '--require-gate <gates>',
-      'gates to pass after the agent succeeds: feature-key, scope, evidence, integrity (comma list, repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .option('--feature-key <key>', 'feature-key gate: the trailer value (default: the bead id)')
-    .option('--base <ref>', 'feature-key gate: compare against (default: upstream, main, master)')
-    .option('--branch <name>', 'feature-key and integrity gates: the branch (default: the current one)')
-    .option('--allowed-paths-file <file>', 'scope gate: allowed paths, one per line (read now)')
-    .option('--mutation-budget <n>', 'scope gate: most files the job may change', number('--mutation-budget'))
-    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree');
-  addBinaryOptions(startCommand)
-    .option(
-      '--dry-run',
-      'print the plan (provider, model, lane, providers tried, settings, gates, cap, the command) and record nothing',
-    )
-    .option('--json', 'print the started job as JSON (with --dry-run: the plan, dx-runner schema start-plan)')
-    .action((o: StartFlags) =>
-      withStore(async (store, home) => {
-        const flags: StartOptions = {
-          ...o,
-          attachUrl: o.attach,
-          waitSec: o.wait,
-          maxRuntimeMinutes: o.maxRuntime,
-          // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
-          noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
-          requireGates: o.requireGate,
-          binaryFor: (provider) => explicitBinary(provider, o),
-          env: process.env,
-          cwd: process.cwd(),
-        };
-        // loaded by the command that needs it
-        const { planStart, startJob } = await import('../jobs/start.js');
-        if (o.dryRun) {
-          const { planLines, planOutput } = await import('../report/plan.js');
-          const plan = planOutput(await planStart(store, home, flags), flags.env);
-          if (o.json) printJson(plan);
-          else planLines(plan).forEach(print);
-          return;
-        }
-        const job = await startJob(store, home, flags);
-        if (o.json) {
-          printJson({
-            beads: job.beads,
-            provider: job.provider,
-            pid: job.pid as number, // startJob returns the job once its agent is spawned
-            state: 'launching',
-            run_instance: job.runInstance,
-            selected_model: job.model,
-            fallback_reason: job.fallbackReason,
-            worktree: job.worktree,
-            log: filesOf(job).out,
-          } satisfies StartOutput);
-        } else {
-          print(
-            `started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : ''} log=${filesOf(job).out}`,
-          );
-        }
-      }),
-    );
-
   program
     .command('status')
     .description('one row per bead: running jobs, then the most recently finished')
@@ -252,7 +103,8 @@ export function registerJobCommands(program: Command): void {
           if (r.next_action !== '-') print(`next_action=${r.next_action}`);
           print(`selected_model=${r.selected_model}`);
           print(
-            `metrics mutations=${r.mutation_count} log_bytes=${r.log_bytes} pid_age_sec=${r.pid_age_sec} log_age_sec=${r.log_age_sec ?? '-'}`,
+            `metrics mutations=${r.mutation_count} log_bytes=${r.log_bytes} pid_age_sec=${r.pid_age_sec} ` +
+              `log_age_sec=${r.log_age_sec ?? '-'}`,
           );
         }
         process.exitCode = checkExitCode(e.health);

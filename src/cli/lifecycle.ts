@@ -52,14 +52,16 @@ export function registerLifecycleCommands(program: Command): void {
   program
     .command('watchdog')
     .description(
-      'restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended unseen; resume waves whose driver died',
+      'restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended ' +
+        'unseen; resume waves whose driver died',
     )
     .option('--interval <sec>', 'seconds between passes', number('--interval'), 60)
     .option('--max-retries <n>', 'restarts per job before it is blocked', number('--max-retries'), 1)
     .option('--once', 'one pass, then exit')
     .option(
       '--json',
-      'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}], waves:[{wave, action, driver_pid}]}',
+      'one JSON object per pass: {timestamp_utc, pass, jobs:[{beads, state, reason_code, action, retry_count}], ' +
+        'waves:[{wave, action, driver_pid}]}',
     )
     .action((o: { interval: number; maxRetries: number; once?: boolean; json?: boolean }) =>
       withStore(async (store, home) => {
@@ -71,10 +73,10 @@ export function registerLifecycleCommands(program: Command): void {
           const waves = resumeOrphanWaves(store, home);
           if (o.json) print(JSON.stringify({ timestamp_utc: utc(), pass: cycle, jobs, waves }));
           else {
-            for (const a of jobs)
-              print(
-                `${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : ''}`,
-              );
+            for (const a of jobs) {
+              const retry = a.action === 'restarted' ? ` (retry ${a.retry_count}/${o.maxRetries})` : '';
+              print(`${utc()} [${a.beads}] ${a.state} (${a.reason_code}) -> ${a.action}${retry}`);
+            }
             for (const w of waves)
               print(`${utc()} [wave ${w.wave}] driver gone -> resumed (driver pid ${w.driver_pid ?? '-'})`);
           }
@@ -113,7 +115,8 @@ export function registerLifecycleCommands(program: Command): void {
           print(
             o.json
               ? line
-              : `${record.timestamp_utc} cycle=${cycle} ${record.beads} ${record.state} (${record.reason_code}) bytes=${record.log_bytes} mutations=${record.mutation_count} age=${record.pid_age_sec}s`,
+              : `${record.timestamp_utc} cycle=${cycle} ${record.beads} ${record.state} (${record.reason_code}) ` +
+                  `bytes=${record.log_bytes} mutations=${record.mutation_count} age=${record.pid_age_sec}s`,
           );
           if (!TERMINAL_STATES.has(e.health.state)) return false;
           process.exitCode = checkExitCode(e.health);

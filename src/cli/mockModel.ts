@@ -28,7 +28,8 @@ export function registerMockModelCommands(program: Command): void {
       const { startMockModel } = await import('../model-mock/index.js');
       const server = await startMockModel({ port: o.port, script: o.script?.replace(/\\n/g, '\n') });
       process.stdout.write(
-        `mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1, Anthropic Messages API at ${server.url}/v1/messages, Gemini API at ${server.url}/v1beta)\n`,
+        `mock-model listening on ${server.url} (OpenAI API at ${server.url}/v1, Anthropic Messages API at ` +
+          `${server.url}/v1/messages, Gemini API at ${server.url}/v1beta)\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
@@ -61,7 +62,8 @@ export function registerMockModelCommands(program: Command): void {
   mock
     .command('gemini-env')
     .description(
-      'print the export lines that point the gemini provider at the scripted model (eval "$(dx-runner mock-model gemini-env)")',
+      'print the export lines that point the gemini provider at the scripted model ' +
+        '(eval "$(dx-runner mock-model gemini-env)")',
     )
     .option('--port <n>', 'port the mock serves on', port, 4099)
     .action(async (o: { port: number }) => {

@@ -41,7 +41,8 @@ export function registerProfileCommands(program: Command): void {
           ['max parallel', String(effective.max_parallel)],
           [
             'thresholds',
-            `startup grace ${t.startup_grace}s, stall ${t.stall}s, no-op window ${t.no_op_window}s, max runtime ${t.max_runtime}s, no-mutation ${t.no_mutation_timeout}s`,
+            `startup grace ${t.startup_grace}s, stall ${t.stall}s, no-op window ${t.no_op_window}s, ` +
+              `max runtime ${t.max_runtime}s, no-mutation ${t.no_mutation_timeout}s`,
           ],
           ['gates', effective.gates.join(', ') || 'none'],
         ])

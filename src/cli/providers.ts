@@ -38,7 +38,8 @@ export function registerProviderCommands(program: Command): void {
   const preflightCommand = program
     .command('preflight')
     .description(
-      'can this provider run a job now? binary, model policy, credentials, model offered, a live probe, worktree policy; exit 0 pass, 21 fail, 28 model override blocked',
+      'can this provider run a job now? binary, model policy, credentials, model offered, a live probe, ' +
+        'worktree policy; exit 0 pass, 21 fail, 28 model override blocked',
     )
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option(
@@ -57,7 +58,8 @@ export function registerProviderCommands(program: Command): void {
     )
     .action(async (o: PreflightFlags) => {
       // loaded by these commands only, keeping the others' start-up lean
-      const { gatherPreflight, preflightFindings } = await import('../providers/preflight.js');
+      const { preflightFindings } = await import('../providers/preflight.js');
+      const { gatherPreflight } = await import('../jobs/probe.js');
       const { checkWorktreePolicy } = await import('../governance/index.js');
       const env = process.env;
       const { adapter, ask, strict } = await resolveModel(o, env);
@@ -75,10 +77,11 @@ export function registerProviderCommands(program: Command): void {
       const exitCode = preflightExitCode(findings);
       if (o.json) printJson({ provider: adapter.name, model, passed: exitCode === 0, exit_code: exitCode, findings });
       else {
-        for (const f of findings)
-          print(
-            `${{ ok: 'OK  ', warn: 'WARN', error: 'FAIL' }[f.status]} ${f.check.padEnd(13)} ${f.code}: ${f.detail}${f.next_action !== '-' ? ` (next: ${f.next_action})` : ''}`,
-          );
+        for (const f of findings) {
+          const status = { ok: 'OK  ', warn: 'WARN', error: 'FAIL' }[f.status];
+          const next = f.next_action !== '-' ? ` (next: ${f.next_action})` : '';
+          print(`${status} ${f.check.padEnd(13)} ${f.code}: ${f.detail}${next}`);
+        }
         print(
           exitCode === 0
             ? '=== Preflight PASSED ==='
@@ -97,7 +100,7 @@ export function registerProviderCommands(program: Command): void {
   addBinaryOptions(probeCommand)
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {
-      const { probeTimeoutMs, runProbe } = await import('../providers/preflight.js');
+      const { probeTimeoutMs, runProbe } = await import('../jobs/probe.js');
       const { adapter, decision } = await resolveModel(o, process.env);
       if (!decision.ok) throw new DxError(decision.reasonCode, decision.detail);
       const r = await runProbe(

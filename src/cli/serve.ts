@@ -33,7 +33,8 @@ const show = (d: Awaited<ReturnType<typeof describe>>, json?: boolean) => {
   else if (!d.url) print('no managed opencode server; start one with: dx-runner serve start');
   else
     print(
-      `${d.running ? (d.healthy ? 'healthy' : 'unhealthy') : 'stopped'} ${d.url} pid=${d.pid ?? '-'} restarts=${d.restarts}${d.version ? ` version=${d.version}` : ''} password_file=${d.password_file}`,
+      `${d.running ? (d.healthy ? 'healthy' : 'unhealthy') : 'stopped'} ${d.url} pid=${d.pid ?? '-'} ` +
+        `restarts=${d.restarts}${d.version ? ` version=${d.version}` : ''} password_file=${d.password_file}`,
     );
 };
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Store, type JobRecord } from '../store/index.js';
 import { allProviders, getProvider } from '../providers/index.js';
-import { runnerHome } from '../jobs/paths.js';
+import { runnerHome } from '../core/home.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { DxError } from '../core/errors.js';
 

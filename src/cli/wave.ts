@@ -58,7 +58,8 @@ function reportText(r: WaveReportOutput): string {
   ];
   for (const i of r.items)
     out.push(
-      `| ${i.beads} | ${i.state} | ${i.provider} | ${i.attempts} | ${i.fallback_reason ?? '-'} | ${i.reason_code ?? '-'} | ${i.mutations} |`,
+      `| ${i.beads} | ${i.state} | ${i.provider} | ${i.attempts} | ${i.fallback_reason ?? '-'} | ` +
+        `${i.reason_code ?? '-'} | ${i.mutations} |`,
     );
   return out.join('\n');
 }
@@ -87,7 +88,8 @@ export function registerWaveCommands(program: Command): void {
     .option('--critical', 'dispatch every item on its fallback provider from the start')
     .option(
       '--from-beads',
-      'the wave is the ready issues of beads (`bd ready --json`, run here; needs the bd CLI), each prompt built from the issue; dispatch and outcome are recorded on the issues',
+      'the wave is the ready issues of beads (`bd ready --json`, run here; needs the bd CLI), each prompt ' +
+        'built from the issue; dispatch and outcome are recorded on the issues',
     )
     .option(
       '--limit <n>',
@@ -101,10 +103,13 @@ export function registerWaveCommands(program: Command): void {
         const { wave: w } = startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
         const s = waveStatus(store, w);
         if (o.json) printJson(s);
-        else
+        else {
+          const recorded = o.fromBeads ? ' from bd ready, recorded on the issues' : '';
           print(
-            `started wave ${w.id}: ${s.items.length} items${o.fromBeads ? ' from bd ready, recorded on the issues' : ''}, driver pid ${s.driver_pid ?? '-'}; watch it with dx-runner wave status --watch`,
+            `started wave ${w.id}: ${s.items.length} items${recorded}, driver pid ${s.driver_pid ?? '-'}; ` +
+              'watch it with dx-runner wave status --watch',
           );
+        }
       }),
     );
 
@@ -204,7 +209,7 @@ export function registerWaveCommands(program: Command): void {
     .argument('<waveId>')
     .action(async (id: string) => {
       const { driveWave } = await import('../wave/index.js');
-      const { runnerHome } = await import('../jobs/paths.js');
+      const { runnerHome } = await import('../core/home.js');
       await driveWave(runnerHome(), Number(id));
     });
 }

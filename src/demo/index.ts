@@ -14,8 +14,10 @@ const run = promisify(execFile);
 /** What each demo job is asked to do; the `@mock` lines script the bundled model. */
 const TASKS = [
   'Add an `add` function.\n@mock write src/add.js export const add = (a, b) => a + b;\\n\n@mock say Added src/add.js',
-  'Write release notes, slowly.\n@mock slow 120\n@mock write NOTES.md # Notes\\n\\n- dx-runner demo\\n\n@mock say Notes written, streamed word by word so you can watch the job stay healthy',
-  'Create a config and its test.\n@mock write config/app.json {"name": "demo"}\\n\n@mock write test/config.test.js // checks config/app.json\\n\n@mock say Created config and test',
+  'Write release notes, slowly.\n@mock slow 120\n@mock write NOTES.md # Notes\\n\\n- dx-runner demo\\n\n' +
+    '@mock say Notes written, streamed word by word so you can watch the job stay healthy',
+  'Create a config and its test.\n@mock write config/app.json {"name": "demo"}\\n\n' +
+    '@mock write test/config.test.js // checks config/app.json\\n\n@mock say Created config and test',
 ];
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
@@ -44,7 +46,8 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
       DX_RUNNER_HOME: home,
       OPENCODE_CONFIG: config,
       OPENCODE_DISABLE_MODELS_FETCH: '1',
-      DX_RUNNER_MAX_PARALLEL_OPENCODE: process.env.DX_RUNNER_MAX_PARALLEL_OPENCODE ?? String(count), // the whole wave at once
+      // the whole wave at once
+      DX_RUNNER_MAX_PARALLEL_OPENCODE: process.env.DX_RUNNER_MAX_PARALLEL_OPENCODE ?? String(count),
       XDG_DATA_HOME: path.join(base, 'opencode', 'data'),
       XDG_CONFIG_HOME: path.join(base, 'opencode', 'config'),
       XDG_CACHE_HOME: path.join(base, 'opencode', 'cache'),
@@ -91,12 +94,14 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
         const r = reportOf(evaluate(job), store.events.list(job.id));
         ok &&= r.state === 'exited_ok';
         console.log(
-          `\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`,
+          `\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} ` +
+            `duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`,
         );
         console.log(git(wt, 'status', '--short').trimEnd().replace(/^/gm, '    '));
       }
       console.log(
-        `\nInspect it yourself:\n  DX_RUNNER_HOME=${home} npx dx-runner status --all\n  DX_RUNNER_HOME=${home} npx dx-runner report --beads ${beads[0]} --format markdown`,
+        `\nInspect it yourself:\n  DX_RUNNER_HOME=${home} npx dx-runner status --all\n` +
+          `  DX_RUNNER_HOME=${home} npx dx-runner report --beads ${beads[0]} --format markdown`,
       );
       if (!ok) process.exitCode = 1;
     } finally {

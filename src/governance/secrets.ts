@@ -21,7 +21,8 @@ export function guardPrompt(prompt: string): void {
     if (lines.length) {
       throw new DxError(
         'raw_op_forbidden_in_agent_context',
-        `the prompt runs raw 1Password commands (line ${lines.slice(0, 5).join(', ')}); remove them, or mark an auth repair with AUTH_REPAIR_BREAK_GLASS`,
+        `the prompt runs raw 1Password commands (line ${lines.slice(0, 5).join(', ')}); remove them, or ` +
+          'mark an auth repair with AUTH_REPAIR_BREAK_GLASS',
       );
     }
   }

@@ -50,7 +50,8 @@ export function worktreePolicyVerdict(realPath: string, linkedWorktree: boolean,
   if (canonical) {
     return fail(
       'canonical_worktree_forbidden',
-      `${realPath} is inside the canonical checkout ${canonical}; work in a linked worktree: git -C ${canonical} worktree add /tmp/agents/<bead> -b <bead>`,
+      `${realPath} is inside the canonical checkout ${canonical}; ` +
+        `work in a linked worktree: git -C ${canonical} worktree add /tmp/agents/<bead> -b <bead>`,
     );
   }
   const prefix = policy.allowedPrefixes.find((p) => isWithin(realPath, p));
@@ -58,7 +59,9 @@ export function worktreePolicyVerdict(realPath: string, linkedWorktree: boolean,
   if (linkedWorktree) return pass('worktree_valid', `${realPath} is a linked git worktree`);
   return fail(
     'worktree_outside_policy',
-    `${realPath} is neither a linked git worktree nor under ${policy.allowedPrefixes.join(', ')}; create one: git worktree add /tmp/agents/<bead> -b <bead> (or add the prefix to DX_RUNNER_EXTRA_ALLOWED_PREFIXES)`,
+    `${realPath} is neither a linked git worktree nor under ${policy.allowedPrefixes.join(', ')}; ` +
+      'create one: git worktree add /tmp/agents/<bead> -b <bead> ' +
+      '(or add the prefix to DX_RUNNER_EXTRA_ALLOWED_PREFIXES)',
   );
 }
 

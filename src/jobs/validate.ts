@@ -10,7 +10,8 @@ export function validateBeadsId(id: string | undefined): string {
   if (id.length > BEADS_ID_MAX || !BEADS_ID.test(id)) {
     throw new DxError(
       'invalid_beads_id',
-      `bead id '${id}' is not valid; use letters, digits, '.', '_' or '-' and start with a letter or digit (e.g. bd-xga8.14)`,
+      `bead id '${id}' is not valid; use letters, digits, '.', '_' or '-' and start with a letter or digit ` +
+        '(e.g. bd-xga8.14)',
     );
   }
   return id;

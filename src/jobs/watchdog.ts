@@ -1,5 +1,5 @@
 import type { HealthState } from '../health/index.js';
-import { evaluate } from '../report/index.js';
+import { evaluate } from './evaluate.js';
 import { finalizeJob } from './finalize.js';
 import { claimAndEnd, restartRun } from './restart.js';
 import { probeHealth } from '../server/index.js';
@@ -10,7 +10,10 @@ export interface WatchdogAction {
   beads: string;
   state: HealthState;
   reason_code: string;
-  /** none · finalized (ended unseen) · restarted · blocked · skipped (another watchdog acted first) · waiting_for_server */
+  /**
+   * none · finalized (ended unseen) · restarted · blocked · skipped (another watchdog acted first) ·
+   * waiting_for_server
+   */
   action: 'none' | 'finalized' | 'restarted' | 'blocked' | 'skipped' | 'waiting_for_server';
   retry_count: number;
 }

@@ -30,7 +30,8 @@ const ERRORS: Record<number, [string, string]> = {
   ],
   500: [
     'INTERNAL',
-    'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+    'An internal error has occurred. Please retry or report in ' +
+      'https://developers.generativeai.google/guide/troubleshooting',
   ],
   503: ['UNAVAILABLE', 'The model is overloaded. Please try again later.'],
 };

@@ -11,7 +11,10 @@ export { ProfileSchema, type LoadedProfile, type Profile } from './schema.js';
 
 const SHIPPED = fileURLToPath(new URL('../../configs/dx-runner-profiles', import.meta.url));
 
-/** Where profiles are looked for, first match wins: the user's own (they may shadow a shipped one), then the shipped ones. */
+/**
+ * Where profiles are looked for, first match wins: the user's own (they may shadow a shipped one), then the
+ * shipped ones.
+ */
 export function profileDirs(env: NodeJS.ProcessEnv): string[] {
   const config = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
   return [

@@ -24,7 +24,10 @@ export function resolveCliBinary(
   return o.bin;
 }
 
-/** Where `command` runs from: itself when it names a path, else the first executable of that name on PATH; null if none. */
+/**
+ * Where `command` runs from: itself when it names a path, else the first executable of that name on PATH; null
+ * if none.
+ */
 export function which(command: string, env: NodeJS.ProcessEnv): string | null {
   const candidates = command.includes('/')
     ? [command]

@@ -13,7 +13,10 @@ import {
 } from './claude.js';
 import type { AuthCheck, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
-/** Z.ai's Anthropic-compatible endpoint (international); CC_GLM_BASE_URL points elsewhere (tests: the scripted model). */
+/**
+ * Z.ai's Anthropic-compatible endpoint (international); CC_GLM_BASE_URL points elsewhere (tests: the scripted
+ * model).
+ */
 export const GLM_BASE_URL = 'https://api.z.ai/api/anthropic';
 
 export type TokenResolution = { ok: true; token: string; source: string } | Extract<AuthCheck, { ok: false }>;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { runnerHome } from '../jobs/paths.js';
+import { runnerHome } from '../core/home.js';
 import { resolveCliBinary } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, LaunchRequest, LaunchSpec } from './types.js';
@@ -10,7 +10,8 @@ import type { AgentEvent, LaunchRequest, LaunchSpec } from './types.js';
  */
 
 export const CLAUDE_INSTALL_HINT =
-  'install it (npm install @anthropic-ai/claude-code; bundled with dx-runner: npm ci) or name it with --claude-bin / DX_RUNNER_CLAUDE_BIN';
+  'install it (npm install @anthropic-ai/claude-code; bundled with dx-runner: npm ci) ' +
+  'or name it with --claude-bin / DX_RUNNER_CLAUDE_BIN';
 
 export const resolveClaudeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
   resolveCliBinary(explicit, env, { envVar: 'DX_RUNNER_CLAUDE_BIN', pkg: '@anthropic-ai/claude-code', bin: 'claude' });
@@ -137,7 +138,9 @@ export function claudeStreamParser(prefix: string): (line: string) => AgentEvent
     switch (ev.type) {
       case 'system':
         if (ev.subtype === 'api_retry') {
-          const message = `API call failed (${ev.error_status ?? 'no status'} ${ev.error ?? ''}), retry ${ev.attempt ?? '?'}/${ev.max_retries ?? '?'}`;
+          const message =
+            `API call failed (${ev.error_status ?? 'no status'} ${ev.error ?? ''}), ` +
+            `retry ${ev.attempt ?? '?'}/${ev.max_retries ?? '?'}`;
           out.push({ kind: 'retry', reason: reason(ev.error_status, ev.error ?? ''), message });
         }
         break;

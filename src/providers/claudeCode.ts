@@ -28,7 +28,9 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
   return {
     ok: false,
     reasonCode: 'claude_code_auth_missing',
-    detail: `no ANTHROPIC_API_KEY and no Claude Code login in ${configDir}; set ANTHROPIC_API_KEY or log in once with: claude /login`,
+    detail:
+      `no ANTHROPIC_API_KEY and no Claude Code login in ${configDir}; ` +
+      'set ANTHROPIC_API_KEY or log in once with: claude /login',
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { runnerHome } from '../jobs/paths.js';
+import { runnerHome } from '../core/home.js';
 import { resolveCliBinary } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, AuthCheck, LaunchRequest, LaunchSetup, LaunchSpec, ProviderAdapter } from './types.js';
@@ -187,7 +187,10 @@ function renderLine(line: string): string {
     case 'tool_use':
       return `[tool:${ev.tool_name}] ${p?.file_path ?? p?.command ?? p?.dir_path ?? p?.pattern ?? ''}`.trimEnd();
     case 'tool_result':
-      return `[tool:${toolOf(ev.tool_id)}] ${ev.status ?? ''}${ev.error?.message ? `: ${ev.error.message.slice(0, 160)}` : ''}`;
+      return (
+        `[tool:${toolOf(ev.tool_id)}] ${ev.status ?? ''}` +
+        (ev.error?.message ? `: ${ev.error.message.slice(0, 160)}` : '')
+      );
     case 'error':
       return `[${ev.severity ?? 'error'}] ${ev.message ?? ''}`;
     case 'result':
@@ -199,7 +202,10 @@ function renderLine(line: string): string {
   }
 }
 
-/** The CLI retries 429/5xx itself and says so only on stderr: `Attempt 2 failed with status 500. Retrying with backoff... <error>`. */
+/**
+ * The CLI retries 429/5xx itself and says so only on stderr:
+ * `Attempt 2 failed with status 500. Retrying with backoff... <error>`.
+ */
 const RETRY = /^Attempt \d+ failed(?: with status (\d{3}))?(?::|\.)? ?(.*?Retrying.*)$/;
 
 /** The CLI refuses to start without a key with a plain stderr line (exit 41) and no stream event. */

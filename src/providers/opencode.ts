@@ -163,7 +163,8 @@ export const opencodeAdapter: ProviderAdapter = {
   lanes: ['headless', 'attach', 'server'],
   modelEnv: 'OPENCODE_MODEL',
   installHint:
-    'install it (npm install opencode-ai; bundled with dx-runner: npm ci) or name it with --opencode-bin / DX_RUNNER_OPENCODE_BIN',
+    'install it (npm install opencode-ai; bundled with dx-runner: npm ci) ' +
+    'or name it with --opencode-bin / DX_RUNNER_OPENCODE_BIN',
   resolveBinary: resolveOpencodeBinary,
   listModels,
   buildLaunch,

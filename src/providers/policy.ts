@@ -30,7 +30,9 @@ export function decideModel(r: ModelRequest): ModelDecision {
     return {
       ok: false,
       reasonCode: 'model_override_blocked',
-      detail: `the environment asks for ${r.fromEnv} but the canonical model is ${r.canonical} and overriding is not allowed; unset it, or pass --allow-model-override`,
+      detail:
+        `the environment asks for ${r.fromEnv} but the canonical model is ${r.canonical} and ` +
+        'overriding is not allowed; unset it, or pass --allow-model-override',
     };
   }
   return { ok: true, model: r.canonical, source: 'canonical' };

@@ -1,14 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import type { ReasonCode } from '../core/reasons.js';
 import { getProvider } from './index.js';
-import { prepareSetup } from './setup.js';
 import { fallbackAfter, type ModelRefusal } from './policy.js';
-import type { AuthCheck, ProviderAdapter } from './types.js';
-import { modelFacts, providerChecks, type CheckName, type ModelAsk } from './verdict.js';
+import type { AuthCheck } from './types.js';
+import { providerChecks, type CheckName } from './verdict.js';
 
 export type Severity = 'ok' | 'warn' | 'error';
 
@@ -182,103 +176,4 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
     });
   }
   return strict ? out.map((x) => (x.status === 'warn' ? { ...x, status: 'error' } : x)) : out;
-}
-
-export const probeTimeoutMs = (env: NodeJS.ProcessEnv) =>
-  (Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
-
-/** Gathers a preflight's facts at the edge (`preflight` and `bench governed` share it). */
-export async function gatherPreflight(
-  adapter: ProviderAdapter,
-  o: ModelAsk & {
-    binary?: string;
-    probe: boolean;
-    worktree: PreflightFacts['worktree'];
-    env: NodeJS.ProcessEnv;
-  },
-): Promise<PreflightFacts> {
-  const { model, policyRefusal } = modelFacts(adapter, o, o.env);
-  const binary = adapter.resolveBinary(o.binary, o.env);
-  const version = await binaryVersion(binary, o.env);
-  const auth = adapter.checkAuth?.(o.env) ?? null;
-  return {
-    provider: adapter.name,
-    model,
-    binary,
-    version,
-    models: adapter.listModels ? (version ? await adapter.listModels(binary, o.env) : null) : undefined,
-    // without credentials the launch cannot even be built: the auth finding says why
-    probe:
-      version && o.probe && auth?.ok !== false
-        ? await runProbe(adapter, model, o.env, o.binary, probeTimeoutMs(o.env))
-        : null,
-    auth,
-    policyRefusal,
-    worktree: o.worktree,
-  };
-}
-
-export function binaryVersion(binary: string, env: NodeJS.ProcessEnv): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(binary, ['--version'], { env, timeout: 15_000 }, (err, stdout) =>
-      resolve(err ? null : stdout.trim().split('\n')[0] || null),
-    );
-  });
-}
-
-/**
- * The live call: the provider's own launch, with a one-line prompt, in a scratch git repo, read through
- * its own event parser. Fails on an error event, a non-zero exit, no final answer, or the timeout.
- */
-export function runProbe(
-  adapter: ProviderAdapter,
-  model: string,
-  env: NodeJS.ProcessEnv,
-  binary: string | undefined,
-  timeoutMs: number,
-): Promise<ProbeResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-probe-'));
-  execFile('git', ['init', '-q', dir], () => undefined);
-  const spec = adapter.buildLaunch({ lane: 'headless', model, worktree: dir, beads: 'dx-runner-probe', env, binary });
-  prepareSetup(spec.setup);
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    let summary: OutputSummary = emptySummary();
-    const child = spawn(spec.command, spec.args, {
-      cwd: dir,
-      env: spec.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdin.end('Reply with the single word READY.');
-    let buf = '';
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString('utf8');
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) for (const e of adapter.parseStdoutLine(l)) summary = foldEvent(summary, e);
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      for (const l of c.toString('utf8').split('\n'))
-        for (const e of adapter.parseStderrLine(l)) summary = foldEvent(summary, e);
-    });
-    const finish = (r: ProbeResult) => {
-      clearTimeout(timer);
-      fs.rmSync(dir, { recursive: true, force: true });
-      resolve(r);
-    };
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      finish({ ok: false, reason: summary.errorReason ?? summary.retryReason ?? 'probe_timeout', ms: Date.now() - t0 });
-    }, timeoutMs);
-    child.on('error', () => finish({ ok: false, reason: `${adapter.name}_binary_missing`, ms: Date.now() - t0 }));
-    child.on('exit', (code) => {
-      const ok = code === 0 && summary.completed && !summary.errorReason;
-      finish({ ok, reason: ok ? null : (summary.errorReason ?? `exit_${code}`), ms: Date.now() - t0 });
-    });
-  });
 }

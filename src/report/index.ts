@@ -1,34 +1,12 @@
 import fs from 'node:fs';
-import { classifyHealth, nextActionFor, thresholdsSec, type Health } from '../health/index.js';
-import { filesOf, pendingOutcome } from '../jobs/finalize.js';
-import { isAlive } from '../jobs/process.js';
-import { outcomeOf, type JobRecord, type RecordedEvent } from '../store/index.js';
+import { thresholdsSec } from '../health/index.js';
+import type { Evaluated } from '../jobs/evaluate.js';
+import { filesOf } from '../jobs/finalize.js';
+import type { RecordedEvent } from '../store/index.js';
 import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
 
-export interface Evaluated {
-  job: JobRecord;
-  health: Health;
-  nextAction: string;
-  alive: boolean;
-}
-
-/** Health of a job, read-only: nothing is written, whatever is found. */
-export function evaluate(job: JobRecord, now = Date.now()): Evaluated {
-  const alive = job.active && isAlive(job.pid, job.pidStart);
-  // the rare path (an ended job nobody finalized yet) reads the files and git to say how it will end
-  const pending = job.active && !alive ? pendingOutcome(job) : null;
-  const seen = pending
-    ? { ...job, mutations: pending.mutations, outputBytes: pending.outputBytes, gates: pending.verdicts }
-    : job;
-  const health = classifyHealth({
-    now,
-    job: { ...seen, outcome: outcomeOf(seen) },
-    alive,
-    pendingOutcome: pending?.outcome ?? null,
-    thresholds: seen.settings,
-  });
-  return { job: seen, health, alive, nextAction: nextActionFor(health.reasonCode, health.state) };
-}
+// the views start from a job's health, which the job lifecycle (the watchdog) evaluates too
+export { evaluate, type Evaluated } from '../jobs/evaluate.js';
 
 export function formatElapsed(sec: number): string {
   if (sec < 60) return `${sec}s`;

@@ -59,7 +59,8 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
   if (!isLoopback(o.hostname) && !o.allowRemote) {
     throw new DxError(
       'non_loopback_refused',
-      `refusing to bind ${o.hostname}: the server would be reachable from other hosts; use 127.0.0.1, or pass --allow-remote on purpose`,
+      `refusing to bind ${o.hostname}: the server would be reachable from other hosts; use 127.0.0.1, or ` +
+        'pass --allow-remote on purpose',
     );
   }
   const current = store.servers.active();

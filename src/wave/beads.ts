@@ -29,7 +29,8 @@ export function parseReady(stdout: string): ReadyIssue[] {
   } catch {
     throw new DxError(
       'beads_output_invalid',
-      `bd ready --json did not print JSON (${stdout.trim().slice(0, 80) || 'nothing'}); check the bd CLI (bd ready --json) and its database`,
+      `bd ready --json did not print JSON (${stdout.trim().slice(0, 80) || 'nothing'}); check the bd CLI ` +
+        '(bd ready --json) and its database',
     );
   }
   const parsed = z.array(readyIssueSchema).safeParse(data);
@@ -37,7 +38,8 @@ export function parseReady(stdout: string): ReadyIssue[] {
   const issue = parsed.error.issues[0];
   throw new DxError(
     'beads_output_invalid',
-    `bd ready --json: ${issue.path.join('.') || '(top level)'}: ${issue.message}; this bd is not one dx-runner reads (bd ready --json prints an array of issues)`,
+    `bd ready --json: ${issue.path.join('.') || '(top level)'}: ${issue.message}; this bd is not one ` +
+      'dx-runner reads (bd ready --json prints an array of issues)',
   );
 }
 
@@ -146,7 +148,8 @@ export function dueRecords(
     const text =
       it.state === 'landed'
         ? `${tag}: landed on ${it.provider} ${after}; the work is in ${it.spec.worktree}: review it and close the issue`
-        : `${tag}: ${it.state} on ${it.provider} ${after}${it.reasonCode ? ` (${it.reasonCode})` : ''}; details: dx-runner wave report --wave ${wave}`;
+        : `${tag}: ${it.state} on ${it.provider} ${after}${it.reasonCode ? ` (${it.reasonCode})` : ''}; ` +
+          `details: dx-runner wave report --wave ${wave}`;
     actions.push({
       beads: it.beads,
       commands: [

@@ -1,36 +1,23 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSelfDetached } from '../core/detached.js';
-import { DxError, hasKind } from '../core/errors.js';
+import { DxError } from '../core/errors.js';
 import { sleep } from '../core/time.js';
-import { finalizeJob } from '../jobs/finalize.js';
-import { isAlive, processStartTime } from '../jobs/process.js';
+import { isAlive } from '../jobs/process.js';
 import { claimAndEnd } from '../jobs/restart.js';
-import { occupies } from '../jobs/launch.js';
-import { providerCap } from '../jobs/options.js';
-import { startJob } from '../jobs/start.js';
-import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../store/index.js';
-import { evaluate, iso, statusRow } from '../report/index.js';
-import type { WaveReportOutput, WaveResumeOutput, WaveStatusOutput } from '../report/schemas.js';
-import {
-  adoptOrRequeue,
-  attemptModel,
-  countItems,
-  decideFallback,
-  initialDispatch,
-  pickLaunches,
-  waveStateOf,
-  type Failure,
-  type ItemState,
-} from './decide.js';
+import type { JobRecord, Store, WaveItemRecord, WaveRecord } from '../store/index.js';
+import type { WaveResumeOutput } from '../report/schemas.js';
+import { initialDispatch, type ItemState } from './decide.js';
 import { manifestFromReady } from './beads.js';
+import { currentJob, logLine, spawnDriver } from './driver.js';
+import { saveWaveEnv, waveDir, waveEnv } from './folder.js';
 import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 import { beadsSource, issueRecorder, readyIssues, saveBeadsSource, type BeadsSource } from './tracker.js';
 
-const PASS_MS = 1000;
-
-const waveDir = (home: string, id: number) => path.join(home, 'waves', String(id));
-const logLine = (line: string) => void process.stderr.write(line);
+/**
+ * Waves: `wave start`, `stop` and `resume` here; the driver that runs a wave is driver.ts, its status and
+ * report are views.ts.
+ */
+export { driveWave } from './driver.js';
+export { waveReport, waveStatus } from './views.js';
 
 export interface WaveStartOptions {
   manifest?: string;
@@ -49,7 +36,10 @@ export interface WaveStartOptions {
   cwd: string;
 }
 
-/** Validates the whole wave (nothing is recorded when anything is wrong), creates missing worktrees, records it and spawns its driver. */
+/**
+ * Validates the whole wave (nothing is recorded when anything is wrong), creates missing worktrees, records it
+ * and spawns its driver.
+ */
 export function startWave(
   store: Store,
   home: string,
@@ -103,181 +93,10 @@ export function startWave(
     critical,
     plan.map((p) => ({ beads: p.beads, spec: p.spec, ...initialDispatch(p.spec, critical) })),
   );
-  // the jobs run with the environment the wave was started with, whoever resumes it later
-  fs.mkdirSync(waveDir(home, id), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(waveDir(home, id), 'env.json'), JSON.stringify(o.env), { mode: 0o600 });
+  saveWaveEnv(home, id, o.env);
   if (beads) saveBeadsSource(waveDir(home, id), beads);
   spawnDriver(store, home, id);
   return { wave: store.waves.get(id) as WaveRecord, items: store.waves.items(id) };
-}
-
-/** Spawns a detached driver for the wave unless a live one holds it; returns the driver's pid. */
-function spawnDriver(store: Store, home: string, id: number): number | null {
-  const child = spawnSelfDetached('__wave', id, { home, log: path.join(waveDir(home, id), 'driver.log') });
-  if (!child.pid) return null;
-  if (!store.waves.claimDriver(id, child.pid, processStartTime(child.pid), isAlive)) {
-    child.kill('SIGTERM'); // another driver is alive: it keeps the wave
-    return store.waves.get(id)?.driverPid ?? null;
-  }
-  return child.pid;
-}
-
-function waveEnv(home: string, id: number): NodeJS.ProcessEnv {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(waveDir(home, id), 'env.json'), 'utf8')) as NodeJS.ProcessEnv;
-  } catch {
-    return process.env;
-  }
-}
-
-/** The driver (`dx-runner __wave <id>`): launches queued items as slots free, settles ended ones, until the wave is done or stopped. */
-export async function driveWave(home: string, id: number): Promise<void> {
-  const store = new Store(home);
-  let stopping = false;
-  // `wave stop` asks with SIGTERM: a launch in progress completes, so its job is recorded and can be ended
-  process.on('SIGTERM', () => (stopping = true));
-  try {
-    if (!store.waves.claimDriver(id, process.pid, processStartTime(process.pid), isAlive)) return;
-    const env = waveEnv(home, id);
-    const record = issueRecorder(waveDir(home, id), id, env, logLine);
-    for (;;) {
-      const wave = store.waves.get(id);
-      if (stopping || !wave || wave.state !== 'running' || wave.driverPid !== process.pid) return;
-      const done = await drivePass(store, home, wave, env, () => stopping);
-      record?.(store.waves.items(id));
-      if (done) {
-        store.waves.end(id, 'done');
-        return;
-      }
-      await sleep(PASS_MS);
-    }
-  } finally {
-    store.close();
-  }
-}
-
-async function drivePass(
-  store: Store,
-  home: string,
-  wave: WaveRecord,
-  env: NodeJS.ProcessEnv,
-  stopping: () => boolean,
-): Promise<boolean> {
-  for (const it of store.waves.items(wave.id)) {
-    if (it.state === 'launching') recoverLaunching(store, it);
-    else if (it.state === 'running') settle(store, it);
-  }
-  const items = store.waves.items(wave.id);
-  const queued = items.filter((i) => i.state === 'queued');
-  const live: Record<string, number> = {};
-  for (const p of new Set(queued.map((i) => i.provider))) live[p] = store.jobs.activeOf(p).filter(occupies).length;
-  for (const itemId of pickLaunches(queued, live, (p) => providerCap(p, env))) {
-    if (stopping()) return false;
-    await launchItem(store, home, wave, items.find((i) => i.id === itemId) as WaveItemRecord, env);
-  }
-  return (
-    waveStateOf(
-      wave.state,
-      store.waves.items(wave.id).map((i) => i.state),
-    ) === 'done'
-  );
-}
-
-/** The newest run of the item's bead since it was claimed (a watchdog restart makes a newer one). */
-function currentJob(store: Store, it: WaveItemRecord): JobRecord | null {
-  const latest = store.jobs.latest(it.beads);
-  if (latest && it.claimedAt !== null && latest.startedAt >= it.claimedAt) return latest;
-  return it.jobId ? store.jobs.get(it.jobId) : null;
-}
-
-/** An item a dead driver claimed: its job, if the launch got that far, is adopted; else it queues again. */
-function recoverLaunching(store: Store, it: WaveItemRecord): void {
-  const d = adoptOrRequeue(it.claimedAt, store.jobs.latest(it.beads));
-  store.waves.updateItem(
-    it.id,
-    d === 'requeue' ? { state: 'queued' } : { state: 'running', jobId: d.adopt, attempts: it.attempts + 1 },
-  );
-}
-
-function settle(store: Store, it: WaveItemRecord): void {
-  let job = currentJob(store, it);
-  if (!job) return store.waves.updateItem(it.id, { state: 'queued' });
-  if (job.id !== it.jobId) store.waves.updateItem(it.id, { jobId: job.id });
-  if (job.active) {
-    if (occupies(job)) return;
-    finalizeJob(store, job); // it ended while no supervisor watched
-    job = store.jobs.get(job.id) as JobRecord;
-    if (job.active) return;
-  }
-  if (job.outcomeState === 'success')
-    return store.waves.updateItem(it.id, { state: 'landed', reasonCode: job.outcomeReason });
-  fail(store, it, {
-    at: 'end',
-    outcomeState: job.outcomeState as Exclude<typeof job.outcomeState, 'success' | null>,
-    reasonCode: job.outcomeReason ?? 'unknown',
-  });
-}
-
-/** A failed attempt: once onto the fallback provider when the failure warrants it, else the item failed. */
-function fail(store: Store, it: WaveItemRecord, f: Failure, attempts = it.attempts): void {
-  const d = decideFallback({ fallbackReason: it.fallbackReason, fallbackProvider: it.spec.fallbackProvider }, f);
-  if (d.action === 'fallback')
-    store.waves.updateItem(it.id, {
-      state: 'queued',
-      provider: d.provider,
-      fallbackReason: d.reason,
-      reasonCode: f.reasonCode,
-      attempts,
-    });
-  else store.waves.updateItem(it.id, { state: 'failed', reasonCode: d.reasonCode, attempts });
-}
-
-async function launchItem(
-  store: Store,
-  home: string,
-  wave: WaveRecord,
-  it: WaveItemRecord,
-  env: NodeJS.ProcessEnv,
-): Promise<void> {
-  if (!store.waves.claimItem(it.id)) return;
-  const s = it.spec;
-  let promptFile = s.promptFile;
-  if (!promptFile) {
-    promptFile = path.join(waveDir(home, wave.id), `${it.beads}.prompt.txt`);
-    fs.writeFileSync(promptFile, s.prompt ?? '', { mode: 0o600 });
-  }
-  try {
-    const job = await startJob(store, home, {
-      beads: it.beads,
-      provider: it.provider,
-      promptFile,
-      worktree: s.worktree,
-      model: attemptModel(s, it.fallbackReason !== null),
-      lane: s.lane,
-      requireGates: s.gates,
-      featureKey: s.featureKey,
-      base: s.base,
-      branch: s.branch,
-      allowedPathsFile: s.allowedPathsFile,
-      mutationBudget: s.mutationBudget,
-      signoffFile: s.signoffFile,
-      env,
-      cwd: s.cwd,
-    });
-    store.waves.updateItem(it.id, { state: 'running', jobId: job.id, attempts: it.attempts + 1 });
-    if (it.fallbackReason) store.jobs.setFallbackReason(job.id, it.fallbackReason);
-    store.events.append(job.id, {
-      kind: 'wave_dispatch',
-      wave: wave.id,
-      attempt: it.attempts + 1,
-      fallback_reason: it.fallbackReason ?? 'none',
-    });
-  } catch (e) {
-    if (hasKind(e, 'capacity')) return store.waves.updateItem(it.id, { state: 'queued' });
-    logLine(`wave ${wave.id}: ${it.beads} on ${it.provider} refused: ${(e as Error).message}\n`);
-    const f: Failure = { at: 'start', reasonCode: e instanceof DxError ? e.reasonCode : 'internal_error' };
-    fail(store, it, f, it.attempts + 1);
-  }
 }
 
 export function waveOrLatest(store: Store, id: number | undefined): WaveRecord {
@@ -342,71 +161,4 @@ export function resumeOrphanWaves(
     .running()
     .filter((w) => !isAlive(w.driverPid, w.driverStart))
     .map((w) => ({ wave: w.id, action: 'resumed' as const, driver_pid: spawnDriver(store, home, w.id) }));
-}
-
-/** `wave status --json`: the wave, its counts, and each item with its current job's status row. */
-export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()): WaveStatusOutput {
-  const items = store.waves.items(wave.id);
-  return {
-    wave: wave.id,
-    state: wave.state,
-    critical: wave.critical,
-    driver_pid: isAlive(wave.driverPid, wave.driverStart) ? wave.driverPid : null,
-    created_at: iso(wave.createdAt),
-    ended_at: iso(wave.endedAt),
-    counts: countItems(items.map((i) => i.state)),
-    items: items.map((it) => {
-      const job = it.state === 'queued' && it.attempts === 0 ? null : currentJob(store, it);
-      const e = job ? evaluate(job, now) : null;
-      return {
-        beads: it.beads,
-        item_state: it.state,
-        provider: it.provider,
-        attempts: it.attempts,
-        fallback_reason: it.fallbackReason,
-        reason_code: it.reasonCode,
-        last_event: e?.job.lastEvent ?? null,
-        job: e ? statusRow(e, now) : null,
-      };
-    }),
-  };
-}
-
-/** `wave report --json`: the wave's record with every attempt of every item. */
-export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): WaveReportOutput {
-  const items = store.waves.items(wave.id);
-  return {
-    wave: wave.id,
-    state: wave.state,
-    critical: wave.critical,
-    created_at: iso(wave.createdAt),
-    ended_at: iso(wave.endedAt),
-    duration_sec: Math.max(0, Math.round(((wave.endedAt ?? now) - wave.createdAt) / 1000)),
-    counts: countItems(items.map((i) => i.state)),
-    items: items.map((it) => {
-      const runs = store.jobs.since(it.beads, wave.createdAt).map((j) => evaluate(j, now));
-      return {
-        beads: it.beads,
-        state: it.state,
-        provider: it.provider,
-        attempts: it.attempts,
-        fallback_reason: it.fallbackReason,
-        reason_code: it.reasonCode,
-        worktree: it.spec.worktree,
-        mutations: runs.at(-1)?.job.mutations ?? 0,
-        runs: runs.map(({ job: j, health }) => ({
-          provider: j.provider,
-          selected_model: j.model,
-          state: health.state,
-          reason_code: health.reasonCode,
-          outcome_state: j.outcomeState,
-          fallback_reason: j.fallbackReason,
-          started_at: iso(j.startedAt),
-          completed_at: iso(j.completedAt),
-          mutations: j.mutations,
-          run_instance: j.runInstance,
-        })),
-      };
-    }),
-  };
 }

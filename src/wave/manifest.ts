@@ -180,7 +180,8 @@ export function createWorktrees(items: readonly PlannedItem[]): void {
         .split('\n')[0];
       throw new DxError(
         'worktree_create_failed',
-        `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; create it yourself or pick another path`,
+        `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; ` +
+          'create it yourself or pick another path',
       );
     }
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hintMatchRatio } from '../../../src/bench/decide.js';
-import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../../src/bench/run.js';
+import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../../src/bench/options.js';
 import { exitCodeFor } from '../../../src/cli/exit.js';
 import type { DxError } from '../../../src/core/errors.js';
 import { parseScript } from '../../../src/model-mock/script.js';

@@ -1,0 +1,73 @@
+import { isAlive } from '../jobs/process.js';
+import type { Store, WaveRecord } from '../store/index.js';
+import { evaluate, iso, statusRow } from '../report/index.js';
+import type { WaveReportOutput, WaveStatusOutput } from '../report/schemas.js';
+import { countItems } from './decide.js';
+import { currentJob } from './driver.js';
+
+/** `wave status --json`: the wave, its counts, and each item with its current job's status row. */
+export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()): WaveStatusOutput {
+  const items = store.waves.items(wave.id);
+  return {
+    wave: wave.id,
+    state: wave.state,
+    critical: wave.critical,
+    driver_pid: isAlive(wave.driverPid, wave.driverStart) ? wave.driverPid : null,
+    created_at: iso(wave.createdAt),
+    ended_at: iso(wave.endedAt),
+    counts: countItems(items.map((i) => i.state)),
+    items: items.map((it) => {
+      const job = it.state === 'queued' && it.attempts === 0 ? null : currentJob(store, it);
+      const e = job ? evaluate(job, now) : null;
+      return {
+        beads: it.beads,
+        item_state: it.state,
+        provider: it.provider,
+        attempts: it.attempts,
+        fallback_reason: it.fallbackReason,
+        reason_code: it.reasonCode,
+        last_event: e?.job.lastEvent ?? null,
+        job: e ? statusRow(e, now) : null,
+      };
+    }),
+  };
+}
+
+/** `wave report --json`: the wave's record with every attempt of every item. */
+export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): WaveReportOutput {
+  const items = store.waves.items(wave.id);
+  return {
+    wave: wave.id,
+    state: wave.state,
+    critical: wave.critical,
+    created_at: iso(wave.createdAt),
+    ended_at: iso(wave.endedAt),
+    duration_sec: Math.max(0, Math.round(((wave.endedAt ?? now) - wave.createdAt) / 1000)),
+    counts: countItems(items.map((i) => i.state)),
+    items: items.map((it) => {
+      const runs = store.jobs.since(it.beads, wave.createdAt).map((j) => evaluate(j, now));
+      return {
+        beads: it.beads,
+        state: it.state,
+        provider: it.provider,
+        attempts: it.attempts,
+        fallback_reason: it.fallbackReason,
+        reason_code: it.reasonCode,
+        worktree: it.spec.worktree,
+        mutations: runs.at(-1)?.job.mutations ?? 0,
+        runs: runs.map(({ job: j, health }) => ({
+          provider: j.provider,
+          selected_model: j.model,
+          state: health.state,
+          reason_code: health.reasonCode,
+          outcome_state: j.outcomeState,
+          fallback_reason: j.fallbackReason,
+          started_at: iso(j.startedAt),
+          completed_at: iso(j.completedAt),
+          mutations: j.mutations,
+          run_instance: j.runInstance,
+        })),
+      };
+    }),
+  };
+}

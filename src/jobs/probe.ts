@@ -44,9 +44,15 @@ export async function gatherPreflight(
   };
 }
 
+/**
+ * A missing binary fails at once; the bound only ends a CLI that hangs. It is generous because a large CLI's
+ * start (gemini: ~2.5 s of CPU) can take over 15 s on a busy host, and a slow answer is not a missing binary.
+ */
+const VERSION_TIMEOUT_MS = 60_000;
+
 function binaryVersion(binary: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(binary, ['--version'], { env, timeout: 15_000 }, (err, stdout) =>
+    execFile(binary, ['--version'], { env, timeout: VERSION_TIMEOUT_MS }, (err, stdout) =>
       resolve(err ? null : stdout.trim().split('\n')[0] || null),
     );
   });

@@ -6,7 +6,7 @@ import { DxError, hasKind } from '../core/errors.js';
 import { emptySummary } from '../health/index.js';
 import { prepareSetup } from '../providers/setup.js';
 import type { LaunchSpec } from '../providers/types.js';
-import type { JobRecord, NewJob, Store } from '../store/index.js';
+import { NEW_JOB_FIELDS, type JobRecord, type NewJob, type Store } from '../store/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import type { ProviderTry } from './plan.js';
@@ -35,8 +35,11 @@ function runInstance(provider: string): string {
 }
 
 /** What a run is launched with; kept in the run folder (0600) so a restart relaunches it exactly. */
+/** What each run of a job has anew (the rest of a new job's record is carried over by a relaunch). */
+const PER_RUN = ['runInstance', 'dir', 'startedAt', 'host'] as const;
+
 export interface Launch {
-  run: Omit<NewJob, 'runInstance' | 'dir' | 'startedAt' | 'host'>;
+  run: Omit<NewJob, (typeof PER_RUN)[number]>;
   prompt: string;
   /** `setup` (a provider's private home) is made before the first run only, and not kept */
   spec: Pick<LaunchSpec, 'command' | 'args' | 'env' | 'setup'>;
@@ -46,21 +49,9 @@ export interface Launch {
 
 const LAUNCH_FILE = 'launch.json';
 
-/** The fields of a recorded run that a relaunch starts from. */
-const RUN_FIELDS = [
-  'beads',
-  'provider',
-  'retries',
-  'worktree',
-  'promptFile',
-  'model',
-  'executionMode',
-  'fallbackReason',
-  'cwd',
-  'startHead',
-  'baseline',
-  'settings',
-] as const satisfies ReadonlyArray<keyof Launch['run']>;
+type RunField = Exclude<(typeof NEW_JOB_FIELDS)[number], (typeof PER_RUN)[number]>;
+/** The fields of a recorded run that a relaunch starts from: all start records but what each run has anew. */
+const RUN_FIELDS = NEW_JOB_FIELDS.filter((k): k is RunField => !(PER_RUN as readonly string[]).includes(k));
 
 export function readLaunch(job: JobRecord): Launch {
   const saved = JSON.parse(fs.readFileSync(path.join(job.dir, LAUNCH_FILE), 'utf8')) as Pick<Launch, 'spec'>;

@@ -7,7 +7,7 @@ import { Servers, serversTable } from './servers.js';
 import { Waves, waveItemsTable, wavesTable } from './waves.js';
 
 export type { RecordedEvent } from './events.js';
-export { outcomeOf } from './jobs.js';
+export { NEW_JOB_FIELDS, outcomeOf } from './jobs.js';
 export type { JobRecord, JobSettings, NewJob } from './jobs.js';
 export type { PostJobGate, PostJobGates } from '../contract/gates.js';
 export type { ServerRecord } from './servers.js';

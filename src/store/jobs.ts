@@ -70,7 +70,7 @@ export const jobsTable = new Table(
 export type JobRecord = RecordOf<typeof jobsTable.columns>;
 
 /** What start records; the rest of the row is filled in by the run. */
-const NEW_JOB_FIELDS = [
+export const NEW_JOB_FIELDS = [
   'beads',
   'provider',
   'runInstance',

@@ -78,7 +78,8 @@ const MODELS_TTL_MS = 10 * 60_000;
 
 /**
  * The models a provider's CLI lists, cached for 10 minutes per binary and config so only the first start pays
- * for the listing; null when it cannot tell, undefined when the provider has none to list.
+ * for the listing (a failed listing is not kept); null when it cannot tell, undefined when the provider has
+ * none to list.
  */
 async function listedModels(home: string, adapter: ProviderAdapter, opts: StartOptions) {
   if (!adapter.listModels) return undefined;
@@ -94,6 +95,8 @@ async function listedModels(home: string, adapter: ProviderAdapter, opts: StartO
   }
   if (!cached || cached.key !== key || Date.now() - cached.at > MODELS_TTL_MS) {
     cached = { key, at: Date.now(), models: await adapter.listModels(binary, opts.env) };
+    // a listing that failed says nothing about the models: the next start asks again
+    if (cached.models === null) return null;
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(cached));
     fs.renameSync(`${file}.tmp`, file);

@@ -29,7 +29,7 @@ describe('preflight, probe and the model policy', () => {
       'worktree:worktree_valid',
     ]);
     expect(await json(['probe'])).toMatchObject({ ok: true, _code: 0 });
-  });
+  }, 240_000); // each preflight runs the CLI, lists models and probes: over 90 s on a busy 2-core host
 
   it('OPENCODE_MODEL without permission: preflight and start refuse with 28; with permission it is used', async () => {
     const env = { ...sb.env, OPENCODE_MODEL: 'zhipuai-coding-plan/glm-4.6v' };
@@ -101,5 +101,5 @@ describe('preflight against a model that refuses', () => {
       reason: 'opencode_model_unavailable',
       _code: 1,
     });
-  });
+  }, 240_000); // each preflight runs the CLI, lists models and probes: over 90 s on a busy 2-core host
 });

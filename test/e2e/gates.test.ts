@@ -382,13 +382,17 @@ describe('governance gates on real repositories', () => {
       ).code,
     ).toBe(0);
     const done = (b: string) =>
-      waitFor(`${b} to finish`, async () => {
-        const r = await cliJson<{
-          outcome_state: string | null;
-          gates: Record<string, { passed: boolean; reason_code: string }>;
-        }>(['report', '--beads', b], { env });
-        return r.outcome_state ? r : undefined;
-      });
+      waitFor(
+        `${b} to finish`,
+        async () => {
+          const r = await cliJson<{
+            outcome_state: string | null;
+            gates: Record<string, { passed: boolean; reason_code: string }>;
+          }>(['report', '--beads', b], { env });
+          return r.outcome_state ? r : undefined;
+        },
+        180_000,
+      ); // two real jobs beside another end-to-end file on two cores
 
     const ok = await done('bd-gate.1');
     expect(ok).toMatchObject({ state: 'exited_ok', outcome_state: 'success' });
@@ -413,5 +417,5 @@ describe('governance gates on real repositories', () => {
       state: 'governance_failed',
       _code: 3,
     });
-  });
+  }, 240_000);
 });

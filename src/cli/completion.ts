@@ -175,7 +175,9 @@ end
 function ${fn}_path
     set -l p ${name}
     set -l skip 0
-    for w in (commandline -opc)[2..-1]
+    set -l typed (commandline -opc)
+    set -e typed[1]
+    for w in $typed
         if test $skip = 1
             set skip 0
         else if contains -- $w (${fn}_list valued $p)

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DxError } from '../core/errors.js';
+import { addExamples } from './examples.js';
 import { EXIT, exitCodeFor } from './exit.js';
 import type { ErrorOutput } from '../report/schemas.js';
 
@@ -10,14 +12,21 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// package.json sits two folders up from both src/cli and dist/cli
+const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command();
 program
   .name('dx-runner')
   .description('Run coding-agent CLIs (OpenCode first) as detached, governed, observable jobs.')
-  .version('0.1.0')
+  .version(version)
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ writeErr: () => undefined }); // errors are printed once, below, in our own format
+  // commander prints a bare group's help (`dx-runner`, `dx-runner wave`) as an error; it is the answer the
+  // user asked for, so it goes to stdout (exit 0, below). Errors are printed once, below, in our own format.
+  .configureOutput({ writeErr: (s) => process.stdout.write(s), outputError: () => undefined });
 
 type Register = (program: Command) => void;
 
@@ -75,6 +84,15 @@ program
   });
 
 program
+  .command('completion')
+  .description('print the completion script of a shell: commands, their options and values (see README, Commands)')
+  .argument('<shell>', 'bash, zsh or fish')
+  .action(async (shell: string) => {
+    const { completionScript, completionTable, knownValues } = await import('./completion.js');
+    process.stdout.write(completionScript(shell, completionTable(program, knownValues(process.env)), program.name()));
+  });
+
+program
   .command('__supervise', { hidden: true })
   .argument('<jobId>')
   .addOption(new Option('--home <dir>').hideHelp())
@@ -83,6 +101,8 @@ program
     const { runnerHome } = await import('../core/home.js');
     await superviseJob(runnerHome(), Number(jobId));
   });
+
+addExamples(program);
 
 const wantsJson = process.argv.includes('--json');
 
@@ -100,12 +120,14 @@ try {
 } catch (err) {
   if (err instanceof DxError) fail(err.reasonCode, err.message, exitCodeFor(err));
   if (err instanceof CommanderError) {
-    if (err.exitCode === 0) process.exit(0); // --help, --version
+    // --help, --version, and a bare group's help
+    if (err.exitCode === 0 || err.code === 'commander.help') process.exit(0);
     const reason = err.code
       .replace(/^commander\./, '')
       .replace(/([A-Z])/g, '_$1')
       .toLowerCase();
-    fail(reason, `${err.message.replace(/^error: /, '')}; see dx-runner --help`, EXIT.usage);
+    // one line: commander puts its suggestion ("Did you mean …?") on a line of its own
+    fail(reason, `${err.message.replace(/^error: /, '').replace(/\n/g, ' ')}; see dx-runner --help`, EXIT.usage);
   }
   fail('internal_error', (err as Error).stack ?? String(err), EXIT.error);
 }

@@ -45,6 +45,7 @@ export const REASONS = {
   unknown_gate: 'input',
   unknown_workflow: 'input',
   unknown_prompt_id: 'input',
+  unknown_shell: 'input',
   fallback_invalid: 'input',
   feature_key_missing: 'input',
   feature_key_invalid_format: 'input',

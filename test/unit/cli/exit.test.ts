@@ -43,6 +43,7 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'unknown_gate',
     'unknown_workflow',
     'unknown_prompt_id',
+    'unknown_shell',
     'fallback_invalid',
     'feature_key_missing',
     'feature_key_invalid_format',

@@ -29,17 +29,14 @@ export async function gatherPreflight(
   const version = await step(`asking the ${adapter.cli} CLI its version`, () => binaryVersion(binary, o.env));
   const auth = adapter.checkAuth?.(o.env) ?? null;
   // a listing takes seconds (~25 s on a busy host): say so at once
-  const list = () => adapter.listModels!(binary, o.env);
+  const listing = () =>
+    step(`listing ${adapter.name} models`, () => adapter.listModels!(binary, o.env), { afterMs: 0 });
   return {
     provider: adapter.name,
     model,
     binary,
     version,
-    models: adapter.listModels
-      ? version
-        ? await step(`listing ${adapter.name} models`, list, { afterMs: 0 })
-        : null
-      : undefined,
+    models: adapter.listModels ? (version ? await listing() : null) : undefined,
     // without credentials the launch cannot even be built: the auth finding says why
     probe:
       version && o.probe && auth?.ok !== false

@@ -86,7 +86,7 @@ describe('jobs through real opencode', () => {
     const logs = await run(['logs', '--beads', 'bd-edit.1']);
     expect(logs.stdout).toContain('[tool:write]');
     expect(logs.stdout).toContain('Wrote greeting.txt');
-  });
+  }, 240_000); // the first start lists the models: close to a minute on a busy 2-core host, then the job runs
 
   it('a 401 from the model ends exited_err with the auth reason and check exits 3', async () => {
     const { worktrees } = makeRepo(1);

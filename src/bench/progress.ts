@@ -14,10 +14,11 @@ export class Progress {
     private readonly perWorkflow: number,
   ) {
     this.rows = new Map(workflows.map((w) => [w, { done: 0, failed: 0, running: 0 }]));
-    if (this.tty) this.timer = setInterval(() => this.draw(), 500).unref();
   }
 
   started(wf: string): void {
+    // drawn from the first job on: until then the terminal is the server start's (its own progress line)
+    if (this.tty && !this.timer) this.timer = setInterval(() => this.draw(), 500).unref();
     (this.rows.get(wf) as { running: number }).running++;
     this.draw();
   }

@@ -102,6 +102,13 @@ program
     await superviseJob(runnerHome(), Number(jobId));
   });
 
+// progress lines on stderr (core/progress.ts) read DX_RUNNER_QUIET, in this process and in those it starts
+program
+  .option('--quiet', 'no progress lines on stderr for long steps (also DX_RUNNER_QUIET=1)')
+  .hook('preAction', () => {
+    if (program.opts().quiet) process.env.DX_RUNNER_QUIET = '1';
+  });
+
 addExamples(program);
 
 const wantsJson = process.argv.includes('--json');

@@ -35,22 +35,11 @@ export function registerJobCommands(program: Command): void {
       withStore(async (store) => {
         const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.jobs.current(o.all ? -1 : o.recent));
         if (o.watch && !o.json) {
-          const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
+          const { colorWanted, renderWatch, runWatch, watchRowOf } = await import('../report/watch.js');
           const color = colorWanted(process.env);
           return runWatch(() => {
             const now = Date.now();
-            const rows = jobsNow().map((j) => {
-              const e = evaluate(j, now);
-              return {
-                beads: j.beads,
-                provider: j.provider,
-                state: e.health.state,
-                elapsed: statusRow(e, now).elapsed,
-                bytes: e.job.outputBytes,
-                mutations: e.job.mutations,
-                lastEvent: e.job.lastEvent,
-              };
-            });
+            const rows = jobsNow().map((j) => watchRowOf(evaluate(j, now), now));
             return {
               text: renderWatch(
                 `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,

@@ -100,7 +100,7 @@ export function registerWaveCommands(program: Command): void {
     .action((o: WaveStartFlags) =>
       withStore(async (store, home) => {
         const { startWave, waveStatus } = await import('../wave/index.js');
-        const { wave: w } = startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
+        const { wave: w } = await startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
         const s = waveStatus(store, w);
         if (o.json) printJson(s);
         else {

@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI_ENTRY as CLI } from '../core/detached.js';
+import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { Store } from '../store/index.js';
-import { evaluate, reportOf, statusRow, statusTable } from '../report/index.js';
+import { evaluate, reportOf } from '../report/index.js';
+import { colorWanted, renderWatch, runWatch, watchRowOf } from '../report/watch.js';
 
 const run = promisify(execFile);
 
@@ -63,30 +65,56 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
       return { bead: b, wt, prompt };
     });
 
-    await Promise.all(
-      worktrees.map(async ({ bead, wt, prompt }) => {
-        console.log(`$ dx-runner start --provider opencode --beads ${bead} --prompt-file ${prompt} --worktree ${wt}`);
-        const { stdout } = await run(
-          process.execPath,
-          [CLI, 'start', '--provider', 'opencode', '--beads', bead, '--prompt-file', prompt, '--worktree', wt],
-          { env },
-        );
-        process.stdout.write(stdout);
-      }),
+    // the commands first, then their answers: a progress line on a terminal is not cut by a start's output
+    for (const { bead, wt, prompt } of worktrees)
+      console.log(`$ dx-runner start --provider opencode --beads ${bead} --prompt-file ${prompt} --worktree ${wt}`);
+    const answers = await step(`starting ${count} jobs (the first start on a host lists the models)`, () =>
+      Promise.all(
+        worktrees.map(({ bead, wt, prompt }) =>
+          run(
+            process.execPath,
+            [CLI, 'start', '--provider', 'opencode', '--beads', bead, '--prompt-file', prompt, '--worktree', wt],
+            { env },
+          ),
+        ),
+      ),
     );
+    for (const { stdout } of answers) process.stdout.write(stdout);
 
     const store = new Store(home);
     try {
       const started = Date.now();
-      for (;;) {
+      const look = () => {
         const now = Date.now();
-        const evaluated = beads.map((b) => evaluate(store.jobs.latest(b)!, now));
-        console.log(`\n--- dx-runner status  (t+${((now - started) / 1000).toFixed(1)}s)`);
-        console.log(statusTable(evaluated.map((e) => statusRow(e, now))));
-        if (evaluated.every((e) => !e.job.active)) break;
         if (now - started > 180_000) throw new Error('demo jobs did not finish within 3 minutes; see dx-runner logs');
-        await sleep(1500);
+        return { now, jobs: beads.map((b) => evaluate(store.jobs.latest(b)!, now)) };
+      };
+      const since = (now: number) => `${((now - started) / 1000).toFixed(1)} s`;
+      if (process.stdout.isTTY) {
+        // the live view of status --watch, in place; its last frame stays on the screen
+        const color = colorWanted(process.env);
+        await runWatch(() => {
+          const { now, jobs } = look();
+          const rows = jobs.map((e) => watchRowOf(e, now));
+          const title = `dx-runner demo: ${count} jobs  t+${since(now)}  (Ctrl-C leaves the view)`;
+          return { text: renderWatch(title, rows, color), done: jobs.every((e) => !e.job.active) };
+        });
+      } else {
+        // not a terminal: one line per job that ends
+        const ended = new Set<string>();
+        while (ended.size < count) {
+          const { now, jobs } = look();
+          for (const e of jobs.filter((j) => !j.job.active && !ended.has(j.job.beads))) {
+            ended.add(e.job.beads);
+            console.log(`${e.job.beads} ended: ${e.health.state} (${e.health.reasonCode}) at t+${since(now)}`);
+          }
+          if (ended.size < count) await sleep(1000);
+        }
       }
+      const running = beads.filter((b) => store.jobs.latest(b)!.active).length; // Ctrl-C may leave the view early
+      console.log(
+        running ? `${running} of ${count} jobs still running` : `all ${count} jobs ended in ${since(Date.now())}`,
+      );
       console.log('\n--- reports');
       let ok = true;
       for (const { bead, wt } of worktrees) {

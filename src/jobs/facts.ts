@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
+import { step } from '../core/progress.js';
 import { workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
@@ -94,7 +95,14 @@ async function listedModels(home: string, adapter: ProviderAdapter, opts: StartO
     cached = null;
   }
   if (!cached || cached.key !== key || Date.now() - cached.at > MODELS_TTL_MS) {
-    cached = { key, at: Date.now(), models: await adapter.listModels(binary, opts.env) };
+    // a listing takes seconds (~25 s on a busy host): say so at once
+    const why = !cached ? 'first start on this host' : cached.key !== key ? 'binary or config changed' : 'list expired';
+    const list = () => adapter.listModels!(binary, opts.env);
+    cached = {
+      key,
+      at: Date.now(),
+      models: await step(`listing ${adapter.name} models (${why})`, list, { afterMs: 0 }),
+    };
     // a listing that failed says nothing about the models: the next start asks again
     if (cached.models === null) return null;
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { step } from '../core/progress.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import type { PreflightFacts, ProbeResult } from '../providers/preflight.js';
 import { prepareSetup } from '../providers/setup.js';
@@ -25,14 +26,17 @@ export async function gatherPreflight(
 ): Promise<PreflightFacts> {
   const { model, policyRefusal } = modelFacts(adapter, o, o.env);
   const binary = adapter.resolveBinary(o.binary, o.env);
-  const version = await binaryVersion(binary, o.env);
+  const version = await step(`asking the ${adapter.cli} CLI its version`, () => binaryVersion(binary, o.env));
   const auth = adapter.checkAuth?.(o.env) ?? null;
+  // a listing takes seconds (~25 s on a busy host): say so at once
+  const listing = () =>
+    step(`listing ${adapter.name} models`, () => adapter.listModels!(binary, o.env), { afterMs: 0 });
   return {
     provider: adapter.name,
     model,
     binary,
     version,
-    models: adapter.listModels ? (version ? await adapter.listModels(binary, o.env) : null) : undefined,
+    models: adapter.listModels ? (version ? await listing() : null) : undefined,
     // without credentials the launch cannot even be built: the auth finding says why
     probe:
       version && o.probe && auth?.ok !== false
@@ -62,7 +66,18 @@ function binaryVersion(binary: string, env: NodeJS.ProcessEnv): Promise<string |
  * The live call: the provider's own launch, with a one-line prompt, in a scratch git repo, read through
  * its own event parser. Fails on an error event, a non-zero exit, no final answer, or the timeout.
  */
-export function runProbe(
+export const runProbe = (
+  adapter: ProviderAdapter,
+  model: string,
+  env: NodeJS.ProcessEnv,
+  binary: string | undefined,
+  timeoutMs: number,
+): Promise<ProbeResult> =>
+  step(`probing ${adapter.name}/${model} (a one-line live call)`, () =>
+    probeOnce(adapter, model, env, binary, timeoutMs),
+  );
+
+function probeOnce(
   adapter: ProviderAdapter,
   model: string,
   env: NodeJS.ProcessEnv,

@@ -1,5 +1,6 @@
 import { sleep } from '../core/time.js';
-import { formatElapsed } from './index.js';
+import type { Evaluated } from '../jobs/evaluate.js';
+import { formatElapsed, statusRow } from './index.js';
 
 /** One line of the live view (`status --watch`, `wave status --watch`). */
 export interface WatchRow {
@@ -11,6 +12,17 @@ export interface WatchRow {
   mutations: number;
   lastEvent: string | null;
 }
+
+/** A job's row of the live view (`status --watch`, the demo). */
+export const watchRowOf = (e: Evaluated, now: number): WatchRow => ({
+  beads: e.job.beads,
+  provider: e.job.provider,
+  state: e.health.state,
+  elapsed: statusRow(e, now).elapsed,
+  bytes: e.job.outputBytes,
+  mutations: e.job.mutations,
+  lastEvent: e.job.lastEvent,
+});
 
 const GOOD = new Set(['exited_ok', 'no_op_success', 'landed']);
 const BAD = new Set(['exited_err', 'governance_failed', 'blocked', 'failed']);

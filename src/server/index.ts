@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSelfDetached } from '../core/detached.js';
 import { DxError } from '../core/errors.js';
+import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
 import { isAlive, processStartTime, terminateGroup } from '../jobs/process.js';
 import type { ServerRecord, Store } from '../store/index.js';
@@ -85,18 +86,20 @@ export async function startServer(store: Store, home: string, o: ServeOptions): 
 
   const url = serverUrl(o);
   const password = readPassword(home);
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    if ((await probeHealth(url, password))?.healthy) return store.servers.get(id) as ServerRecord;
-    if (!isAlive(keeper.pid as number, null)) break;
-    await sleep(250);
-  }
-  await stopServer(store);
-  const log = path.join(serverDir(home), 'serve.log');
-  throw new DxError(
-    'server_start_failed',
-    `opencode serve did not become healthy on ${url}; see ${log} (is port ${o.port} free?)`,
-  );
+  return step(`starting opencode serve on ${url}`, async () => {
+    const deadline = Date.now() + 45_000;
+    while (Date.now() < deadline) {
+      if ((await probeHealth(url, password))?.healthy) return store.servers.get(id) as ServerRecord;
+      if (!isAlive(keeper.pid as number, null)) break;
+      await sleep(250);
+    }
+    await stopServer(store);
+    const log = path.join(serverDir(home), 'serve.log');
+    throw new DxError(
+      'server_start_failed',
+      `opencode serve did not become healthy on ${url}; see ${log} (is port ${o.port} free?)`,
+    );
+  });
 }
 
 export async function stopServer(store: Store): Promise<ServerRecord | null> {

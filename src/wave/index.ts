@@ -40,11 +40,11 @@ export interface WaveStartOptions {
  * Validates the whole wave (nothing is recorded when anything is wrong), creates missing worktrees, records it
  * and spawns its driver.
  */
-export function startWave(
+export async function startWave(
   store: Store,
   home: string,
   o: WaveStartOptions,
-): { wave: WaveRecord; items: WaveItemRecord[] } {
+): Promise<{ wave: WaveRecord; items: WaveItemRecord[] }> {
   let manifest: Manifest;
   let baseDir = o.cwd;
   let beads: BeadsSource | undefined;
@@ -88,7 +88,7 @@ export function startWave(
   if (o.provider) manifest.provider = o.provider;
   const critical = Boolean(o.critical || manifest.critical);
   const plan = planWave(manifest, baseDir);
-  createWorktrees(plan);
+  await createWorktrees(plan);
   const id = store.waves.insert(
     critical,
     plan.map((p) => ({ beads: p.beads, spec: p.spec, ...initialDispatch(p.spec, critical) })),

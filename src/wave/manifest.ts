@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DxError } from '../core/errors.js';
+import { step } from '../core/progress.js';
 import { gateInputsSchema, laneSchema } from '../contract/index.js';
 import { guardPrompt } from '../governance/index.js';
 import { commitOf, workTreeTop } from '../governance/git.js';
@@ -163,19 +165,19 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
   });
 }
 
+const run = promisify(execFile);
+
 /** Creates the missing worktrees as linked git worktrees on a branch named after the bead. */
-export function createWorktrees(items: readonly PlannedItem[]): void {
+export async function createWorktrees(items: readonly PlannedItem[]): Promise<void> {
   for (const it of items) {
     if (!it.create || fs.existsSync(it.spec.worktree)) continue;
     fs.mkdirSync(path.dirname(it.spec.worktree), { recursive: true });
+    const args = ['-C', it.create.repo, 'worktree', 'add', '-q', '-b', it.beads, it.spec.worktree, it.create.base];
     try {
-      execFileSync(
-        'git',
-        ['-C', it.create.repo, 'worktree', 'add', '-q', '-b', it.beads, it.spec.worktree, it.create.base],
-        { stdio: 'pipe' },
-      );
+      // a checkout of a large tree takes seconds: asynchronous, so its progress line can show up
+      await step(`creating worktree ${it.spec.worktree}`, () => run('git', args));
     } catch (e) {
-      const why = String((e as { stderr?: Buffer }).stderr ?? e)
+      const why = String((e as { stderr?: string }).stderr ?? e)
         .trim()
         .split('\n')[0];
       throw new DxError(

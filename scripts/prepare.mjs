@@ -4,7 +4,7 @@
 // `npm install -g .` and `npm link` are different: npm links the folder, installs none of its dependencies into
 // it and still runs prepare there. From a fresh clone that means no compiler and nothing for dx-runner to run
 // with, so install the runtime dependencies here (`npm ci --omit=dev`: no test tools, no optional agent CLIs;
-// its own prepare then builds) and compile with the pinned TypeScript fetched for this one build.
+// its own prepare then builds) and compile with the TypeScript the lock file pins, fetched for this one build.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
@@ -22,18 +22,10 @@ if (installed('typescript')) {
   console.error('prepare: installing the runtime dependencies into this folder (npm ci --omit=dev)');
   run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], env);
 } else {
-  const { devDependencies } = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8'));
+  const lock = JSON.parse(fs.readFileSync(new URL('package-lock.json', root), 'utf8'));
+  const typescript = `typescript@${lock.packages['node_modules/typescript'].version}`;
   // the type checks need the dev tools; the emitted JavaScript is the same without them
-  console.error(`prepare: compiling with typescript@${devDependencies.typescript} (not installed here)`);
-  run('npm', [
-    'exec',
-    '--yes',
-    `--package=typescript@${devDependencies.typescript}`,
-    '--',
-    'tsc',
-    '-p',
-    'tsconfig.json',
-    '--noCheck',
-  ]);
+  console.error(`prepare: compiling with ${typescript} (not installed here)`);
+  run('npm', ['exec', '--yes', `--package=${typescript}`, '--', 'tsc', '-p', 'tsconfig.json', '--noCheck']);
   fs.chmodSync(new URL('dist/cli/index.js', root), 0o755);
 }

@@ -23,6 +23,7 @@ for (const [pkg, prefix] of CLIS) {
     lock.packages[key] = {
       version,
       cpu: [cpu],
+      ...(cli.dev ? { dev: true } : {}), // a dev-only CLI's platform packages are dev-only too
       license: cli.license,
       optional: true,
       os: [PLATFORM[os] ?? os],

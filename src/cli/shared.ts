@@ -42,7 +42,7 @@ export function addBinaryOptions(cmd: Command): Command {
   for (const [cli, names] of clis) {
     cmd.option(
       `--${cli}-bin <path>`,
-      `${cli} binary for ${names.join(', ')} (default: $DX_RUNNER_${cli.toUpperCase()}_BIN, the bundled CLI, PATH)`,
+      `${cli} binary for ${names.join(', ')} (default: $DX_RUNNER_${cli.toUpperCase()}_BIN, the npm package, PATH)`,
     );
   }
   return cmd;

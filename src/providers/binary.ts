@@ -2,15 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
+/** A provider CLI's npm package, the binary it installs and the variable that names another copy. */
+export interface CliPackage {
+  envVar: string;
+  pkg: string;
+  bin: string;
+}
+
 /**
- * A provider CLI binary: the explicit flag, its DX_RUNNER_*_BIN variable, the copy bundled with
- * dx-runner (an npm dependency), then the bare name for PATH.
+ * A provider CLI binary: the explicit flag, its DX_RUNNER_*_BIN variable, the package installed beside dx-runner
+ * (opencode-ai always; claude-code and gemini-cli in a clone after `npm ci`, or after a global install of their
+ * own), then the bare name for PATH.
  */
-export function resolveCliBinary(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv,
-  o: { envVar: string; pkg: string; bin: string },
-): string {
+export function resolveCliBinary(explicit: string | undefined, env: NodeJS.ProcessEnv, o: CliPackage): string {
   if (explicit) return explicit;
   if (env[o.envVar]) return env[o.envVar] as string;
   try {
@@ -19,10 +23,14 @@ export function resolveCliBinary(
     const full = path.join(path.dirname(pkgJson), bin);
     if (fs.existsSync(full)) return full;
   } catch {
-    // not bundled: fall through to PATH
+    // not installed beside dx-runner: fall through to PATH
   }
   return o.bin;
 }
+
+/** How to get a missing CLI: the exact install command, or how to name a copy installed elsewhere. */
+export const installHint = (o: CliPackage): string =>
+  `install it (npm install -g ${o.pkg}) or name it with --${o.bin}-bin / ${o.envVar}`;
 
 /**
  * Where `command` runs from: itself when it names a path, else the first executable of that name on PATH; null

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runnerHome } from '../core/home.js';
-import { resolveCliBinary } from './binary.js';
+import { installHint, resolveCliBinary, type CliPackage } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, LaunchRequest, LaunchSpec } from './types.js';
 
@@ -9,12 +9,12 @@ import type { AgentEvent, LaunchRequest, LaunchSpec } from './types.js';
  * which differ only in endpoint, credentials and model.
  */
 
-export const CLAUDE_INSTALL_HINT =
-  'install it (npm install @anthropic-ai/claude-code; bundled with dx-runner: npm ci) ' +
-  'or name it with --claude-bin / DX_RUNNER_CLAUDE_BIN';
+const CLAUDE_CLI: CliPackage = { envVar: 'DX_RUNNER_CLAUDE_BIN', pkg: '@anthropic-ai/claude-code', bin: 'claude' };
+
+export const CLAUDE_INSTALL_HINT = installHint(CLAUDE_CLI);
 
 export const resolveClaudeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
-  resolveCliBinary(explicit, env, { envVar: 'DX_RUNNER_CLAUDE_BIN', pkg: '@anthropic-ai/claude-code', bin: 'claude' });
+  resolveCliBinary(explicit, env, CLAUDE_CLI);
 
 /** Nothing but the model endpoint: no telemetry, error reports, auto-update or other background traffic. */
 const OFFLINE_ENV = {

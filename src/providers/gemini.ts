@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { runnerHome } from '../core/home.js';
-import { resolveCliBinary } from './binary.js';
+import { installHint, resolveCliBinary, type CliPackage } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, AuthCheck, LaunchRequest, LaunchSetup, LaunchSpec, ProviderAdapter } from './types.js';
 
@@ -68,8 +68,10 @@ function privateHome(env: NodeJS.ProcessEnv): { home: string; policy: string; tm
   return { home, policy, tmp, setup: { dirs: [tmp], files: [settings, { path: policy, text }] } };
 }
 
+const GEMINI_CLI: CliPackage = { envVar: 'DX_RUNNER_GEMINI_BIN', pkg: '@google/gemini-cli', bin: 'gemini' };
+
 export const resolveGeminiBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
-  resolveCliBinary(explicit, env, { envVar: 'DX_RUNNER_GEMINI_BIN', pkg: '@google/gemini-cli', bin: 'gemini' });
+  resolveCliBinary(explicit, env, GEMINI_CLI);
 
 const apiKey = (env: NodeJS.ProcessEnv) => env.GEMINI_API_KEY || env.GOOGLE_API_KEY || '';
 
@@ -246,7 +248,7 @@ export const geminiAdapter: ProviderAdapter = {
   defaultModel: GEMINI_CANONICAL_MODEL,
   lanes: ['headless'],
   modelEnv: 'GEMINI_MODEL',
-  installHint: 'npm install @google/gemini-cli (bundled with dx-runner: npm ci)',
+  installHint: installHint(GEMINI_CLI),
   resolveBinary: resolveGeminiBinary,
   checkAuth,
   listModels,

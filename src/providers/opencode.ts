@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { CLI_ENTRY } from '../core/detached.js';
-import { resolveCliBinary } from './binary.js';
+import { installHint, resolveCliBinary, type CliPackage } from './binary.js';
 import { classifyFailure } from './errors.js';
 import type { AgentEvent, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
 
@@ -17,9 +17,11 @@ const HEADLESS_PERMISSION = JSON.stringify({
   external_directory: 'deny',
 });
 
-/** The opencode binary: explicit flag, env override, the bundled `opencode-ai` package, then PATH. */
+const OPENCODE_CLI: CliPackage = { envVar: 'DX_RUNNER_OPENCODE_BIN', pkg: 'opencode-ai', bin: 'opencode' };
+
+/** The opencode binary: explicit flag, env override, the `opencode-ai` package (a dependency), then PATH. */
 export const resolveOpencodeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
-  resolveCliBinary(explicit, env, { envVar: 'DX_RUNNER_OPENCODE_BIN', pkg: 'opencode-ai', bin: 'opencode' });
+  resolveCliBinary(explicit, env, OPENCODE_CLI);
 
 function buildLaunch(req: LaunchRequest): LaunchSpec {
   const env: NodeJS.ProcessEnv = {
@@ -165,9 +167,7 @@ export const opencodeAdapter: ProviderAdapter = {
   defaultModel: OPENCODE_CANONICAL_MODEL,
   lanes: ['headless', 'attach', 'server'],
   modelEnv: 'OPENCODE_MODEL',
-  installHint:
-    'install it (npm install opencode-ai; bundled with dx-runner: npm ci) ' +
-    'or name it with --opencode-bin / DX_RUNNER_OPENCODE_BIN',
+  installHint: installHint(OPENCODE_CLI),
   resolveBinary: resolveOpencodeBinary,
   listModels,
   buildLaunch,

@@ -67,13 +67,14 @@ export function preflightFindings(f: PreflightFacts, strict: boolean): Finding[]
     return c?.status === 'refused' ? c.refusal : null;
   };
   const out: Finding[] = [];
+  const binary = refusal('binary');
   out.push(
-    refusal('binary')
+    binary
       ? {
           check: 'binary',
           status: 'error',
           code: `${prefix}_binary_missing`,
-          detail: `${f.binary} does not run`,
+          detail: binary.message, // names the install command
           next_action: 'install_the_provider_cli',
         }
       : { check: 'binary', status: 'ok', code: 'binary_ok', detail: `${f.binary} ${f.version}`, next_action: '-' },

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DxError } from '../core/errors.js';
 import { EXIT, exitCodeFor } from './exit.js';
+import { applyLegacyFlags, legacyArgv } from './deprecated.js';
 import type { ErrorOutput } from '../report/schemas.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
@@ -30,6 +31,7 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['start'], async () => (await import('./start.js')).registerStartCommand],
   [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
+  [['finalize'], async () => (await import('./finalize.js')).registerFinalizeCommand],
   [
     ['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'],
     async () => (await import('./gates.js')).registerGateCommands,
@@ -41,7 +43,10 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
   [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
 ];
-const own = MODULES.find(([commands]) => commands.includes(process.argv[2]));
+// the bash dx-runner's command lines: a renamed command runs under its new name, with a note
+const legacy = legacyArgv(process.argv);
+for (const note of legacy.notes) process.stderr.write(`dx-runner: ${note}\n`);
+const own = MODULES.find(([commands]) => commands.includes(legacy.argv[2]));
 for (const [, load] of own ? [own] : MODULES) (await load())(program);
 
 program
@@ -84,6 +89,8 @@ program
     await superviseJob(runnerHome(), Number(jobId));
   });
 
+applyLegacyFlags(program);
+
 const wantsJson = process.argv.includes('--json');
 
 function fail(reasonCode: string, message: string, exitCode: number): never {
@@ -96,7 +103,7 @@ function fail(reasonCode: string, message: string, exitCode: number): never {
 }
 
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(legacy.argv);
 } catch (err) {
   if (err instanceof DxError) fail(err.reasonCode, err.message, exitCodeFor(err));
   if (err instanceof CommanderError) {

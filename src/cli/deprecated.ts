@@ -75,14 +75,14 @@ export const LEGACY_COMMANDS = [
   'scope-gate',
 ];
 
-const FIXED_AT_START = 'thresholds are fixed into each job when it starts (set them on start)';
+const FIXED_AT_START = 'thresholds are fixed into each job when it starts: set them on start';
 
 const COMMIT_ARTIFACT: LegacyRule = {
   kind: 'refused',
   reason: 'flag_unsupported',
   fix:
     'dx-runner does not yet check that a job committed its work; drop it and check the commit after the ' +
-    'job (dx-runner integrity-gate --reported-commit <sha>)',
+    'job (dx-runner integrity-gate --reported-commit SHA)',
 };
 const RAILWAY: LegacyRule = {
   kind: 'refused',

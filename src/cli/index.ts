@@ -32,6 +32,7 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
   [['finalize'], async () => (await import('./finalize.js')).registerFinalizeCommand],
+  [['migration'], async () => (await import('./migration.js')).registerMigrationCommand],
   [
     ['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'],
     async () => (await import('./gates.js')).registerGateCommands,

@@ -214,25 +214,25 @@ export function legacyArgv(argv: string[]): { argv: string[]; notes: string[] } 
 const attribute = (flag: string) => new Option(flag).attributeName();
 
 /**
- * Adds the bash tool's flags each registered command lacks, hidden from --help, and one hook that answers them
- * before the command runs. Call after the command modules have registered their commands.
+ * Adds the bash tool's flags the invoked command lacks, hidden from --help, and one hook that answers them before
+ * the command runs. Only the flags on this command line are added (the rest would cost every run and show up
+ * nowhere). Call with the command line as read (legacyArgv) after the command modules have registered.
  */
-export function applyLegacyFlags(program: Command): void {
-  for (const cmd of program.commands) {
-    const name = cmd.name();
-    for (const flag of [...Object.keys(LEGACY_FLAGS), ...Object.keys(BY_COMMAND.profiles)]) {
-      if (!legacyRule(name, flag) || cmd.options.some((o) => o.long === flag)) continue;
-      const arity = LEGACY_FLAGS[flag] ?? '';
-      cmd.addOption(new Option(`${flag}${arity ? ` ${arity}` : ''}`).hideHelp());
-    }
+export function applyLegacyFlags(program: Command, argv: string[]): void {
+  const [name, ...args] = argv.slice(2);
+  const cmd = program.commands.find((c) => c.name() === name);
+  for (const flag of new Set(args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]))) {
+    if (!cmd || !legacyRule(name, flag) || cmd.options.some((o) => o.long === flag)) continue;
+    const arity = LEGACY_FLAGS[flag] ?? '';
+    cmd.addOption(new Option(`${flag}${arity ? ` ${arity}` : ''}`).hideHelp());
   }
-  for (const [name, message] of Object.entries(REMOVED_COMMANDS))
+  if (name in REMOVED_COMMANDS)
     program
       .command(name, { hidden: true })
       .allowUnknownOption()
       .allowExcessArguments()
       .action(() => {
-        throw new DxError('command_removed', message);
+        throw new DxError('command_removed', REMOVED_COMMANDS[name]);
       });
   program.hook('preAction', (_program, cmd) => {
     const name = cmd.name();

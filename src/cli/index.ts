@@ -90,7 +90,7 @@ program
     await superviseJob(runnerHome(), Number(jobId));
   });
 
-applyLegacyFlags(program);
+applyLegacyFlags(program, legacy.argv);
 
 const wantsJson = process.argv.includes('--json');
 

@@ -129,7 +129,7 @@ const BY_COMMAND: Record<string, Record<string, LegacyRule>> = {
  * The bash tool's environment variables this one does not read, by the command that read them: a requirement is
  * refused while set to a true value (1, true, yes), anything else noted whenever it is set.
  */
-export const LEGACY_ENV: Record<string, Record<string, LegacyRule>> = {
+export const LEGACY_ENV: Record<string, Record<string, Exclude<LegacyRule, { kind: 'alias' }>>> = {
   start: {
     DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: COMMIT_ARTIFACT,
     DX_RUNNER_DEFAULT_WORKTREE: { kind: 'inert', why: 'start works in --worktree, else the current directory' },
@@ -153,7 +153,7 @@ export function legacyEnv(
     const message =
       rule.kind === 'refused'
         ? `${variable}=${v} is not supported: ${rule.fix.replace(/drop it/, `unset ${variable}`)}`
-        : `${variable} is deprecated: ${rule.kind === 'inert' ? rule.why : `it is now ${rule.to}`}; it has no effect`;
+        : `${variable} is deprecated: ${rule.why}; it has no effect`;
     return [{ variable, rule, message }];
   });
 }
@@ -178,7 +178,7 @@ export const legacyRules = (): Array<{ command: string; flag: string; rule: Lega
   ),
 ];
 
-/** The one-line stderr note for an accepted old flag (none for an alias of the same name). */
+/** The one-line stderr note for an accepted old flag (none for a refused one: that is an error). */
 export function legacyNote(command: string, flag: string, rule: LegacyRule): string | undefined {
   if (rule.kind === 'alias') return `${command} ${flag} is deprecated: it is now ${rule.to}`;
   if (rule.kind === 'inert') return `${command} ${flag} is deprecated: ${rule.why}; it has no effect`;
@@ -202,7 +202,9 @@ export function legacyArgv(argv: string[]): { argv: string[]; notes: string[] } 
   const notes: string[] = [];
   let cmd = command;
   if (cmd && LEGACY_COMMAND_RENAMES[cmd]) {
-    notes.push(`${cmd} is deprecated: it is ${LEGACY_COMMAND_RENAMES[cmd]}; running dx-runner status`);
+    notes.push(
+      `${cmd} is deprecated: it is ${LEGACY_COMMAND_RENAMES[cmd]}; running dx-runner ${LEGACY_COMMAND_RENAMES[cmd]}`,
+    );
     cmd = LEGACY_COMMAND_RENAMES[cmd];
   }
   const out = [...rest];

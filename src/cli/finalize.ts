@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { DxError } from '../core/errors.js';
 import { forcedOutcome, REASON_CODE } from '../health/index.js';
 import { evaluate } from '../report/index.js';
-import type { StopOutput } from '../report/schemas.js';
-import { number, print, printJson, withStore } from './shared.js';
+import { endedOutput, number, print, printJson, withStore } from './shared.js';
 
 /** `dx-runner finalize`: the bash tool's force-finalize, over stop (the same claim, process-group end and record). */
 export function registerFinalizeCommand(program: Command): void {
@@ -34,13 +33,7 @@ export function registerFinalizeCommand(program: Command): void {
         const { stopJob } = await import('../jobs/stop.js');
         const job = await stopJob(store, o.beads, forcedOutcome(o.reason, o.exitCode));
         const { health } = evaluate(job);
-        if (o.json)
-          printJson({
-            beads: job.beads,
-            state: health.state,
-            reason_code: health.reasonCode,
-            exit_code: job.exitCode,
-          } satisfies StopOutput);
+        if (o.json) printJson(endedOutput(job, health));
         else if (job.outcomeReason === o.reason && job.exitCode === o.exitCode)
           print(`force_finalized beads=${job.beads} reason=${o.reason} exit_code=${o.exitCode} state=${health.state}`);
         else

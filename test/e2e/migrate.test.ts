@@ -99,7 +99,7 @@ describe('migrating from the bash dx-runner', () => {
     expect(r.stderr).toMatch(/evidence-gate without --beads checks the signoff file only, not the job's outcome/);
   });
 
-  it('profiles: the older format loads with a note, a required check it cannot make is refused; all shipped load', async () => {
+  it('profiles: the older format loads with a note, a check it cannot make is refused; all shipped load', async () => {
     const old = [
       'profile: { name: old-review, description: Old review lane, version: "1.0.0" }',
       'provider: { name: cc-glm, model: glm-5, execution_mode: run, fallback_provider: opencode }',

@@ -61,6 +61,17 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
     ['one record a minute until the job ends', 'dx-runner monitor --beads bd-xga8.14 --interval 60'],
     ['JSON lines, also kept in a file', 'dx-runner monitor --beads bd-xga8.14 --json --out-file monitor.jsonl'],
   ],
+  finalize: [
+    [
+      'end a job whose agent hangs, recording why and how it ended',
+      'dx-runner finalize --beads bd-xga8.14 --reason operator_abort --exit-code 1',
+    ],
+    ['the same, reporting as JSON', 'dx-runner finalize --beads bd-xga8.14 --json'],
+  ],
+  migration: [
+    ['what changed for users of the bash dx-runner (flags, commands, exit and reason codes)', 'dx-runner migration'],
+    ['only the renamed and retired reason codes', "dx-runner migration | sed -n '/Reason codes/,$p'"],
+  ],
   'baseline-gate': [
     [
       'does the worktree contain this commit?',

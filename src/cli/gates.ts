@@ -141,7 +141,8 @@ export function registerGateCommands(program: Command): void {
     program
       .command('evidence-gate')
       .description(
-        'the signoff exists, is non-empty, has no unchecked item, and the job finished ok; exit 0 pass, 30 fail',
+        'the signoff exists, is non-empty, has no unchecked item, and (with --beads) the job finished ok; ' +
+          'exit 0 pass, 30 fail',
       ),
   )
     .requiredOption('--signoff-file <file>', 'the signoff / evidence file')
@@ -149,6 +150,11 @@ export function registerGateCommands(program: Command): void {
       withStore((store) => {
         const job = o.beads ? store.jobs.latest(validateBeadsId(o.beads)) : undefined;
         const jobState = job === undefined ? undefined : job === null ? null : evaluate(job).health.state;
+        if (!o.beads)
+          process.stderr.write(
+            "dx-runner: evidence-gate without --beads checks the signoff file only, not the job's outcome; " +
+              'pass --beads <id> to check that the job finished ok\n',
+          );
         emit('evidence', evidenceGate(path.resolve(o.signoffFile), jobState), o.json);
       }),
     );

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DxError } from '../core/errors.js';
 import { addExamples } from './examples.js';
 import { EXIT, exitCodeFor } from './exit.js';
+import { applyLegacyFlags, legacyArgv } from './deprecated.js';
 import type { ErrorOutput } from '../report/schemas.js';
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
@@ -39,6 +40,8 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['start'], async () => (await import('./start.js')).registerStartCommand],
   [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
+  [['finalize'], async () => (await import('./finalize.js')).registerFinalizeCommand],
+  [['migration'], async () => (await import('./migration.js')).registerMigrationCommand],
   [
     ['baseline-gate', 'integrity-gate', 'feature-key-gate', 'scope-gate', 'evidence-gate'],
     async () => (await import('./gates.js')).registerGateCommands,
@@ -50,7 +53,10 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
   [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
 ];
-const own = MODULES.find(([commands]) => commands.includes(process.argv[2]));
+// the bash dx-runner's command lines: a renamed command runs under its new name, with a note
+const legacy = legacyArgv(process.argv);
+for (const note of legacy.notes) process.stderr.write(`dx-runner: ${note}\n`);
+const own = MODULES.find(([commands]) => commands.includes(legacy.argv[2]));
 for (const [, load] of own ? [own] : MODULES) (await load())(program);
 
 program
@@ -109,6 +115,7 @@ program
     if (program.opts().quiet) process.env.DX_RUNNER_QUIET = '1';
   });
 
+applyLegacyFlags(program, legacy.argv);
 addExamples(program);
 
 const wantsJson = process.argv.includes('--json');
@@ -123,7 +130,7 @@ function fail(reasonCode: string, message: string, exitCode: number): never {
 }
 
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(legacy.argv);
 } catch (err) {
   if (err instanceof DxError) fail(err.reasonCode, err.message, exitCodeFor(err));
   if (err instanceof CommanderError) {

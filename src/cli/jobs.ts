@@ -3,7 +3,7 @@ import { sleep } from '../core/time.js';
 import { Command, Option } from 'commander';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import { jobFor, number, print, printJson, withStore } from './shared.js';
+import { endedOutput, jobFor, number, print, printJson, withStore } from './shared.js';
 import { getProvider } from '../providers/index.js';
 import { redact } from '../governance/secrets.js';
 import {
@@ -17,7 +17,7 @@ import {
   tailLines,
 } from '../report/index.js';
 import { checkExitCode, EXIT } from './exit.js';
-import type { CheckMissingOutput, PruneOutput, StatusOutput, StopOutput } from '../report/schemas.js';
+import type { CheckMissingOutput, PruneOutput, StatusOutput } from '../report/schemas.js';
 
 export function registerJobCommands(program: Command): void {
   program
@@ -125,13 +125,7 @@ export function registerJobCommands(program: Command): void {
         const { stopJob } = await import('../jobs/stop.js');
         const job = await stopJob(store, o.beads);
         const { health } = evaluate(job);
-        if (o.json)
-          printJson({
-            beads: job.beads,
-            state: health.state,
-            reason_code: health.reasonCode,
-            exit_code: job.exitCode,
-          } satisfies StopOutput);
+        if (o.json) printJson(endedOutput(job, health));
         else print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}`);
       }),
     );

@@ -4,6 +4,8 @@ import { allProviders, getProvider } from '../providers/index.js';
 import { runnerHome } from '../core/home.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { DxError } from '../core/errors.js';
+import type { Health } from '../health/index.js';
+import type { StopOutput } from '../report/schemas.js';
 
 export const print = (s: string) => process.stdout.write(`${s}\n`);
 export const printJson = (v: unknown) => print(JSON.stringify(v, null, 2));
@@ -31,6 +33,14 @@ export const number = (flag: string) => (v: string) => {
   if (!Number.isFinite(n)) throw new DxError('invalid_number', `${flag} takes a number, got '${v}'`);
   return n;
 };
+
+/** What stop and finalize print with --json: the job as it ended. */
+export const endedOutput = (job: JobRecord, health: Health): StopOutput => ({
+  beads: job.beads,
+  state: health.state,
+  reason_code: health.reasonCode,
+  exit_code: job.exitCode,
+});
 
 /** The `--<cli>-bin` flags (commander's camelCase: `--claude-bin` → `claudeBin`), one per provider CLI. */
 export type BinaryFlags = Record<string, unknown>;

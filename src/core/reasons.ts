@@ -64,6 +64,10 @@ export const REASONS = {
   base_ref_unknown: 'input',
   prompt_set_invalid: 'input',
   progressive_state_invalid: 'input',
+  // what the bash dx-runner took that this one does not (src/cli/deprecated.ts)
+  flag_unsupported: 'input',
+  command_removed: 'input',
+  invalid_reason_code: 'input',
   // state
   no_meta: 'state',
   job_not_running: 'state',

@@ -264,9 +264,16 @@ export interface EvidenceFacts {
 const CLAIM = /^\s*(?:[-*]\s*\[[ xX]\]|validated:|verified:|confirmed:)/i;
 const UNCHECKED = /^\s*[-*]\s*\[ \]/;
 
-export function evidenceVerdict(
-  f: EvidenceFacts,
-): Verdict & { verified_claims: number; total_claims: number; missing_claims: string[] } {
+/**
+ * `not_checked` names what the verdict could not look at: without a bead there is no job, so its outcome
+ * (`job_outcome`) is not part of a pass.
+ */
+export function evidenceVerdict(f: EvidenceFacts): Verdict & {
+  verified_claims: number;
+  total_claims: number;
+  missing_claims: string[];
+  not_checked: string[];
+} {
   const lines = (f.signoff ?? '').split('\n');
   const claims = lines.filter((l) => CLAIM.test(l));
   const missing = claims.filter((l) => UNCHECKED.test(l)).map((l) => l.trim());
@@ -274,6 +281,7 @@ export function evidenceVerdict(
     verified_claims: claims.length - missing.length,
     total_claims: claims.length,
     missing_claims: missing,
+    not_checked: f.jobState === undefined ? ['job_outcome'] : [],
   };
   if (f.signoff === null)
     return { ...fail('signoff_file_missing', `signoff file ${f.signoffPath} does not exist`), ...base };
@@ -284,5 +292,6 @@ export function evidenceVerdict(
     return { ...fail('job_not_ok', `the job is ${f.jobState}, not exited_ok`), ...base };
   if (missing.length)
     return { ...fail('unverified_claims', `${missing.length} unchecked item(s) in the signoff`), ...base };
-  return { ...pass('evidence_ok', `signoff present with ${claims.length} checked claim(s)`), ...base };
+  const unchecked = base.not_checked.length ? "; the job's outcome was not checked (no bead named)" : '';
+  return { ...pass('evidence_ok', `signoff present with ${claims.length} checked claim(s)${unchecked}`), ...base };
 }

@@ -50,3 +50,15 @@ export function decideOutcome(exitCode: number | null, summary: OutputSummary): 
   if (!summary.completed) return { state: 'failed', reasonCode: 'exit_zero_without_final_answer', exitCode };
   return { state: 'success', reasonCode: 'process_exit_with_rc', exitCode };
 }
+
+/** A reason code as the catalog spells them (finalize --reason): lower case, digits, underscores. */
+export const REASON_CODE = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * The outcome an operator forces on a running job (`finalize`), its state from the exit code as the bash
+ * dx-runner decided it: 0 success, 137 killed (shown as stopped), anything else failed.
+ */
+export function forcedOutcome(reasonCode: string, exitCode: number): Outcome {
+  const state = exitCode === 0 ? 'success' : exitCode === 137 ? 'killed' : 'failed';
+  return { state, reasonCode, exitCode };
+}

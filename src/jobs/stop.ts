@@ -1,13 +1,18 @@
 import { DxError } from '../core/errors.js';
+import type { Outcome } from '../health/index.js';
 import { claimAndEnd } from './restart.js';
 import type { JobRecord, Store } from '../store/index.js';
 import { validateBeadsId } from './validate.js';
 
 /**
- * Ends the job's whole process group and records `manual_stop`. A job that had already ended by
- * itself keeps its real outcome: stop never overwrites one.
+ * Ends the job's whole process group and records `manual_stop` (or the outcome `finalize` forces). A job that
+ * had already ended by itself keeps its real outcome: stop never overwrites one.
  */
-export async function stopJob(store: Store, beadsArg: string | undefined): Promise<JobRecord> {
+export async function stopJob(
+  store: Store,
+  beadsArg: string | undefined,
+  outcome: Outcome = { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 },
+): Promise<JobRecord> {
   const beads = validateBeadsId(beadsArg);
   const job = store.jobs.active(beads);
   if (!job) {
@@ -19,6 +24,6 @@ export async function stopJob(store: Store, beadsArg: string | undefined): Promi
         )
       : new DxError('no_meta', `no job recorded for bead ${beads}; check the id with: dx-runner status`);
   }
-  await claimAndEnd(store, job, { state: 'killed', reasonCode: 'manual_stop', exitCode: 137 });
+  await claimAndEnd(store, job, outcome);
   return store.jobs.get(job.id) as JobRecord;
 }

@@ -6,6 +6,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import { DxError } from '../core/errors.js';
 import { providerNames } from '../providers/index.js';
 import { ProfileSchema, type LoadedProfile } from './schema.js';
+import { fromLegacyProfile, isLegacyProfile } from './legacy.js';
 
 export { ProfileSchema, type LoadedProfile, type Profile } from './schema.js';
 
@@ -50,7 +51,15 @@ export function parseProfile(name: string, file: string, text: string): LoadedPr
   if (doc.errors.length)
     throw invalid(at(doc.errors[0].pos[0]), `is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   if (!isMap(doc.contents)) throw invalid('', 'must be a mapping of settings (provider: …, model: …)');
-  const parsed = ProfileSchema.safeParse(doc.toJS());
+  let data: unknown = doc.toJS();
+  let legacyDropped: string[] | undefined;
+  if (isLegacyProfile(data)) {
+    const converted = fromLegacyProfile(data);
+    if (converted.refused) throw invalid('', `in the bash dx-runner's format: ${converted.refused}`);
+    data = converted.profile;
+    legacyDropped = converted.dropped;
+  }
+  const parsed = ProfileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
@@ -58,6 +67,8 @@ export function parseProfile(name: string, file: string, text: string): LoadedPr
     const what = unknownKey
       ? `has an unknown field '${field}' (every field must do something)`
       : `field '${field}': ${issue.message}`;
+    // a converted profile's fields are today's names, not the file's: no line to point at
+    if (legacyDropped) throw invalid('', `read in the bash dx-runner's format ${what}`);
     const offset = offsetOf(doc, issue.path as Array<string | number>, unknownKey);
     throw invalid(at(offset), what);
   }
@@ -74,7 +85,7 @@ export function parseProfile(name: string, file: string, text: string): LoadedPr
   }
   if (profile.gates?.allowed_paths_file)
     profile.gates.allowed_paths_file = path.resolve(path.dirname(file), profile.gates.allowed_paths_file);
-  return { name, file, profile };
+  return legacyDropped ? { name, file, profile, legacyDropped } : { name, file, profile };
 }
 
 /** A profile by name (searched in profileDirs) or by path to a .yaml file. */
@@ -93,7 +104,18 @@ export function loadProfile(ref: string, env: NodeJS.ProcessEnv): LoadedProfile 
     );
   }
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  return parseProfile(name, file, fs.readFileSync(file, 'utf8'));
+  const loaded = parseProfile(name, file, fs.readFileSync(file, 'utf8'));
+  if (loaded.legacyDropped) process.stderr.write(`dx-runner: ${legacyProfileNote(loaded)}\n`);
+  return loaded;
+}
+
+/** The one-line deprecation note for a profile read in the bash dx-runner's format. */
+export function legacyProfileNote(p: LoadedProfile): string {
+  const dropped = p.legacyDropped?.length ? `; no longer used: ${p.legacyDropped.join(', ')}` : '';
+  return (
+    `profile ${p.name} (${p.file}) is in the bash dx-runner's format, which is deprecated: it was converted` +
+    `${dropped}; dx-runner profiles --show ${p.name} shows the settings it gives`
+  );
 }
 
 /** Every profile found, by name (a user's profile shadows a shipped one of the same name). */

@@ -51,4 +51,6 @@ export interface LoadedProfile {
   name: string;
   file: string;
   profile: Profile;
+  /** set when the file is in the bash dx-runner's format: the old fields that no longer do anything */
+  legacyDropped?: string[];
 }

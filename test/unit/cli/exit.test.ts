@@ -59,6 +59,9 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'base_ref_unknown',
     'prompt_set_invalid',
     'progressive_state_invalid',
+    'flag_unsupported',
+    'command_removed',
+    'invalid_reason_code',
   ],
   // the benchmark's own: collect and summarize failed
   6: ['collect_failed'],

@@ -92,4 +92,13 @@ describe('evidence verdict', () => {
   ])('%s → %s', (_n, signoff, jobState, reason) => {
     expect(evidenceVerdict({ signoffPath: '/w/SIGNOFF.md', signoff, jobState }).reason_code).toBe(reason);
   });
+  it.each<[string, string | null | undefined, string[]]>([
+    ['no bead: the outcome is not checked', undefined, ['job_outcome']],
+    ['a bead with a job', 'exited_ok', []],
+    ['a bead without a job', null, []],
+  ])('%s', (_n, jobState, notChecked) => {
+    const v = evidenceVerdict({ signoffPath: '/w/SIGNOFF.md', signoff: '- [x] done', jobState });
+    expect(v.not_checked).toEqual(notChecked);
+    if (notChecked.length) expect(v.details).toMatch(/outcome was not checked/);
+  });
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -6,8 +5,9 @@ import { z } from 'zod';
 import { DxError } from '../core/errors.js';
 import { gateInputsSchema, laneSchema } from '../contract/index.js';
 import { guardPrompt } from '../governance/index.js';
-import { commitOf, workTreeTop } from '../governance/git.js';
+import { workTreeTop } from '../governance/git.js';
 import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
+import { createWorktree, worktreeSource, type WorktreeSource } from '../jobs/worktree.js';
 import { getProvider, providerNames } from '../providers/index.js';
 import { FALLBACK_CHAIN } from '../providers/policy.js';
 import { defaultFallback, type ItemSpec } from './decide.js';
@@ -95,7 +95,7 @@ export interface PlannedItem {
   beads: string;
   spec: ItemSpec;
   /** the worktree to create (from repo at base) before the wave is recorded */
-  create?: { repo: string; base: string };
+  create?: WorktreeSource;
 }
 
 /** Manifest → validated items (absolute paths). Reads prompts and checks everything; changes nothing. */
@@ -125,22 +125,14 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
         `items.${i} (${beads}) has no worktree; give it one, or a worktree_root (--worktree-root)`,
         'input',
       );
-    let create: PlannedItem['create'];
-    if (!fs.existsSync(worktree)) {
-      const repo = abs(it.repo ?? m.repo) ?? workTreeTop(baseDir);
-      const base = it.base ?? m.base ?? 'HEAD';
-      if (!repo || !workTreeTop(repo))
-        throw new DxError(
-          'worktree_missing',
-          `worktree ${worktree} of ${beads} does not exist and no git repo to create it from; set repo (--repo)`,
+    const create = fs.existsSync(worktree)
+      ? undefined
+      : worktreeSource(
+          worktree,
+          beads,
+          abs(it.repo ?? m.repo) ?? workTreeTop(baseDir) ?? undefined,
+          it.base ?? m.base ?? 'HEAD',
         );
-      if (!commitOf(repo, base))
-        throw new DxError(
-          'base_ref_unknown',
-          `base ${base} is not a commit in ${repo}; set base (--base) to a branch, tag or sha`,
-        );
-      create = { repo, base };
-    }
     const spec: ItemSpec = {
       prompt: it.prompt,
       promptFile,
@@ -165,24 +157,6 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
 
 /** Creates the missing worktrees as linked git worktrees on a branch named after the bead. */
 export function createWorktrees(items: readonly PlannedItem[]): void {
-  for (const it of items) {
-    if (!it.create || fs.existsSync(it.spec.worktree)) continue;
-    fs.mkdirSync(path.dirname(it.spec.worktree), { recursive: true });
-    try {
-      execFileSync(
-        'git',
-        ['-C', it.create.repo, 'worktree', 'add', '-q', '-b', it.beads, it.spec.worktree, it.create.base],
-        { stdio: 'pipe' },
-      );
-    } catch (e) {
-      const why = String((e as { stderr?: Buffer }).stderr ?? e)
-        .trim()
-        .split('\n')[0];
-      throw new DxError(
-        'worktree_create_failed',
-        `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; ` +
-          'create it yourself or pick another path',
-      );
-    }
-  }
+  for (const it of items)
+    if (it.create && !fs.existsSync(it.spec.worktree)) createWorktree(it.beads, it.spec.worktree, it.create);
 }

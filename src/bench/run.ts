@@ -63,6 +63,9 @@ export async function runBench(o: RunOptions): Promise<{ runDir: string; records
     DX_RUNNER_STARTUP_GRACE_SEC: String(
       Math.min(o.stallThresholdSec, Number(o.env.DX_RUNNER_STARTUP_GRACE_SEC) || Infinity),
     ),
+    // each workflow names its lane, and the server lanes run on the bench's own server, not the caller's
+    OPENCODE_EXECUTION_MODE: undefined,
+    OPENCODE_ATTACH_URL: undefined,
   };
   const jobs: Job[] = o.workflows.flatMap((workflow) => prompts.map((prompt) => ({ workflow, prompt })));
   const ctx: Ctx = {

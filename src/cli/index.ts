@@ -49,7 +49,7 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['serve', '__server-session', '__serve-keeper'], async () => (await import('./serve.js')).registerServeCommands],
   [['preflight', 'probe'], async () => (await import('./providers.js')).registerProviderCommands],
   [['profiles'], async () => (await import('./profiles.js')).registerProfileCommands],
-  [['mock-model'], async () => (await import('./mockModel.js')).registerMockModelCommands],
+  [['mock-model', '__mock-model'], async () => (await import('./mockModel.js')).registerMockModelCommands],
   [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
   [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
 ];

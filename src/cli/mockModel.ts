@@ -7,10 +7,13 @@ const port = (v: string) => {
   return n;
 };
 
+/** A value as the shell reads it back: quoted when it holds anything but plain path characters. */
+const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+
 const printExports = (vars: Record<string, string>) =>
   process.stdout.write(
     Object.entries(vars)
-      .map(([k, v]) => `export ${k}=${v}\n`)
+      .map(([k, v]) => `export ${k}=${shellWord(v)}\n`)
       .join(''),
   );
 
@@ -36,6 +39,46 @@ export function registerMockModelCommands(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    });
+
+  mock
+    .command('start')
+    .description(
+      'serve the scripted model in the background for this DX_RUNNER_HOME (or find the one already served); ' +
+        'eval "$(dx-runner mock-model start --print-env)" also points opencode at it',
+    )
+    .option('--port <n>', 'port (0 = any free port)', port, 0)
+    .option('--print-env', 'print the export lines for OpenCode (OPENCODE_CONFIG, …) on stdout, the rest on stderr')
+    .action(async (o: { port: number; printEnv?: boolean }) => {
+      const { mockEnv, startBackgroundMock } = await import('../model-mock/background.js');
+      const { runnerHome } = await import('../core/home.js');
+      const home = runnerHome();
+      const served = await startBackgroundMock(home, o.port);
+      const line = `scripted model on ${served.url} (pid ${served.pid}); stop it with: dx-runner mock-model stop\n`;
+      if (!o.printEnv) return void process.stdout.write(line);
+      process.stderr.write(line);
+      printExports(mockEnv(home));
+    });
+
+  mock
+    .command('stop')
+    .description('end the scripted model mock-model start serves for this DX_RUNNER_HOME')
+    .action(async () => {
+      const { stopBackgroundMock } = await import('../model-mock/background.js');
+      const { runnerHome } = await import('../core/home.js');
+      const stopped = await stopBackgroundMock(runnerHome());
+      process.stdout.write(
+        stopped ? `stopped the scripted model (pid ${stopped.pid})\n` : 'no scripted model running\n',
+      );
+    });
+
+  program
+    .command('__mock-model', { hidden: true })
+    .argument('<port>')
+    .action(async (p: string) => {
+      const { serveInBackground } = await import('../model-mock/background.js');
+      const { runnerHome } = await import('../core/home.js');
+      await serveInBackground(runnerHome(), Number(p));
     });
 
   mock

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { text } from 'node:stream/consumers';
 import { filesOf } from '../jobs/finalize.js';
 import type { StartOptions } from '../jobs/options.js';
 import { providerNames } from '../providers/index.js';
@@ -10,10 +11,13 @@ type StartFlags = Pick<
   StartOptions,
   | 'beads'
   | 'promptFile'
+  | 'prompt'
   | 'provider'
   | 'profile'
   | 'fallback'
   | 'worktree'
+  | 'worktreeRoot'
+  | 'repo'
   | 'model'
   | 'stallMinutes'
   | 'requiredBaseline'
@@ -41,7 +45,8 @@ export function registerStartCommand(program: Command): void {
     .command('start')
     .description('validate, record and launch a job detached; returns as soon as the agent runs')
     .requiredOption('--beads <id>', 'work item id, e.g. bd-xga8.14')
-    .requiredOption('--prompt-file <path>', 'the task for the agent')
+    .addOption(new Option('--prompt-file <path>', 'the task for the agent, in a file (- reads it from stdin)'))
+    .addOption(new Option('--prompt <text>', 'the task for the agent, inline').conflicts('promptFile'))
     .option(
       '--provider <name>',
       `agent CLI to run: ${providerNames().join(', ')} (default: the profile's, else opencode)`,
@@ -56,9 +61,22 @@ export function registerStartCommand(program: Command): void {
         "provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini)",
     )
     .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
+    .addOption(
+      new Option(
+        '--worktree-root <dir>',
+        'work in <dir>/<bead id>: reused when it is a worktree of --repo, else made as a linked git worktree ' +
+          '(branch <bead id>) of --repo at --base once every check has passed',
+      ).conflicts('worktree'),
+    )
+    .option(
+      '--repo <dir>',
+      "the repository --worktree-root's worktree comes from (default: the current directory's); " +
+        'with --worktree: the repository it must belong to',
+    )
     .option(
       '--lane <lane>',
-      'headless (opencode run; the default), attach (opencode run --attach), server (a session over HTTP via the SDK)',
+      'headless (opencode run), attach (opencode run --attach), server (a session over HTTP via the SDK); ' +
+        "default: the profile's, else for opencode OPENCODE_EXECUTION_MODE (run = headless), else headless",
     )
     .option(
       '--allow-model-override',
@@ -71,7 +89,8 @@ export function registerStartCommand(program: Command): void {
     )
     .option(
       '--attach <url>',
-      'the opencode server for --lane attach/server (default: the managed one, dx-runner serve start)',
+      'the opencode server for --lane attach/server (default: OPENCODE_ATTACH_URL, else the managed one, ' +
+        'dx-runner serve start)',
     )
     .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')
     .option(
@@ -92,10 +111,14 @@ export function registerStartCommand(program: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--feature-key <key>', 'feature-key gate: the trailer value (default: the bead id)')
-    .option('--base <ref>', 'feature-key gate: compare against (default: upstream, main, master)')
+    .option(
+      '--base <ref>',
+      'where a worktree made by --worktree-root starts (default HEAD); ' +
+        'feature-key gate: compare against (default: upstream, main, master)',
+    )
     .option('--branch <name>', 'feature-key and integrity gates: the branch (default: the current one)')
-    .option('--allowed-paths-file <file>', 'scope gate: allowed paths, one per line (read now)')
-    .option('--mutation-budget <n>', 'scope gate: most files the job may change', number('--mutation-budget'))
+    .option('--allowed-paths-file <file>', 'scope gate (implied): allowed paths, one per line (read now)')
+    .option('--mutation-budget <n>', 'scope gate (implied): most files the job may change', number('--mutation-budget'))
     .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree');
   addBinaryOptions(startCommand)
     .option(
@@ -107,6 +130,8 @@ export function registerStartCommand(program: Command): void {
       withStore(async (store, home) => {
         const flags: StartOptions = {
           ...o,
+          // `--prompt-file -`: the task is what stdin holds
+          prompt: o.promptFile === '-' ? await text(process.stdin) : o.prompt,
           attachUrl: o.attach,
           waitSec: o.wait,
           maxRuntimeMinutes: o.maxRuntime,

@@ -34,6 +34,7 @@ export const REASONS = {
   beads_missing: 'input',
   invalid_beads_id: 'input',
   prompt_file_missing: 'input',
+  prompt_empty: 'input',
   invalid_threshold: 'input',
   invalid_number: 'input',
   invalid_port: 'input',
@@ -91,6 +92,7 @@ export const REASONS = {
   worktree_not_git: 'worktree',
   not_a_git_repo: 'worktree',
   worktree_create_failed: 'worktree',
+  worktree_repo_mismatch: 'worktree',
   canonical_worktree_forbidden: 'worktree',
   worktree_outside_policy: 'worktree',
   // environment

@@ -50,11 +50,17 @@ export function worktreePolicy(env: NodeJS.ProcessEnv): WorktreePolicy {
   };
 }
 
-export const checkWorktreePolicy = (worktree: string, env: NodeJS.ProcessEnv): Verdict =>
-  worktreePolicyVerdict(real(worktree), isLinkedWorktree(worktree), worktreePolicy(env));
+/** `linked`: known for a worktree not made yet (start --worktree-root makes a linked one) */
+export const checkWorktreePolicy = (
+  worktree: string,
+  env: NodeJS.ProcessEnv,
+  linked = isLinkedWorktree(worktree),
+): Verdict => worktreePolicyVerdict(real(worktree), linked, worktreePolicy(env));
 
-export function baselineGate(worktree: string, required: string) {
-  const repo = repoFacts(worktree);
+/** `startsAt`: the commit a worktree not made yet will start at (`worktree` is then its repository) */
+export function baselineGate(worktree: string, required: string, startsAt?: string) {
+  const found = repoFacts(worktree);
+  const repo = startsAt ? { ...found, head: startsAt } : found;
   const requiredCommit = repo.isGit && required ? commitOf(worktree, required) : null;
   return baselineVerdict({
     repo,

@@ -10,8 +10,9 @@ import { firstRefusal, modelFacts, providerChecks, type ProviderFacts, type Serv
 import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import type { Store } from '../store/index.js';
 import type { StartOptions } from './options.js';
-import { chooseProvider, type Candidate, type Chosen, type JobFacts, type JobPlan } from './plan.js';
-import { readPromptFile } from './validate.js';
+import { chooseProvider, type Candidate, type Chosen, type JobFacts, type JobPlan, type JobWorktree } from './plan.js';
+import { readPrompt, validateBeadsId } from './validate.js';
+import { assertSameRepo, decideWorktreeSlot, gitTree, worktreeSource } from './worktree.js';
 
 /** The edge of start: what the plan decides on, read from files, git, the provider CLIs and the shared server. */
 
@@ -53,17 +54,59 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
   return fs.realpathSync(cwd);
 }
 
+/** The real path of a path that may not exist yet: its nearest existing folder resolved (symlinks), then the rest. */
+function realPath(p: string): string {
+  if (fs.existsSync(p)) return fs.realpathSync(p);
+  const parent = path.dirname(p);
+  return parent === p ? p : path.join(realPath(parent), path.basename(p));
+}
+
+/**
+ * `--worktree-root D`: the worktree is D/<bead>, reused when it is already a worktree of the repository, else
+ * planned to be made from it (made at launch, once every check has passed). Its facts are those it will have:
+ * a linked worktree at the base commit.
+ */
+function worktreeAtRoot(opts: StartOptions): JobWorktree {
+  const beads = validateBeadsId(opts.beads);
+  const slot = realPath(path.join(path.resolve(opts.cwd, opts.worktreeRoot as string), beads));
+  const repo = opts.repo ? path.resolve(opts.cwd, opts.repo) : workTreeTop(opts.cwd);
+  if (!repo)
+    throw new DxError(
+      'not_a_git_repo',
+      `--worktree-root needs a repository to make ${slot} from: pass --repo <dir>, or run start inside one`,
+    );
+  const exists = fs.existsSync(slot);
+  if (decideWorktreeSlot(slot, exists, exists ? gitTree(slot) : null, repo, gitTree(repo)) === 'reuse')
+    return inWorktree(slot, opts);
+  const create = worktreeSource(slot, beads, repo, opts.base ?? 'HEAD');
+  return {
+    path: slot,
+    policy: checkWorktreePolicy(slot, opts.env, true),
+    baseline:
+      opts.requiredBaseline === undefined ? null : baselineGate(create.repo, opts.requiredBaseline, create.commit),
+    create,
+  };
+}
+
+/** An existing worktree with the policy's verdict and the required baseline's (when asked). */
+const inWorktree = (worktree: string, opts: StartOptions): JobWorktree => ({
+  path: worktree,
+  policy: checkWorktreePolicy(worktree, opts.env),
+  baseline: opts.requiredBaseline === undefined ? null : baselineGate(worktree, opts.requiredBaseline),
+});
+
 /** The job's facts: its prompt, its worktree with the policy's and the baseline gate's verdicts, the allow-list. */
 export function gatherJobFacts(opts: StartOptions): JobFacts {
   return {
-    prompt: attempt(() => readPromptFile(opts.promptFile)),
+    prompt: attempt(() => readPrompt(opts)),
     worktree: attempt(() => {
+      if (opts.worktreeRoot) return worktreeAtRoot(opts);
       const worktree = resolveWorktree(opts.worktree, opts.cwd);
-      return {
-        path: worktree,
-        policy: checkWorktreePolicy(worktree, opts.env),
-        baseline: opts.requiredBaseline === undefined ? null : baselineGate(worktree, opts.requiredBaseline),
-      };
+      if (opts.repo) {
+        const repo = path.resolve(opts.cwd, opts.repo);
+        assertSameRepo(worktree, gitTree(worktree), repo, gitTree(repo));
+      }
+      return inWorktree(worktree, opts);
     }),
     ...(opts.allowedPathsFile ? { allowedPaths: readAllowedPaths(path.resolve(opts.cwd, opts.allowedPathsFile)) } : {}),
   };

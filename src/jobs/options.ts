@@ -1,5 +1,5 @@
 import { DxError } from '../core/errors.js';
-import type { GateOptions } from '../contract/index.js';
+import { LANES, type GateOptions, type Lane } from '../contract/index.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';
@@ -22,8 +22,15 @@ export interface StartOptions extends GateOptions {
   maxParallel?: number;
   /** a profile's strict model list */
   allowedModels?: string[];
+  /** a file, or `-`: stdin (the caller reads it into `prompt`) */
   promptFile?: string;
+  /** the task itself (--prompt, or stdin), instead of a prompt file */
+  prompt?: string;
   worktree?: string;
+  /** the worktree is <worktreeRoot>/<bead>: made from `repo` at `base` (default HEAD) when missing */
+  worktreeRoot?: string;
+  /** where worktreeRoot's worktree is made from (default: the cwd's repository); with `worktree`, its repository */
+  repo?: string;
   model?: string;
   stallMinutes?: number;
   maxRuntimeMinutes?: number;
@@ -92,6 +99,21 @@ export function effectiveSettings(
     providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
     maxParallel: positive(opts.maxParallel, providerCap(provider, env)),
   };
+}
+
+/**
+ * Pure: the lane OpenCode's own variable asks for when no flag or profile names one (OPENCODE_EXECUTION_MODE:
+ * run or headless, attach, server; OPENCODE_ATTACH_URL names the server).
+ */
+export function envLane(env: NodeJS.ProcessEnv): Lane | undefined {
+  const mode = env.OPENCODE_EXECUTION_MODE?.trim();
+  if (!mode) return undefined;
+  if (mode === 'run') return 'headless';
+  if ((LANES as readonly string[]).includes(mode)) return mode as Lane;
+  throw new DxError(
+    'unknown_lane',
+    `OPENCODE_EXECUTION_MODE=${mode} is not a lane; set it to run (headless), attach or server, or unset it`,
+  );
 }
 
 /** Pure: the providers to try after `provider`, from --fallback (auto | none | a provider) and the profile. */

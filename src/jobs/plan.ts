@@ -10,8 +10,9 @@ import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
 import { firstRefusal, providerChecks, type ProviderFacts } from '../providers/verdict.js';
 import type { LoadedProfile } from '../profiles/index.js';
 import type { Launch } from './launch.js';
-import { effectiveSettings, fallbackCandidates, withProfile, type StartOptions } from './options.js';
-import { validateBeadsId } from './validate.js';
+import { effectiveSettings, envLane, fallbackCandidates, withProfile, type StartOptions } from './options.js';
+import { promptSource, validateBeadsId } from './validate.js';
+import type { WorktreeSource } from './worktree.js';
 
 /**
  * Start as a pure plan: `planJob` checks the job (bead, prompt, providers, worktree, gates, lane) and lists the
@@ -20,12 +21,22 @@ import { validateBeadsId } from './validate.js';
  * its refusal, raised here in its turn, so the first problem in this order is the one reported.
  */
 
+/**
+ * The worktree (its real path) with the worktree policy's verdict and the required baseline's (when asked);
+ * `create`: it does not exist yet and is made from there at launch.
+ */
+export interface JobWorktree {
+  path: string;
+  policy: Verdict;
+  baseline: Verdict | null;
+  create?: WorktreeSource;
+}
+
 /** What start knows of the job before planning it. */
 export interface JobFacts {
   /** the prompt's text */
   prompt: string | DxError;
-  /** the worktree (its real path) with the worktree policy's verdict and the required baseline's (when asked) */
-  worktree: { path: string; policy: Verdict; baseline: Verdict | null } | DxError;
+  worktree: JobWorktree | DxError;
   /** the scope gate's allow-list as read (null: the file cannot be read); absent when no file is named */
   allowedPaths?: string[] | null;
 }
@@ -56,6 +67,8 @@ export interface JobPlan {
   beads: string;
   prompt: string;
   worktree: string;
+  /** the worktree is made from there at launch */
+  create?: WorktreeSource;
   gates?: PostJobGates;
   /** the job's provider, then its fallbacks in order */
   candidates: Candidate[];
@@ -75,6 +88,8 @@ export interface Chosen {
 /** What start decided: the run to record and launch, and the providers it tried on the way. */
 export interface LaunchPlan extends Launch {
   tried: ProviderTry[];
+  /** the worktree is made from there before the launch */
+  create?: WorktreeSource;
 }
 
 const known = <T>(fact: T | DxError): T => {
@@ -84,7 +99,9 @@ const known = <T>(fact: T | DxError): T => {
 
 /** Pure: the job checked in order, with the providers that may take it. */
 export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
-  const opts = withProfile(flags, profile?.profile);
+  const merged = withProfile(flags, profile?.profile);
+  // the attach/server lanes' server: --attach > OPENCODE_ATTACH_URL > the managed one
+  const opts = { ...merged, attachUrl: merged.attachUrl ?? (merged.env.OPENCODE_ATTACH_URL || undefined) };
   const beads = validateBeadsId(opts.beads);
   const prompt = known(facts.prompt);
   guardPrompt(prompt); // before the provider: a leaked secret is refused whatever else is wrong
@@ -98,19 +115,21 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
     const why = `baseline gate failed: ${baseline.details}`;
     throw new DxError(asReasonCode(baseline.reason_code), why, 'policy');
   }
-  const lane = (opts.lane ?? 'headless') as Lane;
-  if (!LANES.includes(lane))
+  const asked = opts.lane as Lane | undefined;
+  if (asked !== undefined && !LANES.includes(asked))
     throw new DxError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
+  // OpenCode's own variable, for OpenCode only: flags > profile > environment > headless
+  const laneOf = (adapter: ProviderAdapter): Lane => {
+    const lane = asked ?? (adapter.cli === 'opencode' ? envLane(opts.env) : undefined) ?? 'headless';
+    return adapter === primary || adapter.lanes.includes(lane) ? lane : 'headless';
+  };
   const asFallback = { ...opts, model: undefined, allowedModels: undefined, maxParallel: undefined };
   const candidates: Candidate[] = [
-    { adapter: primary, opts, lane },
-    ...fallbacks.map((adapter) => ({
-      adapter,
-      opts: asFallback,
-      lane: adapter.lanes.includes(lane) ? lane : 'headless',
-    })),
+    { adapter: primary, opts, lane: laneOf(primary) },
+    ...fallbacks.map((adapter) => ({ adapter, opts: asFallback, lane: laneOf(adapter) })),
   ];
-  return { opts, profile: profile?.name, beads, prompt, worktree: worktree.path, gates, candidates };
+  const { path: wt, create } = worktree;
+  return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, candidates };
 }
 
 /**
@@ -162,7 +181,7 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
       provider: chosen.adapter.name,
       retries: 0,
       worktree: job.worktree,
-      promptFile: path.resolve(job.opts.cwd, job.opts.promptFile as string),
+      promptFile: promptSource(job.opts),
       model,
       executionMode: chosen.lane,
       fallbackReason: firstFailure ? `${firstFailure.provider}:${firstFailure.reason_code}` : 'none',
@@ -178,6 +197,7 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
     prompt: job.prompt,
     spec,
     tried,
+    ...(job.create ? { create: job.create } : {}),
   };
 }
 
@@ -188,13 +208,16 @@ function postJobGates(
   worktree: string,
   allowedPaths: string[] | null | undefined,
 ): PostJobGates | undefined {
+  // scope inputs ask for the scope gate: given without it, they would be silently ignored
+  const scopeAsked = opts.allowedPathsFile !== undefined || opts.mutationBudget !== undefined;
   const required = [
-    ...new Set(
-      (opts.requireGates ?? [])
+    ...new Set([
+      ...(opts.requireGates ?? [])
         .flatMap((g) => g.split(','))
         .map((g) => g.trim())
         .filter(Boolean),
-    ),
+      ...(scopeAsked ? ['scope'] : []),
+    ]),
   ];
   if (!required.length) return undefined;
   for (const g of required) {

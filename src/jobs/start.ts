@@ -1,3 +1,4 @@
+import { isReason } from '../core/errors.js';
 import { takeBaseline } from '../governance/git.js';
 import { loadProfile } from '../profiles/index.js';
 import type { JobRecord, Store } from '../store/index.js';
@@ -5,6 +6,7 @@ import { gatherChoice, gatherJobFacts } from './facts.js';
 import { launchWhenRoom } from './launch.js';
 import { withProfile, type StartOptions } from './options.js';
 import { planJob, planLaunch, type LaunchPlan } from './plan.js';
+import { createWorktree, removeWorktree } from './worktree.js';
 
 /**
  * What start would launch, recording nothing: the job's facts, the plan's checks (bad input is refused before
@@ -15,10 +17,26 @@ export async function planStart(store: Store, home: string, flags: StartOptions)
   const profile = flags.profile ? loadProfile(flags.profile, flags.env) : undefined;
   const job = planJob({ flags, profile, facts: gatherJobFacts(withProfile(flags, profile?.profile)) });
   const choice = await gatherChoice({ store, home }, job);
-  return planLaunch(job, choice, takeBaseline(job.worktree));
+  // a worktree made at launch starts clean at its base commit
+  const baseline = job.create ? { head: job.create.commit, dirty: {} } : takeBaseline(job.worktree);
+  return planLaunch(job, choice, baseline);
 }
 
-/** Plans the job, then records it and launches it detached with its supervisor. */
+/**
+ * Plans the job, makes its worktree when --worktree-root asked for one (every check has passed), then records it
+ * and launches it detached with its supervisor. A worktree made for a launch that is then refused (a live job of
+ * the bead, the provider's cap) is removed again.
+ */
 export async function startJob(store: Store, home: string, flags: StartOptions): Promise<JobRecord> {
-  return launchWhenRoom(store, home, await planStart(store, home, flags), flags.waitSec);
+  const plan = await planStart(store, home, flags);
+  const { create, run } = plan;
+  if (!create) return launchWhenRoom(store, home, plan, flags.waitSec);
+  await createWorktree(run.beads, run.worktree, create);
+  try {
+    return await launchWhenRoom(store, home, plan, flags.waitSec);
+  } catch (e) {
+    // a job recorded as failed to spawn keeps the worktree it names
+    if (!isReason(e, 'spawn_failed')) removeWorktree(run.beads, run.worktree, create);
+    throw e;
+  }
 }

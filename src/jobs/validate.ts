@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import { DxError } from '../core/errors.js';
 
 /** A bead id becomes part of file paths, so it must never carry a separator or start with a dot. */
@@ -19,7 +20,11 @@ export function validateBeadsId(id: string | undefined): string {
 
 /** Reads the prompt once, so a file that vanishes or changes between checks cannot slip through. */
 export function readPromptFile(path: string | undefined): string {
-  if (!path) throw new DxError('prompt_file_missing', 'no prompt file given; pass --prompt-file <path>');
+  if (!path)
+    throw new DxError(
+      'prompt_file_missing',
+      'no prompt given; pass --prompt "<task>" or --prompt-file <path> (--prompt-file - reads stdin)',
+    );
   let text: string;
   try {
     if (!fs.statSync(path).isFile()) {
@@ -49,3 +54,20 @@ export function readPromptFile(path: string | undefined): string {
   }
   return text;
 }
+
+/**
+ * The task as given: inline (`--prompt`), read from stdin (`--prompt-file -`: the caller read it into `prompt`)
+ * or from a file. An empty one is refused wherever it came from.
+ */
+export function readPrompt(o: { prompt?: string; promptFile?: string }): string {
+  if (o.prompt === undefined) return readPromptFile(o.promptFile);
+  if (o.prompt.trim() === '') {
+    const where = o.promptFile === '-' ? 'stdin (--prompt-file -)' : '--prompt';
+    throw new DxError('prompt_empty', `the prompt on ${where} is empty; give the task there`);
+  }
+  return o.prompt;
+}
+
+/** Where a job's task came from, as recorded with it: the prompt file's path, `-` (stdin) or `--prompt`. */
+export const promptSource = (o: { prompt?: string; promptFile?: string; cwd: string }): string =>
+  o.promptFile === '-' ? '-' : o.prompt !== undefined ? '--prompt' : nodePath.resolve(o.cwd, o.promptFile ?? '');

@@ -21,6 +21,7 @@ export function planOutput(plan: LaunchPlan, env: NodeJS.ProcessEnv): StartPlanO
     tried: plan.tried,
     profile: s.profile ?? null,
     worktree: run.worktree,
+    worktree_source: plan.create ?? null,
     prompt_file: run.promptFile,
     thresholds_sec: thresholdsSec(s),
     provider_retry_limit: s.providerRetryLimit,
@@ -59,7 +60,8 @@ export function planLines(p: StartPlanOutput): string[] {
       `fallback_reason=${p.fallback_reason} (dry run: nothing recorded)`,
     `tried       ${list(p.tried.map((x) => `${x.provider}: ${x.reason_code}`))}`,
     `profile     ${p.profile ?? '-'}`,
-    `worktree    ${p.worktree}`,
+    `worktree    ${p.worktree}` +
+      (p.worktree_source ? ` (made at launch from ${p.worktree_source.repo} at ${p.worktree_source.base})` : ''),
     `prompt      ${p.prompt_file}`,
     `thresholds  startup grace ${t.startup_grace}s, stall ${t.stall}s, no-op window ${t.no_op_window}s, ` +
       `max runtime ${t.max_runtime}s, no mutation ${t.no_mutation_timeout}s`,

@@ -135,6 +135,9 @@ export const startPlanSchema = z.object({
   tried: z.array(providerTrySchema),
   profile: z.string().nullable(),
   worktree: z.string(),
+  /** null: the worktree exists; else start --worktree-root makes it at launch from this repository and commit */
+  worktree_source: z.object({ repo: z.string(), base: z.string(), commit: z.string() }).nullable(),
+  /** the prompt file, `-` (stdin) or `--prompt` (the task given inline) */
   prompt_file: z.string(),
   thresholds_sec: thresholdsSecSchema,
   provider_retry_limit: z.number().int().positive(),

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DxError } from '../core/errors.js';
-import { step } from '../core/progress.js';
 import { gateInputsSchema, laneSchema } from '../contract/index.js';
 import { guardPrompt } from '../governance/index.js';
-import { commitOf, workTreeTop } from '../governance/git.js';
+import { workTreeTop } from '../governance/git.js';
 import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
+import { createWorktree, worktreeSource, type WorktreeSource } from '../jobs/worktree.js';
 import { getProvider, providerNames } from '../providers/index.js';
 import { FALLBACK_CHAIN } from '../providers/policy.js';
 import { defaultFallback, type ItemSpec } from './decide.js';
@@ -97,7 +95,7 @@ export interface PlannedItem {
   beads: string;
   spec: ItemSpec;
   /** the worktree to create (from repo at base) before the wave is recorded */
-  create?: { repo: string; base: string };
+  create?: WorktreeSource;
 }
 
 /** Manifest → validated items (absolute paths). Reads prompts and checks everything; changes nothing. */
@@ -127,22 +125,14 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
         `items.${i} (${beads}) has no worktree; give it one, or a worktree_root (--worktree-root)`,
         'input',
       );
-    let create: PlannedItem['create'];
-    if (!fs.existsSync(worktree)) {
-      const repo = abs(it.repo ?? m.repo) ?? workTreeTop(baseDir);
-      const base = it.base ?? m.base ?? 'HEAD';
-      if (!repo || !workTreeTop(repo))
-        throw new DxError(
-          'worktree_missing',
-          `worktree ${worktree} of ${beads} does not exist and no git repo to create it from; set repo (--repo)`,
+    const create = fs.existsSync(worktree)
+      ? undefined
+      : worktreeSource(
+          worktree,
+          beads,
+          abs(it.repo ?? m.repo) ?? workTreeTop(baseDir) ?? undefined,
+          it.base ?? m.base ?? 'HEAD',
         );
-      if (!commitOf(repo, base))
-        throw new DxError(
-          'base_ref_unknown',
-          `base ${base} is not a commit in ${repo}; set base (--base) to a branch, tag or sha`,
-        );
-      create = { repo, base };
-    }
     const spec: ItemSpec = {
       prompt: it.prompt,
       promptFile,
@@ -165,26 +155,8 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
   });
 }
 
-const run = promisify(execFile);
-
 /** Creates the missing worktrees as linked git worktrees on a branch named after the bead. */
 export async function createWorktrees(items: readonly PlannedItem[]): Promise<void> {
-  for (const it of items) {
-    if (!it.create || fs.existsSync(it.spec.worktree)) continue;
-    fs.mkdirSync(path.dirname(it.spec.worktree), { recursive: true });
-    const args = ['-C', it.create.repo, 'worktree', 'add', '-q', '-b', it.beads, it.spec.worktree, it.create.base];
-    try {
-      // a checkout of a large tree takes seconds: asynchronous, so its progress line can show up
-      await step(`creating worktree ${it.spec.worktree}`, () => run('git', args));
-    } catch (e) {
-      const why = String((e as { stderr?: string }).stderr ?? e)
-        .trim()
-        .split('\n')[0];
-      throw new DxError(
-        'worktree_create_failed',
-        `could not create worktree ${it.spec.worktree} for ${it.beads}: ${why}; ` +
-          'create it yourself or pick another path',
-      );
-    }
-  }
+  for (const it of items)
+    if (it.create && !fs.existsSync(it.spec.worktree)) await createWorktree(it.beads, it.spec.worktree, it.create);
 }

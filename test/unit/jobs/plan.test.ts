@@ -380,10 +380,66 @@ describe('the gates, checked and fixed into the job', () => {
       { profile: profile({ provider: 'opencode', gates: { required: ['scope'], mutation_budget: 2 } }) },
       { required: ['scope'], mutationBudget: 2 },
     ],
+    [
+      'scope inputs without --require-gate scope imply the gate',
+      { flags: { allowedPathsFile: 'paths.txt' }, facts: { allowedPaths: ['src/'] } },
+      { required: ['scope'], allowedPaths: ['src/'] },
+    ],
+    [
+      'a mutation budget alone implies it too, beside the gates asked for',
+      { flags: { requireGates: ['evidence'], signoffFile: 'SIGNOFF.md', mutationBudget: 4 } },
+      { required: ['evidence', 'scope'], mutationBudget: 4 },
+    ],
   ])('%s', (_n, row, expected) => {
     const gates = plan(row).run.settings.gates;
     if (expected === undefined) expect(gates).toBeUndefined();
     else expect(gates).toMatchObject(expected);
+  });
+});
+
+describe('the lane: flags > profile > OPENCODE_EXECUTION_MODE (OpenCode only) > headless', () => {
+  const server = { url: 'http://127.0.0.1:4096', healthy: true };
+  const env = (mode: string, url?: string) => ({ OPENCODE_EXECUTION_MODE: mode, OPENCODE_ATTACH_URL: url });
+  it.each<[string, Row, string, string | undefined]>([
+    ['no flag, no variable: headless', {}, 'headless', undefined],
+    ['OPENCODE_EXECUTION_MODE=run is headless', { flags: { env: env('run') } }, 'headless', undefined],
+    [
+      'attach from the environment, on OPENCODE_ATTACH_URL',
+      { flags: { env: env('attach', 'http://10.0.0.5:4096') } },
+      'attach',
+      'http://10.0.0.5:4096',
+    ],
+    ['server from the environment', { flags: { env: env('server') } }, 'server', undefined],
+    [
+      'a profile’s lane wins over the environment',
+      { flags: { env: env('attach') }, profile: profile({ provider: 'opencode', lane: 'headless' }) },
+      'headless',
+      undefined,
+    ],
+    [
+      'the flags win over both; --attach over OPENCODE_ATTACH_URL',
+      {
+        flags: { lane: 'server', attachUrl: 'http://127.0.0.1:1', env: env('attach', 'http://10.0.0.5:4096') },
+        profile: profile({ provider: 'opencode', lane: 'headless' }),
+      },
+      'server',
+      'http://127.0.0.1:1',
+    ],
+    [
+      'OpenCode’s variable does not move another provider',
+      { flags: { provider: 'gemini', env: env('attach') }, providers: [GEMINI] },
+      'headless',
+      undefined,
+    ],
+  ])('%s', (_n, row, lane, url) => {
+    const job = planJob({ flags: { ...flags, ...row.flags }, profile: row.profile, facts });
+    expect([job.candidates[0].lane, job.opts.attachUrl]).toEqual([lane, url]);
+    const providers = row.providers ?? [{ ...OPENCODE, server: lane === 'headless' ? undefined : server }];
+    expect(plan({ ...row, providers }).run.executionMode).toBe(lane);
+  });
+
+  it('a value that is no lane is refused, naming the variable', () => {
+    expect(outcome({ flags: { env: env('pty') } })).toBe('unknown_lane');
   });
 });
 
@@ -406,6 +462,7 @@ describe('the run to record', () => {
     });
     expect(p.prompt).toBe('Do the task.');
     expect(p.spec).toBe(attach.launch);
+    expect(p.create).toBeUndefined();
     expect(p.tried).toEqual([
       {
         provider: 'opencode',
@@ -415,5 +472,18 @@ describe('the run to record', () => {
         message: '',
       },
     ]);
+  });
+});
+
+describe('a worktree start makes (--worktree-root)', () => {
+  const create = { repo: '/src/app', base: 'main', commit: 'abc123' };
+  it('is planned with its source, and the task given inline or on stdin is recorded by where it came from', () => {
+    const inline = plan({
+      flags: { promptFile: undefined, prompt: 'Do it inline.' },
+      facts: { prompt: 'Do it inline.', worktree: { path: WT, policy: valid, baseline: null, create } },
+    });
+    expect([inline.create, inline.run.worktree, inline.run.promptFile]).toEqual([create, WT, '--prompt']);
+    const stdin = plan({ flags: { promptFile: '-', prompt: 'From stdin.' } });
+    expect([stdin.create, stdin.run.promptFile]).toEqual([undefined, '-']);
   });
 });

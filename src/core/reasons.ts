@@ -63,6 +63,7 @@ export const REASONS = {
   base_ref_unknown: 'input',
   prompt_set_invalid: 'input',
   progressive_state_invalid: 'input',
+  output_unwritable: 'input',
   // state
   no_meta: 'state',
   job_not_running: 'state',

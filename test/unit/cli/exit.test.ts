@@ -58,6 +58,7 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'base_ref_unknown',
     'prompt_set_invalid',
     'progressive_state_invalid',
+    'output_unwritable',
   ],
   // the benchmark's own: collect and summarize failed
   6: ['collect_failed'],

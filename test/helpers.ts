@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { afterAll, beforeAll } from 'vitest';
+import { chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -170,3 +171,32 @@ export async function freePort(): Promise<number> {
 /** A credentials check as `start` answers it: a failure also gets the exit code the CLI gives its reason. */
 export const withExitCode = (r: { ok: boolean; reasonCode?: ReasonCode } | undefined) =>
   r && !r.ok && r.reasonCode ? { ...r, exitCode: exitCodeFor(new DxError(r.reasonCode, '')) } : r;
+
+/**
+ * Opens a report file in headless Chromium (Debian's, as npm test's pretest installs it), takes a full-page
+ * screenshot beside it (`<file>.png`, checked to be more than a blank page) and hands the page to `check`.
+ */
+export async function inChromium(file: string, check: (page: Page) => Promise<void>): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    const shot = `${file}.png`;
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(fs.statSync(shot).size).toBeGreaterThan(5000);
+    await check(page);
+  } finally {
+    await browser.close();
+  }
+}

@@ -9,6 +9,7 @@ import {
   resultsSchema,
   summarySchema,
   type BenchRecord,
+  type GovernanceReport,
   type Results,
   type Summary,
 } from './schemas.js';
@@ -64,6 +65,7 @@ export function collectRun(
     generated_at: new Date().toISOString(),
     run_dir: runDir,
     record_count: records.length,
+    dry_run: manifest.dry_run,
     workflows: manifest.workflows,
     records,
     aggregates: aggregate(records, manifest.workflows),
@@ -74,6 +76,12 @@ export function collectRun(
   fs.mkdirSync(path.dirname(nd), { recursive: true });
   fs.writeFileSync(nd, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   return { results, resultsJson };
+}
+
+/** Writes the HTML report; its links to the attempts' logs are relative to the file's own folder. */
+export function writeReportHtml(file: string, results: Results, governance: GovernanceReport | null): void {
+  const runHref = path.relative(path.dirname(file), results.run_dir).split(path.sep).join('/') || '.';
+  fs.writeFileSync(file, reportHtml(results, { governance, runHref }));
 }
 
 /** `bench summarize`: results.json → summary.json, summary.md and the self-contained report.html. */
@@ -107,7 +115,7 @@ export function summarizeRun(
   });
   writeJson(files.summary_json, summary);
   fs.writeFileSync(files.summary_md, summaryMarkdown(summary, results));
-  fs.writeFileSync(files.report_html, reportHtml(results));
+  writeReportHtml(files.report_html, results, null);
   return { summary, files };
 }
 

@@ -5,7 +5,7 @@ import { baselineGate, integrityGate } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
 import { gatherPreflight } from '../jobs/probe.js';
 import { preflightFindings } from '../providers/preflight.js';
-import { collectRun, readJson, summarizeRun, writeJson } from './collect.js';
+import { collectRun, readJson, summarizeRun, writeJson, writeReportHtml } from './collect.js';
 import { BENCH_EXIT } from './exit.js';
 import { PHASES, phaseGate, WORKFLOWS, type Phase } from './decide.js';
 import { prepareRun, runDirOf, stamp, type RunOptions } from './options.js';
@@ -17,6 +17,7 @@ import {
   type GovernanceReport,
   type PhaseRecord,
   type ProgressiveState,
+  type Results,
 } from './schemas.js';
 
 /**
@@ -120,6 +121,7 @@ export async function runGoverned(o: GovernedOptions): Promise<GovernanceReport>
     report_html: null,
     generated_at: '',
   };
+  let summarized: Results | null = null;
   const finish = (reason: string, exit: number): GovernanceReport => {
     const done = governanceReportSchema.parse({
       ...report,
@@ -128,6 +130,8 @@ export async function runGoverned(o: GovernedOptions): Promise<GovernanceReport>
       generated_at: new Date().toISOString(),
     });
     writeJson(path.join(runDir, 'governance_report.json'), done);
+    // the report is drawn again now that the verdict is known: it opens with it
+    if (done.report_html && summarized) writeReportHtml(done.report_html, summarized, done);
     return done;
   };
 
@@ -163,6 +167,7 @@ export async function runGoverned(o: GovernedOptions): Promise<GovernanceReport>
       }
     })();
     Object.assign(report, files);
+    summarized = results;
   } catch (e) {
     const stage = (e as { stage?: string }).stage;
     return finish(

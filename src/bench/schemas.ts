@@ -146,6 +146,8 @@ export const resultsSchema = z.object({
   generated_at: z.string(),
   run_dir: z.string(),
   record_count: z.number().int().nonnegative(),
+  /** simulated attempts (`--dry-run`): the figures prove nothing (absent in results written before it was kept) */
+  dry_run: z.boolean().default(false),
   workflows: z.array(z.string()),
   records: z.array(recordSchema),
   aggregates: z.object({

@@ -1,4 +1,8 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DxError } from '../core/errors.js';
+import type { Store, WaveRecord } from '../store/index.js';
 import { number, print, printJson, withStore } from './shared.js';
 import { formatElapsed } from '../report/index.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/schemas.js';
@@ -62,6 +66,23 @@ function reportText(r: WaveReportOutput): string {
         `${i.reason_code ?? '-'} | ${i.mutations} |`,
     );
   return out.join('\n');
+}
+
+/** `wave report --html`: the page goes to a file (a terminal is no place for HTML); its path is printed. */
+async function writeHtml(store: Store, home: string, w: WaveRecord, output: string | undefined): Promise<void> {
+  const { waveHtml, waveHtmlInput } = await import('../wave/index.js');
+  const { waveDir } = await import('../wave/folder.js');
+  const file = path.resolve(output ?? path.join(waveDir(home, w.id), 'report.html'));
+  const input = waveHtmlInput(store, w);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, waveHtml(input));
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new DxError('output_unwritable', `cannot write ${file} (${why}); pass a writable file with --output`);
+  }
+  print(file);
+  if (input.report.counts.failed > 0) process.exitCode = 3;
 }
 
 export function registerWaveCommands(program: Command): void {
@@ -161,10 +182,25 @@ export function registerWaveCommands(program: Command): void {
     .description('the record of a wave: every item with all its attempts; exit 0 when all landed, 3 when any failed')
     .option('--wave <id>', 'wave id', number('--wave'))
     .option('--json', 'JSON (dx-runner schema wave-report)')
-    .action((o: { wave?: number; json?: boolean }) =>
-      withStore(async (store) => {
+    .addOption(
+      new Option(
+        '--html',
+        'one self-contained HTML page (each item: state, attempts, fallback, commit, diff stat of its worktree; ' +
+          'a timeline of the jobs against the cap), written to a file whose path is printed',
+      ).conflicts('json'),
+    )
+    .addOption(
+      new Option(
+        '--output <file>',
+        'where --html writes (implies it; default: report.html in the wave folder)',
+      ).conflicts('json'),
+    )
+    .action((o: { wave?: number; json?: boolean; html?: boolean; output?: string }) =>
+      withStore(async (store, home) => {
         const { waveOrLatest, waveReport } = await import('../wave/index.js');
-        const r = waveReport(store, waveOrLatest(store, o.wave));
+        const w = waveOrLatest(store, o.wave);
+        if (o.html || o.output !== undefined) return writeHtml(store, home, w, o.output);
+        const r = waveReport(store, w);
         if (o.json) printJson(r);
         else print(reportText(r));
         if (r.counts.failed > 0) process.exitCode = 3;

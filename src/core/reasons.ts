@@ -65,6 +65,7 @@ export const REASONS = {
   base_ref_unknown: 'input',
   prompt_set_invalid: 'input',
   progressive_state_invalid: 'input',
+  output_unwritable: 'input',
   // what the bash dx-runner took that this one does not (src/cli/deprecated.ts)
   flag_unsupported: 'input',
   command_removed: 'input',

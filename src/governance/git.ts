@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** The empty tree: the baseline of a repository that has no commit yet. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -88,3 +90,47 @@ export function mutatedPaths(dir: string, baseline: MutationBaseline): string[] 
 }
 
 export const countMutations = (dir: string, baseline: MutationBaseline): number => mutatedPaths(dir, baseline).length;
+
+/** What a work tree changed against a commit: files, lines added and removed (binary files count no lines). */
+export interface DiffStat {
+  files: number;
+  insertions: number;
+  deletions: number;
+}
+
+/** Pure: the sum of `git diff --numstat` lines (`added<TAB>removed<TAB>path`; `-` for a binary file). */
+export function sumNumstat(text: string): DiffStat {
+  const rows = text.split('\n').filter((l) => /^(\d+|-)\t(\d+|-)\t/.test(l));
+  const col = (l: string, i: number) => Number(l.split('\t')[i]) || 0;
+  return {
+    files: rows.length,
+    insertions: rows.reduce((n, l) => n + col(l, 0), 0),
+    deletions: rows.reduce((n, l) => n + col(l, 1), 0),
+  };
+}
+
+/** Lines of a new file as `git diff` counts them; a binary file (a NUL byte) counts none. */
+export const newFileLines = (content: Buffer): number =>
+  content.includes(0) || !content.length
+    ? 0
+    : content.toString('utf8').split('\n').length - (content.at(-1) === 0x0a ? 1 : 0);
+
+/**
+ * The work tree of `dir` against `base`: committed since, changed, and untracked files (which a plain
+ * `git diff` leaves out, though they are the work too). Null when `dir` is gone or `base` is not a commit there.
+ */
+export function diffStat(dir: string, base: string): DiffStat | null {
+  const tracked = tryGit(dir, ['diff', '--numstat', '--no-renames', base, '--']);
+  const untracked = tryGit(dir, ['ls-files', '--others', '--exclude-standard', '-z']);
+  if (tracked === null || untracked === null) return null;
+  const stat = sumNumstat(tracked);
+  for (const p of nulList(untracked)) {
+    stat.files += 1;
+    try {
+      stat.insertions += newFileLines(readFileSync(path.join(dir, p)));
+    } catch {
+      // gone since git listed it: counted as a file, no lines
+    }
+  }
+  return stat;
+}

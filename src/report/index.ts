@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { formatDuration } from '../core/duration.js';
 import { thresholdsSec } from '../health/index.js';
 import type { Evaluated } from '../jobs/evaluate.js';
 import { filesOf } from '../jobs/finalize.js';
@@ -8,11 +9,8 @@ import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
 // the views start from a job's health, which the job lifecycle (the watchdog) evaluates too
 export { evaluate, type Evaluated } from '../jobs/evaluate.js';
 
-export function formatElapsed(sec: number): string {
-  if (sec < 60) return `${sec}s`;
-  if (sec < 3600) return `${Math.floor(sec / 60)}m${sec % 60}s`;
-  return `${Math.floor(sec / 3600)}h${Math.floor((sec % 3600) / 60)}m`;
-}
+/** Whole seconds as the terminal views print them (`1 min 53 s`): the one duration format of dx-runner. */
+export const formatElapsed = (sec: number): string => formatDuration(sec * 1000);
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 

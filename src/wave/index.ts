@@ -17,7 +17,8 @@ import { beadsSource, issueRecorder, readyIssues, saveBeadsSource, type BeadsSou
  * report are views.ts.
  */
 export { driveWave } from './driver.js';
-export { waveReport, waveStatus } from './views.js';
+export { waveHtmlInput, waveReport, waveStatus } from './views.js';
+export { waveHtml } from './html.js';
 
 export interface WaveStartOptions {
   manifest?: string;

@@ -1,9 +1,11 @@
+import { diffStat, headCommit } from '../governance/git.js';
 import { isAlive } from '../jobs/process.js';
 import type { Store, WaveRecord } from '../store/index.js';
 import { evaluate, iso, statusRow } from '../report/index.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/schemas.js';
 import { countItems } from './decide.js';
 import { currentJob } from './driver.js';
+import type { ItemDelivery, WaveHtmlInput } from './html.js';
 
 /** `wave status --json`: the wave, its counts, and each item with its current job's status row. */
 export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()): WaveStatusOutput {
@@ -70,4 +72,26 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): Wa
       };
     }),
   };
+}
+
+/**
+ * `wave report --html`'s data: the report, and what git says of each item's worktree now (the diff against the
+ * commit its first job started from, the commit it moved to) and the cap each provider's jobs ran under.
+ */
+export function waveHtmlInput(store: Store, wave: WaveRecord, now = Date.now()): WaveHtmlInput {
+  const report = waveReport(store, wave, now);
+  const delivery: Record<string, ItemDelivery> = {};
+  const caps: Record<string, number> = {};
+  for (const it of store.waves.items(wave.id)) {
+    const runs = store.jobs.since(it.beads, wave.createdAt);
+    for (const j of runs) caps[j.provider] = Math.max(caps[j.provider] ?? 0, j.settings.maxParallel);
+    const base = runs[0]?.startHead ?? null;
+    const head = base === null ? null : headCommit(it.spec.worktree);
+    delivery[it.beads] = {
+      base,
+      commit: head !== null && head !== base ? head : null,
+      diff: base === null ? null : diffStat(it.spec.worktree, base),
+    };
+  }
+  return { report, delivery, caps, generatedAt: iso(now) };
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   governanceReportSchema,
@@ -12,7 +11,7 @@ import {
   resultsSchema,
   summarySchema,
 } from '../../src/bench/schemas.js';
-import { cli, makeRepo, sandbox, tmpDir, type Sandbox } from '../helpers.js';
+import { cli, inChromium, makeRepo, sandbox, tmpDir, type Sandbox } from '../helpers.js';
 
 const OPENCODE_WORKFLOWS = 'opencode_run_headless,opencode_server_http,opencode_server_attach_run';
 const git = (cwd: string, ...args: string[]) =>
@@ -101,39 +100,71 @@ describe('bench governed against the scripted model', () => {
     });
     expect(JSON.parse(serve.stdout)).toMatchObject({ running: false });
 
-    // the HTML report: self-contained, and in a real browser the chart and the status table are there
-    const html = fs.readFileSync(path.join(run, 'collected', 'report.html'), 'utf8');
+    // the HTML report: self-contained, and in a real browser it opens with the verdict and the run's warnings,
+    // then the chart, the tables with human durations, tokens per workflow and each attempt's log links
+    const htmlFile = path.join(run, 'collected', 'report.html');
+    const html = fs.readFileSync(htmlFile, 'utf8');
     expect(html).not.toMatch(/<(script|link)\b|src=|https?:\/\/(?!www\.w3\.org)/);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.goto(`file://${path.join(run, 'collected', 'report.html')}`);
-      const shot = path.join(run, 'collected', 'report.png');
-      await page.screenshot({ path: shot, fullPage: true });
-      expect(fs.statSync(shot).size).toBeGreaterThan(5000);
+    const warnings = report.preflight?.providers.flatMap((p) => p.findings.filter((f) => f.status !== 'ok')) ?? [];
+    await inChromium(htmlFile, async (page) => {
+      expect(await page.locator('#verdict').getAttribute('data-verdict')).toBe('passed');
+      expect(await page.locator('#verdict').innerText()).toBe('Verdict: PASSED — governed_ok, exit code 0');
+      expect(await page.locator('#dry-run-banner').count()).toBe(0);
+      expect(await page.locator('#warnings li').count()).toBe(warnings.length);
       expect(await page.locator('#status-table tbody tr').count()).toBe(2);
       expect(await page.locator('#status-table td.ok').count()).toBe(6);
       expect(await page.locator('#latency-chart rect.p50').count()).toBe(3);
       expect(await page.locator('#latency-chart rect.p95').count()).toBe(3);
       const box = await page.locator('#latency-chart').boundingBox();
       expect(box?.width).toBeGreaterThan(100);
-    } finally {
-      await browser.close();
-    }
+      // durations read as a person reads them, never as a raw count of milliseconds
+      expect(await page.locator('body').innerText()).not.toMatch(/\d{4,} ?ms/);
+      // tokens per workflow: what its attempts recorded; cost is not known (no price table)
+      for (const wf of OPENCODE_WORKFLOWS.split(',')) {
+        const attempts = results.records.filter((x) => x.workflow_id === wf).flatMap((x) => x.attempts);
+        const cols = await page.locator(`#workflow-metrics tr[data-workflow="${wf}"] td`).allInnerTexts();
+        expect(cols.slice(-3)).toEqual([
+          String(attempts.reduce((n, a) => n + a.tokens_in, 0)),
+          String(attempts.reduce((n, a) => n + a.tokens_out, 0)),
+          'not known',
+        ]);
+      }
+      // one row per attempt, each job's with its logs: every link opens a file of the run folder
+      const attempts = results.records.flatMap((x) => x.attempts);
+      expect(await page.locator('#attempts tbody tr').count()).toBe(attempts.length);
+      const hrefs = await page.locator('#attempts a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(hrefs).toHaveLength(2 * attempts.filter((a) => a.stdout_log !== null).length);
+      expect(hrefs.length).toBeGreaterThanOrEqual(12);
+      for (const href of hrefs) {
+        const file = path.resolve(path.dirname(htmlFile), href as string);
+        expect(file.startsWith(run)).toBe(true);
+        expect(fs.existsSync(file)).toBe(true);
+      }
+    });
     // six real opencode jobs and a managed server: on a 2-core machine shared with another e2e file
     // this has taken over 90 s
   }, 240_000);
+
+  it('a dry run launches nothing and its report says so: banner, title, simulated verdict, nothing green', async () => {
+    const { repo } = makeRepo();
+    const out = tmpDir('bench-out');
+    const r = await cli(
+      ['bench', 'governed', '--dry-run', '--workflows', OPENCODE_WORKFLOWS, '--run-id', 'dry1', '--output-dir', out],
+      { env: sb.env, cwd: repo },
+    );
+    const report = governanceReportSchema.parse(JSON.parse(r.stdout));
+    expect(r.code).toBe(report.exit_code);
+    expect(resultsSchema.parse(readJson(path.join(out, 'dry1', 'collected', 'results.json'))).dry_run).toBe(true);
+    await inChromium(report.report_html as string, async (page) => {
+      expect(await page.title()).toBe('DRY RUN · Benchmark dry1');
+      expect(await page.locator('#dry-run-banner').isVisible()).toBe(true);
+      expect(await page.locator('#verdict').getAttribute('data-verdict')).toBe('simulated');
+      expect(await page.locator('#verdict').innerText()).toContain(`${report.reason_code}, exit code ${r.code}`);
+      expect(await page.locator('.banner.pass, td.ok, circle.dot-ok').count()).toBe(0);
+      expect(await page.locator('#attempts tbody tr').count()).toBeGreaterThanOrEqual(15);
+      expect(await page.locator('#attempts a').count()).toBe(0); // simulated attempts have no logs
+    });
+  });
 
   it('the cc-glm and gemini workflows run their own CLIs on their own models', async () => {
     const { repo } = makeRepo();

@@ -73,7 +73,7 @@ describe('live view (status --watch, wave status --watch)', () => {
     expect(altScreen('wave')).toBe(true);
     // oxlint-disable-next-line no-control-regex -- the escape sequence that colours a state is what is checked
     expect(screen('wave', true)).toMatch(/\x1b\[\d*;?\d*m/); // coloured states
-    const elapsed = () => Number(/bd-v\.1\s+opencode\s+\S+\s+(\d+)s/.exec(screen('wave'))?.[1]);
+    const elapsed = () => Number(/bd-v\.1\s+opencode\s+\S+\s+(\d+) s/.exec(screen('wave'))?.[1]);
     const first = elapsed();
     await waitFor('the view to refresh in place', () => (elapsed() > first ? true : undefined));
 

@@ -8,6 +8,7 @@ import {
   cli,
   cliJson,
   groupMembers,
+  inChromium,
   makeRepo,
   tmpDir,
   useSandbox,
@@ -120,6 +121,34 @@ describe('waves', () => {
       expect(item.runs).toHaveLength(1); // run once, never twice
       expect(item.runs[0]).toMatchObject({ state: 'exited_ok', outcome_state: 'success', provider: 'opencode' });
     }
+    // the HTML report, opened in a real browser: a row per item with the diff its job left, a bar per job
+    // and the cap the jobs ran under
+    const htmlFile = path.join(tmpDir('wave-html'), 'wave.html');
+    const written = await cli(['wave', 'report', '--wave', String(started.wave), '--output', htmlFile], { env });
+    expect(written).toMatchObject({ code: 0, stdout: `${htmlFile}\n` });
+    await inChromium(htmlFile, async (page) => {
+      const rows = page.locator('#items tbody tr');
+      expect(await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-beads')))).toEqual(beads);
+      for (const item of report.items) {
+        const cols = await page.locator(`#items tr[data-beads="${item.beads}"] td`).allInnerTexts();
+        // bead, state, attempts, provider, fallback, reason, commit (none made), diff (landed.txt: one new line)
+        expect(cols.slice(0, 8)).toEqual([
+          item.beads,
+          'landed',
+          '1',
+          'opencode',
+          '-',
+          item.reason_code,
+          '-',
+          '1 file, +1 −0',
+        ]);
+      }
+      expect(await page.locator('#timeline rect.job').count()).toBe(WAVE_SIZE);
+      expect(await page.locator('#timeline rect.job.ok').count()).toBe(WAVE_SIZE);
+      expect(await page.locator('#timeline line.cap').evaluateAll((ls) => ls.map((l) => l.dataset.cap))).toEqual(['3']);
+      expect((await page.locator('#timeline').boundingBox())?.width).toBeGreaterThan(100);
+    });
+
     // every wave job is an ordinary job
     expect(await json(['check', '--beads', beads[0]])).toMatchObject({ state: 'exited_ok', _code: 0 });
   }, 240_000);

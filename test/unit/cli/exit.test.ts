@@ -63,6 +63,7 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'flag_unsupported',
     'command_removed',
     'invalid_reason_code',
+    'output_unwritable',
   ],
   // the benchmark's own: collect and summarize failed
   6: ['collect_failed'],

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
-import { thresholdsSec } from '../health/index.js';
+import { stateOfOutcome, thresholdsSec } from '../health/index.js';
 import type { Evaluated } from '../jobs/evaluate.js';
 import { filesOf } from '../jobs/finalize.js';
 import type { RecordedEvent } from '../store/index.js';
 import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
+
+type ReportedEvent = ReportOutput['events'][number];
 
 // the views start from a job's health, which the job lifecycle (the watchdog) evaluates too
 export { evaluate, type Evaluated } from '../jobs/evaluate.js';
@@ -98,6 +100,12 @@ export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** An event as `report` shows it: its time in UTC first; a `finalized` event names the state the run ended in. */
+export function reportedEvent(ev: RecordedEvent, mutations: number): ReportedEvent {
+  const at = iso(ev.at);
+  return ev.kind === 'finalized' ? { ...ev, at, state: stateOfOutcome(ev.state, mutations) } : { ...ev, at };
+}
+
 /** The full record of a run; `events` is its append-only transition log from the store. */
 export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()): ReportOutput {
   const j = e.job;
@@ -131,7 +139,7 @@ export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()
     thresholds_sec: thresholdsSec(j.settings),
     max_parallel: j.settings.maxParallel,
     gates: j.gates,
-    events: events.map((ev) => ({ ...ev, at: iso(ev.at) })), // `at` stays first, in UTC
+    events: events.map((ev) => reportedEvent(ev, j.mutations)),
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
@@ -157,7 +165,6 @@ export function reportMarkdown(r: ReportOutput): string {
       'Outcome',
       [
         ['Exit Code', r.exit_code],
-        ['State', r.outcome_state],
         ['Reason', r.outcome_reason_code],
         ['Selected Model', r.selected_model],
         ['Fallback Reason', r.fallback_reason],

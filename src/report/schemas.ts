@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { outcomeStateSchema, providerTrySchema, reportedEventSchema } from '../contract/events.js';
-import { HEALTH_STATES } from '../health/index.js';
+import { outcomeStateSchema, providerTrySchema, reportedEventCatalog } from '../contract/events.js';
+import { HEALTH_STATES, OUTCOME_STATES_IN_WORDS } from '../health/index.js';
 
 /**
  * The `--json` output contract. The functions that produce an output declare its type from here (the types at
@@ -8,7 +8,9 @@ import { HEALTH_STATES } from '../health/index.js';
  * them as JSON Schema for consumers. Not parsed at run time, and imported as types only (`import type`) by what
  * `check` and `status` load: importing zod would cost more than `check` itself.
  */
-const state = z.enum(HEALTH_STATES);
+const state = z.enum(HEALTH_STATES).describe("the job's state: the one name every command and view gives it");
+/** what a field holding the older tool's outcome name (success, failed, killed, …) says about it */
+const OLDER = `the older dx-runner's outcome name, kept for its scripts; as a state: ${OUTCOME_STATES_IN_WORDS}`;
 const nullableInt = z.number().int().nullable();
 
 /** the thresholds fixed into a job at start (flags > profile > env > defaults), in seconds */
@@ -30,7 +32,7 @@ export const statusRowSchema = z.object({
   log_bytes: z.number().int().nonnegative(),
   mutation_count: z.number().int().nonnegative(),
   retry_count: z.number().int().nonnegative(),
-  outcome: z.string().nullable(),
+  outcome: z.string().nullable().describe(`<outcome>:<exit code>, null while running; <outcome>: ${OLDER}`),
   host: z.string(),
   cwd: z.string(),
   worktree: z.string(),
@@ -80,9 +82,9 @@ export const reportSchema = z.object({
   duration_sec: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   exit_code: nullableInt,
-  outcome_state: outcomeStateSchema.nullable(),
-  /** the run's event log, oldest first */
-  events: z.array(reportedEventSchema),
+  outcome_state: outcomeStateSchema.nullable().describe(`null while the run is live; else ${OLDER}`),
+  /** the run's event log, oldest first; a `finalized` event's `state` is the state the run ended in */
+  events: z.array(reportedEventCatalog(state)),
   gates: z.record(
     z.string(),
     z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough(),
@@ -262,7 +264,6 @@ export const waveReportSchema = z.object({
           selected_model: z.string(),
           state,
           reason_code: z.string(),
-          outcome_state: z.string().nullable(),
           fallback_reason: z.string(),
           started_at: z.string(),
           completed_at: z.string().nullable(),

@@ -60,7 +60,6 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): Wa
           selected_model: j.model,
           state: health.state,
           reason_code: health.reasonCode,
-          outcome_state: j.outcomeState,
           fallback_reason: j.fallbackReason,
           started_at: iso(j.startedAt),
           completed_at: iso(j.completedAt),

@@ -12,8 +12,9 @@ import {
   renderLogLine,
   reportMarkdown,
   reportOf,
+  jobRow,
+  jobTable,
   statusRow,
-  statusTable,
   tailLines,
 } from '../report/index.js';
 import { checkExitCode, EXIT } from './exit.js';
@@ -39,18 +40,7 @@ export function registerJobCommands(program: Command): void {
           const color = colorWanted(process.env);
           return runWatch(() => {
             const now = Date.now();
-            const rows = jobsNow().map((j) => {
-              const e = evaluate(j, now);
-              return {
-                beads: j.beads,
-                provider: j.provider,
-                state: e.health.state,
-                elapsed: statusRow(e, now).elapsed,
-                bytes: e.job.outputBytes,
-                mutations: e.job.mutations,
-                lastEvent: e.job.lastEvent,
-              };
-            });
+            const rows = jobsNow().map((j) => jobRow(evaluate(j, now), now));
             return {
               text: renderWatch(
                 `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,
@@ -62,12 +52,14 @@ export function registerJobCommands(program: Command): void {
           });
         }
         const now = Date.now();
-        const rows = jobsNow().map((j) => statusRow(evaluate(j, now), now));
-        if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows } satisfies StatusOutput);
-        else
+        const evaluated = jobsNow().map((j) => evaluate(j, now));
+        if (o.json) {
+          const jobs = evaluated.map((e) => statusRow(e, now));
+          printJson({ generated_at: new Date(now).toISOString(), jobs } satisfies StatusOutput);
+        } else
           print(
-            rows.length
-              ? statusTable(rows)
+            evaluated.length
+              ? jobTable(evaluated.map((e) => jobRow(e, now))).join('\n')
               : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)',
           );
       }),

@@ -7,7 +7,7 @@ import { CLI_ENTRY as CLI } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { Store } from '../store/index.js';
-import { evaluate, reportOf, statusRow, statusTable } from '../report/index.js';
+import { evaluate, jobRow, jobTable, reportOf } from '../report/index.js';
 
 const run = promisify(execFile);
 
@@ -82,7 +82,7 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
         const now = Date.now();
         const evaluated = beads.map((b) => evaluate(store.jobs.latest(b)!, now));
         console.log(`\n--- dx-runner status  (t+${((now - started) / 1000).toFixed(1)}s)`);
-        console.log(statusTable(evaluated.map((e) => statusRow(e, now))));
+        console.log(jobTable(evaluated.map((e) => jobRow(e, now))).join('\n'));
         if (evaluated.every((e) => !e.job.active)) break;
         if (now - started > 180_000) throw new Error('demo jobs did not finish within 3 minutes; see dx-runner logs');
         await sleep(1500);

@@ -4,17 +4,14 @@ import type { Evaluated } from '../jobs/evaluate.js';
 import { filesOf } from '../jobs/finalize.js';
 import type { RecordedEvent } from '../store/index.js';
 import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
+import type { JobRow } from './table.js';
 
 type ReportedEvent = ReportOutput['events'][number];
 
 // the views start from a job's health, which the job lifecycle (the watchdog) evaluates too
 export { evaluate, type Evaluated } from '../jobs/evaluate.js';
 
-export function formatElapsed(sec: number): string {
-  if (sec < 60) return `${sec}s`;
-  if (sec < 3600) return `${Math.floor(sec / 60)}m${sec % 60}s`;
-  return `${Math.floor(sec / 3600)}h${Math.floor((sec % 3600) / 60)}m`;
-}
+export { formatElapsed, jobTable, renderTable, type Column, type JobRow } from './table.js';
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
@@ -38,36 +35,16 @@ export function statusRow(e: Evaluated, now = Date.now()): StatusRow {
   };
 }
 
-/** The plain status table: one line per job, fixed columns. */
-export function statusTable(rows: StatusRow[]): string {
-  const line = (c: string[]) =>
-    [
-      c[0].padEnd(14),
-      c[1].padEnd(10),
-      c[2].padEnd(8),
-      c[3].padEnd(14),
-      c[4].padEnd(12),
-      c[5].padEnd(9),
-      c[6].padEnd(6),
-      c[7],
-    ].join(' ');
-  const out = [line(['bead', 'provider', 'pid', 'state', 'elapsed', 'bytes', 'retry', 'outcome'])];
-  for (const r of rows) {
-    out.push(
-      line([
-        r.beads,
-        r.provider,
-        String(r.pid ?? '-'),
-        r.state,
-        formatElapsed(r.elapsed),
-        String(r.log_bytes),
-        String(r.retry_count),
-        r.outcome ?? '-',
-      ]),
-    );
-  }
-  return out.join('\n');
-}
+/** A job as a row of `status` and of the live views. */
+export const jobRow = (e: Evaluated, now = Date.now()): JobRow => ({
+  beads: e.job.beads,
+  provider: e.job.provider,
+  state: e.health.state,
+  elapsed: seconds((e.job.completedAt ?? now) - e.job.startedAt),
+  bytes: e.job.outputBytes,
+  mutations: e.job.mutations,
+  lastEvent: e.job.lastEvent,
+});
 
 export function checkResult(e: Evaluated, now = Date.now()): CheckOutput {
   const j = e.job;

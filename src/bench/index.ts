@@ -35,6 +35,7 @@ export {
   workflowModels,
 } from './options.js';
 export { runBench } from './run.js';
+export { governanceText, phaseText } from './text.js';
 export { PHASES } from './decide.js';
 
 export interface GovernedOptions extends RunOptions {

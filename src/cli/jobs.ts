@@ -18,6 +18,7 @@ import {
   tailLines,
 } from '../report/index.js';
 import { checkExitCode, EXIT } from './exit.js';
+import { emit } from './output.js';
 import type { CheckMissingOutput, PruneOutput, StatusOutput, StopOutput } from '../report/schemas.js';
 
 export function registerJobCommands(program: Command): void {
@@ -107,14 +108,18 @@ export function registerJobCommands(program: Command): void {
     .command('report')
     .description('full record of a job: outcome, model, timing, mutations')
     .requiredOption('--beads <id>', 'work item id')
-    .addOption(new Option('--format <fmt>', 'output format').choices(['json', 'markdown']).default('json'))
+    .addOption(
+      new Option('--format <fmt>', 'output format (default: markdown on a terminal, json otherwise)').choices([
+        'json',
+        'markdown',
+      ]),
+    )
     .option('--json', 'same as --format json')
-    .action((o: { beads: string; format: string; json?: boolean }) =>
+    .action((o: { beads: string; format?: string; json?: boolean }) =>
       withStore((store) => {
         const job = jobFor(store, o.beads);
         const r = reportOf(evaluate(job), store.events.list(job.id));
-        if (o.json || o.format === 'json') printJson(r);
-        else print(reportMarkdown(r));
+        emit(r, o, true, reportMarkdown);
       }),
     );
 

@@ -36,6 +36,7 @@ export {
   workflowModels,
 } from './options.js';
 export { runBench } from './run.js';
+export { governanceText, phaseText } from './text.js';
 export { PHASES } from './decide.js';
 
 export interface GovernedOptions extends RunOptions {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { laneSchema } from '../contract/index.js';
+import { HEALTH_STATES } from '../health/index.js';
 
 /**
  * The benchmark's file contracts: the prompt set it reads (validated at run time, so a bad file is one
@@ -33,7 +34,8 @@ export const attemptSchema = z.object({
   return_code: z.number().int().nullable(),
   timed_out: z.boolean(),
   stall_detected: z.boolean(),
-  state: z.string().nullable(),
+  /** the job's state as every command names it (null: no job was started) */
+  state: z.enum(HEALTH_STATES).nullable(),
   reason_code: z.string().nullable(),
   startup_latency_ms: ms,
   first_output_latency_ms: ms,

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { number, printJson } from './shared.js';
+import { emit, fieldLines } from './output.js';
+import { number } from './shared.js';
 // the benchmark (and zod) are loaded by these commands only, keeping the others' start-up lean
 const bench = () => import('../bench/index.js');
 
@@ -21,6 +22,7 @@ interface RunFlags {
   cwd?: string;
   requiredBaseline?: string;
   keepWorktrees?: boolean;
+  json?: boolean;
 }
 
 interface GovernedFlags extends RunFlags {
@@ -30,7 +32,7 @@ interface GovernedFlags extends RunFlags {
   probe: boolean;
 }
 
-const JSON_HELP = 'errors as JSON on stdout too (results are always JSON)';
+const JSON_HELP = 'JSON output, errors too (the default when stdout is not a terminal)';
 
 const collectList = (v: string, prev: string[]) => [...prev, v];
 
@@ -146,7 +148,7 @@ export function registerBenchCommands(program: Command): void {
         probe: o.probe,
         minSuccessRate: 1,
       });
-      printJson(r);
+      emit(r, o, true, b.governanceText);
       process.exitCode = r.exit_code;
     });
 
@@ -193,7 +195,7 @@ export function registerBenchCommands(program: Command): void {
         },
         !!o.force,
       );
-      printJson(r);
+      emit(r, o, true, b.phaseText);
       process.exitCode = r.exit_code;
     });
 
@@ -210,13 +212,19 @@ export function registerBenchCommands(program: Command): void {
         const { baselineGate } = await import('../governance/index.js');
         const gate = baselineGate(opts.cwd, opts.requiredBaseline);
         if (!gate.passed) {
-          printJson({ run_id: opts.runId, passed: false, reason_code: 'baseline_gate_failed', baseline_gate: gate });
+          const failed = {
+            run_id: opts.runId,
+            passed: false,
+            reason_code: 'baseline_gate_failed',
+            baseline_gate: gate,
+          };
+          emit(failed, o, true, (f) => `${f.reason_code}: ${gate.reason_code} (${gate.details})`);
           process.exitCode = b.BENCH_EXIT.baseline;
           return;
         }
       }
       const { runDir, records } = await b.runBench(opts);
-      printJson({ run_id: opts.runId, run_dir: runDir, record_count: records.length });
+      emit({ run_id: opts.runId, run_dir: runDir, record_count: records.length }, o, true, fieldLines);
       if (!records.length) process.exitCode = b.BENCH_EXIT.noRecords;
     });
 
@@ -227,14 +235,15 @@ export function registerBenchCommands(program: Command): void {
     .option('--out-json <file>', 'default <run>/collected/results.json')
     .option('--out-ndjson <file>', 'default <run>/collected/records.ndjson')
     .option('--json', JSON_HELP)
-    .action(async (o: { runDir: string; outJson?: string; outNdjson?: string }) => {
+    .action(async (o: { runDir: string; outJson?: string; outNdjson?: string; json?: boolean }) => {
       const b = await bench();
       const { results, resultsJson } = b.collectRun(
         path.resolve(o.runDir),
         o.outJson && path.resolve(o.outJson),
         o.outNdjson && path.resolve(o.outNdjson),
       );
-      printJson({ run_id: results.run_id, records: results.record_count, results_json: resultsJson });
+      const out = { run_id: results.run_id, records: results.record_count, results_json: resultsJson };
+      emit(out, o, true, fieldLines);
     });
 
   cmd
@@ -245,7 +254,7 @@ export function registerBenchCommands(program: Command): void {
     .option('--out-json <file>', 'default summary.json beside it')
     .option('--out-html <file>', 'default report.html beside it')
     .option('--json', JSON_HELP)
-    .action(async (o: { resultsJson: string; outMd?: string; outJson?: string; outHtml?: string }) => {
+    .action(async (o: { resultsJson: string; outMd?: string; outJson?: string; outHtml?: string; json?: boolean }) => {
       const b = await bench();
       const abs = (f?: string) => (f ? path.resolve(f) : undefined);
       const { summary, files } = b.summarizeRun(path.resolve(o.resultsJson), {
@@ -253,6 +262,6 @@ export function registerBenchCommands(program: Command): void {
         json: abs(o.outJson),
         html: abs(o.outHtml),
       });
-      printJson({ run_id: summary.run_id, ...files });
+      emit({ run_id: summary.run_id, ...files }, o, true, fieldLines);
     });
 }

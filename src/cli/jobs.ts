@@ -12,11 +12,13 @@ import {
   renderLogLine,
   reportMarkdown,
   reportOf,
+  jobRow,
+  jobTable,
   statusRow,
-  statusTable,
   tailLines,
 } from '../report/index.js';
 import { checkExitCode, EXIT } from './exit.js';
+import { emit } from './output.js';
 import type { CheckMissingOutput, PruneOutput, StatusOutput } from '../report/schemas.js';
 
 export function registerJobCommands(program: Command): void {
@@ -35,11 +37,11 @@ export function registerJobCommands(program: Command): void {
       withStore(async (store) => {
         const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.jobs.current(o.all ? -1 : o.recent));
         if (o.watch && !o.json) {
-          const { colorWanted, renderWatch, runWatch, watchRowOf } = await import('../report/watch.js');
+          const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
           const color = colorWanted(process.env);
           return runWatch(() => {
             const now = Date.now();
-            const rows = jobsNow().map((j) => watchRowOf(evaluate(j, now), now));
+            const rows = jobsNow().map((j) => jobRow(evaluate(j, now), now));
             return {
               text: renderWatch(
                 `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,
@@ -51,12 +53,14 @@ export function registerJobCommands(program: Command): void {
           });
         }
         const now = Date.now();
-        const rows = jobsNow().map((j) => statusRow(evaluate(j, now), now));
-        if (o.json) printJson({ generated_at: new Date(now).toISOString(), jobs: rows } satisfies StatusOutput);
-        else
+        const evaluated = jobsNow().map((j) => evaluate(j, now));
+        if (o.json) {
+          const jobs = evaluated.map((e) => statusRow(e, now));
+          printJson({ generated_at: new Date(now).toISOString(), jobs } satisfies StatusOutput);
+        } else
           print(
-            rows.length
-              ? statusTable(rows)
+            evaluated.length
+              ? jobTable(evaluated.map((e) => jobRow(e, now))).join('\n')
               : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)',
           );
       }),
@@ -104,14 +108,18 @@ export function registerJobCommands(program: Command): void {
     .command('report')
     .description('full record of a job: outcome, model, timing, mutations')
     .requiredOption('--beads <id>', 'work item id')
-    .addOption(new Option('--format <fmt>', 'output format').choices(['json', 'markdown']).default('json'))
+    .addOption(
+      new Option('--format <fmt>', 'output format (default: markdown on a terminal, json otherwise)').choices([
+        'json',
+        'markdown',
+      ]),
+    )
     .option('--json', 'same as --format json')
-    .action((o: { beads: string; format: string; json?: boolean }) =>
+    .action((o: { beads: string; format?: string; json?: boolean }) =>
       withStore((store) => {
         const job = jobFor(store, o.beads);
         const r = reportOf(evaluate(job), store.events.list(job.id));
-        if (o.json || o.format === 'json') printJson(r);
-        else print(reportMarkdown(r));
+        emit(r, o, true, reportMarkdown);
       }),
     );
 

@@ -11,10 +11,8 @@ import {
   startSchema,
   statusSchema,
   stopSchema,
-  waveReportSchema,
-  waveResumeSchema,
-  waveStatusSchema,
 } from '../report/schemas.js';
+import { waveReportSchema, waveResumeSchema, waveStatusSchema } from '../report/waveSchemas.js';
 
 /** Every `--json` output and benchmark file by the name `dx-runner schema <name>` prints it under, in list order. */
 export const SCHEMAS = {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import type { Store, WaveRecord } from '../store/index.js';
 import { number, print, printJson, withStore } from './shared.js';
-import { formatElapsed } from '../report/index.js';
-import type { WaveReportOutput, WaveStatusOutput } from '../report/schemas.js';
+import { formatElapsed, renderTable, type Column } from '../report/index.js';
+import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import type { WaveStartOptions } from '../wave/index.js';
 
 type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & { json?: boolean };
@@ -16,39 +16,30 @@ const counts = (c: Record<string, number>) =>
     .map(([s, n]) => `${s}=${n}`)
     .join(' ');
 
+const WAVE_COLUMNS: Column[] = [
+  { header: 'BEAD' },
+  { header: 'ITEM' },
+  { header: 'PROVIDER' },
+  { header: 'TRY', right: true },
+  { header: 'JOB STATE' },
+  { header: 'ELAPSED', right: true },
+  { header: 'MUT', right: true },
+  { header: 'FALLBACK / REASON' },
+];
+
 function statusText(s: WaveStatusOutput): string {
-  const line = (c: string[]) =>
-    [
-      c[0].padEnd(16),
-      c[1].padEnd(10),
-      c[2].padEnd(10),
-      c[3].padEnd(4),
-      c[4].padEnd(20),
-      c[5].padStart(8),
-      c[6].padStart(5),
-      ` ${c[7]}`,
-    ].join(' ');
-  const out = [
-    `wave ${s.wave}: ${s.state}${s.critical ? ' (critical)' : ''}  driver=${s.driver_pid ?? '-'}  ${counts(s.counts)}`,
-    line(['bead', 'item', 'provider', 'try', 'job state', 'elapsed', 'mut', 'fallback / reason']),
-  ];
-  for (const i of s.items) {
-    const note =
-      [i.fallback_reason ? `fallback:${i.fallback_reason}` : '', i.reason_code ?? ''].filter(Boolean).join(' ') || '-';
-    out.push(
-      line([
-        i.beads,
-        i.item_state,
-        i.provider,
-        String(i.attempts),
-        i.job?.state ?? '-',
-        i.job ? formatElapsed(i.job.elapsed) : '-',
-        String(i.job?.mutation_count ?? '-'),
-        note,
-      ]),
-    );
-  }
-  return out.join('\n');
+  const rows = s.items.map((i) => [
+    i.beads,
+    i.item_state,
+    i.provider,
+    String(i.attempts),
+    i.job?.state ?? '-',
+    i.job ? formatElapsed(i.job.elapsed) : '-',
+    String(i.job?.mutation_count ?? '-'),
+    [i.fallback_reason ? `fallback:${i.fallback_reason}` : '', i.reason_code ?? ''].filter(Boolean).join(' ') || '-',
+  ]);
+  const head = `wave ${s.wave}: ${s.state}${s.critical ? ' (critical)' : ''}  driver=${s.driver_pid ?? '-'}`;
+  return [`${head}  ${counts(s.counts)}`, ...renderTable(WAVE_COLUMNS, rows)].join('\n');
 }
 
 function reportText(r: WaveReportOutput): string {

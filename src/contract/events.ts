@@ -30,8 +30,11 @@ export const providerTrySchema = z.object({
   message: z.string(),
 });
 
-/** The catalog, each event after the `first` fields (an event as `report` prints it has its time first). */
-const catalog = <F extends z.ZodRawShape>(first: F) =>
+/**
+ * The catalog, each event after the `first` fields (an event as `report` prints it has its time first);
+ * `finalState` is what a `finalized` event's `state` holds.
+ */
+const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F, finalState: S) =>
   z.discriminatedUnion('kind', [
     z
       .object({ ...first, kind: z.literal('created'), provider: z.string(), model: z.string(), worktree: z.string() })
@@ -44,7 +47,7 @@ const catalog = <F extends z.ZodRawShape>(first: F) =>
       .object({
         ...first,
         kind: z.literal('finalized'),
-        state: outcomeStateSchema,
+        state: finalState,
         reason_code: z.string(),
         exit_code: int.nullable(),
       })
@@ -66,10 +69,14 @@ const catalog = <F extends z.ZodRawShape>(first: F) =>
       .describe("a wave launched this run as its item's attempt"),
   ]);
 
-export const jobEventSchema = catalog({});
+/** An event as the store keeps it: a `finalized` event holds the recorded outcome. */
+export const jobEventSchema = catalog({}, outcomeStateSchema);
 
-/** An event in `report`: the time it was recorded (UTC) first. */
-export const reportedEventSchema = catalog({ at: z.string() });
+/**
+ * An event in `report`: the time it was recorded (UTC) first, and a `finalized` event says the state the run
+ * ended in (`states`: the job states, which this module cannot import), as every command names it.
+ */
+export const reportedEventCatalog = <S extends z.ZodType<string>>(states: S) => catalog({ at: z.string() }, states);
 
 export type JobEvent = z.infer<typeof jobEventSchema>;
 export type RestartReason = z.infer<typeof restartReasonSchema>;

@@ -8,8 +8,8 @@ import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { Store } from '../store/index.js';
-import { evaluate, reportOf } from '../report/index.js';
-import { colorWanted, renderWatch, runWatch, watchRowOf } from '../report/watch.js';
+import { evaluate, jobRow, reportOf } from '../report/index.js';
+import { colorWanted, renderWatch, runWatch } from '../report/watch.js';
 
 const run = promisify(execFile);
 
@@ -95,7 +95,7 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
         const color = colorWanted(process.env);
         await runWatch(() => {
           const { now, jobs } = look();
-          const rows = jobs.map((e) => watchRowOf(e, now));
+          const rows = jobs.map((e) => jobRow(e, now));
           const title = `dx-runner demo: ${count} jobs  t+${since(now)}  (Ctrl-C leaves the view)`;
           return { text: renderWatch(title, rows, color), done: jobs.every((e) => !e.job.active) };
         });

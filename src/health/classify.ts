@@ -1,4 +1,4 @@
-import type { Outcome, Thresholds } from '../contract/health.js';
+import type { Outcome, OutcomeState, Thresholds } from '../contract/health.js';
 
 export const HEALTH_STATES = [
   'missing',
@@ -66,21 +66,32 @@ export const thresholdsSec = (t: Thresholds) => ({
   no_mutation_timeout: t.noMutationTimeoutSec,
 });
 
+/**
+ * The one vocabulary: every command shows a job by its state. The outcome stored with a finished run keeps
+ * the older dx-runner's names (`success`, `failed`, `killed`), which only `report`'s `outcome_state` and
+ * `status`'s `outcome` show; this table says which state each one is. A success that changed no file is
+ * `no_op_success` instead.
+ */
+export const OUTCOME_STATE_TO_STATE = {
+  success: 'exited_ok',
+  failed: 'exited_err',
+  killed: 'stopped',
+  blocked: 'blocked',
+  governance_failed: 'governance_failed',
+} as const satisfies Record<OutcomeState, HealthState>;
+
+/** The table in words, for the schemas of the fields that show an outcome name. */
+export const OUTCOME_STATES_IN_WORDS = `${Object.entries(OUTCOME_STATE_TO_STATE)
+  .map(([o, s]) => `${o} = ${s}`)
+  .join(', ')} (a success that changed no file: no_op_success)`;
+
+/** The state of a run whose outcome is recorded (`mutations`: the files it changed). */
+export const stateOfOutcome = (o: OutcomeState, mutations: number): HealthState =>
+  o === 'success' && mutations === 0 ? 'no_op_success' : OUTCOME_STATE_TO_STATE[o];
+
 function fromOutcome(o: Outcome, mutations: number): Health {
-  switch (o.state) {
-    case 'killed':
-      return { state: 'stopped', reasonCode: o.reasonCode };
-    case 'blocked':
-      return { state: 'blocked', reasonCode: o.reasonCode };
-    case 'governance_failed':
-      return { state: 'governance_failed', reasonCode: o.reasonCode };
-    case 'failed':
-      return { state: 'exited_err', reasonCode: o.reasonCode };
-    case 'success':
-      return mutations === 0
-        ? { state: 'no_op_success', reasonCode: 'exit_zero_no_mutations' }
-        : { state: 'exited_ok', reasonCode: o.reasonCode };
-  }
+  const state = stateOfOutcome(o.state, mutations);
+  return { state, reasonCode: state === 'no_op_success' ? 'exit_zero_no_mutations' : o.reasonCode };
 }
 
 /**

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
-import { formatDuration } from '../core/duration.js';
-import { thresholdsSec } from '../health/index.js';
+import { stateOfOutcome, thresholdsSec } from '../health/index.js';
 import type { Evaluated } from '../jobs/evaluate.js';
 import { filesOf } from '../jobs/finalize.js';
 import type { RecordedEvent } from '../store/index.js';
 import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
+import type { JobRow } from './table.js';
+
+type ReportedEvent = ReportOutput['events'][number];
 
 // the views start from a job's health, which the job lifecycle (the watchdog) evaluates too
 export { evaluate, type Evaluated } from '../jobs/evaluate.js';
 
-/** Whole seconds as the terminal views print them (`1 min 53 s`): the one duration format of dx-runner. */
-export const formatElapsed = (sec: number): string => formatDuration(sec * 1000);
+export { formatElapsed, jobTable, renderTable, type Column, type JobRow } from './table.js';
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
@@ -34,36 +35,16 @@ export function statusRow(e: Evaluated, now = Date.now()): StatusRow {
   };
 }
 
-/** The plain status table: one line per job, fixed columns. */
-export function statusTable(rows: StatusRow[]): string {
-  const line = (c: string[]) =>
-    [
-      c[0].padEnd(14),
-      c[1].padEnd(10),
-      c[2].padEnd(8),
-      c[3].padEnd(14),
-      c[4].padEnd(12),
-      c[5].padEnd(9),
-      c[6].padEnd(6),
-      c[7],
-    ].join(' ');
-  const out = [line(['bead', 'provider', 'pid', 'state', 'elapsed', 'bytes', 'retry', 'outcome'])];
-  for (const r of rows) {
-    out.push(
-      line([
-        r.beads,
-        r.provider,
-        String(r.pid ?? '-'),
-        r.state,
-        formatElapsed(r.elapsed),
-        String(r.log_bytes),
-        String(r.retry_count),
-        r.outcome ?? '-',
-      ]),
-    );
-  }
-  return out.join('\n');
-}
+/** A job as a row of `status` and of the live views. */
+export const jobRow = (e: Evaluated, now = Date.now()): JobRow => ({
+  beads: e.job.beads,
+  provider: e.job.provider,
+  state: e.health.state,
+  elapsed: seconds((e.job.completedAt ?? now) - e.job.startedAt),
+  bytes: e.job.outputBytes,
+  mutations: e.job.mutations,
+  lastEvent: e.job.lastEvent,
+});
 
 export function checkResult(e: Evaluated, now = Date.now()): CheckOutput {
   const j = e.job;
@@ -94,6 +75,12 @@ export function iso(ms: number): string;
 export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** An event as `report` shows it: its time in UTC first; a `finalized` event names the state the run ended in. */
+export function reportedEvent(ev: RecordedEvent, mutations: number): ReportedEvent {
+  const at = iso(ev.at);
+  return ev.kind === 'finalized' ? { ...ev, at, state: stateOfOutcome(ev.state, mutations) } : { ...ev, at };
 }
 
 /** The full record of a run; `events` is its append-only transition log from the store. */
@@ -129,7 +116,7 @@ export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()
     thresholds_sec: thresholdsSec(j.settings),
     max_parallel: j.settings.maxParallel,
     gates: j.gates,
-    events: events.map((ev) => ({ ...ev, at: iso(ev.at) })), // `at` stays first, in UTC
+    events: events.map((ev) => reportedEvent(ev, j.mutations)),
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
@@ -155,7 +142,6 @@ export function reportMarkdown(r: ReportOutput): string {
       'Outcome',
       [
         ['Exit Code', r.exit_code],
-        ['State', r.outcome_state],
         ['Reason', r.outcome_reason_code],
         ['Selected Model', r.selected_model],
         ['Fallback Reason', r.fallback_reason],

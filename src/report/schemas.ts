@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { outcomeStateSchema, providerTrySchema, reportedEventSchema } from '../contract/events.js';
-import { HEALTH_STATES } from '../health/index.js';
+import { outcomeStateSchema, providerTrySchema, reportedEventCatalog } from '../contract/events.js';
+import { HEALTH_STATES, OUTCOME_STATES_IN_WORDS } from '../health/index.js';
 
 /**
  * The `--json` output contract. The functions that produce an output declare its type from here (the types at
@@ -8,8 +8,10 @@ import { HEALTH_STATES } from '../health/index.js';
  * them as JSON Schema for consumers. Not parsed at run time, and imported as types only (`import type`) by what
  * `check` and `status` load: importing zod would cost more than `check` itself.
  */
-const state = z.enum(HEALTH_STATES);
-const nullableInt = z.number().int().nullable();
+export const state = z.enum(HEALTH_STATES).describe("the job's state: the one name every command and view gives it");
+/** what a field holding the older tool's outcome name (success, failed, killed, …) says about it */
+const OLDER = `the older dx-runner's outcome name, kept for its scripts; as a state: ${OUTCOME_STATES_IN_WORDS}`;
+export const nullableInt = z.number().int().nullable();
 
 /** the thresholds fixed into a job at start (flags > profile > env > defaults), in seconds */
 const thresholdsSecSchema = z.object({
@@ -30,7 +32,7 @@ export const statusRowSchema = z.object({
   log_bytes: z.number().int().nonnegative(),
   mutation_count: z.number().int().nonnegative(),
   retry_count: z.number().int().nonnegative(),
-  outcome: z.string().nullable(),
+  outcome: z.string().nullable().describe(`<outcome>:<exit code>, null while running; <outcome>: ${OLDER}`),
   host: z.string(),
   cwd: z.string(),
   worktree: z.string(),
@@ -80,9 +82,9 @@ export const reportSchema = z.object({
   duration_sec: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   exit_code: nullableInt,
-  outcome_state: outcomeStateSchema.nullable(),
-  /** the run's event log, oldest first */
-  events: z.array(reportedEventSchema),
+  outcome_state: outcomeStateSchema.nullable().describe(`null while the run is live; else ${OLDER}`),
+  /** the run's event log, oldest first; a `finalized` event's `state` is the state the run ended in */
+  events: z.array(reportedEventCatalog(state)),
   gates: z.record(
     z.string(),
     z.object({ passed: z.boolean(), reason_code: z.string(), details: z.string() }).passthrough(),
@@ -208,81 +210,6 @@ export const errorSchema = z.object({
   error: z.object({ reason_code: z.string(), message: z.string(), exit_code: z.number().int() }),
 });
 
-const itemState = z.enum(['queued', 'launching', 'running', 'landed', 'failed', 'cancelled', 'stopped']);
-const itemCounts = z.object(
-  Object.fromEntries(itemState.options.map((s) => [s, z.number().int().nonnegative()])) as Record<
-    z.infer<typeof itemState>,
-    z.ZodNumber
-  >,
-);
-const waveState = z.enum(['running', 'done', 'stopped']);
-
-/** `wave status` (and `wave start`, `wave stop`): the wave and each item with its current job */
-export const waveStatusSchema = z.object({
-  wave: z.number().int().positive(),
-  state: waveState,
-  critical: z.boolean(),
-  driver_pid: nullableInt,
-  created_at: z.string(),
-  ended_at: z.string().nullable(),
-  counts: itemCounts,
-  items: z.array(
-    z.object({
-      beads: z.string(),
-      item_state: itemState,
-      provider: z.string(),
-      attempts: z.number().int().nonnegative(),
-      fallback_reason: z.string().nullable(),
-      reason_code: z.string().nullable(),
-      last_event: z.string().nullable(),
-      job: statusRowSchema.nullable(),
-    }),
-  ),
-});
-
-/** `wave report`: every item with all its attempts (runs) */
-export const waveReportSchema = z.object({
-  wave: z.number().int().positive(),
-  state: waveState,
-  critical: z.boolean(),
-  created_at: z.string(),
-  ended_at: z.string().nullable(),
-  duration_sec: z.number().int().nonnegative(),
-  counts: itemCounts,
-  items: z.array(
-    z.object({
-      beads: z.string(),
-      state: itemState,
-      provider: z.string(),
-      attempts: z.number().int().nonnegative(),
-      fallback_reason: z.string().nullable(),
-      reason_code: z.string().nullable(),
-      worktree: z.string(),
-      mutations: z.number().int().nonnegative(),
-      runs: z.array(
-        z.object({
-          provider: z.string(),
-          selected_model: z.string(),
-          state,
-          reason_code: z.string(),
-          outcome_state: z.string().nullable(),
-          fallback_reason: z.string(),
-          started_at: z.string(),
-          completed_at: z.string().nullable(),
-          mutations: z.number().int().nonnegative(),
-          run_instance: z.string(),
-        }),
-      ),
-    }),
-  ),
-});
-
-export const waveResumeSchema = z.object({
-  wave: z.number().int().positive(),
-  resumed: z.boolean(),
-  driver_pid: nullableInt,
-});
-
 export type StatusRow = z.infer<typeof statusRowSchema>;
 export type StatusOutput = z.infer<typeof statusSchema>;
 export type CheckOutput = z.infer<typeof checkSchema>;
@@ -295,6 +222,3 @@ export type ProfileShowOutput = z.infer<typeof profileShowSchema>;
 export type StopOutput = z.infer<typeof stopSchema>;
 export type PruneOutput = z.infer<typeof pruneSchema>;
 export type ErrorOutput = z.infer<typeof errorSchema>;
-export type WaveStatusOutput = z.infer<typeof waveStatusSchema>;
-export type WaveReportOutput = z.infer<typeof waveReportSchema>;
-export type WaveResumeOutput = z.infer<typeof waveResumeSchema>;

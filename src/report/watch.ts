@@ -1,28 +1,5 @@
 import { sleep } from '../core/time.js';
-import type { Evaluated } from '../jobs/evaluate.js';
-import { formatElapsed, statusRow } from './index.js';
-
-/** One line of the live view (`status --watch`, `wave status --watch`). */
-export interface WatchRow {
-  beads: string;
-  provider: string;
-  state: string;
-  elapsed: number;
-  bytes: number;
-  mutations: number;
-  lastEvent: string | null;
-}
-
-/** A job's row of the live view (`status --watch`, the demo). */
-export const watchRowOf = (e: Evaluated, now: number): WatchRow => ({
-  beads: e.job.beads,
-  provider: e.job.provider,
-  state: e.health.state,
-  elapsed: statusRow(e, now).elapsed,
-  bytes: e.job.outputBytes,
-  mutations: e.job.mutations,
-  lastEvent: e.job.lastEvent,
-});
+import { jobTable, type JobRow } from './table.js';
 
 const GOOD = new Set(['exited_ok', 'no_op_success', 'landed']);
 const BAD = new Set(['exited_err', 'governance_failed', 'blocked', 'failed']);
@@ -39,33 +16,10 @@ function paint(state: string, text: string): string {
 export const colorWanted = (env: NodeJS.ProcessEnv, out: NodeJS.WriteStream = process.stdout) =>
   Boolean(out.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 
-export function renderWatch(title: string, rows: readonly WatchRow[], color: boolean): string {
-  const cols = (c: string[]) =>
-    [
-      c[0].padEnd(16),
-      c[1].padEnd(10),
-      c[2].padEnd(20),
-      c[3].padStart(8),
-      c[4].padStart(9),
-      c[5].padStart(5),
-      ` ${c[6]}`,
-    ].join(' ');
-  const out = [title, '', cols(['BEAD', 'PROVIDER', 'STATE', 'ELAPSED', 'BYTES', 'MUT', 'LAST EVENT'])];
-  for (const r of rows) {
-    const state = r.state.padEnd(20);
-    const line = cols([
-      r.beads,
-      r.provider,
-      '\0',
-      formatElapsed(r.elapsed),
-      String(r.bytes),
-      String(r.mutations),
-      r.lastEvent ?? '-',
-    ]);
-    out.push(line.replace('\0'.padEnd(20), color ? paint(r.state, state) : state));
-  }
-  if (!rows.length) out.push('(nothing to show yet)');
-  return out.join('\n');
+/** A frame of the live view: its title, then the job table `status` prints too. */
+export function renderWatch(title: string, rows: readonly JobRow[], color: boolean): string {
+  const table = jobTable(rows, color ? paint : undefined);
+  return [title, '', ...table, ...(rows.length ? [] : ['(nothing to show yet)'])].join('\n');
 }
 
 const ENTER = '\x1b[?1049h\x1b[?25l'; // alternate screen, cursor hidden

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { cells, esc, htmlPage } from '../core/html.js';
 import type { DiffStat } from '../governance/git.js';
-import type { WaveReportOutput } from '../report/schemas.js';
+import type { WaveReportOutput } from '../report/waveSchemas.js';
 
 /** What an item's worktree holds at report time, read with git (the edge): its base, commit and diff. */
 export interface ItemDelivery {

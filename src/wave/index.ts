@@ -4,7 +4,7 @@ import { sleep } from '../core/time.js';
 import { isAlive } from '../jobs/process.js';
 import { claimAndEnd } from '../jobs/restart.js';
 import type { JobRecord, Store, WaveItemRecord, WaveRecord } from '../store/index.js';
-import type { WaveResumeOutput } from '../report/schemas.js';
+import type { WaveResumeOutput } from '../report/waveSchemas.js';
 import { initialDispatch, type ItemState } from './decide.js';
 import { manifestFromReady } from './beads.js';
 import { currentJob, logLine, spawnDriver } from './driver.js';

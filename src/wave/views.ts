@@ -2,7 +2,7 @@ import { diffStat, headCommit } from '../governance/git.js';
 import { isAlive } from '../jobs/process.js';
 import type { Store, WaveRecord } from '../store/index.js';
 import { evaluate, iso, statusRow } from '../report/index.js';
-import type { WaveReportOutput, WaveStatusOutput } from '../report/schemas.js';
+import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import { countItems } from './decide.js';
 import { currentJob } from './driver.js';
 import type { ItemDelivery, WaveHtmlInput } from './html.js';
@@ -62,7 +62,6 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): Wa
           selected_model: j.model,
           state: health.state,
           reason_code: health.reasonCode,
-          outcome_state: j.outcomeState,
           fallback_reason: j.fallbackReason,
           started_at: iso(j.startedAt),
           completed_at: iso(j.completedAt),

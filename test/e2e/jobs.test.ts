@@ -83,6 +83,16 @@ describe('jobs through real opencode', () => {
 
     const md = await run(['report', '--beads', 'bd-edit.1', '--format', 'markdown']);
     expect(md.stdout).toContain('# Report: bd-edit.1');
+    // one vocabulary: the human views name the job by its state, never by the older tool's outcome names
+    expect(md.stdout).toContain('finalized | state=exited_ok');
+    expect(md.stdout).not.toContain('state=success');
+    // no format named and stdout not a terminal: report prints JSON, as scripts of the older tool read it
+    expect(JSON.parse((await run(['report', '--beads', 'bd-edit.1'])).stdout)).toMatchObject({ state: 'exited_ok' });
+    const table = (await run(['status'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^BEAD\s+PROVIDER\s+STATE\s+ELAPSED\s+BYTES\s+MUT\s+LAST EVENT$/);
+    expect(table.find((l) => l.startsWith('bd-edit.1 '))).toMatch(
+      /^bd-edit\.1\s+opencode\s+exited_ok\s+\d+s\s+\d+\s+1\s/,
+    );
     const logs = await run(['logs', '--beads', 'bd-edit.1']);
     expect(logs.stdout).toContain('[tool:write]');
     expect(logs.stdout).toContain('Wrote greeting.txt');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkExitCode } from '../../../src/cli/exit.js';
-import { classifyHealth, HEALTH_STATES, type HealthSnapshot } from '../../../src/health/index.js';
+import {
+  classifyHealth,
+  HEALTH_STATES,
+  OUTCOME_STATE_TO_STATE,
+  stateOfOutcome,
+  type HealthSnapshot,
+  type OutcomeState,
+} from '../../../src/health/index.js';
 
 describe('health classification: one row per rule', () => {
   const now = 10_000_000;
@@ -189,5 +196,37 @@ describe('health classification: one row per rule', () => {
   it('every state has a row above', () => {
     // guards the table: a new state must come with its rule and a test
     expect(HEALTH_STATES).toHaveLength(14);
+  });
+});
+
+describe("one vocabulary: a recorded outcome (the older tool's names) is shown as its state", () => {
+  const t = { startupGraceSec: 60, stallSec: 120, noOpWindowSec: 300, maxRuntimeSec: 3600, noMutationTimeoutSec: 1800 };
+  const finishedJob = {
+    startedAt: 0,
+    lastOutputAt: 1,
+    lastHeartbeatAt: 1,
+    mutations: 0,
+    cpuSec: 1,
+    lastCpuProgressAt: 1,
+    outcome: null,
+  };
+  const finishedSnap: HealthSnapshot = { now: 10, job: null, alive: false, pendingOutcome: null, thresholds: t };
+  it.each<[OutcomeState, number, string]>([
+    ['success', 2, 'exited_ok'],
+    ['success', 0, 'no_op_success'],
+    ['failed', 0, 'exited_err'],
+    ['failed', 3, 'exited_err'],
+    ['killed', 1, 'stopped'],
+    ['blocked', 0, 'blocked'],
+    ['governance_failed', 4, 'governance_failed'],
+  ])('%s with %i mutations → %s', (outcome, mutations, state) => {
+    expect(stateOfOutcome(outcome, mutations)).toBe(state);
+    // and classification of a finished job says the same
+    const job = { ...finishedJob, mutations, outcome: { state: outcome, reasonCode: 'r', exitCode: 0 } };
+    expect(classifyHealth({ ...finishedSnap, job }).state).toBe(state);
+  });
+
+  it('every outcome maps to a state every command knows', () => {
+    for (const s of Object.values(OUTCOME_STATE_TO_STATE)) expect(HEALTH_STATES).toContain(s);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WaveReportOutput } from '../../../src/report/schemas.js';
+import type { WaveReportOutput } from '../../../src/report/waveSchemas.js';
 import { concurrencySteps, diffText, waveHtml, type WaveHtmlInput } from '../../../src/wave/html.js';
 
 describe('live jobs over time', () => {

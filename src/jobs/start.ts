@@ -1,5 +1,4 @@
 import { takeBaseline } from '../governance/git.js';
-import { loadProfile } from '../profiles/index.js';
 import type { JobRecord, Store } from '../store/index.js';
 import { gatherChoice, gatherJobFacts } from './facts.js';
 import { launchWhenRoom } from './launch.js';
@@ -12,7 +11,10 @@ import { planJob, planLaunch, type LaunchPlan } from './plan.js';
  * `store` is read only, for the managed server of the attach and server lanes.
  */
 export async function planStart(store: Store, home: string, flags: StartOptions): Promise<LaunchPlan> {
-  const profile = flags.profile ? loadProfile(flags.profile, flags.env) : undefined;
+  // profiles load yaml and zod: only a start that names one pays for them
+  const profile = flags.profile
+    ? (await import('../profiles/index.js')).loadProfile(flags.profile, flags.env)
+    : undefined;
   const job = planJob({ flags, profile, facts: gatherJobFacts(withProfile(flags, profile?.profile)) });
   const choice = await gatherChoice({ store, home }, job);
   return planLaunch(job, choice, takeBaseline(job.worktree));

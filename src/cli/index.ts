@@ -84,6 +84,17 @@ program
     await superviseJob(runnerHome(), Number(jobId));
   });
 
+program
+  .command('__list-models', { hidden: true })
+  .argument('<provider>')
+  .argument('<binary>')
+  .action(async (provider: string, binary: string) => {
+    const { refreshModels } = await import('../jobs/models.js');
+    const { getProvider } = await import('../providers/index.js');
+    const { withStore } = await import('./shared.js');
+    await withStore((store, home) => refreshModels(store, home, getProvider(provider), binary, process.env));
+  });
+
 const wantsJson = process.argv.includes('--json');
 
 function fail(reasonCode: string, message: string, exitCode: number): never {

@@ -108,7 +108,7 @@ async function gatherProvider(edge: Edge, job: JobPlan, { adapter, opts, lane }:
   const spec = f.launch as LaunchSpec;
   f.binary = { command: spec.command, found: which(spec.command, spec.env) !== null };
   if (refused()) return f;
-  f.models = await knownModels(edge, adapter, adapter.resolveBinary(binary, opts.env), opts.env, job.worktree);
+  f.models = await knownModels(edge, adapter, adapter.resolveBinary(binary, opts.env), opts.env);
   return f;
 }
 

@@ -60,14 +60,15 @@ function writeCache(file: string, cached: CachedModels): void {
   fs.renameSync(tmp, file);
 }
 
-/** The list from the managed server when it runs this binary (milliseconds), else from the provider's CLI. */
+const say = (line: string) => process.stderr.write(`dx-runner: ${line}\n`);
+
+/** The list from the managed server when it runs this binary, else from the provider's CLI. */
 async function listNow(
   store: Store,
   home: string,
   adapter: ProviderAdapter,
   binary: string,
   env: NodeJS.ProcessEnv,
-  dir: string,
   announce: string | null,
 ): Promise<string[] | null> {
   const server = adapter.cli === 'opencode' ? store.servers.active() : null;
@@ -79,15 +80,16 @@ async function listNow(
     } catch {
       password = undefined;
     }
-    const models = await serverModels(serverUrl(server), password, dir);
+    if (announce) say(`listing ${adapter.name} models from the managed server (${announce})…`);
+    const models = await serverModels(serverUrl(server), password);
     if (models?.length) return models;
   }
-  if (announce) process.stderr.write(`dx-runner: listing ${adapter.name} models (${announce})…\n`);
+  if (announce) say(`listing ${adapter.name} models (${announce})…`);
   return (adapter.listModels as NonNullable<ProviderAdapter['listModels']>)(binary, env);
 }
 
-/** Starts a detached refresh of the list unless one is under way; it works in `dir` (a server lists per folder). */
-function refreshInBackground(home: string, provider: string, binary: string, env: NodeJS.ProcessEnv, dir: string) {
+/** Starts a detached refresh of the list unless one is under way. */
+function refreshInBackground(home: string, provider: string, binary: string, env: NodeJS.ProcessEnv) {
   const marker = `${cacheFile(home, provider)}.refreshing`;
   try {
     fs.writeFileSync(marker, String(process.pid), { flag: 'wx' });
@@ -100,7 +102,6 @@ function refreshInBackground(home: string, provider: string, binary: string, env
     }
   }
   spawn(process.execPath, [CLI_ENTRY, '__list-models', provider, binary], {
-    cwd: dir,
     detached: true,
     stdio: 'ignore',
     env: { ...env, DX_RUNNER_HOME: home },
@@ -117,7 +118,6 @@ export async function knownModels(
   adapter: ProviderAdapter,
   binary: string,
   env: NodeJS.ProcessEnv,
-  dir: string,
 ): Promise<string[] | null | undefined> {
   if (!adapter.listModels) return undefined;
   const file = cacheFile(home, adapter.name);
@@ -125,10 +125,10 @@ export async function knownModels(
   const cached = readCache(file);
   const action = cacheAction(cached, key, Date.now());
   if (action.use) {
-    if (action.refresh) refreshInBackground(home, adapter.name, binary, env, dir);
+    if (action.refresh) refreshInBackground(home, adapter.name, binary, env);
     return (cached as CachedModels).models;
   }
-  const models = await listNow(store, home, adapter, binary, env, dir, action.why);
+  const models = await listNow(store, home, adapter, binary, env, action.why);
   if (models) writeCache(file, { key, at: Date.now(), models });
   return models;
 }
@@ -143,7 +143,7 @@ export async function refreshModels(
 ): Promise<void> {
   const file = cacheFile(home, adapter.name);
   try {
-    const models = await listNow(store, home, adapter, binary, env, process.cwd(), null);
+    const models = await listNow(store, home, adapter, binary, env, null);
     if (models) writeCache(file, { key: modelsKey(binary, env), at: Date.now(), models });
   } finally {
     fs.rmSync(`${file}.refreshing`, { force: true });

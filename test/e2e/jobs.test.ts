@@ -270,7 +270,7 @@ describe('jobs through real opencode', () => {
     expect(dirty).toBe('');
   });
 
-  it('only the first start on a host lists the models (saying so); an aging list is refreshed in the background', async () => {
+  it('only a first start lists the models (saying so); an aging list is refreshed in the background', async () => {
     const env = { ...sb.env, DX_RUNNER_HOME: tmpDir('home') };
     const wt = makeRepo(1).worktrees[0];
     const prompt = writePrompt(prompts, 'Plan only.\n@mock say never sent');

@@ -83,13 +83,14 @@ describe('server lane through a real opencode serve', () => {
     expect(await json(['serve', 'status'])).toMatchObject({ healthy: true, _code: 0 });
   });
 
-  it('with the managed server up, a first start reads the models from its API instead of listing them', async () => {
+  it('with the managed server up, a first start lists the models through its API, not the CLI', async () => {
     fs.rmSync(path.join(sb.home, 'cache'), { recursive: true, force: true });
     const wt = makeRepo(1).worktrees[0];
     const args = ['start', '--dry-run', '--beads', 'bd-models', '--prompt-file', writePrompt(prompts, 'x')];
     const r = await cli([...args, '--worktree', wt], { env: sb.env });
     expect(r.code).toBe(0);
-    expect(r.stderr).not.toContain('listing opencode models');
+    expect(r.stderr).toContain('dx-runner: listing opencode models from the managed server (first start on this host)');
+    expect(r.stderr).not.toContain('dx-runner: listing opencode models (');
     const cache = JSON.parse(fs.readFileSync(path.join(sb.home, 'cache', 'opencode-models.json'), 'utf8'));
     expect(cache.models).toContain('zhipuai-coding-plan/glm-5');
   });

@@ -123,7 +123,8 @@ try {
   await main();
 } catch (e) {
   process.exitCode = 1;
-  process.stderr.write(`bench: ${(e as Error).message.split('\n')[0]}\n`);
+  // after a signal, the commands it ended fail: that is the interruption, not news
+  if (!ending) process.stderr.write(`bench: ${(e as Error).message.split('\n')[0]}\n`);
 } finally {
   await end();
 }

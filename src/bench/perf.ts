@@ -1,36 +1,97 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { resolveOpencodeBinary } from '../providers/opencode.js';
-import { makeRepo, rawOpencode, type PerfSetup } from './perf/kit.js';
+import { endEverything, makeRepo, rawOpencode, type PerfSetup } from './perf/kit.js';
 import { laneCosts } from './perf/lanes.js';
 import { commandLatency, liveLatency } from './perf/latency.js';
 import { governedOverhead, waveOverhead } from './perf/overhead.js';
 
 /**
- * `npm run bench`: medians of the costs an operator feels, printed, never asserted.
- *   start wall time · check --json · status --json over 1,000 finished jobs · a 6-job wave vs raw opencode
- *   check --json and status --json with 50 live jobs
- *   12 jobs at parallel 6 through the headless, attach and server lanes: wall, CPU and peak memory
- *   `bench governed`: 12 jobs (12 prompts, headless, parallel 6) vs the same 12 raw `opencode run` at parallel 6
+ * `npm run bench [-- <measurement>…]`: medians of the costs an operator feels, printed as each is measured,
+ * never asserted. The measurements (all by default, or those named):
+ *   latency   `node -e 0` beside start wall time · check --json · status --json over 1,000 finished jobs
+ *   live      check --json and status --json with 50 live jobs
+ *   lanes     12 jobs at parallel 6 through the headless, attach and server lanes: wall, CPU and peak memory
+ *   wave      a 6-job wave vs raw opencode
+ *   governed  `bench governed`: 12 prompts, headless, parallel 6, vs the same 12 raw `opencode run` at parallel 6
  * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip),
  *        --skip-lanes, --governed-reps N (default 1, 0 = skip).
- * Each measurement is a module of perf/; they all run against the bundled scripted model.
+ * They all run against the bundled scripted model. Whatever way the bench ends (done, failed, SIGINT, SIGTERM),
+ * it stops every job and server it started.
  */
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
+const { values: flags, positionals } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '5' },
+    'wave-reps': { type: 'string', default: '5' },
+    live: { type: 'string', default: '50' },
+    'governed-reps': { type: 'string', default: '1' },
+    'skip-wave': { type: 'boolean', default: false },
+    'skip-lanes': { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+const REPS = Math.max(5, Number(flags.reps));
+const WAVE_REPS = Number(flags['wave-reps']);
+const LIVE = Number(flags.live);
+const GOVERNED_REPS = Number(flags['governed-reps']);
+
+type Measurement = (setup: PerfSetup) => Promise<void>;
+const MEASUREMENTS: Record<string, { run: Measurement; on: boolean }> = {
+  latency: { run: (s) => commandLatency(s, REPS), on: true },
+  live: { run: (s) => liveLatency(s, REPS, LIVE), on: LIVE > 0 },
+  lanes: { run: laneCosts, on: !flags['skip-lanes'] },
+  wave: { run: (s) => waveOverhead(s, WAVE_REPS), on: !flags['skip-wave'] && WAVE_REPS > 0 },
+  governed: { run: (s) => governedOverhead(s, GOVERNED_REPS), on: GOVERNED_REPS > 0 },
 };
-const REPS = Math.max(5, flag('--reps', 5));
-const WAVE_REPS = flag('--wave-reps', 5);
-const LIVE = flag('--live', 50);
-const GOVERNED_REPS = flag('--governed-reps', 1);
+const unknown = positionals.filter((m) => !(m in MEASUREMENTS));
+if (unknown.length) {
+  process.stderr.write(`bench: no measurement named ${unknown.join(', ')}; pick from ${Object.keys(MEASUREMENTS)}\n`);
+  process.exit(2);
+}
+const chosen = positionals.length ? positionals : Object.keys(MEASUREMENTS).filter((m) => MEASUREMENTS[m].on);
+
+const TARGETS: Record<string, string> = {
+  start_ms: '<= 150',
+  check_ms: '<= 100',
+  status_1000_ms: '<= 250',
+  wave6_ratio: '<= 1.05',
+  [`check_live${LIVE}_ms`]: '<= 100',
+  [`status_live${LIVE}_ms`]: '<= 300',
+  server_speedup_vs_headless: '>= 3',
+};
+const results: Record<string, number> = {};
+function emit(key: string, value: number): void {
+  results[key] = value;
+  const shown = /ratio|speedup/.test(key) ? String(value) : value.toFixed(1);
+  process.stdout.write(`  ${key.padEnd(28)} ${shown.padStart(10)}   ${TARGETS[key] ? `target ${TARGETS[key]}` : ''}\n`);
+}
+
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-bench-'));
+let closeMock = async (): Promise<void> => undefined;
+let ending: Promise<void> | undefined;
+/** Stops what the bench started and removes its scratch folder, once, however it ends. */
+const end = () =>
+  (ending ??= (async () => {
+    await endEverything(base);
+    await closeMock();
+    fs.rmSync(base, { recursive: true, force: true });
+  })());
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`bench: ${signal}: stopping the jobs it started\n`);
+    void end().finally(() => process.exit(code));
+  });
+}
 
 async function main(): Promise<void> {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-bench-'));
   const mock = await startMockModel();
+  closeMock = () => mock.close();
   const config = path.join(base, 'opencode.json');
   fs.writeFileSync(config, JSON.stringify(opencodeConfig(mock.url)));
   const env: NodeJS.ProcessEnv = {
@@ -43,45 +104,27 @@ async function main(): Promise<void> {
     XDG_CONFIG_HOME: path.join(base, 'xdg', 'config'),
     XDG_CACHE_HOME: path.join(base, 'xdg', 'cache'),
   };
-  const results: Record<string, number | string> = {};
-  try {
-    const wts = makeRepo(base, 6);
-    const prompt = path.join(base, 'task.prompt');
-    fs.writeFileSync(prompt, 'Write a file.\n@mock write out.txt bench\\n\n@mock say done');
-    const setup: PerfSetup = { base, env, prompt, wts };
-
-    // warm opencode's own first-run setup so it is not charged to the first sample
-    await rawOpencode(resolveOpencodeBinary(undefined, env), wts[0], prompt, env);
-
-    Object.assign(results, await commandLatency(setup, REPS));
-    if (LIVE > 0) Object.assign(results, await liveLatency(setup, REPS, LIVE));
-    if (!args.includes('--skip-lanes')) Object.assign(results, await laneCosts(setup));
-    if (!args.includes('--skip-wave') && WAVE_REPS > 0) Object.assign(results, await waveOverhead(setup, WAVE_REPS));
-    if (GOVERNED_REPS > 0) Object.assign(results, await governedOverhead(setup, GOVERNED_REPS));
-  } finally {
-    await mock.close();
-    fs.rmSync(base, { recursive: true, force: true });
-  }
-
+  const wts = makeRepo(base, 6);
+  const prompt = path.join(base, 'task.prompt');
+  fs.writeFileSync(prompt, 'Write a file.\n@mock write out.txt bench\\n\n@mock say done');
+  const setup: PerfSetup = { base, env, prompt, wts, emit };
   console.log(
-    `dx-runner bench (${os.cpus().length} cores, node ${process.version}, ` +
-      `medians of ${REPS} runs, waves of 6 x ${WAVE_REPS})`,
+    `dx-runner bench: ${chosen.join(', ')} (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}, ` +
+      `node ${process.version}, medians of ${REPS} runs, waves of 6 x ${WAVE_REPS})`,
   );
-  const targets: Record<string, string> = {
-    start_ms: '<= 150',
-    check_ms: '<= 100',
-    status_1000_ms: '<= 250',
-    wave6_ratio: '<= 1.05',
-    [`check_live${LIVE}_ms`]: '<= 100',
-    [`status_live${LIVE}_ms`]: '<= 300',
-    server_speedup_vs_headless: '>= 3',
-  };
-  const plain = (k: string) => /ratio|speedup/.test(k);
-  for (const [k, v] of Object.entries(results)) {
-    const value = String(typeof v === 'number' && !plain(k) ? v.toFixed(1) : v);
-    console.log(`  ${k.padEnd(28)} ${value.padStart(10)}   ${targets[k] ? `target ${targets[k]}` : ''}`);
-  }
+
+  // warm opencode's own first-run setup so it is not charged to the first sample
+  await rawOpencode(resolveOpencodeBinary(undefined, env), wts[0], prompt, env);
+  for (const m of chosen) await MEASUREMENTS[m].run(setup);
   console.log(JSON.stringify({ bench: 'foundation', ...results }));
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  process.exitCode = 1;
+  // after a signal, the commands it ended fail: that is the interruption, not news
+  if (!ending) process.stderr.write(`bench: ${(e as Error).message.split('\n')[0]}\n`);
+} finally {
+  await end();
+}

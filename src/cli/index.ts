@@ -108,6 +108,17 @@ program
     await superviseJob(runnerHome(), Number(jobId));
   });
 
+program
+  .command('__list-models', { hidden: true })
+  .argument('<provider>')
+  .argument('<binary>')
+  .action(async (provider: string, binary: string) => {
+    const { refreshModels } = await import('../jobs/models.js');
+    const { getProvider } = await import('../providers/index.js');
+    const { withStore } = await import('./shared.js');
+    await withStore((store, home) => refreshModels(store, home, getProvider(provider), binary, process.env));
+  });
+
 // progress lines on stderr (core/progress.ts) read DX_RUNNER_QUIET, in this process and in those it starts
 program
   .option('--quiet', 'no progress lines on stderr for long steps (also DX_RUNNER_QUIET=1)')

@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { POST_JOB_GATES, type PostJobGate } from './names.js';
 
-/** The gates a job can be required to pass after its agent succeeds (the first failing one fails the job). */
-export const POST_JOB_GATES = ['feature-key', 'scope', 'evidence', 'integrity'] as const;
-
-export type PostJobGate = (typeof POST_JOB_GATES)[number];
+export { POST_JOB_GATES, type PostJobGate } from './names.js';
 
 export const postJobGateSchema = z.enum(POST_JOB_GATES);
 

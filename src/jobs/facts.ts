@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
-import { step } from '../core/progress.js';
 import { workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
-import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
+import type { LaunchSpec } from '../providers/types.js';
 import { firstRefusal, modelFacts, providerChecks, type ProviderFacts, type ServerFact } from '../providers/verdict.js';
 import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import type { Store } from '../store/index.js';
 import type { StartOptions } from './options.js';
+import { knownModels } from './models.js';
 import { chooseProvider, type Candidate, type Chosen, type JobFacts, type JobPlan, type JobWorktree } from './plan.js';
 import { readPrompt, validateBeadsId } from './validate.js';
 import { assertSameRepo, decideWorktreeSlot, gitTree, worktreeSource } from './worktree.js';
@@ -118,43 +118,6 @@ export interface Edge {
   home: string;
 }
 
-const MODELS_TTL_MS = 10 * 60_000;
-
-/**
- * The models a provider's CLI lists, cached for 10 minutes per binary and config so only the first start pays
- * for the listing (a failed listing is not kept); null when it cannot tell, undefined when the provider has
- * none to list.
- */
-async function listedModels(home: string, adapter: ProviderAdapter, opts: StartOptions) {
-  if (!adapter.listModels) return undefined;
-  const binary = adapter.resolveBinary(opts.binaryFor?.(adapter.name), opts.env);
-  const config = opts.env.OPENCODE_CONFIG ?? '';
-  const key = JSON.stringify([binary, config, config && fs.existsSync(config) ? fs.statSync(config).mtimeMs : 0]);
-  const file = path.join(home, 'cache', `${adapter.name}-models.json`);
-  let cached: { key: string; at: number; models: string[] | null } | null = null;
-  try {
-    cached = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    cached = null;
-  }
-  if (!cached || cached.key !== key || Date.now() - cached.at > MODELS_TTL_MS) {
-    // a listing takes seconds (~25 s on a busy host): say so at once
-    const why = !cached ? 'first start on this host' : cached.key !== key ? 'binary or config changed' : 'list expired';
-    const list = () => adapter.listModels!(binary, opts.env);
-    cached = {
-      key,
-      at: Date.now(),
-      models: await step(`listing ${adapter.name} models (${why})`, list, { afterMs: 0 }),
-    };
-    // a listing that failed says nothing about the models: the next start asks again
-    if (cached.models === null) return null;
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(cached));
-    fs.renameSync(`${file}.tmp`, file);
-  }
-  return cached.models;
-}
-
 /** The shared server a job attaches to: --attach URL (credentials from the environment), else the managed one. */
 async function sharedServer({ store, home }: Edge, opts: StartOptions): Promise<ServerFact> {
   let target: { url: string; password?: string };
@@ -188,7 +151,7 @@ async function gatherProvider(edge: Edge, job: JobPlan, { adapter, opts, lane }:
   const spec = f.launch as LaunchSpec;
   f.binary = { command: spec.command, found: which(spec.command, spec.env) !== null };
   if (refused()) return f;
-  f.models = await listedModels(edge.home, adapter, opts);
+  f.models = await knownModels(edge, adapter, adapter.resolveBinary(binary, opts.env), opts.env);
   return f;
 }
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { asReasonCode, isProviderFault } from '../core/reasons.js';
-import { LANES, POST_JOB_GATES, type Lane, type PostJobGate, type PostJobGates } from '../contract/index.js';
+import type { PostJobGates } from '../contract/index.js';
+import { LANES, POST_JOB_GATES, type Lane, type PostJobGate } from '../contract/names.js';
 import type { JobEvent } from '../contract/events.js';
 import type { MutationBaseline } from '../governance/git.js';
 import { FEATURE_KEY, guardPrompt, type Verdict } from '../governance/index.js';

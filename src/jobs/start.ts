@@ -1,6 +1,5 @@
 import { isReason } from '../core/errors.js';
 import { takeBaseline } from '../governance/git.js';
-import { loadProfile } from '../profiles/index.js';
 import type { JobRecord, Store } from '../store/index.js';
 import { gatherChoice, gatherJobFacts } from './facts.js';
 import { launchWhenRoom } from './launch.js';
@@ -14,7 +13,10 @@ import { createWorktree, removeWorktree } from './worktree.js';
  * `store` is read only, for the managed server of the attach and server lanes.
  */
 export async function planStart(store: Store, home: string, flags: StartOptions): Promise<LaunchPlan> {
-  const profile = flags.profile ? loadProfile(flags.profile, flags.env) : undefined;
+  // profiles load yaml and zod: only a start that names one pays for them
+  const profile = flags.profile
+    ? (await import('../profiles/index.js')).loadProfile(flags.profile, flags.env)
+    : undefined;
   const job = planJob({ flags, profile, facts: gatherJobFacts(withProfile(flags, profile?.profile)) });
   const choice = await gatherChoice({ store, home }, job);
   // a worktree made at launch starts clean at its base commit

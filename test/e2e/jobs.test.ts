@@ -275,4 +275,32 @@ describe('jobs through real opencode', () => {
     );
     expect(dirty).toBe('');
   });
+
+  it('only a first start lists the models (saying so); an aging list is refreshed in the background', async () => {
+    const env = { ...sb.env, DX_RUNNER_HOME: tmpDir('home') };
+    const wt = makeRepo(1).worktrees[0];
+    const prompt = writePrompt(prompts, 'Plan only.\n@mock say never sent');
+    const plan = () =>
+      cli(['start', '--dry-run', '--beads', 'bd-list', '--prompt-file', prompt, '--worktree', wt], { env });
+    const cacheFile = path.join(env.DX_RUNNER_HOME, 'cache', 'opencode-models.json');
+    const cached = () => JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { at: number; models: string[] };
+
+    const first = await plan();
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain('dx-runner: listing opencode models (first start on this host)');
+    expect(cached().models).toContain('zhipuai-coding-plan/glm-5');
+    const second = await plan();
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toContain('listing');
+
+    // a list six minutes old is used as it is, and a detached refresh writes a new one for the next start
+    const aged = Date.now() - 6 * 60_000;
+    fs.writeFileSync(cacheFile, JSON.stringify({ ...cached(), at: aged }));
+    const third = await plan();
+    expect(third.code).toBe(0);
+    expect(third.stderr).not.toContain('listing');
+    await waitFor('the background refresh', async () => (cached().at > aged ? true : undefined), 120_000);
+    expect(cached().models).toContain('zhipuai-coding-plan/glm-5');
+    expect(fs.existsSync(`${cacheFile}.refreshing`)).toBe(false);
+  }, 240_000); // two real model listings: close to 30 s each on a busy host
 });

@@ -83,6 +83,18 @@ describe('server lane through a real opencode serve', () => {
     expect(await json(['serve', 'status'])).toMatchObject({ healthy: true, _code: 0 });
   });
 
+  it('with the managed server up, a first start lists the models through its API, not the CLI', async () => {
+    fs.rmSync(path.join(sb.home, 'cache'), { recursive: true, force: true });
+    const wt = makeRepo(1).worktrees[0];
+    const args = ['start', '--dry-run', '--beads', 'bd-models', '--prompt-file', writePrompt(prompts, 'x')];
+    const r = await cli([...args, '--worktree', wt], { env: sb.env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('dx-runner: listing opencode models from the managed server (first start on this host)');
+    expect(r.stderr).not.toContain('dx-runner: listing opencode models (');
+    const cache = JSON.parse(fs.readFileSync(path.join(sb.home, 'cache', 'opencode-models.json'), 'utf8'));
+    expect(cache.models).toContain('zhipuai-coding-plan/glm-5');
+  });
+
   it('3 server-lane jobs in parallel each edit their own worktree; stop aborts only its own session', async () => {
     const { worktrees } = makeRepo(4);
     const beads = worktrees.slice(0, 3).map((_, i) => `bd-srv.${i}`);

@@ -1,10 +1,13 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess, type ExecFileOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI_ENTRY as CLI } from '../../core/detached.js';
 import { sleep } from '../../core/time.js';
-import { Store } from '../../store/index.js';
+import { TERMINAL_STATES } from '../../health/index.js';
+import { isAlive, terminateGroup } from '../../jobs/process.js';
+import { stopServer } from '../../server/index.js';
+import { dbPath, Store } from '../../store/index.js';
 import { OPENCODE_CANONICAL_MODEL } from '../../providers/opencode.js';
 import { evaluate } from '../../report/index.js';
 
@@ -20,9 +23,20 @@ export interface PerfSetup {
   prompt: string;
   /** six git worktrees of one repository (`<base>/repo`) */
   wts: string[];
+  /** prints a figure as soon as it is measured (and keeps it for the summary) */
+  emit: (key: string, value: number) => void;
 }
 
-export const run = promisify(execFile);
+/** The commands the bench is waiting on: ended with it when it is interrupted. */
+const waitingOn = new Set<ChildProcess>();
+const execFileAsync = promisify(execFile);
+
+/** Runs a command to its end (rejecting on a non-zero exit), as one the bench ends if it is interrupted. */
+export function run(file: string, args: string[], opts: ExecFileOptions = {}) {
+  const p = execFileAsync(file, args, { ...opts, encoding: 'utf8' });
+  waitingOn.add(p.child);
+  return p.finally(() => waitingOn.delete(p.child));
+}
 
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,11 +46,22 @@ export const median = (xs: number[]) => {
 export const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 export const git = (cwd: string, ...a: string[]) => execFileSync('git', ['-C', cwd, ...a], { stdio: 'pipe' });
 
-export async function timeCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** `check`'s exit codes that are its answer about the job (ok, stalled, failed, no-op), not a failure. */
+export const CHECK_ANSWERS = [0, 2, 3, 23];
+
+/** Wall time of one command; an exit code in `answers` is a result, any other fails the bench. */
+export async function timeCommand(file: string, argv: string[], env: NodeJS.ProcessEnv, answers = [0]) {
   const t0 = process.hrtime.bigint();
-  await run(process.execPath, [CLI, ...argv], { env });
+  try {
+    await run(file, argv, { env });
+  } catch (e) {
+    if (!answers.includes((e as { code?: unknown }).code as number)) throw e;
+  }
   return ms(t0);
 }
+
+export const timeCli = (argv: string[], env: NodeJS.ProcessEnv, answers = [0]): Promise<number> =>
+  timeCommand(process.execPath, [CLI, ...argv], env, answers);
 
 export function makeRepo(base: string, worktrees: number): string[] {
   const repo = path.join(base, 'repo');
@@ -61,7 +86,7 @@ export async function waitDone(home: string, beads: string[]): Promise<void> {
         const j = store.jobs.latest(b);
         return j ? evaluate(j).health.state : 'missing';
       });
-      if (states.every((s) => ['exited_ok', 'exited_err', 'no_op_success', 'stopped'].includes(s))) return;
+      if (states.every((s) => TERMINAL_STATES.has(s))) return;
       await sleep(50);
     }
   } finally {
@@ -81,4 +106,27 @@ export function rawOpencode(bin: string, wt: string, prompt: string, env: NodeJS
     p.on('exit', () => resolve());
     p.on('error', reject);
   });
+}
+
+/**
+ * Ends everything the bench started: the commands it waits on, then in every dx-runner home under `base` each
+ * live job's process group and supervisor and the managed server, by the PIDs the store recorded.
+ */
+export async function endEverything(base: string): Promise<void> {
+  for (const child of waitingOn) child.kill('SIGTERM');
+  const homes = fs.existsSync(base) ? fs.readdirSync(base).map((d) => path.join(base, d)) : [];
+  const groups: number[] = [];
+  for (const home of homes.filter((h) => fs.existsSync(dbPath(h)))) {
+    const store = new Store(home);
+    try {
+      for (const j of store.jobs.current(0)) {
+        // a supervisor lives as long as its agent: both are ours while the agent is (PIDs are recycled)
+        if (j.pid && isAlive(j.pid, j.pidStart)) groups.push(j.pid, ...(j.supervisorPid ? [j.supervisorPid] : []));
+      }
+      await stopServer(store);
+    } finally {
+      store.close();
+    }
+  }
+  await Promise.all(groups.map((pgid) => terminateGroup(pgid, 1000)));
 }

@@ -59,28 +59,27 @@ async function laneWave(lane: string, env: NodeJS.ProcessEnv, prompt: string, wt
 }
 
 /** `serve start` wall time, then each lane's wall, CPU and peak memory, and the server lanes against headless. */
-export async function laneCosts(p: PerfSetup): Promise<Record<string, number>> {
+export async function laneCosts(p: PerfSetup): Promise<void> {
   const laneEnv = { ...p.env, DX_RUNNER_HOME: path.join(p.base, 'home-lanes') };
   const port = String(await freePort());
   const serveT0 = process.hrtime.bigint();
   await run(process.execPath, [CLI, 'serve', 'start', '--port', port], { env: laneEnv });
-  const results: Record<string, number> = { serve_start_ms: ms(serveT0) };
+  p.emit('serve_start_ms', ms(serveT0));
   try {
     const lanes: Record<string, Awaited<ReturnType<typeof laneWave>>> = {};
-    for (const lane of LANES) lanes[lane] = await laneWave(lane, laneEnv, p.prompt, p.wts, lane);
-    for (const [lane, r] of Object.entries(lanes)) {
-      results[`lane_${lane}_wall_ms`] = r.wallMs;
-      results[`lane_${lane}_cpu_s`] = r.cpuSec;
-      results[`lane_${lane}_peak_mb`] = r.peakMb;
+    for (const lane of LANES) {
+      const r = (lanes[lane] = await laneWave(lane, laneEnv, p.prompt, p.wts, lane));
+      p.emit(`lane_${lane}_wall_ms`, r.wallMs);
+      p.emit(`lane_${lane}_cpu_s`, r.cpuSec);
+      p.emit(`lane_${lane}_peak_mb`, r.peakMb);
     }
-    results.server_speedup_vs_headless = Number((lanes.headless.wallMs / lanes.server.wallMs).toFixed(2));
-    results.attach_speedup_vs_headless = Number((lanes.headless.wallMs / lanes.attach.wallMs).toFixed(2));
-    results.server_cpu_ratio = Number((lanes.server.cpuSec / lanes.headless.cpuSec).toFixed(3));
-    results.attach_cpu_ratio = Number((lanes.attach.cpuSec / lanes.headless.cpuSec).toFixed(3));
-    results.server_memory_ratio = Number((lanes.server.peakMb / lanes.headless.peakMb).toFixed(3));
-    results.attach_memory_ratio = Number((lanes.attach.peakMb / lanes.headless.peakMb).toFixed(3));
+    p.emit('server_speedup_vs_headless', Number((lanes.headless.wallMs / lanes.server.wallMs).toFixed(2)));
+    p.emit('attach_speedup_vs_headless', Number((lanes.headless.wallMs / lanes.attach.wallMs).toFixed(2)));
+    p.emit('server_cpu_ratio', Number((lanes.server.cpuSec / lanes.headless.cpuSec).toFixed(3)));
+    p.emit('attach_cpu_ratio', Number((lanes.attach.cpuSec / lanes.headless.cpuSec).toFixed(3)));
+    p.emit('server_memory_ratio', Number((lanes.server.peakMb / lanes.headless.peakMb).toFixed(3)));
+    p.emit('attach_memory_ratio', Number((lanes.attach.peakMb / lanes.headless.peakMb).toFixed(3)));
   } finally {
     await run(process.execPath, [CLI, 'serve', 'stop'], { env: laneEnv });
   }
-  return results;
 }

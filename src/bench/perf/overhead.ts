@@ -7,7 +7,7 @@ import { git, median, ms, rawOpencode, run, waitDone, type PerfSetup } from './k
 /** What dx-runner adds to the agents' own time: the same work through dx-runner and as raw `opencode run`. */
 
 /** A wave of 6 jobs started at once (one per worktree) vs the same 6 raw `opencode run`. */
-export async function waveOverhead(p: PerfSetup, reps: number): Promise<Record<string, number>> {
+export async function waveOverhead(p: PerfSetup, reps: number): Promise<void> {
   const { env, prompt, wts } = p;
   const viaRunner: number[] = [];
   const raw: number[] = [];
@@ -29,11 +29,9 @@ export async function waveOverhead(p: PerfSetup, reps: number): Promise<Record<s
     await Promise.all(wts.map((wt) => rawOpencode(bin, wt, prompt, env)));
     raw.push(ms(t0));
   }
-  return {
-    wave6_runner_ms: median(viaRunner),
-    wave6_raw_ms: median(raw),
-    wave6_ratio: Number((median(viaRunner) / median(raw)).toFixed(3)),
-  };
+  p.emit('wave6_runner_ms', median(viaRunner));
+  p.emit('wave6_raw_ms', median(raw));
+  p.emit('wave6_ratio', Number((median(viaRunner) / median(raw)).toFixed(3)));
 }
 
 /**
@@ -41,7 +39,7 @@ export async function waveOverhead(p: PerfSetup, reps: number): Promise<Record<s
  * (preflight without the probe, baseline gate, a worktree and a supervised job per attempt, collect,
  * summarize, HTML) vs the same 12 prompts as raw `opencode run` at parallel 6 in 12 worktrees.
  */
-export async function governedOverhead({ base, env }: PerfSetup, reps: number): Promise<Record<string, number>> {
+export async function governedOverhead({ base, env, emit }: PerfSetup, reps: number): Promise<void> {
   const repo = path.join(base, 'repo');
   const dir = path.join(base, 'governed');
   const prompts = Array.from({ length: 12 }, (_, i) => ({
@@ -100,9 +98,7 @@ export async function governedOverhead({ base, env }: PerfSetup, reps: number): 
     await Promise.all(Array.from({ length: 6 }, worker));
     raw.push(ms(t0));
   }
-  return {
-    governed12_ms: median(governed),
-    governed12_raw_ms: median(raw),
-    governed12_ratio: Number((median(governed) / median(raw)).toFixed(3)),
-  };
+  emit('governed12_ms', median(governed));
+  emit('governed12_raw_ms', median(raw));
+  emit('governed12_ratio', Number((median(governed) / median(raw)).toFixed(3)));
 }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { cacheAction, MAX_AGE_MS, REFRESH_AFTER_MS, type CachedModels } from '../../../src/jobs/models.js';
+
+const NOW = 1_800_000_000_000;
+const KEY = '["/bin/opencode","/cfg/opencode.json",1]';
+const listed = (ageMs: number, key = KEY): CachedModels => ({ key, at: NOW - ageMs, models: ['a/b'] });
+
+describe('cacheAction: what a start does with the model-list cache', () => {
+  it.each([
+    ['no list yet: list first, saying it is the first start', null, { use: false, why: 'first start on this host' }],
+    ['a fresh list: use it', listed(60_000), { use: true, refresh: false }],
+    [
+      'a list about to age: use it, refresh it in the background',
+      listed(REFRESH_AFTER_MS + 1),
+      { use: true, refresh: true },
+    ],
+    ['an hour old: still used while the refresh runs', listed(60 * 60_000), { use: true, refresh: true }],
+    ['over a day old: list first', listed(MAX_AGE_MS + 1), { use: false, why: 'the last list is over a day old' }],
+    [
+      'another binary or config: list first',
+      listed(1000, '["/other/opencode","",0]'),
+      { use: false, why: 'the binary or its config changed' },
+    ],
+  ])('%s', (_name, cached, expected) => {
+    expect(cacheAction(cached, KEY, NOW)).toEqual(expected);
+  });
+});

@@ -91,7 +91,7 @@ describe('jobs through real opencode', () => {
     const table = (await run(['status'])).stdout.split('\n');
     expect(table[0]).toMatch(/^BEAD\s+PROVIDER\s+STATE\s+ELAPSED\s+BYTES\s+MUT\s+LAST EVENT$/);
     expect(table.find((l) => l.startsWith('bd-edit.1 '))).toMatch(
-      /^bd-edit\.1\s+opencode\s+exited_ok\s+\d+s\s+\d+\s+1\s/,
+      /^bd-edit\.1\s+opencode\s+exited_ok\s+(?:\d+ min )?\d+ s\s+\d+\s+1\s/,
     );
     const logs = await run(['logs', '--beads', 'bd-edit.1']);
     expect(logs.stdout).toContain('[tool:write]');

@@ -73,9 +73,13 @@ describe('live view (status --watch, wave status --watch)', () => {
     expect(altScreen('wave')).toBe(true);
     // oxlint-disable-next-line no-control-regex -- the escape sequence that colours a state is what is checked
     expect(screen('wave', true)).toMatch(/\x1b\[\d*;?\d*m/); // coloured states
-    const elapsed = () => Number(/bd-v\.1\s+opencode\s+\S+\s+(\d+) s/.exec(screen('wave'))?.[1]);
-    const first = elapsed();
-    await waitFor('the view to refresh in place', () => (elapsed() > first ? true : undefined));
+    // the elapsed cell reads `42 s` or `1 min 5 s`
+    const elapsed = () => {
+      const m = /bd-v\.1\s+opencode\s+\S+\s+(?:(\d+) min )?(\d+) s/.exec(screen('wave'));
+      return m ? Number(m[1] ?? 0) * 60 + Number(m[2]) : undefined;
+    };
+    const first = await waitFor('the elapsed time of bd-v.1', elapsed);
+    await waitFor('the view to refresh in place', () => ((elapsed() ?? 0) > first ? true : undefined));
 
     expect((await cli(['wave', 'stop', '--wave', String(started.wave)], { env })).code).toBe(0);
     const after = await waitFor('the view to exit', () => {

@@ -18,12 +18,18 @@ describe('the installed package', () => {
     // --ignore-scripts: pack the dist/ this test run built instead of rebuilding it under the other test files
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
     const [{ filename }] = JSON.parse(packed.stdout) as { filename: string }[];
+    // the package as npm installs it: its files, and its production dependencies as the lock file pins them.
+    // Offline, from the cache npm ci filled (a test reaches nothing beyond loopback): with the lock file npm needs
+    // only the tarballs, not the registry's metadata a range would need. --ignore-scripts: better-sqlite3's would
+    // fetch a prebuilt binary from outside the package registry, and neither --version nor --help opens the database.
+    const pkg = path.join(dir, 'package');
+    await run('tar', ['-xzf', path.join(dir, filename), '-C', dir]);
+    fs.copyFileSync(path.join(ROOT, 'package-lock.json'), path.join(pkg, 'package-lock.json'));
+    const quiet = ['--offline', '--ignore-scripts', '--no-audit', '--no-fund'];
+    await run('npm', ['ci', '--omit=dev', ...quiet], { cwd: pkg });
+    // then onto a PATH of its own, as npm install -g links a folder
     const prefix = path.join(dir, 'global');
-    // --ignore-scripts: better-sqlite3's would fetch a prebuilt binary from outside the package registry, and
-    // neither --version nor --help opens the database; --offline: from the cache npm ci filled (a test reaches nothing
-    // beyond loopback)
-    const install = ['install', '-g', path.join(dir, filename), '--prefix', prefix, '--offline'];
-    await run('npm', [...install, '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir });
+    await run('npm', ['install', '-g', pkg, '--prefix', prefix, ...quiet], { cwd: dir });
 
     const bin = path.join(prefix, 'bin', 'dx-runner');
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -32,7 +38,6 @@ describe('the installed package', () => {
     for (const command of ['start', 'status', 'check', 'wave', 'bench'])
       expect(help).toMatch(new RegExp(`^  ${command} `, 'm'));
 
-    const pkg = path.join(prefix, 'lib', 'node_modules', 'opencode-dispatch');
     for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'configs'])
       expect(fs.existsSync(path.join(pkg, file))).toBe(true);
     const installed = (name: string) => fs.existsSync(path.join(pkg, 'node_modules', name, 'package.json'));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI_ENTRY as CLI } from '../core/detached.js';
+import { formatDuration } from '../core/duration.js';
 import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
@@ -123,13 +124,15 @@ export async function runDemo(opts: { jobs: number }): Promise<void> {
         ok &&= r.state === 'exited_ok';
         console.log(
           `\n${bead}: ${r.state} (${r.reason_code}) exit_code=${r.exit_code} mutations=${r.mutations} ` +
-            `duration=${r.duration_sec}s model=${r.selected_model} tokens=${r.tokens_in}/${r.tokens_out}`,
+            `duration=${formatDuration(r.duration_sec * 1000)} model=${r.selected_model} ` +
+            `tokens=${r.tokens_in}/${r.tokens_out}`,
         );
         console.log(git(wt, 'status', '--short').trimEnd().replace(/^/gm, '    '));
       }
       console.log(
-        `\nInspect it yourself:\n  DX_RUNNER_HOME=${home} npx dx-runner status --all\n` +
-          `  DX_RUNNER_HOME=${home} npx dx-runner report --beads ${beads[0]} --format markdown`,
+        // the CLI by its path: the demo runs before dx-runner is necessarily on PATH, and npx would cost seconds a call
+        `\nInspect it yourself:\n  DX_RUNNER_HOME=${home} node ${CLI} status --all\n` +
+          `  DX_RUNNER_HOME=${home} node ${CLI} report --beads ${beads[0]} --format markdown`,
       );
       if (!ok) process.exitCode = 1;
     } finally {

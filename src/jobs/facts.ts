@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
+import { step } from '../core/progress.js';
 import { workTreeTop } from '../governance/git.js';
 import { baselineGate, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
@@ -128,8 +129,15 @@ async function sharedServer({ store, home }: Edge, opts: StartOptions): Promise<
     if (!managed) return null;
     target = { url: serverUrl(managed), password: readPassword(home) };
   }
-  return { ...target, healthy: !!(await probeHealth(target.url, target.password ?? ''))?.healthy };
+  // a server that is down refuses the connection at once; one that is busy (sessions booting in other worktrees)
+  // has taken seconds to answer its health check, and is no reason to refuse the job: it gets 15 s
+  const health = await step(`checking the opencode server at ${target.url}`, () =>
+    probeHealth(target.url, target.password ?? '', SERVER_HEALTH_TIMEOUT_MS),
+  );
+  return { ...target, healthy: !!health?.healthy };
 }
+
+const SERVER_HEALTH_TIMEOUT_MS = 15_000;
 
 /**
  * One candidate's facts, gathered in the order its checks decide (model, credentials, lane and server, launch,

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { createOpencodeClient, type Event, type Part } from '@opencode-ai/sdk';
+import { createOpencodeClient, type Event, type Message, type Part, type SessionStatus } from '@opencode-ai/sdk';
 import { authHeader } from './index.js';
 
 export interface SessionJob {
@@ -28,6 +28,21 @@ function finalKind(part: Part): string | null {
     default:
       return null;
   }
+}
+
+/** How long the event stream may stay silent before the session itself is asked whether its turn ended. */
+export const QUIET_MS = 5_000;
+
+/**
+ * Pure: the turn is over by the session's own state, whatever the event stream said — the server runs no step
+ * of it (idle: absent from the status map, or `idle`) and its last message is the assistant's, completed.
+ * The event stream is not enough on its own: a server has been seen to leave a subscriber without
+ * `session.idle` (a dropped or disposed instance stream), and the job would then wait forever.
+ */
+export function turnSettled(status: SessionStatus | undefined, messages: ReadonlyArray<{ info: Message }>): boolean {
+  if (status && status.type !== 'idle') return false;
+  const last = messages[messages.length - 1]?.info;
+  return last?.role === 'assistant' && last.time.completed !== undefined;
 }
 
 /**
@@ -86,45 +101,78 @@ export async function runServerSession(job: SessionJob): Promise<number> {
   const assistantMessages = new Set<string>();
   const printed = new Set<string>();
   let failed = false;
-  try {
-    for await (const raw of events.stream) {
-      const ev = raw as Event;
-      switch (ev.type) {
-        case 'message.updated':
-          // only the assistant's own output counts: the user's prompt is never "output"
-          if (ev.properties.info.sessionID === session.id && ev.properties.info.role === 'assistant')
-            assistantMessages.add(ev.properties.info.id);
-          break;
-        case 'message.part.updated': {
-          const part = ev.properties.part;
-          if (part.sessionID !== session.id || !assistantMessages.has(part.messageID)) break;
-          const kind = finalKind(part);
-          if (kind && !printed.has(`${kind}:${part.id}`)) {
-            printed.add(`${kind}:${part.id}`);
-            emit({ type: kind, sessionID: session.id, part });
-          }
-          break;
+  const printPart = (part: Part) => {
+    if (part.sessionID !== session.id || !assistantMessages.has(part.messageID)) return;
+    const kind = finalKind(part);
+    if (kind && !printed.has(`${kind}:${part.id}`)) {
+      printed.add(`${kind}:${part.id}`);
+      emit({ type: kind, sessionID: session.id, part });
+    }
+  };
+  const fail = (error: unknown) => {
+    failed = true;
+    emit({ type: 'error', sessionID: session.id, error });
+  };
+  /** One event of the stream; the exit code once the session's turn is over. */
+  const onEvent = (ev: Event): number | undefined => {
+    switch (ev.type) {
+      case 'message.updated':
+        // only the assistant's own output counts: the user's prompt is never "output"
+        if (ev.properties.info.sessionID === session.id && ev.properties.info.role === 'assistant')
+          assistantMessages.add(ev.properties.info.id);
+        return undefined;
+      case 'message.part.updated':
+        printPart(ev.properties.part);
+        return undefined;
+      case 'session.status':
+        if (ev.properties.sessionID === session.id && ev.properties.status.type === 'retry') {
+          const { message, attempt } = ev.properties.status;
+          emit({ type: 'retry', sessionID: session.id, message, attempt });
         }
-        case 'session.status':
-          if (ev.properties.sessionID === session.id && ev.properties.status.type === 'retry') {
-            emit({
-              type: 'retry',
-              sessionID: session.id,
-              message: ev.properties.status.message,
-              attempt: ev.properties.status.attempt,
-            });
-          }
-          break;
-        case 'session.error':
-          if (ev.properties.sessionID === session.id && ev.properties.error) {
-            failed = true;
-            emit({ type: 'error', sessionID: session.id, error: ev.properties.error });
-          }
-          break;
-        case 'session.idle':
-          if (ev.properties.sessionID === session.id) return failed ? 1 : 0;
-          break;
+        return undefined;
+      case 'session.error':
+        if (ev.properties.sessionID === session.id && ev.properties.error) fail(ev.properties.error);
+        return undefined;
+      case 'session.idle':
+        return ev.properties.sessionID === session.id ? (failed ? 1 : 0) : undefined;
+      default:
+        return undefined;
+    }
+  };
+  /** The stream has been quiet: asks the session itself; if its turn is over, prints what the stream missed. */
+  const settledOnServer = async (): Promise<number | undefined> => {
+    const id = { path: { id: session.id } };
+    const [status, messages] = await Promise.all([client.session.status(), client.session.messages(id)]).catch(
+      () => [null, null] as const,
+    );
+    if (!status?.data || !messages?.data || !turnSettled(status.data[session.id], messages.data)) return undefined;
+    for (const { info, parts } of messages.data) {
+      if (info.role !== 'assistant') continue;
+      assistantMessages.add(info.id);
+      for (const part of parts) printPart(part);
+      if (info.error && !failed) fail(info.error);
+    }
+    return failed ? 1 : 0;
+  };
+
+  const stream = events.stream[Symbol.asyncIterator]();
+  let next = stream.next();
+  const QUIET = Symbol('quiet');
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const quiet = new Promise<typeof QUIET>((resolve) => (timer = setTimeout(() => resolve(QUIET), QUIET_MS)));
+      const got = await Promise.race([next, quiet]).finally(() => clearTimeout(timer));
+      if (got === QUIET) {
+        if (aborting) continue;
+        const code = await settledOnServer();
+        if (code !== undefined) return code;
+        continue;
       }
+      if (got.done) break;
+      next = stream.next();
+      const code = onEvent(got.value as Event);
+      if (code !== undefined) return code;
     }
   } catch (e) {
     if (aborting) return 143;

@@ -107,7 +107,7 @@ describe('server lane through a real opencode serve', () => {
   it('3 server-lane jobs in parallel each edit their own worktree; stop aborts only its own session', async () => {
     const { worktrees } = makeRepo(4);
     const beads = worktrees.slice(0, 3).map((_, i) => `bd-srv.${i}`);
-    await Promise.all(
+    const starts = await Promise.all(
       beads.map((b, i) =>
         json([
           'start',
@@ -122,6 +122,7 @@ describe('server lane through a real opencode serve', () => {
         ]),
       ),
     );
+    for (const r of starts) expect(r, JSON.stringify(r)).toMatchObject({ _code: 0 });
     const slow = await json<{ pid: number }>([
       'start',
       '--lane',
@@ -133,20 +134,35 @@ describe('server lane through a real opencode serve', () => {
       '--worktree',
       worktrees[3],
     ]);
+    expect(slow, JSON.stringify(slow)).toMatchObject({ _code: 0 });
     // under load (three sessions and another e2e file on two cores) its session has taken over a minute to open;
     // a run that ends without one says why instead of waiting out the deadline
+    let slowReport: { log_file?: string; state?: string } = {};
     const slowRun = await waitFor(
       'the slow session id, or its end',
       async () => {
-        const r = await json<{ session_id: string | null; outcome_state: string | null; reason_code: string }>([
-          'report',
-          '--beads',
-          'bd-srv.slow',
-        ]);
+        const r = await json<{
+          session_id: string | null;
+          outcome_state: string | null;
+          reason_code: string;
+          state: string;
+          log_file: string;
+        }>(['report', '--beads', 'bd-srv.slow']);
+        slowReport = r;
         return r.session_id || r.outcome_state ? r : undefined;
       },
       180_000,
-    );
+    ).catch((e: Error) => {
+      // where the job stands: its state, and the tails of its supervisor's log and the agent's stderr
+      const dir = path.dirname(slowReport.log_file ?? '.');
+      const tail = (f: string) =>
+        fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').slice(-1500) : '(none)';
+      throw new Error(
+        `${e.message}; state ${slowReport.state}; supervisor.log: ${tail('supervisor.log')}; ` +
+          `agent.err: ${tail('agent.err')}; agent.out: ${tail('agent.out')}`,
+        { cause: e },
+      );
+    });
     expect(slowRun.session_id, `the slow job ended without a session: ${slowRun.reason_code}`).toEqual(
       expect.any(String),
     );

@@ -27,3 +27,7 @@ export const isReason = (e: unknown, reason: ReasonCode): e is DxError =>
 
 /** Is `e` a refusal of this kind? */
 export const hasKind = (e: unknown, kind: ErrorKind): e is DxError => e instanceof DxError && e.kind === kind;
+
+/** The first line a failed command said (its stderr, else the error's own message), for a one-line refusal. */
+export const commandErrorLine = (e: unknown): string =>
+  (String((e as { stderr?: string | Buffer }).stderr ?? '').trim() || (e as Error).message).split('\n')[0];

@@ -119,6 +119,9 @@ export interface Edge {
   home: string;
 }
 
+/** How long start waits for a listening server's health check (a busy server answers slowly, a down one never). */
+const SERVER_HEALTH_TIMEOUT_MS = 15_000;
+
 /** The shared server a job attaches to: --attach URL (credentials from the environment), else the managed one. */
 async function sharedServer({ store, home }: Edge, opts: StartOptions): Promise<ServerFact> {
   let target: { url: string; password?: string };
@@ -136,8 +139,6 @@ async function sharedServer({ store, home }: Edge, opts: StartOptions): Promise<
   );
   return { ...target, healthy: !!health?.healthy };
 }
-
-const SERVER_HEALTH_TIMEOUT_MS = 15_000;
 
 /**
  * One candidate's facts, gathered in the order its checks decide (model, credentials, lane and server, launch,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DxError } from '../core/errors.js';
+import { commandErrorLine, DxError } from '../core/errors.js';
 import { step } from '../core/progress.js';
 import { commitOf, tryGit, workTreeTop } from '../governance/git.js';
 
@@ -100,11 +100,6 @@ export function decideWorktreeSlot(
   return 'reuse';
 }
 
-const firstLine = (e: unknown) =>
-  String((e as { stderr?: Buffer }).stderr ?? e)
-    .trim()
-    .split('\n')[0];
-
 const run = promisify(execFile);
 
 /** Creates the worktree as a linked git worktree of the source, on a new branch named after the bead. */
@@ -121,7 +116,8 @@ export async function createWorktree(
   } catch (e) {
     throw new DxError(
       'worktree_create_failed',
-      `could not create worktree ${worktree} for ${beads}: ${firstLine(e)}; create it yourself or pick another path`,
+      `could not create worktree ${worktree} for ${beads}: ${commandErrorLine(e)}; ` +
+        'create it yourself or pick another path',
     );
   }
 }

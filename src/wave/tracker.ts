@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DxError } from '../core/errors.js';
+import { commandErrorLine, DxError } from '../core/errors.js';
 import { which } from '../providers/binary.js';
 import { dueRecords, parseReady, type ReadyIssue, type Recorded, type TrackedItem } from './beads.js';
 
@@ -29,9 +29,6 @@ function runBd(src: BeadsSource, args: readonly string[], env: NodeJS.ProcessEnv
   });
 }
 
-const firstLine = (e: unknown) =>
-  (String((e as { stderr?: string }).stderr || '').trim() || (e as Error).message).split('\n')[0];
-
 /** The bd CLI on PATH, or `beads_cli_missing`. */
 export function beadsSource(env: NodeJS.ProcessEnv, cwd: string): BeadsSource {
   const bin = which('bd', env);
@@ -51,7 +48,7 @@ export function readyIssues(src: BeadsSource, env: NodeJS.ProcessEnv, limit = 0)
   } catch (e) {
     throw new DxError(
       'beads_ready_failed',
-      `bd ready --json failed in ${src.cwd}: ${firstLine(e)}; run it there yourself to see why`,
+      `bd ready --json failed in ${src.cwd}: ${commandErrorLine(e)}; run it there yourself to see why`,
     );
   }
   return parseReady(out);
@@ -95,7 +92,9 @@ export function issueRecorder(
         recorded[a.beads] = { ...r, ...a.done };
       } catch (e) {
         recorded[a.beads] = { ...r, failures: r.failures + 1 };
-        log(`wave ${wave}: recording on ${a.beads} failed (bd ${args.slice(0, 2).join(' ')}): ${firstLine(e)}\n`);
+        log(
+          `wave ${wave}: recording on ${a.beads} failed (bd ${args.slice(0, 2).join(' ')}): ${commandErrorLine(e)}\n`,
+        );
       }
       // written after each issue, through a rename: a crash loses at most the record being made
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(recorded), { mode: 0o600 });

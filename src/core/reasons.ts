@@ -72,6 +72,8 @@ export const REASONS = {
   invalid_reason_code: 'input',
   // state
   no_meta: 'state',
+  state_db_corrupt: 'state',
+  state_db_readonly: 'state',
   job_not_running: 'state',
   job_already_running: 'state',
   restart_in_progress: 'state',

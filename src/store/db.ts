@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { DxError } from '../core/errors.js';
 
 /**
  * The database core: opening the file, write transactions, the schema version, and tables declared once.
@@ -17,6 +18,25 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 10000');
   db.pragma('synchronous = NORMAL');
   return db;
+}
+
+/** A state database that cannot be opened is one clear refusal, never a stack trace; other errors pass on. */
+export function unusableDatabase(file: string, e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  // extended result codes (SQLITE_READONLY_DIRECTORY, SQLITE_CORRUPT_INDEX …) name their family first
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
+    return new DxError(
+      'state_db_corrupt',
+      `the state database ${file} is damaged (${(e as Error).message}); move it aside ` +
+        '(dx-runner starts a new one) or point DX_RUNNER_HOME elsewhere',
+    );
+  if (['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].some((family) => code.startsWith(family)))
+    return new DxError(
+      'state_db_readonly',
+      `the state database ${file} cannot be opened for writing (${(e as Error).message}); ` +
+        'make it and its folder writable, or point DX_RUNNER_HOME elsewhere',
+    );
+  return e;
 }
 
 /** BEGIN IMMEDIATE: concurrent writers queue on the lock instead of racing (check-then-insert stays atomic). */

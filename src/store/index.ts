@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { immediate, migrate, openDatabase, type Db, type Migration } from './db.js';
+import { immediate, migrate, openDatabase, unusableDatabase, type Db, type Migration } from './db.js';
 import { Events, eventsTable } from './events.js';
 import { Jobs, jobsTable } from './jobs.js';
 import { Servers, serversTable } from './servers.js';
@@ -35,8 +35,13 @@ export class Store {
 
   constructor(home: string) {
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-    this.db = openDatabase(dbPath(home));
-    migrate(this.db, MIGRATIONS);
+    const file = dbPath(home);
+    try {
+      this.db = openDatabase(file);
+      migrate(this.db, MIGRATIONS); // the first write: where a read-only database says so
+    } catch (e) {
+      throw unusableDatabase(file, e);
+    }
     this.events = new Events(this.db);
     this.jobs = new Jobs(this.db, this.events);
     this.servers = new Servers(this.db);

@@ -27,6 +27,8 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'server_start_failed',
     'spawn_failed',
     'internal_error',
+    'state_db_corrupt',
+    'state_db_readonly',
   ],
   2: [
     'beads_missing',

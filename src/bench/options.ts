@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DxError } from '../core/errors.js';
+import { guardPrompt } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
 import { selectPrompts, WORKFLOWS } from './decide.js';
 import { promptSetSchema, type Prompt, type PromptSet } from './schemas.js';
@@ -146,5 +147,13 @@ export function prepareRun(o: RunOptions): Prompt[] {
   const set = loadPromptSet(o.promptsFile);
   const prompts = selectPrompts(set.prompts, o.promptIds);
   if (typeof prompts === 'string') throw new DxError('unknown_prompt_id', `${prompts}; see ${o.promptsFile}`);
+  for (const p of prompts) {
+    try {
+      guardPrompt(p.prompt); // before anything is written: a refused secret must not land in the run folder
+    } catch (e) {
+      if (e instanceof DxError) throw new DxError(e.reasonCode, `prompt ${p.id}: ${e.message}`);
+      throw e;
+    }
+  }
   return prompts;
 }

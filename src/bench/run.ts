@@ -127,7 +127,7 @@ async function runJob(ctx: Ctx, job: Job): Promise<BenchRecord> {
   const key = `${job.workflow}__${job.prompt.id}`;
   const { provider, lane } = WORKFLOWS[job.workflow];
   const promptFile = path.join(ctx.rawDir, `${key}.prompt.txt`);
-  fs.writeFileSync(promptFile, job.prompt.prompt);
+  fs.writeFileSync(promptFile, job.prompt.prompt, { mode: 0o600 });
   const started = Date.now();
   const attempts: AttemptRecord[] = [];
   ctx.progress.started(job.workflow);

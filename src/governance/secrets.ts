@@ -4,15 +4,35 @@ import { DxError } from '../core/errors.js';
 const RAW_OP = /(^|[\s>`-])op\s+(read|whoami|item\s+(get|list))\b/;
 const BREAK_GLASS = /AUTH_REPAIR_BREAK_GLASS|DX_ALLOW_RAW_OP_FOR_AUTH_REPAIR=1|HUMAN_RECOVERY_ONLY/;
 
-/** Literal secrets: shapes of real tokens and keys. */
-const SECRET_SHAPES: Array<[string, RegExp]> = [
-  ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-  ['OpenAI/Anthropic-style key', /\bsk-(?:ant-)?[A-Za-z0-9_-]{20,}/],
-  ['GitHub token', /\bgh[pousr]_[A-Za-z0-9]{30,}/],
-  ['AWS access key', /\bAKIA[0-9A-Z]{16}\b/],
-  ['Slack token', /\bxox[abprs]-[A-Za-z0-9-]{10,}/],
-  ['bearer token', /\bBearer\s+[A-Za-z0-9._~+/=-]{20,}/i],
+/**
+ * The one catalog of secret shapes: the prompt guard refuses a prompt that holds one, the redactor blanks them
+ * in logs and reports, the benchmark checks its prompts with the guard before writing anything. A shape's
+ * capture group (the variable name before a value) is what redaction leaves visible.
+ */
+export const SECRET_SHAPES: ReadonlyArray<{ name: string; re: RegExp }> = [
+  { name: 'private key', re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
+  { name: 'OpenAI/Anthropic-style key', re: /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}/ },
+  { name: 'GitHub token', re: /\bgh[pousr]_[A-Za-z0-9]{30,}/ },
+  { name: 'GitHub fine-grained token', re: /\bgithub_pat_[A-Za-z0-9_]{22,}/ },
+  { name: 'AWS access key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { name: 'AWS secret key', re: /(\baws[\w-]{0,20}secret[\w-]{0,20}["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}\b/i },
+  { name: 'Google API key', re: /\bAIza[0-9A-Za-z_-]{35}/ },
+  { name: 'Slack token', re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
+  { name: 'JWT', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/ },
+  // Z.ai / Zhipu GLM API keys: <32 hex>.<16 alphanumerics>
+  { name: 'Z.ai/GLM key', re: /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/ },
+  { name: 'bearer token', re: /(\bBearer\s+)[A-Za-z0-9._~+/=-]{20,}/i },
+  // ZAI_API_KEY=…, GITHUB_TOKEN: "…", DB_SECRET=…: a secret-named variable given a long literal value
+  {
+    name: 'secret assignment',
+    re: /(\b[A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD)["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{16,}/i,
+  },
 ];
+
+/** What looks like a secret in `text`, by the catalog's names (empty when nothing does). */
+export function secretShapesIn(text: string): string[] {
+  return SECRET_SHAPES.filter((s) => s.re.test(text)).map((s) => s.name);
+}
 
 /** Refuses a prompt that carries raw secret-manager commands or literal secrets (exit 21). */
 export function guardPrompt(prompt: string): void {
@@ -26,26 +46,20 @@ export function guardPrompt(prompt: string): void {
       );
     }
   }
-  for (const [what, re] of SECRET_SHAPES) {
-    if (re.test(prompt)) {
-      throw new DxError(
-        'secret_in_prompt',
-        `the prompt contains what looks like a ${what}; pass secrets through the environment, never in the prompt`,
-      );
-    }
+  const [what] = secretShapesIn(prompt);
+  if (what) {
+    throw new DxError(
+      'secret_in_prompt',
+      `the prompt contains what looks like a ${what}; pass secrets through the environment, never in the prompt`,
+    );
   }
 }
 
+// The catalog, global, plus what is redacted but not refused: secret-manager references, shorter values.
 const REDACTIONS: RegExp[] = [
   /op:\/\/[^\s"'`]+/g,
+  ...SECRET_SHAPES.map((s) => new RegExp(s.re.source, s.re.flags + 'g')),
   /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}/g,
-  /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
-  // Z.ai / Zhipu GLM API keys: <32 hex>.<16 alphanumerics>
-  /\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b/g,
-  // also prefixed names: ANTHROPIC_AUTH_TOKEN=…, ZAI_API_KEY=…
   /\b(\w*?(?:api[_-]?key|token|secret|password|authorization)["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{8,}/gi,
 ];
 

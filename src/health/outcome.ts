@@ -1,3 +1,4 @@
+import { redact } from '../governance/secrets.js';
 import type { AgentEvent } from '../providers/types.js';
 import type { Outcome, OutputSummary } from '../contract/health.js';
 
@@ -31,7 +32,8 @@ export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
         lastEvent: 'step_finish',
       };
     case 'error':
-      return { ...s, errorReason: e.reason, errorMessage: e.message, lastEvent: 'error' };
+      // kept and shown by report: a provider's error may echo a key
+      return { ...s, errorReason: e.reason, errorMessage: redact(e.message), lastEvent: 'error' };
     case 'retry':
       return { ...s, retryStreak: s.retryStreak + 1, retryReason: e.reason, lastEvent: 'retry' };
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hintMatchRatio } from '../../../src/bench/decide.js';
-import { DEFAULT_PROMPTS_FILE, loadPromptSet, workflowModels } from '../../../src/bench/options.js';
+import { DEFAULT_PROMPTS_FILE, loadPromptSet, prepareRun, workflowModels } from '../../../src/bench/options.js';
 import { exitCodeFor } from '../../../src/cli/exit.js';
 import type { DxError } from '../../../src/core/errors.js';
 import { parseScript } from '../../../src/model-mock/script.js';
@@ -76,5 +76,39 @@ describe('workflow models', () => {
     expect(m.opencode_run_headless).toBe('x/y');
     expect(m.opencode_server_http).toBe('z/w');
     expect(m.cc_glm_headless).not.toBe('x/y');
+  });
+});
+
+describe('prompt guard of a benchmark run', () => {
+  it('refuses a prompt holding a key before anything is written, naming the prompt', () => {
+    const dir = tmpDir('bench-guard');
+    const file = path.join(dir, 'p.json');
+    const secret = {
+      id: 'leaky',
+      category: 'c',
+      title: 't',
+      prompt: 'use AIzaSyA1234567890abcdefghijklmnopqrstuv',
+      success_hints: ['x'],
+    };
+    fs.writeFileSync(file, JSON.stringify({ version: 1, name: 'n', prompts: [secret] }));
+    const o = {
+      runId: 'r1',
+      outputDir: 'out',
+      cwd: dir,
+      workflows: ['opencode_run_headless'],
+      models: {},
+      promptsFile: file,
+      parallel: 1,
+      maxRetries: 0,
+      timeoutSec: 60,
+      stallThresholdSec: 30,
+      pollIntervalSec: 1,
+      dryRun: true,
+      keepWorktrees: false,
+      requiredBaseline: null,
+      env: {},
+    };
+    expect(() => prepareRun(o)).toThrow(/prompt leaky: the prompt contains what looks like a Google API key/);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   });
 });

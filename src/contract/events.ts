@@ -76,7 +76,8 @@ const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F,
       })
       .describe(
         'the provider rate-limited the run: its provider is paused on this host for retry_in_sec (its hint_sec when ' +
-          'it gave one, else the doubling backoff; attempt: 429s in a row); relaunch: the job goes again after it',
+          'it gave one, else the doubling backoff; attempt: 429s in a row); relaunch: the job goes again after it. ' +
+          "A relaunched run carries its predecessors' 429s, so the last run's report lists every one",
       ),
     z
       .object({ ...first, kind: z.literal('wave_dispatch'), wave: int, attempt: int, fallback_reason: z.string() })

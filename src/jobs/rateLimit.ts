@@ -50,7 +50,11 @@ export async function relaunchAfterPause(store: Store, home: string, job: JobRec
   const ended = store.jobs.get(job.id) as JobRecord;
   for (;;) {
     try {
-      await restartRun(store, home, ended, 'rate_limited');
+      const next = await restartRun(store, home, ended, 'rate_limited');
+      // the 429s carry over, so the report of the run that ends the job lists every one
+      if (next)
+        for (const { at: _at, ...e } of store.events.list(job.id))
+          if (e.kind === 'rate_limited') store.events.append(next.id, e);
       return;
     } catch (e) {
       // another start took the last slot between the count and the launch: wait for the next one

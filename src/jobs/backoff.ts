@@ -20,8 +20,11 @@ export function backoffDelay(attempt: number, hintSec: number | null): number {
 const UNIT_SEC: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 
 /** `retry in 12s`, `Please retry in 41.2s`, `try again in 1.5 seconds`, `retry after 30`, `Retry-After: 30` … */
-const RETRY_IN =
-  /\b(?:retry|try again)(?:[ _-]after\b[\s:="]*| in\s+)(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?)?\b/i;
+const RETRY_IN = new RegExp(
+  String.raw`\b(?:retry|try again)(?:[ _-]after\b[\s:="]*| in\s+)(\d+(?:\.\d+)?)\s*` +
+    String.raw`(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?)?\b`,
+  'i',
+);
 /** Google's RetryInfo in an error body: `"retryDelay": "41s"` */
 const RETRY_DELAY = /retryDelay"?\s*[:=]\s*"?(\d+(?:\.\d+)?)(ms|s)/i;
 

@@ -99,7 +99,8 @@ export function effectiveSettings(
   if (!/^\d+$/.test(String(rateLimitRetries)))
     throw new DxError(
       'invalid_threshold',
-      `--rate-limit-retries (or DX_RUNNER_RATE_LIMIT_RETRIES) must be a whole number 0 or more, got '${rateLimitRetries}'`,
+      `--rate-limit-retries (or DX_RUNNER_RATE_LIMIT_RETRIES) must be a whole number 0 or more, ` +
+        `got '${rateLimitRetries}'`,
     );
   return {
     startupGraceSec: positive(opts.startupGraceSec, positive(env.DX_RUNNER_STARTUP_GRACE_SEC, 300)),

@@ -133,7 +133,7 @@ describe('jobs through real opencode', () => {
     expect(groupMembers(report.pid as number)).toEqual([]);
   });
 
-  it('a 429 pauses the provider, status shows it, and the job relaunches in its worktree and ends exited_ok', async () => {
+  it('a 429 pauses the provider, status shows it, the job relaunches in its worktree and ends exited_ok', async () => {
     const wt = makeRepo(1).worktrees[0];
     // opencode retries a 429 itself (after 2 s, 4 s …) and only logs it: the model refuses as many calls as the
     // supervisor's fail-fast counts, so the run ends rate limited; the relaunch after the pause gets its answer
@@ -171,7 +171,7 @@ describe('jobs through real opencode', () => {
     expect(report.events).toContainEqual(
       expect.objectContaining({ kind: 'rate_limited', reason_code: 'opencode_rate_limited', relaunch: true }),
     );
-  });
+  }, 300_000); // two real runs, and a first start on a fresh home lists the models (close to a minute)
 
   it('stop mid-job ends the whole process group and records stopped; a second stop keeps the outcome', async () => {
     const { worktrees } = makeRepo(1);

@@ -9,6 +9,12 @@ import { isAlive, terminateGroup } from './process.js';
 import { restartRun } from './restart.js';
 
 const PAUSE_POLL_MS = 1000;
+/** A paused run its relaunch has claimed: superseded by the next run, which is being launched. */
+export const RATE_LIMIT_RELAUNCH = 'rate_limit_relaunch';
+
+/** The job's newest run waits out a rate-limit pause or is being relaunched after one: the job goes on. */
+export const awaitingRelaunch = (run: JobRecord) =>
+  run.outcomeReason === RATE_LIMIT_BACKOFF || run.outcomeReason === RATE_LIMIT_RELAUNCH;
 
 /**
  * A run its provider rate-limited: the provider is paused on this host (its hint, else the doubling backoff) and
@@ -46,11 +52,12 @@ export async function relaunchAfterPause(store: Store, home: string, job: JobRec
     await sleep(Math.min(PAUSE_POLL_MS, Math.max(until - Date.now(), 50)));
   }
   // the relaunch claims the paused run: from here a stop finds the new run
-  if (!store.jobs.endPaused(job.id, RATE_LIMIT_BACKOFF, { state: 'killed', reasonCode, exitCode: null })) return;
+  const relaunching = { state: 'killed', reasonCode: RATE_LIMIT_RELAUNCH, exitCode: null } as const;
+  if (!store.jobs.endPaused(job.id, RATE_LIMIT_BACKOFF, relaunching)) return;
   const ended = store.jobs.get(job.id) as JobRecord;
   for (;;) {
     try {
-      const next = await restartRun(store, home, ended, 'rate_limited');
+      const next = await relaunchOrEnd(store, home, ended, reasonCode);
       // the 429s carry over, so the report of the run that ends the job lists every one
       if (next)
         for (const { at: _at, ...e } of store.events.list(job.id))
@@ -61,6 +68,17 @@ export async function relaunchAfterPause(store: Store, home: string, job: JobRec
       if (!hasKind(e, 'capacity')) throw e;
       await sleep(PAUSE_POLL_MS);
     }
+  }
+}
+
+/** The relaunch; one that cannot be made (its launch record gone, a spawn failure) ends the job rate limited. */
+async function relaunchOrEnd(store: Store, home: string, ended: JobRecord, reasonCode: string) {
+  try {
+    return await restartRun(store, home, ended, 'rate_limited');
+  } catch (e) {
+    if (!hasKind(e, 'capacity'))
+      store.jobs.endPaused(ended.id, RATE_LIMIT_RELAUNCH, { state: 'failed', reasonCode, exitCode: null });
+    throw e;
   }
 }
 

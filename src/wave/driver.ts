@@ -3,10 +3,10 @@ import path from 'node:path';
 import { spawnSelfDetached } from '../core/detached.js';
 import { DxError, hasKind } from '../core/errors.js';
 import { sleep } from '../core/time.js';
-import { RATE_LIMIT_BACKOFF } from '../health/index.js';
 import { finalizeJob } from '../jobs/finalize.js';
 import { isAlive, processStartTime } from '../jobs/process.js';
 import { occupies } from '../jobs/launch.js';
+import { awaitingRelaunch } from '../jobs/rateLimit.js';
 import { providerCap } from '../jobs/options.js';
 import { startJob } from '../jobs/start.js';
 import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../store/index.js';
@@ -110,7 +110,7 @@ function settle(store: Store, it: WaveItemRecord): void {
   let job = currentJob(store, it);
   if (!job) return store.waves.updateItem(it.id, { state: 'queued' });
   if (job.id !== it.jobId) store.waves.updateItem(it.id, { jobId: job.id });
-  if (job.outcomeReason === RATE_LIMIT_BACKOFF) return; // waiting out its provider's pause, then relaunched
+  if (awaitingRelaunch(job)) return; // waiting out its provider's rate-limit pause, then relaunched
   if (job.active) {
     if (occupies(job)) return;
     finalizeJob(store, job); // it ended while no supervisor watched

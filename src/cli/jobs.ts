@@ -14,6 +14,8 @@ import {
   reportOf,
   jobRow,
   jobTable,
+  pausedLine,
+  pausedProviders,
   statusRow,
   tailLines,
 } from '../report/index.js';
@@ -36,33 +38,44 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean; watch?: boolean }) =>
       withStore(async (store) => {
         const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.jobs.current(o.all ? -1 : o.recent));
+        const until = (provider: string) => store.pauses.get(provider)?.until;
         if (o.watch && !o.json) {
           const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
           const color = colorWanted(process.env);
           return runWatch(() => {
             const now = Date.now();
-            const rows = jobsNow().map((j) => jobRow(evaluate(j, now), now));
+            const rows = jobsNow().map((j) => jobRow(evaluate(j, now, until), now));
+            const paused = pausedLine(pausedProviders(store.pauses.active(now), now));
             return {
-              text: renderWatch(
-                `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,
-                rows,
-                color,
-              ),
+              text:
+                renderWatch(
+                  `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,
+                  rows,
+                  color,
+                ) + (paused ? `\n${paused}` : ''),
               done: false,
             };
           });
         }
         const now = Date.now();
-        const evaluated = jobsNow().map((j) => evaluate(j, now));
+        const evaluated = jobsNow().map((j) => evaluate(j, now, until));
+        const paused = pausedProviders(store.pauses.active(now), now);
         if (o.json) {
           const jobs = evaluated.map((e) => statusRow(e, now));
-          printJson({ generated_at: new Date(now).toISOString(), jobs } satisfies StatusOutput);
-        } else
+          printJson({
+            generated_at: new Date(now).toISOString(),
+            jobs,
+            paused_providers: paused,
+          } satisfies StatusOutput);
+        } else {
           print(
             evaluated.length
               ? jobTable(evaluated.map((e) => jobRow(e, now))).join('\n')
               : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)',
           );
+          const line = pausedLine(paused);
+          if (line) print(line);
+        }
       }),
     );
 
@@ -88,7 +101,7 @@ export function registerJobCommands(program: Command): void {
           process.exitCode = EXIT.error;
           return;
         }
-        const e = evaluate(job);
+        const e = evaluate(job, Date.now(), (provider) => store.pauses.get(provider)?.until);
         const r = checkResult(e);
         if (o.json) printJson(r);
         else {
@@ -118,8 +131,8 @@ export function registerJobCommands(program: Command): void {
     .action((o: { beads: string; format?: string; json?: boolean }) =>
       withStore((store) => {
         const job = jobFor(store, o.beads);
-        const r = reportOf(evaluate(job), store.events.list(job.id));
-        emit(r, o, true, reportMarkdown);
+        const e = evaluate(job, Date.now(), (provider) => store.pauses.get(provider)?.until);
+        emit(reportOf(e, store.events.list(job.id)), o, true, reportMarkdown);
       }),
     );
 

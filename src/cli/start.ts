@@ -28,6 +28,7 @@ type StartFlags = Pick<
   | 'mutationBudget'
   | 'signoffFile'
   | 'lane'
+  | 'rateLimitRetries'
 > & {
   allowModelOverride?: boolean;
   wait?: number;
@@ -103,6 +104,12 @@ export function registerStartCommand(program: Command): void {
       '--no-mutation-timeout <min>',
       'a job that changed no file for this long is stalled (default 30)',
       number('--no-mutation-timeout'),
+    )
+    .option(
+      '--rate-limit-retries <n>',
+      "a job the provider rate-limits (429) is relaunched this often, each after the provider's pause on this " +
+        'host; then it ends rate limited (default 3, or DX_RUNNER_RATE_LIMIT_RETRIES)',
+      number('--rate-limit-retries'),
     )
     .option('--required-baseline <sha>', 'refuse to dispatch unless the worktree HEAD contains this commit')
     .option(

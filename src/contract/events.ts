@@ -16,7 +16,7 @@ export const outcomeStateSchema = z.enum([
   'governance_failed',
 ]) satisfies z.ZodType<OutcomeState>;
 
-export const restartReasonSchema = z.enum(['manual_restart', 'watchdog_restart', 'server_back']);
+export const restartReasonSchema = z.enum(['manual_restart', 'watchdog_restart', 'server_back', 'rate_limited']);
 
 const int = z.number().int();
 
@@ -64,6 +64,21 @@ const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F,
     z
       .object({ ...first, kind: z.literal('fail_fast'), reason_code: z.string(), retries: int })
       .describe('the provider failed `retries` model calls in a row: the run was failed without waiting longer'),
+    z
+      .object({
+        ...first,
+        kind: z.literal('rate_limited'),
+        reason_code: z.string(),
+        attempt: int,
+        retry_in_sec: z.number(),
+        hint_sec: z.number().nullable(),
+        relaunch: z.boolean(),
+      })
+      .describe(
+        'the provider rate-limited the run: its provider is paused on this host for retry_in_sec (its hint_sec when ' +
+          'it gave one, else the doubling backoff; attempt: 429s in a row); relaunch: the job goes again after it. ' +
+          "A relaunched run carries its predecessors' 429s, so the last run's report lists every one",
+      ),
     z
       .object({ ...first, kind: z.literal('wave_dispatch'), wave: int, attempt: int, fallback_reason: z.string() })
       .describe("a wave launched this run as its item's attempt"),

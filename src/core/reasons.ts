@@ -169,5 +169,8 @@ export function asReasonCode(code: string): ReasonCode {
   throw new Error(`reason code '${code}' is not in the catalog (src/core/reasons.ts)`);
 }
 
+/** A run's outcome reason that says its provider rate-limited it (`opencode_rate_limited`). */
+export const isRateLimit = (reason: string) => reason.endsWith('_rate_limited');
+
 /** The provider's own fault (its credentials, binary or model), so another provider may take the job. */
 export const isProviderFault = (kind: ErrorKind | undefined) => kind === 'credentials' || kind === 'provider';

@@ -15,6 +15,8 @@ export const HEALTH_STATES = [
   'governance_failed',
   'blocked',
   'stopped',
+  /** the run hit a rate limit: it relaunches once its provider's pause ends */
+  'paused',
 ] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
 
@@ -89,7 +91,11 @@ export const OUTCOME_STATES_IN_WORDS = `${Object.entries(OUTCOME_STATE_TO_STATE)
 export const stateOfOutcome = (o: OutcomeState, mutations: number): HealthState =>
   o === 'success' && mutations === 0 ? 'no_op_success' : OUTCOME_STATE_TO_STATE[o];
 
+/** The outcome of a rate-limited run whose job waits out its provider's pause, then relaunches. */
+export const RATE_LIMIT_BACKOFF = 'rate_limit_backoff';
+
 function fromOutcome(o: Outcome, mutations: number): Health {
+  if (o.reasonCode === RATE_LIMIT_BACKOFF) return { state: 'paused', reasonCode: RATE_LIMIT_BACKOFF };
   const state = stateOfOutcome(o.state, mutations);
   return { state, reasonCode: state === 'no_op_success' ? 'exit_zero_no_mutations' : o.reasonCode };
 }

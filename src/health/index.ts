@@ -3,6 +3,7 @@ export {
   HEALTH_STATES,
   OUTCOME_STATE_TO_STATE,
   OUTCOME_STATES_IN_WORDS,
+  RATE_LIMIT_BACKOFF,
   stateOfOutcome,
   TERMINAL_STATES,
   thresholdsSec,

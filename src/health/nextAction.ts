@@ -36,6 +36,8 @@ const BY_REASON: Record<string, string> = {
   recent_output_activity: '-',
   no_meta: 'verify_beads_id_or_start_job',
   spawn_failed: 'check_provider_binary_then_start_again',
+  rate_limit_backoff: 'wait_the_relaunch_after_the_provider_pause_or_stop_it',
+  rate_limit_relaunch: 'superseded_by_a_newer_run_of_this_bead',
 };
 
 /** Provider failure classes (errors.ts) of providers without their own entry: `cc_glm_auth_failed` … */

@@ -12,6 +12,7 @@ import { filesIn, jobDir } from './paths.js';
 import type { ProviderTry } from './plan.js';
 import { isAlive, processStartTime } from './process.js';
 import { spawnSelfDetached } from '../core/detached.js';
+import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
 
 /**
@@ -168,8 +169,29 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
   return store.jobs.get(jobId) as JobRecord;
 }
 
-/** Launches a plan; with `waitSec`, queues for a slot under the provider's cap instead of being refused at once. */
+/**
+ * New work on a provider paused after a 429 waits until the pause ends (another job's 429 may extend it), saying
+ * so: a start is not refused for a pause of seconds to minutes, and launching into it would only fail again.
+ */
+async function waitOutPause(store: Store, provider: string): Promise<void> {
+  const until = () => store.pauses.get(provider)?.until ?? 0;
+  if (until() <= Date.now()) return;
+  const label = `${provider} is paused after a rate limit (429) until ${new Date(until()).toISOString()}; waiting`;
+  await step(
+    label,
+    async () => {
+      while (Date.now() < until()) await sleep(Math.min(1000, until() - Date.now()));
+    },
+    { afterMs: 0 },
+  );
+}
+
+/**
+ * Launches a plan once its provider's rate-limit pause is over; with `waitSec`, queues for a slot under the
+ * provider's cap instead of being refused at once.
+ */
 export async function launchWhenRoom(store: Store, home: string, launch: Launch, waitSec = 0): Promise<JobRecord> {
+  await waitOutPause(store, launch.run.provider);
   const deadline = Date.now() + waitSec * 1000;
   for (;;) {
     try {

@@ -41,6 +41,8 @@ export interface StartOptions extends GateOptions {
   lane?: string;
   /** let the provider model variable (OPENCODE_MODEL) override the canonical model */
   allowModelOverride?: boolean;
+  /** relaunches of a rate-limited job, each after its provider's pause (--rate-limit-retries) */
+  rateLimitRetries?: number;
   /** wait up to this long for a slot under the provider's concurrency cap */
   waitSec?: number;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
@@ -50,6 +52,9 @@ export interface StartOptions extends GateOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
+
+/** How often a rate-limited job is relaunched (after its provider's pause) before it ends rate limited. */
+export const DEFAULT_RATE_LIMIT_RETRIES = 3;
 
 /** A positive number from a flag or an environment variable, else the default. */
 const positive = (v: number | string | undefined, fallback: number) => {
@@ -81,6 +86,7 @@ export function effectiveSettings(
     | 'startupGraceSec'
     | 'noOpWindowSec'
     | 'maxParallel'
+    | 'rateLimitRetries'
     | 'env'
   >,
   provider = 'opencode',
@@ -89,6 +95,13 @@ export function effectiveSettings(
   assertPositive('--max-runtime', opts.maxRuntimeMinutes);
   assertPositive('--no-mutation-timeout', opts.noMutationTimeoutMinutes);
   const env = opts.env;
+  const rateLimitRetries = opts.rateLimitRetries ?? env.DX_RUNNER_RATE_LIMIT_RETRIES ?? DEFAULT_RATE_LIMIT_RETRIES;
+  if (!/^\d+$/.test(String(rateLimitRetries)))
+    throw new DxError(
+      'invalid_threshold',
+      `--rate-limit-retries (or DX_RUNNER_RATE_LIMIT_RETRIES) must be a whole number 0 or more, ` +
+        `got '${rateLimitRetries}'`,
+    );
   return {
     startupGraceSec: positive(opts.startupGraceSec, positive(env.DX_RUNNER_STARTUP_GRACE_SEC, 300)),
     stallSec: positive(opts.stallMinutes, positive(env.DX_RUNNER_STALL_MINUTES, 20)) * 60,
@@ -97,6 +110,7 @@ export function effectiveSettings(
     noMutationTimeoutSec:
       positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
     providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
+    rateLimitRetries: Number(rateLimitRetries),
     maxParallel: positive(opts.maxParallel, providerCap(provider, env)),
   };
 }
@@ -149,6 +163,7 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
     allowModelOverride: flags.allowModelOverride || (own && profile.allow_model_override) || undefined,
     lane: flags.lane ?? profile.lane,
     maxParallel: own ? profile.max_parallel : undefined,
+    rateLimitRetries: flags.rateLimitRetries ?? profile.rate_limit_retries,
     stallMinutes: flags.stallMinutes ?? t.stall_minutes,
     maxRuntimeMinutes: flags.maxRuntimeMinutes ?? t.max_runtime_minutes,
     noMutationTimeoutMinutes: flags.noMutationTimeoutMinutes ?? t.no_mutation_timeout_minutes,

@@ -1,12 +1,13 @@
 import { DxError } from '../core/errors.js';
-import type { Outcome } from '../health/index.js';
+import { RATE_LIMIT_BACKOFF, type Outcome } from '../health/index.js';
 import { claimAndEnd } from './restart.js';
 import type { JobRecord, Store } from '../store/index.js';
 import { validateBeadsId } from './validate.js';
 
 /**
  * Ends the job's whole process group and records `manual_stop` (or the outcome `finalize` forces). A job that
- * had already ended by itself keeps its real outcome: stop never overwrites one.
+ * had already ended by itself keeps its real outcome: stop never overwrites one. A job waiting out its provider's
+ * rate-limit pause is ended there: it is not relaunched.
  */
 export async function stopJob(
   store: Store,
@@ -17,6 +18,8 @@ export async function stopJob(
   const job = store.jobs.active(beads);
   if (!job) {
     const latest = store.jobs.latest(beads);
+    if (latest && store.jobs.endPaused(latest.id, RATE_LIMIT_BACKOFF, outcome))
+      return store.jobs.get(latest.id) as JobRecord;
     throw latest
       ? new DxError(
           'job_not_running',

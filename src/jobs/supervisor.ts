@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import { isRateLimit } from '../core/reasons.js';
 import { LineTail } from '../core/tail.js';
 import { sleep } from '../core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
-import { filesOf, finalizeJob, outputBytes, safeMutations } from './finalize.js';
+import { retryHintSec } from './backoff.js';
+import { filesOf, finalizeJob, outputBytes, pendingOutcome, safeMutations } from './finalize.js';
 import { isAlive, terminateGroup, treeCpuSeconds } from './process.js';
-import { Store } from '../store/index.js';
+import { pauseProvider, relaunchAfterPause } from './rateLimit.js';
+import { Store, type JobRecord } from '../store/index.js';
 
 const POLL_MS = 500;
 const SAMPLE_EVERY_MS = 2000;
@@ -69,12 +72,21 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
     waker = new RcWaker(files.dir);
     let heartbeat = false;
     let content = false;
+    /** the wait the provider's last 429 asked for, if it named one */
+    let hintSec: number | null = null;
     const fold = (events: AgentEvent[]) => {
       for (const e of events) {
         summary = foldEvent(summary, e);
         heartbeat = true;
         content ||= isContent(e);
+        if ((e.kind === 'retry' || e.kind === 'error') && isRateLimit(e.reason)) hintSec = retryHintSec(e.message);
       }
+    };
+    /** A rate-limited run pauses its provider; the job waits out the pause and goes again while it may. */
+    const backedOff = async (job: JobRecord, reasonCode: string) => {
+      if (!pauseProvider(store, job, reasonCode, hintSec)) return false;
+      await relaunchAfterPause(store, home, job, reasonCode);
+      return true;
     };
 
     for (;;) {
@@ -113,6 +125,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
       }
 
       if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason) {
+        if (isRateLimit(summary.retryReason) && (await backedOff(job, summary.retryReason))) return;
         // fail fast: a provider that keeps refusing (429, 5xx) would otherwise be retried for ever
         // the outcome first: a `check` while the group is being ended must already see why
         store.events.append(jobId, {
@@ -128,6 +141,9 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
       if (!isAlive(job.pid, job.pidStart)) {
         const deadline = Date.now() + RC_GRACE_MS;
         while (!fs.existsSync(files.rc) && Date.now() < deadline) await sleep(100);
+        const { outcome } = pendingOutcome(job);
+        if (outcome.state === 'failed' && isRateLimit(outcome.reasonCode) && (await backedOff(job, outcome.reasonCode)))
+          return;
         finalizeJob(store, job);
         return;
       }

@@ -23,6 +23,8 @@ export const ProfileSchema = z.strictObject({
   lane: laneSchema.optional(),
   /** live jobs of this provider at once (the concurrency cap while this profile starts jobs) */
   max_parallel: z.number().int().positive().optional(),
+  /** relaunches of a rate-limited job, each after its provider's pause; then it ends rate limited */
+  rate_limit_retries: z.number().int().min(0).optional(),
   /** preflight: warnings (a probe timeout, an unreadable model list) are errors */
   strict: z.boolean().optional(),
   timeouts: z

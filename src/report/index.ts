@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { stateOfOutcome, thresholdsSec } from '../health/index.js';
 import type { Evaluated } from '../jobs/evaluate.js';
 import { filesOf } from '../jobs/finalize.js';
-import type { RecordedEvent } from '../store/index.js';
-import type { CheckOutput, ReportOutput, StatusRow } from './schemas.js';
+import type { PauseRecord, RecordedEvent } from '../store/index.js';
+import type { CheckOutput, PausedProvider, ReportOutput, StatusRow } from './schemas.js';
 import type { JobRow } from './table.js';
 
 type ReportedEvent = ReportOutput['events'][number];
@@ -14,6 +14,22 @@ export { evaluate, type Evaluated } from '../jobs/evaluate.js';
 export { formatElapsed, jobTable, renderTable, type Column, type JobRow } from './table.js';
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+
+/** The providers paused on this host after a 429, as `status` lists them. */
+export const pausedProviders = (pauses: PauseRecord[], now = Date.now()): PausedProvider[] =>
+  pauses.map((p) => ({
+    provider: p.provider,
+    until: iso(p.until),
+    retry_in_sec: Math.max(0, Math.ceil((p.until - now) / 1000)),
+    attempt: p.attempt,
+    reason_code: p.reason,
+  }));
+
+/** `status`'s line under the table: each paused provider and how long it waits. */
+export const pausedLine = (paused: PausedProvider[]): string | null =>
+  paused.length
+    ? `paused (rate limited): ${paused.map((p) => `${p.provider} retry in ${p.retry_in_sec} s`).join(', ')}`
+    : null;
 
 export function statusRow(e: Evaluated, now = Date.now()): StatusRow {
   const j = e.job;

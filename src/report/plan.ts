@@ -25,6 +25,7 @@ export function planOutput(plan: LaunchPlan, env: NodeJS.ProcessEnv): StartPlanO
     prompt_file: run.promptFile,
     thresholds_sec: thresholdsSec(s),
     provider_retry_limit: s.providerRetryLimit,
+    rate_limit_retries: s.rateLimitRetries ?? 0,
     max_parallel: s.maxParallel,
     gates: g
       ? {

@@ -39,7 +39,22 @@ export const statusRowSchema = z.object({
   run_instance: z.string(),
 });
 
-export const statusSchema = z.object({ generated_at: z.string(), jobs: z.array(statusRowSchema) });
+/** A provider paused on this host after a 429: new work and relaunches on it wait until `until`. */
+export const pausedProviderSchema = z.object({
+  provider: z.string(),
+  /** UTC */
+  until: z.string(),
+  retry_in_sec: z.number().int().nonnegative(),
+  /** 429s in a row (the doubling backoff's step) */
+  attempt: z.number().int().positive(),
+  reason_code: z.string(),
+});
+
+export const statusSchema = z.object({
+  generated_at: z.string(),
+  jobs: z.array(statusRowSchema),
+  paused_providers: z.array(pausedProviderSchema),
+});
 
 export const checkSchema = z.object({
   beads: z.string(),
@@ -143,6 +158,8 @@ export const startPlanSchema = z.object({
   prompt_file: z.string(),
   thresholds_sec: thresholdsSecSchema,
   provider_retry_limit: z.number().int().positive(),
+  /** relaunches of the job after its provider rate-limits it, each after the provider's pause */
+  rate_limit_retries: z.number().int().nonnegative(),
   /** the provider's concurrency cap the launch would be counted against */
   max_parallel: z.number().int().positive(),
   /** the post-job gates required, with their inputs as checked; null: none */
@@ -212,6 +229,7 @@ export const errorSchema = z.object({
 
 export type StatusRow = z.infer<typeof statusRowSchema>;
 export type StatusOutput = z.infer<typeof statusSchema>;
+export type PausedProvider = z.infer<typeof pausedProviderSchema>;
 export type CheckOutput = z.infer<typeof checkSchema>;
 export type CheckMissingOutput = z.infer<typeof checkMissingSchema>;
 export type ReportOutput = z.infer<typeof reportSchema>;

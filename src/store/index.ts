@@ -3,6 +3,7 @@ import path from 'node:path';
 import { immediate, migrate, openDatabase, unusableDatabase, type Db, type Migration } from './db.js';
 import { Events, eventsTable } from './events.js';
 import { Jobs, jobsTable } from './jobs.js';
+import { Pauses, pausesTable } from './pauses.js';
 import { Servers, serversTable } from './servers.js';
 import { Waves, waveItemsTable, wavesTable } from './waves.js';
 
@@ -10,20 +11,21 @@ export type { RecordedEvent } from './events.js';
 export { NEW_JOB_FIELDS, outcomeOf } from './jobs.js';
 export type { JobRecord, JobSettings, NewJob } from './jobs.js';
 export type { PostJobGate, PostJobGates } from '../contract/gates.js';
+export type { PauseRecord } from './pauses.js';
 export type { ServerRecord } from './servers.js';
 export type { ItemSpec, ItemState, WaveItemRecord, WaveItemUpdate, WaveRecord, WaveState } from './waves.js';
 
 /** One SQLite file in the dx-runner home, job logs beside it. */
 export const dbPath = (home: string) => path.join(home, 'state.db');
 
-const TABLES = [jobsTable, eventsTable, serversTable, wavesTable, waveItemsTable];
+const TABLES = [jobsTable, eventsTable, serversTable, wavesTable, waveItemsTable, pausesTable];
 
 /**
- * The schema versions. Versions 1 to 5 only added tables, indexes and columns, so one step that creates
- * whatever is missing brings a store of any of them (or a new file) to 5. A change it cannot express (a
- * rename, a backfill) becomes the next version's own migration.
+ * The schema versions. Versions 1 to 6 only added tables, indexes and columns (6: provider_pauses), so one step
+ * that creates whatever is missing brings a store of any of them (or a new file) to 6. A change it cannot
+ * express (a rename, a backfill) becomes the next version's own migration.
  */
-const MIGRATIONS: readonly Migration[] = [{ version: 5, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
+const MIGRATIONS: readonly Migration[] = [{ version: 6, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
 
 /** The state database: each domain's table and transitions, as `store.jobs`, `store.events`, … */
 export class Store {
@@ -31,6 +33,7 @@ export class Store {
   readonly events: Events;
   readonly servers: Servers;
   readonly waves: Waves;
+  readonly pauses: Pauses;
   private readonly db: Db;
 
   constructor(home: string) {
@@ -46,6 +49,7 @@ export class Store {
     this.jobs = new Jobs(this.db, this.events);
     this.servers = new Servers(this.db);
     this.waves = new Waves(this.db);
+    this.pauses = new Pauses(this.db);
   }
 
   close(): void {

@@ -8,6 +8,8 @@ export interface JobSettings extends Thresholds {
   /** the profile the job was started with, if any */
   profile?: string;
   providerRetryLimit: number;
+  /** relaunches of a rate-limited job after its provider's pause (absent in jobs started before there were any) */
+  rateLimitRetries?: number;
   /** live jobs of this provider allowed at once on this host (checked atomically at launch) */
   maxParallel: number;
   gates?: PostJobGates;
@@ -211,6 +213,24 @@ export class Jobs {
         tokensOut: p.summary.tokensOut,
         mutations: p.mutations,
       });
+  }
+
+  /**
+   * Replaces the outcome of an ended run that is still `from` (a run ended to wait out its provider's rate-limit
+   * pause): once, so a `stop` during the pause and the relaunch after it cannot both win.
+   */
+  endPaused(id: number, from: string, o: Outcome): boolean {
+    return immediate(this.db, () => {
+      const info = this.db
+        .prepare(
+          `UPDATE jobs SET outcome_state = ?, outcome_reason = ?, exit_code = ?
+           WHERE id = ? AND active = 0 AND outcome_reason = ?`,
+        )
+        .run(o.state, o.reasonCode, o.exitCode, id, from);
+      if (info.changes === 0) return false;
+      this.events.append(id, { kind: 'finalized', state: o.state, reason_code: o.reasonCode, exit_code: o.exitCode });
+      return true;
+    });
   }
 
   /**

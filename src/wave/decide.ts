@@ -1,4 +1,4 @@
-import { isProviderFault, kindOf } from '../core/reasons.js';
+import { isProviderFault, isRateLimit, kindOf } from '../core/reasons.js';
 import type { OutcomeState } from '../health/index.js';
 import type { ItemSpec, ItemState, WaveState } from '../store/index.js';
 
@@ -83,10 +83,12 @@ export type Failure =
 /**
  * Why this failure warrants the fallback provider, or null when it does not (a retry elsewhere would not help).
  * Only the provider's own fault moves the item (its credentials, binary or model), refused at start or ending its
- * run: the fallback keeps the item's lane, so a lane refusal would follow it there.
+ * run: the fallback keeps the item's lane, so a lane refusal would follow it there. A run that ends rate limited
+ * has used up its relaunches after the provider's pauses, so it moves too.
  */
 export function fallbackReasonOf(f: Failure): string | null {
   if (f.at === 'end' && f.outcomeState === 'governance_failed') return `governance_failed:${f.reasonCode}`;
+  if (f.at === 'end' && f.outcomeState === 'failed' && isRateLimit(f.reasonCode)) return f.reasonCode;
   if ((f.at === 'start' || f.outcomeState === 'failed') && isProviderFault(kindOf(f.reasonCode))) return f.reasonCode;
   return null; // killed (stop), blocked (watchdog) and other failures are the operator's to judge
 }

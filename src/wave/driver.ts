@@ -6,6 +6,7 @@ import { sleep } from '../core/time.js';
 import { finalizeJob } from '../jobs/finalize.js';
 import { isAlive, processStartTime } from '../jobs/process.js';
 import { occupies } from '../jobs/launch.js';
+import { awaitingRelaunch } from '../jobs/rateLimit.js';
 import { providerCap } from '../jobs/options.js';
 import { startJob } from '../jobs/start.js';
 import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../store/index.js';
@@ -72,7 +73,9 @@ async function drivePass(
     else if (it.state === 'running') settle(store, it);
   }
   const items = store.waves.items(wave.id);
-  const queued = items.filter((i) => i.state === 'queued');
+  // a provider paused after a 429 takes nothing new until its pause ends; the other providers' items go on
+  const paused = new Set(store.pauses.active(Date.now()).map((p) => p.provider));
+  const queued = items.filter((i) => i.state === 'queued' && !paused.has(i.provider));
   const live: Record<string, number> = {};
   for (const p of new Set(queued.map((i) => i.provider))) live[p] = store.jobs.activeOf(p).filter(occupies).length;
   for (const itemId of pickLaunches(queued, live, (p) => providerCap(p, env))) {
@@ -107,6 +110,7 @@ function settle(store: Store, it: WaveItemRecord): void {
   let job = currentJob(store, it);
   if (!job) return store.waves.updateItem(it.id, { state: 'queued' });
   if (job.id !== it.jobId) store.waves.updateItem(it.id, { jobId: job.id });
+  if (awaitingRelaunch(job)) return; // waiting out its provider's rate-limit pause, then relaunched
   if (job.active) {
     if (occupies(job)) return;
     finalizeJob(store, job); // it ended while no supervisor watched

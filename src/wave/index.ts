@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { sleep } from '../core/time.js';
+import { RATE_LIMIT_BACKOFF } from '../health/index.js';
 import { isAlive } from '../jobs/process.js';
 import { claimAndEnd } from '../jobs/restart.js';
 import type { JobRecord, Store, WaveItemRecord, WaveRecord } from '../store/index.js';
@@ -126,7 +127,9 @@ export async function stopWave(store: Store, home: string, id: number | undefine
     if (it.state === 'queued') store.waves.updateItem(it.id, { state: 'cancelled' });
     if (it.state !== 'launching' && it.state !== 'running') continue;
     const job = currentJob(store, it);
-    if (job?.active) await claimAndEnd(store, job, { state: 'killed', reasonCode: 'wave_stopped', exitCode: 137 });
+    const stopped = { state: 'killed', reasonCode: 'wave_stopped', exitCode: 137 } as const;
+    if (job?.active) await claimAndEnd(store, job, stopped);
+    else if (job) store.jobs.endPaused(job.id, RATE_LIMIT_BACKOFF, stopped); // waiting out a rate-limit pause
     const ended = job ? (store.jobs.get(job.id) as JobRecord) : null;
     const state: ItemState =
       ended?.outcomeState === 'success'

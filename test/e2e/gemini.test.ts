@@ -66,6 +66,8 @@ describe('gemini provider through the real gemini CLI', () => {
       writePrompt(ctx.prompts(), 'Try.\n@mock fail 429'),
       '--worktree',
       wt,
+      '--rate-limit-retries',
+      '0',
     ]);
     expect(await finished('bd-gem.429')).toMatchObject({
       state: 'exited_err',

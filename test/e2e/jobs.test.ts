@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ReportOutput as Report } from '../../src/report/schemas.js';
+import type { ReportOutput as Report, StatusOutput } from '../../src/report/schemas.js';
 import { SCHEMAS } from '../../src/cli/schemas.js';
 import {
   CLI,
@@ -123,7 +123,8 @@ describe('jobs through real opencode', () => {
   it('a model that keeps answering 429 is failed fast as rate limited, not retried for ever', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(prompts, 'Do the task.\n@mock fail 429');
-    const env = { ...sb.env, DX_RUNNER_PROVIDER_RETRY_LIMIT: '2' };
+    // no relaunch after the provider's pause: the first rate-limited run ends the job
+    const env = { ...sb.env, DX_RUNNER_PROVIDER_RETRY_LIMIT: '2', DX_RUNNER_RATE_LIMIT_RETRIES: '0' };
     expect(
       (await cli(['start', '--beads', 'bd-429', '--prompt-file', prompt, '--worktree', worktrees[0]], { env })).code,
     ).toBe(0);
@@ -131,6 +132,46 @@ describe('jobs through real opencode', () => {
     expect(report).toMatchObject({ state: 'exited_err', reason_code: 'opencode_rate_limited' });
     expect(groupMembers(report.pid as number)).toEqual([]);
   });
+
+  it('a 429 pauses the provider, status shows it, the job relaunches in its worktree and ends exited_ok', async () => {
+    const wt = makeRepo(1).worktrees[0];
+    // opencode retries a 429 itself (after 2 s, 4 s …) and only logs it: the model refuses as many calls as the
+    // supervisor's fail-fast counts, so the run ends rate limited; the relaunch after the pause gets its answer
+    const prompt = writePrompt(prompts, 'Add a note.\n@mock fail 429 2\n@mock write note.txt after the pause\\n');
+    const env = { ...sb.env, DX_RUNNER_PROVIDER_RETRY_LIMIT: '2' };
+    const started = await cli(['start', '--beads', 'bd-pause', '--prompt-file', prompt, '--worktree', wt], { env });
+    expect(started.code, started.stderr).toBe(0);
+    const status = await waitFor(
+      'the job to be paused',
+      async () => {
+        const s = await json<StatusOutput>(['status', '--json']);
+        return s.jobs.find((j) => j.beads === 'bd-pause')?.state === 'paused' ? s : undefined;
+      },
+      180_000,
+    );
+    SCHEMAS.status.parse(status);
+    // check says how long the job still waits
+    const check = await json(['check', '--beads', 'bd-pause']);
+    expect(check).toMatchObject({ state: 'paused', reason_code: 'rate_limit_backoff', _code: 0 });
+    expect(check.next_action).toMatch(/^paused: rate limited, retry in \d+ s$/);
+    expect(status.paused_providers).toEqual([
+      expect.objectContaining({ provider: 'opencode', reason_code: 'opencode_rate_limited' }),
+    ]);
+    const report = await waitFor(
+      'the relaunched run to finish',
+      async () => {
+        const r = await json<Report>(['report', '--beads', 'bd-pause']);
+        return r.retries === 1 && r.outcome_state ? r : undefined;
+      },
+      180_000,
+    );
+    expect(report).toMatchObject({ state: 'exited_ok', retries: 1, worktree: wt, mutations: 1 });
+    expect(fs.readFileSync(path.join(wt, 'note.txt'), 'utf8')).toContain('after the pause');
+    expect(report.events).toContainEqual(expect.objectContaining({ kind: 'restarted', reason_code: 'rate_limited' }));
+    expect(report.events).toContainEqual(
+      expect.objectContaining({ kind: 'rate_limited', reason_code: 'opencode_rate_limited', relaunch: true }),
+    );
+  }, 300_000); // two real runs, and a first start on a fresh home lists the models (close to a minute)
 
   it('stop mid-job ends the whole process group and records stopped; a second stop keeps the outcome', async () => {
     const { worktrees } = makeRepo(1);

@@ -148,6 +148,7 @@ describe("check's exit code on the job's state", () => {
     governance_failed: 3,
     blocked: 3,
     stopped: 0,
+    paused: 0,
   };
   it.each(HEALTH_STATES.map((s) => [s, documented[s]] as const))('%s exits %s', (state, exit) => {
     expect(checkExitCode({ state, reasonCode: 'x' })).toBe(exit);

@@ -61,6 +61,13 @@ describe('health classification: one row per rule', () => {
       snap({ outcome: { state: 'failed', reasonCode: 'opencode_auth_failed', exitCode: 1 } }, { alive: false }),
     ],
     [
+      'rate limited: its run ended, the job waits out the provider pause (check: still going)',
+      'paused',
+      'rate_limit_backoff',
+      0,
+      snap({ outcome: { state: 'killed', reasonCode: 'rate_limit_backoff', exitCode: null } }, { alive: false }),
+    ],
+    [
       'stopped by the operator',
       'stopped',
       'manual_stop',
@@ -195,7 +202,7 @@ describe('health classification: one row per rule', () => {
 
   it('every state has a row above', () => {
     // guards the table: a new state must come with its rule and a test
-    expect(HEALTH_STATES).toHaveLength(14);
+    expect(HEALTH_STATES).toHaveLength(15);
   });
 });
 

@@ -29,6 +29,17 @@ const CATALOG: Array<[JobEvent, string]> = [
     '{"reason_code":"opencode_rate_limited","retries":3}',
   ],
   [
+    {
+      kind: 'rate_limited',
+      reason_code: 'opencode_rate_limited',
+      attempt: 2,
+      retry_in_sec: 10,
+      hint_sec: null,
+      relaunch: true,
+    },
+    '{"reason_code":"opencode_rate_limited","attempt":2,"retry_in_sec":10,"hint_sec":null,"relaunch":true}',
+  ],
+  [
     { kind: 'wave_dispatch', wave: 2, attempt: 1, fallback_reason: 'none' },
     '{"wave":2,"attempt":1,"fallback_reason":"none"}',
   ],

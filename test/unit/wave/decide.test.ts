@@ -90,9 +90,9 @@ describe('why an attempt goes to the fallback provider', () => {
       'opencode_model_unavailable',
     ],
     [
-      'end: rate limited stays (another provider is not the cure)',
+      'end: rate limited after its relaunches moves on',
       { at: 'end', outcomeState: 'failed', reasonCode: 'opencode_rate_limited' },
-      null,
+      'opencode_rate_limited',
     ],
     [
       'end: exited non-zero for another reason',

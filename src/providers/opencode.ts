@@ -146,9 +146,9 @@ function parseStderrLine(line: string): AgentEvent[] {
  * `opencode models`: one provider/model per line. The bound is generous: on a busy host the listing has taken
  * close to 30 s, and a listing cut short turns off start's fail-fast model check for that start.
  */
-function listModels(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | null> {
+function listModels(binary: string, env: NodeJS.ProcessEnv, boundMs = 90_000): Promise<string[] | null> {
   return new Promise((resolve) => {
-    execFile(binary, ['models'], { env, timeout: 90_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout) => {
+    execFile(binary, ['models'], { env, timeout: boundMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout) => {
       if (err) return resolve(null);
       resolve(
         stdout

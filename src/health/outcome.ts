@@ -13,6 +13,8 @@ export const emptySummary = (): OutputSummary => ({
   lastEvent: null,
 });
 
+const unplaced = (reason: string) => reason.endsWith('_error_event');
+
 export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
   switch (e.kind) {
     case 'session':
@@ -31,6 +33,8 @@ export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
         lastEvent: 'step_finish',
       };
     case 'error':
+      // an error no rule places (OpenCode's UnknownError) does not hide the cause another line named
+      if (unplaced(e.reason) && s.errorReason && !unplaced(s.errorReason)) return { ...s, lastEvent: 'error' };
       return { ...s, errorReason: e.reason, errorMessage: e.message, lastEvent: 'error' };
     case 'retry':
       return { ...s, retryStreak: s.retryStreak + 1, retryReason: e.reason, lastEvent: 'retry' };

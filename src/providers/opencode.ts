@@ -135,11 +135,19 @@ function parseStdoutLine(line: string): AgentEvent[] {
 /** `--print-logs` lines look like `level=ERROR ... message="stream error" ... error.error="AI_APICallError: …"`. */
 const STREAM_ERROR = /level=ERROR .*message="stream error".*error\.error="([^"]*)"/;
 
+/**
+ * A failed run's cause: `level=ERROR … message=failed … error="ProviderModelNotFoundError: Model not found: …"`.
+ * The JSON stream then says only `UnknownError` ("Unexpected server error"), so this line is what names it.
+ */
+const RUN_FAILED = /level=ERROR .*message=failed .*error="([^"]*)"/;
+
 function parseStderrLine(line: string): AgentEvent[] {
   const m = STREAM_ERROR.exec(line);
-  if (!m) return [];
-  const message = m[1];
-  return [{ kind: 'retry', reason: `opencode_${classifyFailure(undefined, message)}`, message }];
+  if (m) return [{ kind: 'retry', reason: `opencode_${classifyFailure(undefined, m[1])}`, message: m[1] }];
+  const failed = RUN_FAILED.exec(line);
+  const cls = failed && classifyFailure(undefined, failed[1]);
+  // a cause no rule places adds nothing to the stream's own error event
+  return failed && cls !== 'error_event' ? [{ kind: 'error', reason: `opencode_${cls}`, message: failed[1] }] : [];
 }
 
 /**

@@ -31,12 +31,19 @@ export function registerLifecycleCommands(program: Command): void {
       withStore(async (store, home) => {
         const { restartRun } = await import('../jobs/restart.js');
         const job = jobFor(store, o.beads);
-        const next = await restartRun(store, home, job, 'manual_restart');
-        if (!next)
+        const done = await restartRun(store, home, job, 'manual_restart');
+        if (!done)
           throw new DxError(
             'restart_in_progress',
             `${job.beads} is being restarted or stopped by another process; check again in a moment`,
           );
+        if ('waiting' in done)
+          throw new DxError(
+            done.waiting.reasonCode,
+            `${job.beads} was ended; its relaunch waits for a slot (${done.waiting.message.split(';')[0]}): ` +
+              `dx-runner watchdog relaunches it when one frees, or run dx-runner restart --beads ${job.beads} again`,
+          );
+        const next = done.run;
         if (o.json)
           printJson({
             beads: next.beads,

@@ -80,6 +80,21 @@ const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F,
           "A relaunched run carries its predecessors' 429s, so the last run's report lists every one",
       ),
     z
+      .object({
+        ...first,
+        kind: z.literal('relaunch_waiting'),
+        reason_code: z.string(),
+        provider: z.string(),
+        cap: int,
+      })
+      .describe(
+        'a restart ended this run but the provider was at its cap: the relaunch waits for a slot ' +
+          '(the watchdog relaunches it when one frees)',
+      ),
+    z
+      .object({ ...first, kind: z.literal('warning'), reason_code: z.string(), message: z.string() })
+      .describe('the run went on without a check it could not make (model_check_unavailable: no model list)'),
+    z
       .object({ ...first, kind: z.literal('wave_dispatch'), wave: int, attempt: int, fallback_reason: z.string() })
       .describe("a wave launched this run as its item's attempt"),
   ]);

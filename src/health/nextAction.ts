@@ -29,10 +29,11 @@ const BY_REASON: Record<string, string> = {
   cpu_progress_no_output_past_threshold: 'check_logs_agent_busy_without_output',
   worktree_changed_no_output: 'wait_then_review_worktree_changes',
   cpu_progress: '-',
-  watchdog_restart: 'superseded_by_a_newer_run_of_this_bead',
+  // a restart's reason on a bead's newest run: it was ended but not relaunched yet (the provider was at its cap)
+  watchdog_restart: 'relaunch_waits_for_provider_capacity_watchdog_relaunches_it',
   server_lost: 'check_dx_runner_serve_status_then_let_watchdog_redispatch',
   server_unhealthy: 'check_dx_runner_serve_status',
-  manual_restart: 'superseded_by_a_newer_run_of_this_bead',
+  manual_restart: 'relaunch_waits_for_provider_capacity_watchdog_relaunches_it',
   recent_output_activity: '-',
   no_meta: 'verify_beads_id_or_start_job',
   spawn_failed: 'check_provider_binary_then_start_again',

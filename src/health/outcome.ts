@@ -14,6 +14,8 @@ export const emptySummary = (): OutputSummary => ({
   lastEvent: null,
 });
 
+const unplaced = (reason: string) => reason.endsWith('_error_event');
+
 export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
   switch (e.kind) {
     case 'session':
@@ -32,7 +34,9 @@ export function foldEvent(s: OutputSummary, e: AgentEvent): OutputSummary {
         lastEvent: 'step_finish',
       };
     case 'error':
-      // kept and shown by report: a provider's error may echo a key
+      // an error no rule places (OpenCode's UnknownError) does not hide the cause another line named;
+      // report shows the message, redacted: a provider's error may echo a key
+      if (unplaced(e.reason) && s.errorReason && !unplaced(s.errorReason)) return { ...s, lastEvent: 'error' };
       return { ...s, errorReason: e.reason, errorMessage: redact(e.message), lastEvent: 'error' };
     case 'retry':
       return { ...s, retryStreak: s.retryStreak + 1, retryReason: e.reason, lastEvent: 'retry' };

@@ -9,7 +9,7 @@ import type { LaunchSpec } from '../providers/types.js';
 import { NEW_JOB_FIELDS, type JobRecord, type NewJob, type Store } from '../store/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
-import type { ProviderTry } from './plan.js';
+import type { ProviderTry, RunWarning } from './plan.js';
 import { isAlive, processStartTime } from './process.js';
 import { spawnSelfDetached } from '../core/detached.js';
 import { step } from '../core/progress.js';
@@ -46,6 +46,8 @@ export interface Launch {
   spec: Pick<LaunchSpec, 'command' | 'args' | 'env' | 'setup'>;
   /** the providers start tried for this job (recorded as `preflight` events of the new run) */
   tried?: ProviderTry[];
+  /** checks start could not make (recorded as `warning` events of the new run) */
+  warnings?: RunWarning[];
 }
 
 const LAUNCH_FILE = 'launch.json';
@@ -123,6 +125,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
       startedAt: Date.now(),
     });
     for (const t of launch.tried ?? []) store.events.append(id, { kind: 'preflight', ...t });
+    for (const w of launch.warnings ?? []) store.events.append(id, { kind: 'warning', ...w });
     return id;
   });
 

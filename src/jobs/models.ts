@@ -19,6 +19,14 @@ export const REFRESH_AFTER_MS = 5 * 60_000;
 export const MAX_AGE_MS = 24 * 60 * 60_000;
 /** A refresh that has not finished in this long is taken to have died: the next start may begin another. */
 const REFRESH_GIVE_UP_MS = 2 * 60_000;
+/**
+ * The bounds of a start's listing and of its one retry: a listing has taken close to 30 s on a busy host, and one
+ * cut short leaves the start without its model check.
+ */
+export const LIST_BOUNDS_MS = [60_000, 150_000] as const;
+
+/** Pure: a listing start can decide on. An empty list is a listing that went wrong, not a provider with no models. */
+export const usableListing = (models: string[] | null): string[] | null => (models?.length ? models : null);
 
 export interface CachedModels {
   key: string;
@@ -69,6 +77,7 @@ async function listNow(
   binary: string,
   env: NodeJS.ProcessEnv,
   announce: string | null,
+  boundMs: number = LIST_BOUNDS_MS[0],
 ): Promise<string[] | null> {
   const server = adapter.cli === 'opencode' ? store.servers.active() : null;
   const viaServer = server !== null && server.binary === binary;
@@ -81,10 +90,12 @@ async function listNow(
       } catch {
         password = undefined;
       }
-      const models = await serverModels(serverUrl(server), password);
+      const models = await serverModels(serverUrl(server), password, boundMs);
       if (models?.length) return models;
     }
-    return (adapter.listModels as NonNullable<ProviderAdapter['listModels']>)(binary, env);
+    return usableListing(
+      await (adapter.listModels as NonNullable<ProviderAdapter['listModels']>)(binary, env, boundMs),
+    );
   };
   if (!announce) return list();
   // a listing takes seconds (~25 s on a busy host): say so at once, and how long it took
@@ -114,8 +125,9 @@ function refreshInBackground(home: string, provider: string, binary: string, env
 
 /**
  * The models a provider offers, as start checks the job's model against them: from the cache (refreshed in the
- * background when it ages), else listed now, saying so on stderr. null when it cannot tell (a failed listing is
- * not cached: the next start asks again), undefined when the provider has none to list.
+ * background when it ages), else listed now, saying so on stderr, and listed once more with a longer bound when
+ * that fails. null when it still cannot tell (a failed listing is never cached: the next start asks again; start
+ * goes on and records a `model_check_unavailable` warning), undefined when the provider has none to list.
  */
 export async function knownModels(
   { store, home }: { store: Store; home: string },
@@ -132,7 +144,9 @@ export async function knownModels(
     if (action.refresh) refreshInBackground(home, adapter.name, binary, env);
     return (cached as CachedModels).models;
   }
-  const models = await listNow(store, home, adapter, binary, env, action.why);
+  const models =
+    (await listNow(store, home, adapter, binary, env, action.why, LIST_BOUNDS_MS[0])) ??
+    (await listNow(store, home, adapter, binary, env, 'the first listing failed: once more', LIST_BOUNDS_MS[1]));
   if (models) writeCache(file, { key, at: Date.now(), models });
   return models;
 }

@@ -77,13 +77,16 @@ export interface JobPlan {
 
 /** One provider's fail-fast checks at start, as recorded in the job's events. */
 export type ProviderTry = Omit<Extract<JobEvent, { kind: 'preflight' }>, 'kind'>;
+/** A check start could not make and went on without, as recorded in the job's events. */
+export type RunWarning = Omit<Extract<JobEvent, { kind: 'warning' }>, 'kind'>;
 
-/** The provider that takes the job, with its model and launch, and every provider tried. */
+/** The provider that takes the job, with its model and launch, every provider tried, and what went unchecked. */
 export interface Chosen {
   chosen: Candidate;
   model: string;
   spec: LaunchSpec;
   tried: ProviderTry[];
+  warnings: RunWarning[];
 }
 
 /** What start decided: the run to record and launch, and the providers it tried on the way. */
@@ -151,12 +154,22 @@ export function chooseProvider(job: JobPlan, facts: ProviderFacts[]): Chosen | {
     const f = facts[i];
     if (!f) return { next: candidate };
     const provider = candidate.adapter.name;
-    const refusal = firstRefusal(providerChecks(candidate.adapter, f, candidate.lane));
+    const checks = providerChecks(candidate.adapter, f, candidate.lane);
+    const refusal = firstRefusal(checks);
     if (!refusal) {
       // the edge gathers every fact of a provider that passes: its launch is built
       if (!f.launch || f.launch instanceof DxError) throw new Error(`${provider} passed without a launch`);
       tried.push({ provider, model: f.model, passed: true, reason_code: 'preflight_ok', message: '' });
-      return { chosen: candidate, model: f.model, spec: f.launch, tried };
+      // never silent: a model the provider does not offer would only fail at its first call
+      const warnings = checks.some((c) => c.status === 'unknown')
+        ? [
+            {
+              reason_code: 'model_check_unavailable',
+              message: `${provider} could not list its models: ${f.model} is unchecked`,
+            },
+          ]
+        : [];
+      return { chosen: candidate, model: f.model, spec: f.launch, tried, warnings };
     }
     if (!fallsBack(refusal)) throw refusal;
     tried.push({ provider, model: null, passed: false, reason_code: refusal.reasonCode, message: refusal.message });
@@ -174,7 +187,7 @@ export function chooseProvider(job: JobPlan, facts: ProviderFacts[]): Chosen | {
 
 /** Pure: the run start records and launches, with the settings fixed into it. */
 export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBaseline): LaunchPlan {
-  const { chosen, model, spec, tried } = choice;
+  const { chosen, model, spec, tried, warnings } = choice;
   const firstFailure = tried.find((t) => !t.passed);
   return {
     run: {
@@ -198,6 +211,7 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
     prompt: job.prompt,
     spec,
     tried,
+    warnings,
     ...(job.create ? { create: job.create } : {}),
   };
 }

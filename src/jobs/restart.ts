@@ -1,4 +1,4 @@
-import { DxError, isReason } from '../core/errors.js';
+import { DxError, hasKind, isReason } from '../core/errors.js';
 import type { RestartReason } from '../contract/events.js';
 import type { Outcome } from '../health/index.js';
 import { finalizeJob } from './finalize.js';
@@ -18,17 +18,17 @@ export async function claimAndEnd(store: Store, job: JobRecord, outcome: Outcome
   return true;
 }
 
+/** What a relaunch came to: the new run, a wait for a slot under the provider's cap, or (null) another caller's. */
+export type Relaunch = { run: JobRecord } | { waiting: DxError } | null;
+
 /**
  * Relaunches a bead's run exactly as it was recorded (command, environment, prompt, worktree,
  * thresholds), as a new run with retries + 1. The mutation baseline stays the first run's, so
- * work done by earlier attempts still counts. Returns null when another caller restarted it first.
+ * work done by earlier attempts still counts. A live run is ended first; when the provider is then at its cap
+ * (another start took the slot), the run stays ended with no successor and its relaunch waits for a slot
+ * (a `relaunch_waiting` event): calling this again on it relaunches it once there is room.
  */
-export async function restartRun(
-  store: Store,
-  home: string,
-  job: JobRecord,
-  reason: RestartReason,
-): Promise<JobRecord | null> {
+export async function restartRun(store: Store, home: string, job: JobRecord, reason: RestartReason): Promise<Relaunch> {
   let launch: Launch;
   try {
     launch = readLaunch(job);
@@ -45,7 +45,16 @@ export async function restartRun(
     next = launchRun(store, home, { ...launch, run: { ...launch.run, retries: job.retries + 1 } }, job.id);
   } catch (e) {
     if (isReason(e, 'restart_in_progress')) return null;
-    throw e;
+    if (!hasKind(e, 'capacity')) throw e;
+    // said once per wait, not at every pass that finds the provider still full
+    if (store.events.list(job.id).at(-1)?.kind !== 'relaunch_waiting')
+      store.events.append(job.id, {
+        kind: 'relaunch_waiting',
+        reason_code: e.reasonCode,
+        provider: job.provider,
+        cap: launch.run.settings.maxParallel,
+      });
+    return { waiting: e };
   }
   store.events.append(next.id, {
     kind: 'restarted',
@@ -53,5 +62,5 @@ export async function restartRun(
     previous_run: job.runInstance,
     retry: next.retries,
   });
-  return next;
+  return { run: next };
 }

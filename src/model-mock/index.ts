@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { sleep } from '../core/time.js';
 import type { Dialect } from './dialect.js';
 import { anthropicDialect } from './anthropic.js';
@@ -33,6 +34,8 @@ export async function startMockModel(
 ): Promise<MockModelServer> {
   /** per prompt: how many times `fail … <times>` has fired */
   const failures = new Map<string, number>();
+  /** ends pending stalls on close: a stall's timer would otherwise keep the process alive for its whole length */
+  const closing = new AbortController();
 
   const server = http.createServer((req, res) => {
     let body = '';
@@ -67,7 +70,7 @@ export async function startMockModel(
     }
     // the first answer of each conversation: a restarted run stalls again
     if (conv.isAgent && script.stallSec > 0 && !conv.hasAssistantTurn) {
-      await sleep(script.stallSec * 1000);
+      await delay(script.stallSec * 1000, undefined, { signal: closing.signal });
       if (res.destroyed) return;
     }
     const turn = nextTurn(script, conv.toolResultsSeen);
@@ -90,6 +93,7 @@ export async function startMockModel(
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

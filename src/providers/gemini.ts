@@ -224,14 +224,14 @@ function parseStderrLine(line: string): AgentEvent[] {
 }
 
 /** The models the API key can use, from the API itself (the CLI has no listing); null when it cannot tell. */
-async function listModels(_binary: string, env: NodeJS.ProcessEnv): Promise<string[] | null> {
+async function listModels(_binary: string, env: NodeJS.ProcessEnv, boundMs = 15_000): Promise<string[] | null> {
   const key = apiKey(env);
   if (!key) return null;
   const base = (env.GOOGLE_GEMINI_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   try {
     const r = await fetch(`${base}/v1beta/models?pageSize=1000`, {
       headers: { 'x-goog-api-key': key },
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(boundMs),
     });
     if (!r.ok) return null;
     const body = (await r.json()) as { models?: Array<{ name?: string }> };

@@ -135,20 +135,28 @@ function parseStdoutLine(line: string): AgentEvent[] {
 /** `--print-logs` lines look like `level=ERROR ... message="stream error" ... error.error="AI_APICallError: …"`. */
 const STREAM_ERROR = /level=ERROR .*message="stream error".*error\.error="([^"]*)"/;
 
+/**
+ * A failed run's cause: `level=ERROR … message=failed … error="ProviderModelNotFoundError: Model not found: …"`.
+ * The JSON stream then says only `UnknownError` ("Unexpected server error"), so this line is what names it.
+ */
+const RUN_FAILED = /level=ERROR .*message=failed .*error="([^"]*)"/;
+
 function parseStderrLine(line: string): AgentEvent[] {
   const m = STREAM_ERROR.exec(line);
-  if (!m) return [];
-  const message = m[1];
-  return [{ kind: 'retry', reason: `opencode_${classifyFailure(undefined, message)}`, message }];
+  if (m) return [{ kind: 'retry', reason: `opencode_${classifyFailure(undefined, m[1])}`, message: m[1] }];
+  const failed = RUN_FAILED.exec(line);
+  const cls = failed && classifyFailure(undefined, failed[1]);
+  // a cause no rule places adds nothing to the stream's own error event
+  return failed && cls !== 'error_event' ? [{ kind: 'error', reason: `opencode_${cls}`, message: failed[1] }] : [];
 }
 
 /**
  * `opencode models`: one provider/model per line. The bound is generous: on a busy host the listing has taken
  * close to 30 s, and a listing cut short turns off start's fail-fast model check for that start.
  */
-function listModels(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | null> {
+function listModels(binary: string, env: NodeJS.ProcessEnv, boundMs = 90_000): Promise<string[] | null> {
   return new Promise((resolve) => {
-    execFile(binary, ['models'], { env, timeout: 90_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout) => {
+    execFile(binary, ['models'], { env, timeout: boundMs, maxBuffer: 8 * 1024 * 1024 }, (err, stdout) => {
       if (err) return resolve(null);
       resolve(
         stdout

@@ -74,8 +74,8 @@ export interface ProviderAdapter {
    * Absent for providers whose CLI brings its own configuration (opencode reads its opencode.json).
    */
   checkAuth?(env: NodeJS.ProcessEnv): AuthCheck;
-  /** the models the CLI offers (edge: runs the CLI); null when it cannot tell */
-  listModels?(binary: string, env: NodeJS.ProcessEnv): Promise<string[] | null>;
+  /** the models the CLI offers (edge: runs the CLI, for at most `boundMs`); null when it cannot tell */
+  listModels?(binary: string, env: NodeJS.ProcessEnv, boundMs?: number): Promise<string[] | null>;
   buildLaunch(req: LaunchRequest): LaunchSpec;
   /** one line of the agent's stdout → events (usually 0 or 1, a session id may come along) */
   parseStdoutLine(line: string): AgentEvent[];

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cacheAction, MAX_AGE_MS, REFRESH_AFTER_MS, type CachedModels } from '../../../src/jobs/models.js';
+import {
+  cacheAction,
+  MAX_AGE_MS,
+  REFRESH_AFTER_MS,
+  usableListing,
+  type CachedModels,
+} from '../../../src/jobs/models.js';
 
 const NOW = 1_800_000_000_000;
 const KEY = '["/bin/opencode","/cfg/opencode.json",1]';
@@ -23,5 +29,15 @@ describe('cacheAction: what a start does with the model-list cache', () => {
     ],
   ])('%s', (_name, cached, expected) => {
     expect(cacheAction(cached, KEY, NOW)).toEqual(expected);
+  });
+});
+
+describe('usableListing: a listing start decides on (and caches)', () => {
+  it.each([
+    ['models: kept', ['a/b'], ['a/b']],
+    ['failed or timed out: unknown, not cached, listed again', null, null],
+    ['empty (a listing cut short): unknown too', [], null],
+  ])('%s', (_name, listed, expected) => {
+    expect(usableListing(listed)).toEqual(expected);
   });
 });

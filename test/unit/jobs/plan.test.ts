@@ -487,3 +487,20 @@ describe('a worktree start makes (--worktree-root)', () => {
     expect([stdin.create, stdin.run.promptFile]).toEqual([undefined, '-']);
   });
 });
+
+describe('a model list start could not get', () => {
+  it.each<[string, ProviderFacts, string[]]>([
+    ['listed: nothing to warn of', OPENCODE, []],
+    [
+      'unknown (the listing failed twice): start goes on, warning',
+      { ...OPENCODE, models: null },
+      ['model_check_unavailable'],
+    ],
+    ['a provider with no list (cc-glm): nothing to warn of', CC_GLM, []],
+  ])('%s', (_n, facts, warned) => {
+    const provider = facts === CC_GLM ? 'cc-glm' : 'opencode';
+    const p = plan({ flags: { provider }, providers: [facts] });
+    expect(p.warnings?.map((w) => w.reason_code)).toEqual(warned);
+    expect(p.warnings?.every((w) => w.message.includes(facts.model))).toBe(true);
+  });
+});

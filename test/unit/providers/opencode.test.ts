@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideOutcome } from '../../../src/health/index.js';
+import { decideOutcome, emptySummary, foldEvent } from '../../../src/health/index.js';
 import { opencodeAdapter } from '../../../src/providers/opencode.js';
 import { fixtureLines, foldLines } from '../../helpers.js';
 
@@ -23,6 +23,20 @@ describe('opencode event stream (captured from real opencode runs)', () => {
     const s = foldLines(fixtureLines('opencode-429.stderr'), opencodeAdapter.parseStderrLine);
     expect(s.retryStreak).toBe(3);
     expect(s.retryReason).toBe('opencode_rate_limited');
+  });
+
+  it.each([
+    ['the cause first (stderr), then the stream', ['stderr', 'stdout']],
+    ['the stream first, then the cause', ['stdout', 'stderr']],
+  ])('a model outside its list (UnknownError, cause on stderr) → opencode_model_unavailable: %s', (_n, order) => {
+    const lines = {
+      stdout: fixtureLines('opencode-unknown-model.jsonl').flatMap(opencodeAdapter.parseStdoutLine),
+      stderr: fixtureLines('opencode-unknown-model.stderr').flatMap(opencodeAdapter.parseStderrLine),
+    };
+    const s = order.flatMap((k) => lines[k as keyof typeof lines]).reduce(foldEvent, emptySummary());
+    expect(s.errorReason).toBe('opencode_model_unavailable');
+    expect(s.errorMessage).toContain('Model not found: zhipuai-coding-plan/unknown-model');
+    expect(decideOutcome(1, s)).toMatchObject({ state: 'failed', reasonCode: 'opencode_model_unavailable' });
   });
 
   it('ignores lines that are not JSON events', () => {

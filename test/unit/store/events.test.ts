@@ -40,6 +40,14 @@ const CATALOG: Array<[JobEvent, string]> = [
     '{"reason_code":"opencode_rate_limited","attempt":2,"retry_in_sec":10,"hint_sec":null,"relaunch":true}',
   ],
   [
+    { kind: 'relaunch_waiting', reason_code: 'provider_concurrency_cap_exceeded', provider: 'opencode', cap: 1 },
+    '{"reason_code":"provider_concurrency_cap_exceeded","provider":"opencode","cap":1}',
+  ],
+  [
+    { kind: 'warning', reason_code: 'model_check_unavailable', message: 'opencode models did not answer' },
+    '{"reason_code":"model_check_unavailable","message":"opencode models did not answer"}',
+  ],
+  [
     { kind: 'wave_dispatch', wave: 2, attempt: 1, fallback_reason: 'none' },
     '{"wave":2,"attempt":1,"fallback_reason":"none"}',
   ],

@@ -4,7 +4,8 @@ import { sleep } from '../core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
 import { filesOf, finalizeJob, outputBytes, safeMutations } from './finalize.js';
-import { isAlive, terminateGroup, treeCpuSeconds } from './process.js';
+import { isAlive, treeCpuSeconds } from './process.js';
+import { endJobRun } from './restart.js';
 import { Store } from '../store/index.js';
 
 const POLL_MS = 500;
@@ -121,7 +122,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
           retries: summary.retryStreak,
         });
         finalizeJob(store, job, { state: 'failed', reasonCode: summary.retryReason, exitCode: null });
-        if (job.pid) await terminateGroup(job.pid);
+        await endJobRun(store, job);
         return;
       }
 
@@ -129,6 +130,9 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         const deadline = Date.now() + RC_GRACE_MS;
         while (!fs.existsSync(files.rc) && Date.now() < deadline) await sleep(100);
         finalizeJob(store, job);
+        // what the agent left running (a command sent to the background) ends with it; a client that died
+        // without its exit code may have left its session working on the server
+        await endJobRun(store, job, !fs.existsSync(files.rc));
         return;
       }
       await waker.wait(POLL_MS);

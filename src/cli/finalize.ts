@@ -9,7 +9,7 @@ export function registerFinalizeCommand(program: Command): void {
   program
     .command('finalize')
     .description(
-      'end a running job (whole process group) and record the given reason and exit code as its outcome; ' +
+      'end a running job (every process it started) and record the given reason and exit code as its outcome; ' +
         'a job whose agent already ended keeps its own outcome',
     )
     .requiredOption('--beads <id>', 'work item id')

@@ -76,7 +76,7 @@ export function readProcTable(): ProcRow[] | null {
   return names.flatMap((n) => (/^\d+$/.test(n) ? [procRow(Number(n))].filter((r) => r !== null) : []));
 }
 
-/** The pids still carrying a run's marker: what is left of the run (empty once it is wholly ended). */
+/** What is left of a run: the pids carrying its marker and their descendants (empty once it is wholly ended). */
 export function runLeftovers(instance: string): number[] {
   return runMembers(readProcTable() ?? [], instance, [], process.pid).map((r) => r.pid);
 }

@@ -158,7 +158,7 @@ describe('jobs through real opencode', () => {
     expect(await json(['check', '--beads', 'bd-stop'])).toMatchObject({ state: 'stopped', reason_code: 'manual_stop' });
   });
 
-  it("stop ends the agent's shell commands in their own sessions too: nothing of the run is left or writes later", async () => {
+  it("stop ends the agent's shell commands in sessions of their own: none left, none writes later", async () => {
     const { worktrees } = makeRepo(1);
     const wt = worktrees[0];
     // OpenCode runs the tool call in a session of its own; the command moves one part to yet another by setsid

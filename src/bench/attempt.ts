@@ -131,9 +131,9 @@ export async function runAttempt(ctx: Ctx, job: Job, n: number, promptFile: stri
       if (!e.alive)
         finalizeJob(store, j); // ended: record it now rather than wait for the supervisor
       else if (e.health.state === 'stalled') {
-        stalled = await claimAndEnd(store, j, { state: 'killed', reasonCode: 'stalled_run', exitCode: 137 });
+        stalled = !!(await claimAndEnd(store, j, { state: 'killed', reasonCode: 'stalled_run', exitCode: 137 }));
       } else if (Date.now() - t0 > o.timeoutSec * 1000) {
-        timedOut = await claimAndEnd(store, j, { state: 'killed', reasonCode: 'bench_timeout', exitCode: 137 });
+        timedOut = !!(await claimAndEnd(store, j, { state: 'killed', reasonCode: 'bench_timeout', exitCode: 137 }));
       } else await sleep(o.pollIntervalSec * 1000);
     }
     record = store.jobs.get(record.id) as JobRecord;

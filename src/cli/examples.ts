@@ -34,7 +34,7 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
     ['as markdown, for a review or a ticket', 'dx-runner report --beads bd-xga8.14 --format markdown'],
   ],
   stop: [
-    ['end the job and its whole process group', 'dx-runner stop --beads bd-xga8.14'],
+    ['end the job and every process it started', 'dx-runner stop --beads bd-xga8.14'],
     ['the same, reporting as JSON', 'dx-runner stop --beads bd-xga8.14 --json'],
   ],
   prune: [

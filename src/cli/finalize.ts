@@ -9,7 +9,7 @@ export function registerFinalizeCommand(program: Command): void {
   program
     .command('finalize')
     .description(
-      'end a running job (whole process group) and record the given reason and exit code as its outcome; ' +
+      'end a running job (every process it started) and record the given reason and exit code as its outcome; ' +
         'a job whose agent already ended keeps its own outcome',
     )
     .requiredOption('--beads <id>', 'work item id')
@@ -31,9 +31,9 @@ export function registerFinalizeCommand(program: Command): void {
         if (!Number.isInteger(o.exitCode) || o.exitCode < 0 || o.exitCode > 255)
           throw new DxError('invalid_number', `--exit-code takes an exit code 0-255, got ${o.exitCode}`);
         const { stopJob } = await import('../jobs/stop.js');
-        const job = await stopJob(store, o.beads, forcedOutcome(o.reason, o.exitCode));
+        const { job, ended } = await stopJob(store, o.beads, forcedOutcome(o.reason, o.exitCode));
         const { health } = evaluate(job);
-        if (o.json) printJson(endedOutput(job, health));
+        if (o.json) printJson(endedOutput(job, health, ended));
         else if (job.outcomeReason === o.reason && job.exitCode === o.exitCode)
           print(`force_finalized beads=${job.beads} reason=${o.reason} exit_code=${o.exitCode} state=${health.state}`);
         else

@@ -3,7 +3,7 @@ import { sleep } from '../core/time.js';
 import { Command, Option } from 'commander';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import { endedOutput, jobFor, number, print, printJson, withStore } from './shared.js';
+import { endedNote, endedOutput, jobFor, number, print, printJson, withStore } from './shared.js';
 import { getProvider } from '../providers/index.js';
 import { redact } from '../governance/secrets.js';
 import {
@@ -138,16 +138,20 @@ export function registerJobCommands(program: Command): void {
 
   program
     .command('stop')
-    .description('end the job and its whole process group; an outcome it already had is kept')
+    .description(
+      'end the job: every process it started (whatever group or session it moved to) and, on the attach and ' +
+        'server lanes, its session on the server; an outcome it already had is kept',
+    )
     .requiredOption('--beads <id>', 'work item id')
     .option('--json', 'JSON output')
     .action((o: { beads: string; json?: boolean }) =>
       withStore(async (store) => {
         const { stopJob } = await import('../jobs/stop.js');
-        const job = await stopJob(store, o.beads);
+        const { job, ended } = await stopJob(store, o.beads);
         const { health } = evaluate(job);
-        if (o.json) printJson(endedOutput(job, health));
-        else print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}`);
+        if (o.json) printJson(endedOutput(job, health, ended));
+        else
+          print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}${endedNote(ended)}`);
       }),
     );
 

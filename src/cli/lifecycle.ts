@@ -24,7 +24,9 @@ async function loop(intervalSec: number, pass: (cycle: number) => Promise<boolea
 export function registerLifecycleCommands(program: Command): void {
   program
     .command('restart')
-    .description('end the job (whole process group) and relaunch it as recorded, as a new run with retry_count + 1')
+    .description(
+      'end the job (every process it started) and relaunch it as recorded, as a new run with retry_count + 1',
+    )
     .requiredOption('--beads <id>', 'work item id')
     .option('--json', 'JSON output')
     .action((o: { beads: string; json?: boolean }) =>

@@ -15,7 +15,7 @@ export const COMMAND_CHANGES: Change[] = [
   [
     'finalize --beads ID [--reason R] [--exit-code N]',
     'finalize (same flags)',
-    'ends the whole process group and records R (default forced_finalization) with exit code N (default 1: ' +
+    'ends the job as stop does and records R (default forced_finalization) with exit code N (default 1: ' +
       'failed; 0 success; 137 stopped); an agent that already ended keeps its own outcome; --json as stop',
   ],
   ...Object.entries(REMOVED_COMMANDS).map(([name, why]): Change => [name, '–', `${why} (command_removed, exit 2)`]),

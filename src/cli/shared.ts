@@ -6,6 +6,7 @@ import { validateBeadsId } from '../jobs/validate.js';
 import { DxError } from '../core/errors.js';
 import type { Health } from '../health/index.js';
 import type { StopOutput } from '../report/schemas.js';
+import type { JobEnded } from '../jobs/restart.js';
 
 export const print = (s: string) => process.stdout.write(`${s}\n`);
 export const printJson = (v: unknown) => print(JSON.stringify(v, null, 2));
@@ -34,13 +35,26 @@ export const number = (flag: string) => (v: string) => {
   return n;
 };
 
-/** What stop and finalize print with --json: the job as it ended. */
-export const endedOutput = (job: JobRecord, health: Health): StopOutput => ({
+/** What stop and finalize print with --json: the job as it ended, and what ending it ended. */
+export const endedOutput = (job: JobRecord, health: Health, ended: JobEnded | null): StopOutput => ({
   beads: job.beads,
   state: health.state,
   reason_code: health.reasonCode,
   exit_code: job.exitCode,
+  ended: ended && {
+    processes: ended.processes,
+    outside_group: ended.outsideGroup,
+    sessions_aborted: ended.sessionsAborted,
+    left: ended.left,
+  },
 });
+
+/** stop's words for what it ended, when that went beyond the agent's process group */
+export const endedNote = (e: JobEnded | null): string =>
+  e && (e.outsideGroup > 0 || e.sessionsAborted > 0 || e.left > 0)
+    ? ` ended=${e.processes} outside_group=${e.outsideGroup} sessions_aborted=${e.sessionsAborted}` +
+      (e.left > 0 ? ` left=${e.left}` : '')
+    : '';
 
 /** The `--<cli>-bin` flags (commander's camelCase: `--claude-bin` → `claudeBin`), one per provider CLI. */
 export type BinaryFlags = Record<string, unknown>;

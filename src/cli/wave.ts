@@ -200,7 +200,7 @@ export function registerWaveCommands(program: Command): void {
 
   wave
     .command('stop')
-    .description('end the wave: its driver, every running job (whole process groups); queued items are cancelled')
+    .description('end the wave: its driver, every running job (every process of theirs); queued items are cancelled')
     .option('--wave <id>', 'wave id', number('--wave'))
     .option('--json', 'JSON: the wave status')
     .action((o: { wave?: number; json?: boolean }) =>

@@ -97,6 +97,19 @@ const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F,
     z
       .object({ ...first, kind: z.literal('wave_dispatch'), wave: int, attempt: int, fallback_reason: z.string() })
       .describe("a wave launched this run as its item's attempt"),
+    z
+      .object({
+        ...first,
+        kind: z.literal('run_ended'),
+        processes: int,
+        outside_group: int,
+        sessions_aborted: int,
+        left: int,
+      })
+      .describe(
+        "the run's processes were ended (outside_group: those that had left the agent's process group or " +
+          'session), its sessions on the shared server aborted, and `left` could not be killed',
+      ),
   ]);
 
 /** An event as the store keeps it: a `finalized` event holds the recorded outcome. */

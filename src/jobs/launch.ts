@@ -11,6 +11,7 @@ import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import type { ProviderTry, RunWarning } from './plan.js';
 import { isAlive, processStartTime } from './process.js';
+import { RUN_MARKER } from './reap.js';
 import { spawnSelfDetached } from '../core/detached.js';
 import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
@@ -63,6 +64,12 @@ export function readLaunch(job: JobRecord): Launch {
     prompt: fs.readFileSync(path.join(job.dir, 'prompt.txt'), 'utf8'),
     spec: saved.spec,
   };
+}
+
+/** The shared server a run's command talks to (attach and server lanes), from its launch; null on headless. */
+export function launchServer(spec: Launch['spec']): { url: string; password: string | undefined } | null {
+  const i = spec.args.findIndex((a) => a === '--url' || a === '--attach');
+  return i >= 0 ? { url: spec.args[i + 1], password: spec.env.OPENCODE_SERVER_PASSWORD } : null;
 }
 
 /** Runs of one bead kept on disk; older run folders are removed when a new run starts. */
@@ -147,8 +154,9 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     const err = fs.openSync(files.err, 'a', 0o600);
     const child = spawn('/bin/sh', ['-c', WRAPPER, 'dx-runner-job', files.rc, spec.command, ...spec.args], {
       cwd: launch.run.worktree,
-      env: spec.env,
-      detached: true, // own session and process group: stop signals the whole group, terminals cannot
+      // the run marker: every process of the run carries it, so ending the run finds them wherever they moved
+      env: { ...spec.env, [RUN_MARKER]: instance },
+      detached: true, // own session and process group: terminals cannot signal the run
       stdio: [stdin, out, err],
     });
     for (const fd of [stdin, out, err]) fs.closeSync(fd);

@@ -1,4 +1,3 @@
-import { hasKind } from '../core/errors.js';
 import { sleep } from '../core/time.js';
 import { RATE_LIMIT_BACKOFF } from '../health/index.js';
 import type { JobRecord, Store } from '../store/index.js';
@@ -56,18 +55,17 @@ export async function relaunchAfterPause(store: Store, home: string, job: JobRec
   if (!store.jobs.endPaused(job.id, RATE_LIMIT_BACKOFF, relaunching)) return;
   const ended = store.jobs.get(job.id) as JobRecord;
   for (;;) {
-    try {
-      const next = await relaunchOrEnd(store, home, ended, reasonCode);
-      // the 429s carry over, so the report of the run that ends the job lists every one
-      if (next)
-        for (const { at: _at, ...e } of store.events.list(job.id))
-          if (e.kind === 'rate_limited') store.events.append(next.id, e);
-      return;
-    } catch (e) {
-      // another start took the last slot between the count and the launch: wait for the next one
-      if (!hasKind(e, 'capacity')) throw e;
+    const next = await relaunchOrEnd(store, home, ended, reasonCode);
+    // another start took the last slot between the count and the launch: wait for the next one
+    if (next && 'waiting' in next) {
       await sleep(PAUSE_POLL_MS);
+      continue;
     }
+    // the 429s carry over, so the report of the run that ends the job lists every one
+    if (next)
+      for (const { at: _at, ...e } of store.events.list(job.id))
+        if (e.kind === 'rate_limited') store.events.append(next.run.id, e);
+    return;
   }
 }
 
@@ -76,8 +74,7 @@ async function relaunchOrEnd(store: Store, home: string, ended: JobRecord, reaso
   try {
     return await restartRun(store, home, ended, 'rate_limited');
   } catch (e) {
-    if (!hasKind(e, 'capacity'))
-      store.jobs.endPaused(ended.id, RATE_LIMIT_RELAUNCH, { state: 'failed', reasonCode, exitCode: null });
+    store.jobs.endPaused(ended.id, RATE_LIMIT_RELAUNCH, { state: 'failed', reasonCode, exitCode: null });
     throw e;
   }
 }

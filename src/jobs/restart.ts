@@ -2,20 +2,60 @@ import { DxError, hasKind, isReason } from '../core/errors.js';
 import type { RestartReason } from '../contract/events.js';
 import type { Outcome } from '../health/index.js';
 import { finalizeJob } from './finalize.js';
-import { isAlive, terminateGroup } from './process.js';
-import { launchRun, readLaunch, type Launch } from './launch.js';
+import { isAlive } from './process.js';
+import { launchRun, launchServer, readLaunch, type Launch } from './launch.js';
+import { endRun, type RunEnded } from './reap.js';
+import { abortRunSessions } from '../server/session.js';
 import type { JobRecord, Store } from '../store/index.js';
 
+export interface JobEnded extends RunEnded {
+  /** the run's sessions aborted on the shared server (attach and server lanes) */
+  sessionsAborted: number;
+}
+
 /**
- * Takes a live run out of service: its outcome is written first (only one caller can), then its
- * process group is ended. Returns false when someone else (a second watchdog, stop) got there first.
+ * Ends all of a run: every process it started, wherever it moved (`endRun`), and on the attach and server
+ * lanes (unless `sessions` is false) its session on the shared server, aborted while its processes are stopped.
+ * Records a `run_ended` event when it ended anything; cheap when nothing is left (one walk of /proc).
  */
-export async function claimAndEnd(store: Store, job: JobRecord, outcome: Outcome): Promise<boolean> {
+export async function endJobRun(store: Store, job: JobRecord, sessions = true): Promise<JobEnded> {
+  let sessionsAborted = 0;
+  const abortSessions = async () => {
+    if (!sessions) return;
+    let server: ReturnType<typeof launchServer>;
+    try {
+      server = launchServer(readLaunch(job).spec);
+    } catch {
+      return; // no launch record (its folder rotated away): no server known
+    }
+    if (!server) return;
+    // the supervisor may have recorded the session id since `job` was read
+    const sessionId = store.jobs.get(job.id)?.sessionId ?? job.sessionId;
+    const run = { sessionId, title: job.beads, worktree: job.worktree, startedAt: job.startedAt };
+    sessionsAborted = (await abortRunSessions(server.url, server.password, run)).length;
+  };
+  const ended = await endRun(job, undefined, abortSessions);
+  if (ended.processes > 0 || sessionsAborted > 0)
+    store.events.append(job.id, {
+      kind: 'run_ended',
+      processes: ended.processes,
+      outside_group: ended.outsideGroup,
+      sessions_aborted: sessionsAborted,
+      left: ended.left,
+    });
+  return { ...ended, sessionsAborted };
+}
+
+/**
+ * Takes a live run out of service: its outcome is written first (only one caller can), then all of it is
+ * ended (`endJobRun`). Returns what was ended, or null when someone else (a second watchdog, stop) got there
+ * first.
+ */
+export async function claimAndEnd(store: Store, job: JobRecord, outcome: Outcome): Promise<JobEnded | null> {
   const alive = isAlive(job.pid, job.pidStart);
   // a run that already ended by itself keeps its real outcome
-  if (!finalizeJob(store, job, alive ? outcome : undefined)) return false;
-  if (alive && job.pid) await terminateGroup(job.pid);
-  return true;
+  if (!finalizeJob(store, job, alive ? outcome : undefined)) return null;
+  return endJobRun(store, job);
 }
 
 /** What a relaunch came to: the new run, a wait for a slot under the provider's cap, or (null) another caller's. */

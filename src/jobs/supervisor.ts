@@ -6,8 +6,9 @@ import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js'
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
 import { retryHintSec } from './backoff.js';
 import { filesOf, finalizeJob, outputBytes, pendingOutcome, safeMutations } from './finalize.js';
-import { isAlive, terminateGroup, treeCpuSeconds } from './process.js';
+import { isAlive, treeCpuSeconds } from './process.js';
 import { pauseProvider, relaunchAfterPause } from './rateLimit.js';
+import { endJobRun } from './restart.js';
 import { Store, type JobRecord } from '../store/index.js';
 
 const POLL_MS = 500;
@@ -134,7 +135,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
           retries: summary.retryStreak,
         });
         finalizeJob(store, job, { state: 'failed', reasonCode: summary.retryReason, exitCode: null });
-        if (job.pid) await terminateGroup(job.pid);
+        await endJobRun(store, job);
         return;
       }
 
@@ -145,6 +146,9 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         if (outcome.state === 'failed' && isRateLimit(outcome.reasonCode) && (await backedOff(job, outcome.reasonCode)))
           return;
         finalizeJob(store, job);
+        // what the agent left running (a command sent to the background) ends with it; a client that died
+        // without its exit code may have left its session working on the server
+        await endJobRun(store, job, !fs.existsSync(files.rc));
         return;
       }
       await waker.wait(POLL_MS);

@@ -5,7 +5,7 @@ import { evaluate } from './evaluate.js';
 import { finalizeJob } from './finalize.js';
 import { claimAndEnd, restartRun, type Relaunch } from './restart.js';
 import { probeHealth } from '../server/index.js';
-import { readLaunch } from './launch.js';
+import { launchServer, readLaunch } from './launch.js';
 import type { JobRecord, Store } from '../store/index.js';
 
 export interface WatchdogAction {
@@ -105,9 +105,8 @@ export async function watchdogPass(store: Store, home: string, maxRetries: numbe
 /** Is the server a job ran against healthy again (its URL and credentials come from the run's launch record)? */
 async function serverAnswers(job: JobRecord): Promise<boolean> {
   try {
-    const { spec } = readLaunch(job);
-    const i = spec.args.findIndex((a) => a === '--url' || a === '--attach');
-    return i >= 0 && !!(await probeHealth(spec.args[i + 1], spec.env.OPENCODE_SERVER_PASSWORD ?? ''))?.healthy;
+    const server = launchServer(readLaunch(job).spec);
+    return !!server && !!(await probeHealth(server.url, server.password ?? ''))?.healthy;
   } catch {
     return false;
   }

@@ -216,7 +216,24 @@ export const profileShowSchema = z.object({
   }),
 });
 
-export const stopSchema = z.object({ beads: z.string(), state, reason_code: z.string(), exit_code: nullableInt });
+export const stopSchema = z.object({
+  beads: z.string(),
+  state,
+  reason_code: z.string(),
+  exit_code: nullableInt,
+  ended: z
+    .object({
+      processes: z.number().int().nonnegative(),
+      outside_group: z.number().int().nonnegative(),
+      sessions_aborted: z.number().int().nonnegative(),
+      left: z.number().int().nonnegative(),
+    })
+    .nullable()
+    .describe(
+      "what ending the run ended: its processes (outside_group: those that had left the agent's process group or " +
+        'session), its sessions aborted on the shared server, and how many could not be killed (left)',
+    ),
+});
 
 export const pruneSchema = z.object({
   checked: z.number().int().nonnegative(),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReportOutput as Report, StatusOutput } from '../../src/report/schemas.js';
 import { SCHEMAS } from '../../src/cli/schemas.js';
+import { runLeftovers } from '../../src/jobs/reap.js';
 import {
   CLI,
   cli,
@@ -197,6 +198,38 @@ describe('jobs through real opencode', () => {
     expect(again).toMatchObject({ error: { reason_code: 'job_not_running' }, _code: 1 });
     expect(await json(['check', '--beads', 'bd-stop'])).toMatchObject({ state: 'stopped', reason_code: 'manual_stop' });
   });
+
+  it("stop ends the agent's shell commands in sessions of their own: none left, none writes later", async () => {
+    const { worktrees } = makeRepo(1);
+    const wt = worktrees[0];
+    // OpenCode runs the tool call in a session of its own; the command moves one part to yet another by setsid
+    const command = "setsid sh -c 'sleep 20; echo late > notes-setsid.txt' & sleep 20; echo late > notes-late.txt";
+    const prompt = writePrompt(prompts, `Run a slow command.\n@mock bash ${command}\n@mock say done`);
+    expect((await run(['start', '--beads', 'bd-stop-shell', '--prompt-file', prompt, '--worktree', wt])).code).toBe(0);
+    const { run_instance: instance } = await json<Report>(['report', '--beads', 'bd-stop-shell']);
+    const sleeps = () =>
+      runLeftovers(instance).filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\0');
+        } catch {
+          return false;
+        }
+      });
+    await waitFor('both sleeps to run', () => (sleeps().length === 2 ? true : undefined), 180_000);
+
+    const stop = await json(['stop', '--beads', 'bd-stop-shell']);
+    SCHEMAS.stop.parse(stop);
+    expect(stop).toMatchObject({ state: 'stopped', reason_code: 'manual_stop', ended: { left: 0 } });
+    // the two shells and their sleeps had left the agent's process group
+    expect((stop.ended as { outside_group: number }).outside_group).toBeGreaterThanOrEqual(4);
+    expect(runLeftovers(instance)).toEqual([]);
+    const report = await json<Report>(['report', '--beads', 'bd-stop-shell']);
+    expect(report.events.map((e) => e.kind)).toContain('run_ended');
+
+    await new Promise((resolve) => setTimeout(resolve, 22_000)); // past the commands' 20 s
+    expect(fs.readdirSync(wt).filter((f) => f.startsWith('notes-'))).toEqual([]);
+    expect(runLeftovers(instance)).toEqual([]);
+  }, 300_000);
 
   it('kill -9 of the agent gives exited_err with a reason, never healthy, even with its supervisor gone', async () => {
     const { worktrees } = makeRepo(1);

@@ -207,6 +207,35 @@ describe('server lane through a real opencode serve', () => {
     expect(fs.readFileSync(path.join(wt, 'attached.txt'), 'utf8')).toBe('yes\n');
   });
 
+  it('attach-lane stop aborts its session on the server: the command there ends, nothing writes later', async () => {
+    const wt = makeRepo(1).worktrees[0];
+    const prompt = writePrompt(prompts, 'Slow.\n@mock bash sleep 20; echo late > notes-late.txt\n@mock say done');
+    await json(['start', '--lane', 'attach', '--beads', 'bd-attach-stop', '--prompt-file', prompt, '--worktree', wt]);
+    // the command runs under the server, not under the job: found by its working directory
+    const sleepsIn = (dir: string) =>
+      fs.readdirSync('/proc').filter((p) => {
+        try {
+          return (
+            fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\0') &&
+            fs.realpathSync(`/proc/${p}/cwd`) === fs.realpathSync(dir)
+          );
+        } catch {
+          return false;
+        }
+      });
+    await waitFor('the command to run on the server', () => (sleepsIn(wt).length > 0 ? true : undefined), 180_000);
+
+    const stop = await json<{ ended: { sessions_aborted: number; left: number } }>([
+      'stop',
+      '--beads',
+      'bd-attach-stop',
+    ]);
+    expect(stop).toMatchObject({ state: 'stopped', ended: { sessions_aborted: 1, left: 0 } });
+    await waitFor('the command to end', () => (sleepsIn(wt).length === 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 22_000)); // past the command's 20 s
+    expect(fs.existsSync(path.join(wt, 'notes-late.txt'))).toBe(false);
+  }, 300_000);
+
   it('killing the server mid-job: server_lost, the server restarted, the watchdog re-dispatches the job', async () => {
     const wt = makeRepo(1).worktrees[0];
     const before = await json<ServeStatus>(['serve', 'status']);

@@ -1,6 +1,6 @@
 import type { Message, SessionStatus } from '@opencode-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { turnSettled } from '../../../src/server/session.js';
+import { runSessions, turnSettled } from '../../../src/server/session.js';
 
 const user = { info: { role: 'user', id: 'm1', time: { created: 1 } } as Message };
 const assistant = (completed?: number) => ({
@@ -18,5 +18,28 @@ describe('turnSettled: is a server-lane turn over by the session itself', () => 
     ['no messages at all', undefined, [], false],
   ])('%s → %s', (_what, status, messages, settled) => {
     expect(turnSettled(status, messages)).toBe(settled);
+  });
+});
+
+describe('runSessions: the sessions of a run on a shared server', () => {
+  const session = (id: string, title: string, directory: string, created: number) => ({
+    id,
+    title,
+    directory,
+    time: { created, updated: created },
+  });
+  const listed = [
+    session('ses_old', 'bd-1', '/wt/a', 900), // an earlier run of the bead
+    session('ses_new', 'bd-1', '/wt/a', 1000),
+    session('ses_other_dir', 'bd-1', '/wt/b', 1100),
+    session('ses_other_bead', 'bd-2', '/wt/a', 1100),
+  ];
+  const run = { sessionId: null, title: 'bd-1', worktree: '/wt/a', startedAt: 1000 };
+  it.each<[string, typeof run | (Omit<typeof run, 'sessionId'> & { sessionId: string }), string[]]>([
+    ['the session its output named, whatever the listing', { ...run, sessionId: 'ses_named' }, ['ses_named']],
+    ['none named: its title, in its worktree, opened since it started', run, ['ses_new']],
+    ['none named and none opened since it started', { ...run, startedAt: 2000 }, []],
+  ])('%s', (_what, r, ids) => {
+    expect(runSessions(listed, r)).toEqual(ids);
   });
 });

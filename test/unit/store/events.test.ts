@@ -52,6 +52,10 @@ const CATALOG: Array<[JobEvent, string]> = [
     '{"wave":2,"attempt":1,"fallback_reason":"none"}',
   ],
   [
+    { kind: 'run_ended', processes: 5, outside_group: 4, sessions_aborted: 0, left: 0 },
+    '{"processes":5,"outside_group":4,"sessions_aborted":0,"left":0}',
+  ],
+  [
     { kind: 'finalized', state: 'success', reason_code: 'exited_ok', exit_code: 0 },
     '{"state":"success","reason_code":"exited_ok","exit_code":0}',
   ],

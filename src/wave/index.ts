@@ -51,11 +51,8 @@ export async function startWave(
   let beads: BeadsSource | undefined;
   if ([o.manifest, o.items, o.fromBeads].filter(Boolean).length > 1)
     throw new DxError('wave_input_conflict', 'give one of --manifest, --items or --from-beads');
-  if (o.limit !== undefined && !(o.fromBeads && Number.isInteger(o.limit) && o.limit > 0))
-    throw new DxError(
-      'invalid_limit',
-      `--limit goes with --from-beads and takes a whole number from 1, got ${o.limit}`,
-    );
+  if (o.limit !== undefined && !o.fromBeads)
+    throw new DxError('invalid_argument', '--limit goes with --from-beads; add --from-beads or leave --limit out');
   if (o.manifest) {
     const file = path.resolve(o.cwd, o.manifest);
     manifest = readManifest(file);

@@ -173,7 +173,7 @@ describe('each refusal of start, in the order it checks', () => {
       'model_unavailable',
     ],
     ['a model list that cannot be had does not block', { providers: [{ ...OPENCODE, models: null }] }, 'planned'],
-    ['a threshold that is not positive', { flags: { stallMinutes: -1 } }, 'invalid_threshold'],
+    ['a threshold that is not positive', { flags: { stallMinutes: -1 } }, 'invalid_argument'],
     // several problems at once: the first in start's order is the one reported
     [
       'a bad bead id before an unreadable prompt',

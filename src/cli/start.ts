@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { text } from 'node:stream/consumers';
 import { LIMITS } from '../core/input.js';
 import { filesOf } from '../jobs/finalize.js';
+import { readPromptStream } from '../jobs/validate.js';
 import type { StartOptions } from '../jobs/options.js';
 import { providerNames } from '../providers/index.js';
 import type { StartOutput } from '../report/schemas.js';
@@ -162,7 +162,7 @@ export function registerStartCommand(program: Command): void {
         const flags: StartOptions = {
           ...o,
           // `--prompt-file -`: the task is what stdin holds
-          prompt: o.promptFile === '-' ? await text(process.stdin) : o.prompt,
+          prompt: o.promptFile === '-' ? await readPromptStream('stdin (--prompt-file -)', process.stdin) : o.prompt,
           attachUrl: o.attach,
           waitSec: o.wait,
           maxRuntimeMinutes: o.maxRuntime,

@@ -30,12 +30,17 @@ function attempt<T>(gather: () => T): T | DxError {
 function resolveWorktree(explicit: string | undefined, cwd: string): string {
   if (explicit) {
     const abs = path.resolve(cwd, explicit);
-    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
+    if (!fs.existsSync(abs)) {
       throw new DxError(
         'worktree_missing',
         `worktree ${abs} does not exist; create it (git worktree add ${abs}) or pass another --worktree`,
       );
     }
+    if (!fs.statSync(abs).isDirectory())
+      throw new DxError(
+        'worktree_not_git',
+        `worktree ${abs} is not a directory; pass a git worktree's directory with --worktree`,
+      );
     const real = fs.realpathSync(abs);
     if (!workTreeTop(real)) {
       throw new DxError(

@@ -6,7 +6,7 @@ import { DxError } from '../core/errors.js';
 import { gateInputsSchema, laneSchema } from '../contract/index.js';
 import { guardPrompt } from '../governance/index.js';
 import { workTreeTop } from '../governance/git.js';
-import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
+import { promptText, readPromptFile, validateBeadsId } from '../jobs/validate.js';
 import { createWorktree, worktreeSource, type WorktreeSource } from '../jobs/worktree.js';
 import { getProvider, providerNames } from '../providers/index.js';
 import { FALLBACK_CHAIN } from '../providers/policy.js';
@@ -108,7 +108,9 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       throw new DxError('manifest_invalid', `items.${i}.beads: bead ${beads} is listed twice; list each bead once`);
     seen.add(beads);
     const promptFile = abs(it.prompt_file);
-    guardPrompt(it.prompt ?? readPromptFile(promptFile));
+    guardPrompt(
+      it.prompt === undefined ? readPromptFile(promptFile) : promptText(`items.${i}.prompt`, Buffer.from(it.prompt)),
+    );
     const provider = getProvider(it.provider ?? m.provider ?? 'opencode').name;
     const fb =
       it.fallback_provider !== undefined

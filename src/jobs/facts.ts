@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { step } from '../core/progress.js';
 import { workTreeTop } from '../governance/git.js';
-import { baselineGate, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
+import { baselineGate, checkNewWorktreePolicy, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
 import type { LaunchSpec } from '../providers/types.js';
 import { firstRefusal, modelFacts, providerChecks, type ProviderFacts, type ServerFact } from '../providers/verdict.js';
@@ -87,7 +87,7 @@ function worktreeAtRoot(opts: StartOptions): JobWorktree {
   const create = worktreeSource(slot, beads, repo, opts.base ?? 'HEAD');
   return {
     path: slot,
-    policy: checkWorktreePolicy(slot, opts.env, true),
+    policy: checkNewWorktreePolicy(slot, create.repo, opts.env),
     baseline:
       opts.requiredBaseline === undefined ? null : baselineGate(create.repo, opts.requiredBaseline, create.commit),
     create,

@@ -9,7 +9,7 @@ import { initialDispatch, type ItemState } from './decide.js';
 import { manifestFromReady } from './beads.js';
 import { currentJob, logLine, spawnDriver } from './driver.js';
 import { saveWaveEnv, waveDir, waveEnv } from './folder.js';
-import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
+import { checkWave, createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 import { beadsSource, issueRecorder, readyIssues, saveBeadsSource, type BeadsSource } from './tracker.js';
 
 /**
@@ -86,6 +86,7 @@ export async function startWave(
   if (o.provider) manifest.provider = o.provider;
   const critical = Boolean(o.critical || manifest.critical);
   const plan = planWave(manifest, baseDir);
+  checkWave(plan, o.env);
   await createWorktrees(plan);
   const id = store.waves.insert(
     critical,

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DxError } from '../core/errors.js';
+import { asReasonCode } from '../core/reasons.js';
+import { providerCap } from '../jobs/options.js';
 import { gateInputsSchema, laneSchema } from '../contract/index.js';
-import { guardPrompt } from '../governance/index.js';
+import { checkNewWorktreePolicy, checkWorktreePolicy, guardPrompt } from '../governance/index.js';
 import { workTreeTop } from '../governance/git.js';
 import { promptText, readPromptFile, validateBeadsId } from '../jobs/validate.js';
 import { createWorktree, worktreeSource, type WorktreeSource } from '../jobs/worktree.js';
@@ -155,6 +157,29 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
     };
     return { beads, spec, create };
   });
+}
+
+/**
+ * Every item's worktree against the worktree policy (one to be made: under an allowed prefix or beside its
+ * repository), and every provider's cap variable, before anything is made or recorded: one line names the first
+ * refused item and how many more there are.
+ */
+export function checkWave(items: readonly PlannedItem[], env: NodeJS.ProcessEnv): void {
+  for (const p of new Set(items.flatMap((it) => [it.spec.provider, it.spec.fallbackProvider ?? []].flat())))
+    providerCap(p, env);
+  const refused = items.flatMap((it, i) => {
+    const v = it.create
+      ? checkNewWorktreePolicy(it.spec.worktree, it.create.repo, env)
+      : checkWorktreePolicy(it.spec.worktree, env);
+    return v.passed ? [] : [{ i, beads: it.beads, v }];
+  });
+  if (!refused.length) return;
+  const [first] = refused;
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more items refused)` : '';
+  throw new DxError(
+    asReasonCode(first.v.reason_code),
+    `items.${first.i} (${first.beads}): ${first.v.details}${more}; nothing was recorded`,
+  );
 }
 
 /** Creates the missing worktrees as linked git worktrees on a branch named after the bead. */

@@ -127,7 +127,18 @@ export const BAD_INPUTS: readonly BadInputRow[] = [
   {
     ...cmd(
       'wave start --worktree-root /etc',
-      ['wave', 'start', '--items', 'bd-w.1,bd-w.2', '--prompt-file', '{good}', '--worktree-root', '/etc'],
+      [
+        'wave',
+        'start',
+        '--items',
+        'bd-w.1,bd-w.2',
+        '--prompt-file',
+        '{good}',
+        '--worktree-root',
+        '/etc',
+        '--repo',
+        '{repo}',
+      ],
       'worktree_outside_policy',
       22,
     ),
@@ -153,6 +164,8 @@ export const BAD_INPUTS: readonly BadInputRow[] = [
       '{good}',
       '--worktree-root',
       '{agents}',
+      '--repo',
+      '{repo}',
       '--json',
     ]),
     env: { DX_RUNNER_MAX_PARALLEL_OPENCODE: '0' },

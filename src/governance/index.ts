@@ -11,11 +11,11 @@ import {
   integrityVerdict,
   parseAllowedPaths,
   scopeVerdict,
-  newWorktreeVerdict,
   worktreePolicyVerdict,
   type Verdict,
   type WorktreePolicy,
 } from './verdicts.js';
+import { newWorktreeVerdict } from './newWorktree.js';
 
 export { guardPrompt, redact } from './secrets.js';
 export { FEATURE_KEY } from './verdicts.js';

@@ -1,5 +1,3 @@
-import path from 'node:path';
-
 /**
  * Gate verdicts: pure functions over facts gathered from git (facts.ts). Their reason codes are part of the
  * output that scripts read: a code, once shipped, keeps its name and meaning.
@@ -64,25 +62,6 @@ export function worktreePolicyVerdict(realPath: string, linkedWorktree: boolean,
     `${realPath} is neither a linked git worktree nor under ${policy.allowedPrefixes.join(', ')}; ` +
       'create one: git worktree add /tmp/agents/<bead> -b <bead> ' +
       '(or add the prefix to DX_RUNNER_EXTRA_ALLOWED_PREFIXES)',
-  );
-}
-
-/**
- * A worktree dx-runner is to make (start --worktree-root, a wave item's missing worktree) must land under an
- * allowed prefix or beside the repository it is made from (in the repository's parent folder, unless that is
- * `/`), never in a canonical checkout: a root such as /etc is refused before anything is made or recorded.
- */
-export function newWorktreeVerdict(realPath: string, realRepo: string, policy: WorktreePolicy): Verdict {
-  const existing = worktreePolicyVerdict(realPath, false, policy);
-  if (existing.passed || existing.reason_code === 'canonical_worktree_forbidden') return existing;
-  const beside = path.dirname(realRepo);
-  if (beside !== '/' && isWithin(realPath, beside) && !isWithin(realPath, realRepo))
-    return pass('worktree_valid', `${realPath} is beside its repository ${realRepo}`);
-  return fail(
-    'worktree_outside_policy',
-    `${realPath} would be made outside ${[...policy.allowedPrefixes, beside].join(', ')}; ` +
-      'make worktrees under /tmp/agents or beside the repository (--worktree-root ../agents), ' +
-      'or add the prefix to DX_RUNNER_EXTRA_ALLOWED_PREFIXES',
   );
 }
 

@@ -3,12 +3,12 @@ import {
   evidenceVerdict,
   FEATURE_KEY,
   isWithin,
-  newWorktreeVerdict,
   parseAllowedPaths,
   scopeVerdict,
   worktreePolicyVerdict,
   type RepoFacts,
 } from '../../../src/governance/verdicts.js';
+import { newWorktreeVerdict } from '../../../src/governance/newWorktree.js';
 
 const repo: RepoFacts = {
   path: '/w',

@@ -205,9 +205,9 @@ describe('each refusal of start, in the order it checks', () => {
       'unknown_gate',
     ],
     [
-      'the provider’s refusal before a bad threshold',
+      'a bad threshold before any provider is asked',
       { flags: { stallMinutes: 0 }, providers: [{ ...OPENCODE, models: [] }] },
-      'model_unavailable',
+      'invalid_argument',
     ],
   ])('%s', (_n, row, expected) => {
     expect(outcome(row)).toBe(expected);

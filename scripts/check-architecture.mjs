@@ -17,7 +17,7 @@ const LAYERS = [
   ['health', 'governance', 'profiles'],
   ['server', 'jobs'],
   ['report'],
-  ['wave', 'bench', 'demo'],
+  ['wave', 'bench', 'demo', 'faults'],
   ['cli'],
 ];
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DxError } from '../core/errors.js';
+import { LIMITS, parseNumber } from '../core/input.js';
 import { guardPrompt } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
 import { selectPrompts, WORKFLOWS } from './decide.js';
@@ -128,17 +129,11 @@ export const runDirOf = (o: Pick<RunOptions, 'outputDir' | 'cwd' | 'runId'>) =>
 export function validateRunOptions(o: RunOptions): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.runId))
     throw new DxError('invalid_run_id', `run id '${o.runId}' must be letters, digits, '.', '_' or '-'`);
-  for (const [flag, v, min] of [
-    ['--parallel', o.parallel, 1],
-    ['--max-retries', o.maxRetries, 0],
-    ['--timeout-sec', o.timeoutSec, 1],
-    ['--stall-threshold-sec', o.stallThresholdSec, 1],
-  ] as const) {
-    if (!Number.isFinite(v) || v < min)
-      throw new DxError('invalid_number', `${flag} must be a number ≥ ${min}, got ${v}`);
-  }
-  if (!(o.pollIntervalSec >= 0.1))
-    throw new DxError('invalid_number', `--poll-interval-sec must be ≥ 0.1, got ${o.pollIntervalSec}`);
+  parseNumber('--parallel', o.parallel, { integer: true, min: 1, max: 64 });
+  parseNumber('--max-retries', o.maxRetries, { integer: true, min: 0, max: 10 });
+  parseNumber('--timeout-sec', o.timeoutSec, { min: 1, max: LIMITS.seconds.max });
+  parseNumber('--stall-threshold-sec', o.stallThresholdSec, { min: 1, max: LIMITS.seconds.max });
+  parseNumber('--poll-interval-sec', o.pollIntervalSec, { min: 0.1, max: 60 });
 }
 
 /** Validates a run's options and prompt set (bad input fails here, before preflight or any job). */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
+import { envNumber, LIMITS } from '../core/input.js';
 import { Store } from '../store/index.js';
 import { startServer, stopServer } from '../server/index.js';
 import { dryAttempt, git, iso, runAttempt, type Ctx, type Job } from './attempt.js';
@@ -61,7 +62,7 @@ export async function runBench(o: RunOptions): Promise<{ runDir: string; records
     DX_RUNNER_EXTRA_ALLOWED_PREFIXES: [o.env.DX_RUNNER_EXTRA_ALLOWED_PREFIXES, runDir].filter(Boolean).join(','),
     // a job with no output and no CPU progress is stalled after the threshold, even while it starts up
     DX_RUNNER_STARTUP_GRACE_SEC: String(
-      Math.min(o.stallThresholdSec, Number(o.env.DX_RUNNER_STARTUP_GRACE_SEC) || Infinity),
+      Math.min(o.stallThresholdSec, envNumber(o.env, 'DX_RUNNER_STARTUP_GRACE_SEC', LIMITS.seconds, Infinity)),
     ),
     // each workflow names its lane, and the server lanes run on the bench's own server, not the caller's
     OPENCODE_EXECUTION_MODE: undefined,

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { emit, fieldLines } from './output.js';
-import { number } from './shared.js';
+import { nonBlank, number } from './shared.js';
 // the benchmark (and zod) are loaded by these commands only, keeping the others' start-up lean
 const bench = () => import('../bench/index.js');
 
@@ -44,36 +44,40 @@ function runOptions(c: Command, parallel: number): Command {
         'default: the five shipped prompts)',
     )
     .option('--prompt-ids <ids>', 'only these prompts of the set (comma list)')
-    .option('--model <id>', "model for the OpenCode workflows (default: opencode's canonical model)")
+    .option(
+      '--model <id>',
+      "model for the OpenCode workflows (default: opencode's canonical model)",
+      nonBlank('--model'),
+    )
     .option(
       '--model-for <workflow=model>',
       'model for one workflow (repeatable); other providers default to their own canonical model',
       collectList,
       [],
     )
-    .option('--parallel <n>', 'jobs at once (one global queue)', number('--parallel'), parallel)
+    .option('--parallel <n>', 'jobs at once (one global queue)', number('--parallel', {}), parallel)
     .option(
       '--max-retries <n>',
       'extra attempts per job after a failure (each a new job, recorded)',
-      number('--max-retries'),
+      number('--max-retries', {}),
       1,
     )
     .option(
       '--timeout-sec <s>',
       'an attempt still running after this is stopped (timed_out)',
-      number('--timeout-sec'),
+      number('--timeout-sec', {}),
       300,
     )
     .option(
       '--stall-threshold-sec <s>',
       'an attempt with no output and no CPU progress for this long is stopped (stalled_run)',
-      number('--stall-threshold-sec'),
+      number('--stall-threshold-sec', {}),
       120,
     )
     .option(
       '--poll-interval-sec <s>',
       'how often each attempt is checked (min 0.1)',
-      number('--poll-interval-sec'),
+      number('--poll-interval-sec', {}),
       0.5,
     )
     .option('--dry-run', 'launch nothing: deterministic simulated records (to try collect/summarize)')
@@ -164,13 +168,13 @@ export function registerBenchCommands(program: Command): void {
         .makeOptionMandatory(),
     )
     .option('--prompts-file <file>', 'prompt set holding the phase prompt ids (default: the shipped one)')
-    .option('--model <id>', 'model for the OpenCode workflows')
+    .option('--model <id>', 'model for the OpenCode workflows', nonBlank('--model'))
     .option('--output-dir <dir>', 'runs and progressive/state.json go here', 'artifacts/opencode-dispatch-bench')
     .option('--cwd <dir>', 'the git repository under test (default: the current directory)')
     .option('--required-baseline <sha>', 'refuse to run unless HEAD contains this commit (exit 4)')
     .option('--reported-commit <sha>', 'run the integrity gate')
     .option('--branch <name>', 'branch for the integrity gate')
-    .option('--stall-threshold-sec <s>', 'stall threshold per attempt', number('--stall-threshold-sec'), 120)
+    .option('--stall-threshold-sec <s>', 'stall threshold per attempt', number('--stall-threshold-sec', {}), 120)
     .option('--force', 'run the phase even if the phase before it has not passed')
     .option('--dry-run', 'launch nothing: deterministic simulated records')
     .option('--json', JSON_HELP)

@@ -209,7 +209,9 @@ export function legacyArgv(argv: string[]): { argv: string[]; notes: string[] } 
   }
   const out = [...rest];
   const i = out.indexOf('--recent');
-  if (cmd === 'status' && i >= 0 && (i === out.length - 1 || out[i + 1].startsWith('-'))) out.splice(i + 1, 0, '5');
+  // a negative number (`--recent -3`) is a value, refused as such, not the next flag
+  const bare = i === out.length - 1 || (out[i + 1]?.startsWith('-') && !/^-[\d.]/.test(out[i + 1]));
+  if (cmd === 'status' && i >= 0 && bare) out.splice(i + 1, 0, '5');
   return { argv: cmd === undefined ? argv : [node, script, cmd, ...out], notes };
 }
 

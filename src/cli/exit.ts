@@ -42,6 +42,7 @@ const REASON_EXIT: { [K in ErrorKind]?: Partial<Record<ReasonCode, number>> } = 
     // a profile is checked like the provider it names
     profile_not_found: EXIT.preflightFailed,
     profile_invalid: EXIT.preflightFailed,
+    profile_unreadable: EXIT.preflightFailed,
   },
   policy: {
     model_override_blocked: EXIT.modelOverrideBlocked,

@@ -17,7 +17,7 @@ export function registerFinalizeCommand(program: Command): void {
     .option(
       '--exit-code <n>',
       'outcome exit code: 0 records success, 137 stopped, anything else failed',
-      number('--exit-code'),
+      number('--exit-code', { integer: true, min: 0, max: 255 }),
       1,
     )
     .option('--json', 'JSON output (dx-runner schema stop)')
@@ -28,8 +28,6 @@ export function registerFinalizeCommand(program: Command): void {
             'invalid_reason_code',
             `--reason takes a reason code (lower case, digits, underscores), got '${o.reason}'`,
           );
-        if (!Number.isInteger(o.exitCode) || o.exitCode < 0 || o.exitCode > 255)
-          throw new DxError('invalid_number', `--exit-code takes an exit code 0-255, got ${o.exitCode}`);
         const { stopJob } = await import('../jobs/stop.js');
         const { job, ended } = await stopJob(store, o.beads, forcedOutcome(o.reason, o.exitCode));
         const { health } = evaluate(job);

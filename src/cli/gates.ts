@@ -16,6 +16,7 @@ import type { Store } from '../store/index.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { evaluate } from '../report/index.js';
 import { DxError } from '../core/errors.js';
+import { LIMITS } from '../core/input.js';
 import { EXIT } from './exit.js';
 import { number, print, printJson, withStore } from './shared.js';
 
@@ -112,7 +113,11 @@ export function registerGateCommands(program: Command): void {
       .description('every changed path is in the allow-list and the count within budget; exit 0 pass, 29 fail'),
   )
     .option('--allowed-paths-file <file>', 'one allowed path (file or directory) per line; # comments')
-    .option('--mutation-budget <n>', 'most files the job may change', number('--mutation-budget'))
+    .option(
+      '--mutation-budget <n>',
+      'most files the job may change',
+      number('--mutation-budget', LIMITS.mutationBudget),
+    )
     .action((o: Common & { allowedPathsFile?: string; mutationBudget?: number }) =>
       withStore((store) => {
         if (!o.allowedPathsFile && o.mutationBudget === undefined)

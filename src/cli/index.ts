@@ -62,10 +62,11 @@ for (const [, load] of own ? [own] : MODULES) (await load())(program);
 program
   .command('demo')
   .description('run a wave of 3 real opencode jobs in 3 git worktrees against the bundled scripted model')
-  .option('--jobs <n>', 'how many jobs in the wave', '3')
+  .option('--jobs <n>', 'how many jobs in the wave (1-16)', '3')
   .action(async (o: { jobs: string }) => {
     const { runDemo } = await import('../demo/index.js');
-    await runDemo({ jobs: Number(o.jobs) });
+    const { parseNumber } = await import('../core/input.js');
+    await runDemo({ jobs: parseNumber('--jobs', o.jobs, { integer: true, min: 1, max: 16 }) });
   });
 
 program

@@ -1,5 +1,6 @@
 import { LineTail } from '../core/tail.js';
 import { sleep } from '../core/time.js';
+import { LIMITS } from '../core/input.js';
 import { Command, Option } from 'commander';
 import { filesOf, finalizeJob } from '../jobs/finalize.js';
 import { validateBeadsId } from '../jobs/validate.js';
@@ -28,7 +29,7 @@ export function registerJobCommands(program: Command): void {
     .command('status')
     .description('one row per bead: running jobs, then the most recently finished')
     .option('--beads <id>', 'only this bead')
-    .option('--recent <n>', 'how many finished beads to show', number('--recent'), 10)
+    .option('--recent <n>', 'how many finished beads to show', number('--recent', LIMITS.count), 10)
     .option('--all', 'show every bead ever run')
     .option('--json', 'JSON: {generated_at, jobs:[...]}')
     .option(
@@ -177,7 +178,7 @@ export function registerJobCommands(program: Command): void {
     .command('logs')
     .description("the agent's output, rendered (raw JSON events with --raw)")
     .requiredOption('--beads <id>', 'work item id')
-    .option('--lines <n>', 'how many lines from the end', number('--lines'), 20)
+    .option('--lines <n>', 'how many lines from the end', number('--lines', LIMITS.count), 20)
     .option('--raw', 'print the raw event stream')
     .option('-f, --follow', 'keep printing new output until the job ends')
     .action((o: { beads: string; lines: number; raw?: boolean; follow?: boolean }) =>

@@ -4,6 +4,7 @@ import { sleep } from '../core/time.js';
 import { TERMINAL_STATES } from '../health/index.js';
 import { evaluate } from '../report/index.js';
 import { DxError } from '../core/errors.js';
+import { LIMITS } from '../core/input.js';
 import { checkExitCode } from './exit.js';
 import { jobFor, number, print, printJson, withStore } from './shared.js';
 
@@ -64,8 +65,8 @@ export function registerLifecycleCommands(program: Command): void {
       'restart stalled and no-op jobs up to --max-retries times, then block them; finalize jobs that ended ' +
         'unseen; resume waves whose driver died',
     )
-    .option('--interval <sec>', 'seconds between passes', number('--interval'), 60)
-    .option('--max-retries <n>', 'restarts per job before it is blocked', number('--max-retries'), 1)
+    .option('--interval <sec>', 'seconds between passes (at least 1)', number('--interval', LIMITS.interval), 60)
+    .option('--max-retries <n>', 'restarts per job before it is blocked', number('--max-retries', LIMITS.retries), 1)
     .option('--once', 'one pass, then exit')
     .option(
       '--json',
@@ -100,7 +101,7 @@ export function registerLifecycleCommands(program: Command): void {
       "one record per cycle for a bead until it reaches a terminal state; exits with that state's check code",
     )
     .requiredOption('--beads <id>', 'work item id')
-    .option('--interval <sec>', 'seconds between records', number('--interval'), 600)
+    .option('--interval <sec>', 'seconds between records (at least 1)', number('--interval', LIMITS.interval), 600)
     .option('--json', 'one JSON object per line')
     .option('--out-file <path>', 'also append each record to this file (JSON lines)')
     .action((o: { beads: string; interval: number; json?: boolean; outFile?: string }) =>

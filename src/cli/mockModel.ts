@@ -1,11 +1,9 @@
 import { Command } from 'commander';
 import { DxError } from '../core/errors.js';
+import { parseNumber } from '../core/input.js';
 
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DxError('invalid_port', `--port takes 0-65535, got '${v}'`);
-  return n;
-};
+/** 0: any free port */
+const port = (v: string) => parseNumber('--port', v, { integer: true, min: 0, max: 65_535 });
 
 /** A value as the shell reads it back: quoted when it holds anything but plain path characters. */
 const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);

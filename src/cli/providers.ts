@@ -3,7 +3,7 @@ import { getProvider } from '../providers/index.js';
 import { decideProviderModel } from '../providers/verdict.js';
 import { DxError } from '../core/errors.js';
 import { EXIT, preflightExitCode } from './exit.js';
-import { addBinaryOptions, explicitBinary, print, printJson, type BinaryFlags } from './shared.js';
+import { addBinaryOptions, explicitBinary, nonBlank, print, printJson, type BinaryFlags } from './shared.js';
 
 interface PreflightFlags extends BinaryFlags {
   provider?: string;
@@ -46,7 +46,7 @@ export function registerProviderCommands(program: Command): void {
       '--profile <name>',
       'check with a profile: its provider, model, allowed models, override permission and strictness',
     )
-    .option('--model <id>', 'model to check (default: the canonical model)')
+    .option('--model <id>', 'model to check (default: the canonical model)', nonBlank('--model'))
     .option('--worktree <dir>', 'also check this worktree against the worktree policy')
     .option('--allow-model-override', 'let the provider model variable (OPENCODE_MODEL) override the canonical model')
     .option('--strict', 'warnings (a probe timeout, an unlisted model list) fail the preflight')
@@ -96,7 +96,7 @@ export function registerProviderCommands(program: Command): void {
     .description('one live call to the model through the provider CLI; exit 0 healthy, 1 not')
     .option('--provider <name>', "provider (default: the profile's, else opencode)")
     .option('--profile <name>', "probe the profile's provider and model")
-    .option('--model <id>', 'model (default: the canonical model)');
+    .option('--model <id>', 'model (default: the canonical model)', nonBlank('--model'));
   addBinaryOptions(probeCommand)
     .option('--json', 'JSON: {provider, model, ok, reason, ms}')
     .action(async (o: { provider?: string; profile?: string; model?: string; json?: boolean } & BinaryFlags) => {

@@ -3,7 +3,7 @@ import { isAlive } from '../jobs/process.js';
 import type { ServerRecord } from '../store/index.js';
 // the server module is loaded by the serve commands only, keeping the other commands' start-up lean
 const server = () => import('../server/index.js');
-import { DxError } from '../core/errors.js';
+import { LIMITS } from '../core/input.js';
 import { EXIT } from './exit.js';
 import { number, print, printJson, withStore } from './shared.js';
 
@@ -46,7 +46,7 @@ export function registerServeCommands(program: Command): void {
   serve
     .command('start')
     .description('start it (or report the one running) and wait until it is healthy')
-    .option('--port <n>', 'port', number('--port'), 4096)
+    .option('--port <n>', 'port', number('--port', LIMITS.port), 4096)
     .option('--hostname <host>', 'address to bind', '127.0.0.1')
     .option('--allow-remote', 'allow a non-loopback address (the server is then reachable from other hosts)')
     .option(
@@ -56,8 +56,6 @@ export function registerServeCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action((o: { port: number; hostname: string; allowRemote?: boolean; opencodeBin?: string; json?: boolean }) =>
       withStore(async (store, home) => {
-        if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
-          throw new DxError('invalid_port', `--port takes 1-65535, got ${o.port}`);
         const { startServer } = await server();
         const s = await startServer(store, home, {
           hostname: o.hostname,

@@ -4,6 +4,7 @@ import { allProviders, getProvider } from '../providers/index.js';
 import { runnerHome } from '../core/home.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { DxError } from '../core/errors.js';
+import { parseNumber, type Bounds } from '../core/input.js';
 import type { Health } from '../health/index.js';
 import type { StopOutput } from '../report/schemas.js';
 import type { JobEnded } from '../jobs/restart.js';
@@ -29,10 +30,13 @@ export function jobFor(store: Store, beads: string | undefined): JobRecord {
   return job;
 }
 
-export const number = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new DxError('invalid_number', `${flag} takes a number, got '${v}'`);
-  return n;
+/** commander's parser of a numeric flag: the number, or `invalid_argument` naming the flag and its range. */
+export const number = (flag: string, bounds: Bounds) => (v: string) => parseNumber(flag, v, bounds);
+
+/** commander's parser of a flag that names something (a model, a URL): blank text is refused, not passed on. */
+export const nonBlank = (flag: string) => (v: string) => {
+  if (v.trim() === '') throw new DxError('invalid_argument', `${flag} is empty; give a value or leave the flag out`);
+  return v;
 };
 
 /** What stop and finalize print with --json: the job as it ended, and what ending it ended. */

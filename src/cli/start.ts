@@ -1,10 +1,20 @@
 import { Option, type Command } from 'commander';
-import { text } from 'node:stream/consumers';
+import { LIMITS } from '../core/input.js';
 import { filesOf } from '../jobs/finalize.js';
+import { readPromptStream } from '../jobs/validate.js';
 import type { StartOptions } from '../jobs/options.js';
 import { providerNames } from '../providers/index.js';
 import type { StartOutput } from '../report/schemas.js';
-import { addBinaryOptions, explicitBinary, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
+import {
+  addBinaryOptions,
+  explicitBinary,
+  nonBlank,
+  number,
+  print,
+  printJson,
+  withStore,
+  type BinaryFlags,
+} from './shared.js';
 
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<
@@ -55,24 +65,32 @@ export function registerStartCommand(program: Command): void {
     .option(
       '--profile <name>',
       'settings from a profile (dx-runner profiles); flags win over it, it wins over the environment',
+      nonBlank('--profile'),
     )
     .option(
       '--fallback <auto|none|provider>',
       "when the provider fails start's checks (model, credentials, binary, lane), start the job on the next " +
         "provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini)",
     )
-    .option('--worktree <dir>', 'git work tree the agent works in (default: the current directory)')
+    .option(
+      '--worktree <dir>',
+      'git work tree the agent works in (default: the current directory)',
+      nonBlank('--worktree'),
+    )
     .addOption(
       new Option(
         '--worktree-root <dir>',
         'work in <dir>/<bead id>: reused when it is a worktree of --repo, else made as a linked git worktree ' +
           '(branch <bead id>) of --repo at --base once every check has passed',
-      ).conflicts('worktree'),
+      )
+        .argParser(nonBlank('--worktree-root'))
+        .conflicts('worktree'),
     )
     .option(
       '--repo <dir>',
       "the repository --worktree-root's worktree comes from (default: the current directory's); " +
         'with --worktree: the repository it must belong to',
+      nonBlank('--repo'),
     )
     .option(
       '--lane <lane>',
@@ -86,30 +104,39 @@ export function registerStartCommand(program: Command): void {
     .option(
       '--wait <sec>',
       "queue up to this long for a slot under the provider's concurrency cap (default: refuse at once)",
-      number('--wait'),
+      number('--wait', { min: 0, max: 86_400 }),
     )
     .option(
       '--attach <url>',
       'the opencode server for --lane attach/server (default: OPENCODE_ATTACH_URL, else the managed one, ' +
         'dx-runner serve start)',
+      nonBlank('--attach'),
     )
-    .option('--model <id>', 'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)')
+    .option(
+      '--model <id>',
+      'model id (default: the provider canonical model, for opencode zhipuai-coding-plan/glm-5)',
+      nonBlank('--model'),
+    )
     .option(
       '--stall-minutes <n>',
       'no provider output or CPU progress for this long = stalled (default 20; fractions allowed)',
-      number('--stall-minutes'),
+      number('--stall-minutes', LIMITS.minutes),
     )
-    .option('--max-runtime <min>', 'a job running longer is stalled (default 120)', number('--max-runtime'))
+    .option(
+      '--max-runtime <min>',
+      'a job running longer is stalled (default 120)',
+      number('--max-runtime', LIMITS.minutes),
+    )
     .option(
       '--no-mutation-timeout <min>',
       'a job that changed no file for this long is stalled (default 30)',
-      number('--no-mutation-timeout'),
+      number('--no-mutation-timeout', LIMITS.minutes),
     )
     .option(
       '--rate-limit-retries <n>',
       "a job the provider rate-limits (429) is relaunched this often, each after the provider's pause on this " +
         'host; then it ends rate limited (default 3, or DX_RUNNER_RATE_LIMIT_RETRIES)',
-      number('--rate-limit-retries'),
+      number('--rate-limit-retries', LIMITS.retries),
     )
     .option('--required-baseline <sha>', 'refuse to dispatch unless the worktree HEAD contains this commit')
     .option(
@@ -125,7 +152,11 @@ export function registerStartCommand(program: Command): void {
     )
     .option('--branch <name>', 'feature-key and integrity gates: the branch (default: the current one)')
     .option('--allowed-paths-file <file>', 'scope gate (implied): allowed paths, one per line (read now)')
-    .option('--mutation-budget <n>', 'scope gate (implied): most files the job may change', number('--mutation-budget'))
+    .option(
+      '--mutation-budget <n>',
+      'scope gate (implied): most files the job may change',
+      number('--mutation-budget', LIMITS.mutationBudget),
+    )
     .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree');
   addBinaryOptions(startCommand)
     .option(
@@ -138,7 +169,7 @@ export function registerStartCommand(program: Command): void {
         const flags: StartOptions = {
           ...o,
           // `--prompt-file -`: the task is what stdin holds
-          prompt: o.promptFile === '-' ? await text(process.stdin) : o.prompt,
+          prompt: o.promptFile === '-' ? await readPromptStream('stdin (--prompt-file -)', process.stdin) : o.prompt,
           attachUrl: o.attach,
           waitSec: o.wait,
           maxRuntimeMinutes: o.maxRuntime,

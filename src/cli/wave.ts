@@ -106,7 +106,7 @@ export function registerWaveCommands(program: Command): void {
     .option(
       '--limit <n>',
       'with --from-beads: at most n issues (bd ready --limit; default: every ready issue)',
-      number('--limit'),
+      number('--limit', { integer: true, min: 1 }),
     )
     .option('--json', 'JSON: the wave status')
     .action((o: WaveStartFlags) =>
@@ -128,7 +128,7 @@ export function registerWaveCommands(program: Command): void {
   wave
     .command('status')
     .description('the wave and each item with its job (default: the newest wave)')
-    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON (dx-runner schema wave-status)')
     .option(
       '--watch',
@@ -171,7 +171,7 @@ export function registerWaveCommands(program: Command): void {
   wave
     .command('report')
     .description('the record of a wave: every item with all its attempts; exit 0 when all landed, 3 when any failed')
-    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON (dx-runner schema wave-report)')
     .addOption(
       new Option(
@@ -201,7 +201,7 @@ export function registerWaveCommands(program: Command): void {
   wave
     .command('stop')
     .description('end the wave: its driver, every running job (every process of theirs); queued items are cancelled')
-    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON: the wave status')
     .action((o: { wave?: number; json?: boolean }) =>
       withStore(async (store, home) => {
@@ -215,7 +215,7 @@ export function registerWaveCommands(program: Command): void {
   wave
     .command('resume')
     .description('give a running wave whose driver died a new driver (nothing is launched twice)')
-    .option('--wave <id>', 'wave id', number('--wave'))
+    .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON: {wave, resumed, driver_pid}')
     .action((o: { wave?: number; json?: boolean }) =>
       withStore(async (store, home) => {

@@ -25,8 +25,8 @@ export const gateInputsSchema = z.strictObject({
   branch: z.string().min(1).optional(),
   /** scope gate: allowed paths, one per line */
   allowed_paths_file: z.string().min(1).optional(),
-  /** scope gate: most files the job may change (0: none) */
-  mutation_budget: z.number().int().nonnegative().optional(),
+  /** scope gate: most files the job may change (0: none; 100,000 at most, as --mutation-budget) */
+  mutation_budget: z.number().int().nonnegative().max(100_000).optional(),
   /** evidence gate: the signoff file the agent must leave, relative to the worktree */
   signoff_file: z.string().min(1).optional(),
 });

@@ -15,6 +15,7 @@ import {
   type Verdict,
   type WorktreePolicy,
 } from './verdicts.js';
+import { newWorktreeVerdict } from './newWorktree.js';
 
 export { guardPrompt, redact } from './secrets.js';
 export { FEATURE_KEY } from './verdicts.js';
@@ -56,6 +57,10 @@ export const checkWorktreePolicy = (
   env: NodeJS.ProcessEnv,
   linked = isLinkedWorktree(worktree),
 ): Verdict => worktreePolicyVerdict(real(worktree), linked, worktreePolicy(env));
+
+/** A worktree not made yet, to be made from `repo`: under an allowed prefix or beside the repository. */
+export const checkNewWorktreePolicy = (worktree: string, repo: string, env: NodeJS.ProcessEnv): Verdict =>
+  newWorktreeVerdict(real(worktree), real(repo), worktreePolicy(env));
 
 /** `startsAt`: the commit a worktree not made yet will start at (`worktree` is then its repository) */
 export function baselineGate(worktree: string, required: string, startsAt?: string) {

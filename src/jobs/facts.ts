@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { step } from '../core/progress.js';
 import { workTreeTop } from '../governance/git.js';
-import { baselineGate, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
+import { baselineGate, checkNewWorktreePolicy, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
 import type { LaunchSpec } from '../providers/types.js';
 import { firstRefusal, modelFacts, providerChecks, type ProviderFacts, type ServerFact } from '../providers/verdict.js';
@@ -30,12 +30,17 @@ function attempt<T>(gather: () => T): T | DxError {
 function resolveWorktree(explicit: string | undefined, cwd: string): string {
   if (explicit) {
     const abs = path.resolve(cwd, explicit);
-    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
+    if (!fs.existsSync(abs)) {
       throw new DxError(
         'worktree_missing',
         `worktree ${abs} does not exist; create it (git worktree add ${abs}) or pass another --worktree`,
       );
     }
+    if (!fs.statSync(abs).isDirectory())
+      throw new DxError(
+        'worktree_not_git',
+        `worktree ${abs} is not a directory; pass a git worktree's directory with --worktree`,
+      );
     const real = fs.realpathSync(abs);
     if (!workTreeTop(real)) {
       throw new DxError(
@@ -82,7 +87,7 @@ function worktreeAtRoot(opts: StartOptions): JobWorktree {
   const create = worktreeSource(slot, beads, repo, opts.base ?? 'HEAD');
   return {
     path: slot,
-    policy: checkWorktreePolicy(slot, opts.env, true),
+    policy: checkNewWorktreePolicy(slot, create.repo, opts.env),
     baseline:
       opts.requiredBaseline === undefined ? null : baselineGate(create.repo, opts.requiredBaseline, create.commit),
     create,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DxError, hasKind } from '../core/errors.js';
+import { envNumber } from '../core/input.js';
 import { emptySummary } from '../health/index.js';
 import { prepareSetup } from '../providers/setup.js';
 import type { LaunchSpec } from '../providers/types.js';
@@ -72,8 +73,8 @@ export function launchServer(spec: Launch['spec']): { url: string; password: str
   return i >= 0 ? { url: spec.args[i + 1], password: spec.env.OPENCODE_SERVER_PASSWORD } : null;
 }
 
-/** Runs of one bead kept on disk; older run folders are removed when a new run starts. */
-const KEEP_RUNS = Number(process.env.DX_RUNNER_KEEP_RUNS) > 0 ? Number(process.env.DX_RUNNER_KEEP_RUNS) : 5;
+/** Runs of one bead kept on disk (DX_RUNNER_KEEP_RUNS, default 5); older run folders go when a new run starts. */
+const keepRuns = () => envNumber(process.env, 'DX_RUNNER_KEEP_RUNS', { integer: true, min: 1, max: 1_000 }, 5);
 
 function rotateRuns(beadDir: string, keep: number): void {
   let runs: string[];
@@ -94,6 +95,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
   const { beads, provider } = launch.run;
   const instance = runInstance(provider);
   const dir = jobDir(home, beads, instance);
+  const keep = keepRuns(); // a bad value is refused before anything is recorded
 
   const jobId = store.transaction(() => {
     if (supersedes !== undefined && store.jobs.latest(beads)?.id !== supersedes) {
@@ -140,7 +142,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
   const { spec } = launch;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    rotateRuns(path.dirname(dir), KEEP_RUNS);
+    rotateRuns(path.dirname(dir), keep);
     // the prompt and launch as sent: later edits to the prompt file cannot change what this run was given
     fs.writeFileSync(path.join(dir, 'prompt.txt'), launch.prompt, { mode: 0o600 });
     fs.writeFileSync(

@@ -1,4 +1,5 @@
 import { DxError } from '../core/errors.js';
+import { envNumber, LIMITS, parseNumber, type Bounds } from '../core/input.js';
 import { LANES, type GateOptions, type Lane } from '../contract/index.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
@@ -56,21 +57,20 @@ export interface StartOptions extends GateOptions {
 /** How often a rate-limited job is relaunched (after its provider's pause) before it ends rate limited. */
 export const DEFAULT_RATE_LIMIT_RETRIES = 3;
 
-/** A positive number from a flag or an environment variable, else the default. */
-const positive = (v: number | string | undefined, fallback: number) => {
-  const n = Number(v);
-  return v !== undefined && v !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
-};
+/** A flag's (or a profile's) number when given, checked against its range; else `fallback`. */
+const given = (flag: string, v: number | undefined, b: Bounds, fallback: number) =>
+  v === undefined ? fallback : parseNumber(flag, v, b);
 
-function assertPositive(flag: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-    throw new DxError('invalid_threshold', `${flag} must be a positive number (fractions allowed, e.g. 0.5)`);
-  }
-}
-
+/** The provider's cap: DX_RUNNER_MAX_PARALLEL_<PROVIDER>, else DX_RUNNER_MAX_PARALLEL_DEFAULT, else its own. */
 export function providerCap(provider: string, env: NodeJS.ProcessEnv): number {
   const key = `DX_RUNNER_MAX_PARALLEL_${provider.toUpperCase().replace(/-/g, '_')}`;
-  return positive(env[key], positive(env.DX_RUNNER_MAX_PARALLEL_DEFAULT, getProvider(provider).defaultMaxParallel));
+  const fallback = envNumber(
+    env,
+    'DX_RUNNER_MAX_PARALLEL_DEFAULT',
+    LIMITS.cap,
+    getProvider(provider).defaultMaxParallel,
+  );
+  return envNumber(env, key, LIMITS.cap, fallback);
 }
 
 /**
@@ -91,27 +91,31 @@ export function effectiveSettings(
   >,
   provider = 'opencode',
 ): JobSettings {
-  assertPositive('--stall-minutes', opts.stallMinutes);
-  assertPositive('--max-runtime', opts.maxRuntimeMinutes);
-  assertPositive('--no-mutation-timeout', opts.noMutationTimeoutMinutes);
   const env = opts.env;
-  const rateLimitRetries = opts.rateLimitRetries ?? env.DX_RUNNER_RATE_LIMIT_RETRIES ?? DEFAULT_RATE_LIMIT_RETRIES;
-  if (!/^\d+$/.test(String(rateLimitRetries)))
-    throw new DxError(
-      'invalid_threshold',
-      `--rate-limit-retries (or DX_RUNNER_RATE_LIMIT_RETRIES) must be a whole number 0 or more, ` +
-        `got '${rateLimitRetries}'`,
-    );
+  const { minutes, seconds } = LIMITS;
+  const sec = (flag: string, v: number | undefined, variable: string, fallback: number) =>
+    given(flag, v, seconds, envNumber(env, variable, seconds, fallback));
+  const min = (flag: string, v: number | undefined, variable: string, fallback: number) =>
+    given(flag, v, minutes, envNumber(env, variable, minutes, fallback)) * 60;
   return {
-    startupGraceSec: positive(opts.startupGraceSec, positive(env.DX_RUNNER_STARTUP_GRACE_SEC, 300)),
-    stallSec: positive(opts.stallMinutes, positive(env.DX_RUNNER_STALL_MINUTES, 20)) * 60,
-    noOpWindowSec: positive(opts.noOpWindowSec, positive(env.DX_RUNNER_NO_OP_WINDOW_SEC, 300)),
-    maxRuntimeSec: positive(opts.maxRuntimeMinutes, positive(env.DX_RUNNER_MAX_RUNTIME_MINUTES, 120)) * 60,
-    noMutationTimeoutSec:
-      positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
-    providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
-    rateLimitRetries: Number(rateLimitRetries),
-    maxParallel: positive(opts.maxParallel, providerCap(provider, env)),
+    startupGraceSec: sec('startup_grace_sec', opts.startupGraceSec, 'DX_RUNNER_STARTUP_GRACE_SEC', 300),
+    stallSec: min('--stall-minutes', opts.stallMinutes, 'DX_RUNNER_STALL_MINUTES', 20),
+    noOpWindowSec: sec('no_op_window_sec', opts.noOpWindowSec, 'DX_RUNNER_NO_OP_WINDOW_SEC', 300),
+    maxRuntimeSec: min('--max-runtime', opts.maxRuntimeMinutes, 'DX_RUNNER_MAX_RUNTIME_MINUTES', 120),
+    noMutationTimeoutSec: min(
+      '--no-mutation-timeout',
+      opts.noMutationTimeoutMinutes,
+      'DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES',
+      30,
+    ),
+    providerRetryLimit: envNumber(env, 'DX_RUNNER_PROVIDER_RETRY_LIMIT', { integer: true, min: 1, max: 100 }, 3),
+    rateLimitRetries: given(
+      '--rate-limit-retries',
+      opts.rateLimitRetries,
+      LIMITS.retries,
+      envNumber(env, 'DX_RUNNER_RATE_LIMIT_RETRIES', LIMITS.retries, DEFAULT_RATE_LIMIT_RETRIES),
+    ),
+    maxParallel: given('max_parallel', opts.maxParallel, LIMITS.cap, providerCap(provider, env)),
   };
 }
 

@@ -132,6 +132,8 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
     { adapter: primary, opts, lane: laneOf(primary) },
     ...fallbacks.map((adapter) => ({ adapter, opts: asFallback, lane: laneOf(adapter) })),
   ];
+  // thresholds and caps (flags, profile, DX_RUNNER_* variables) are input too: refused before a provider is asked
+  for (const c of candidates) effectiveSettings(c.opts, c.adapter.name);
   const { path: wt, create } = worktree;
   return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, candidates };
 }

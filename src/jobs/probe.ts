@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { envNumber } from '../core/input.js';
 import { step } from '../core/progress.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import type { PreflightFacts, ProbeResult } from '../providers/preflight.js';
@@ -12,7 +13,7 @@ import { modelFacts, type ModelAsk } from '../providers/verdict.js';
 // The edge of a preflight: the binary's version, the model list and a live probe — a short real run of the
 // agent, its output folded as a job's is. The findings are decided from these facts in providers/preflight.ts.
 export const probeTimeoutMs = (env: NodeJS.ProcessEnv) =>
-  (Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) > 0 ? Number(env.DX_RUNNER_PROBE_TIMEOUT_SEC) : 45) * 1000;
+  envNumber(env, 'DX_RUNNER_PROBE_TIMEOUT_SEC', { positive: true, max: 3_600 }, 45) * 1000;
 
 /** Gathers a preflight's facts at the edge (`preflight` and `bench governed` share it). */
 export async function gatherPreflight(

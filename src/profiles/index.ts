@@ -104,9 +104,23 @@ export function loadProfile(ref: string, env: NodeJS.ProcessEnv): LoadedProfile 
     );
   }
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  const loaded = parseProfile(name, file, fs.readFileSync(file, 'utf8'));
+  const loaded = parseProfile(name, file, readProfileFile(file));
   if (loaded.legacyDropped) process.stderr.write(`dx-runner: ${legacyProfileNote(loaded)}\n`);
   return loaded;
+}
+
+/** A profile file's text; a folder or a file that cannot be read is one line naming it. */
+function readProfileFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
+    throw new DxError(
+      'profile_unreadable',
+      `profile ${file} ${what}; pass a profile name or a profile's .yaml file with --profile`,
+    );
+  }
 }
 
 /** The one-line deprecation note for a profile read in the bash dx-runner's format. */

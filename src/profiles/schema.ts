@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { gateInputsSchema, laneSchema } from '../contract/index.js';
+import { LIMITS } from '../core/input.js';
 
 /**
  * A profile: named, reviewed settings for a kind of job. Every field does something; an unknown field is
  * refused (strict objects), so a typo never passes as a setting that silently does nothing.
  * Precedence when a job starts: command-line flags > profile > environment > defaults.
  */
-const positive = z.number().positive();
+const minutes = z.number().positive().max(LIMITS.minutes.max);
+const seconds = z.number().positive().max(LIMITS.seconds.max);
 
 export const ProfileSchema = z.strictObject({
   description: z.string().optional(),
@@ -22,18 +24,18 @@ export const ProfileSchema = z.strictObject({
   fallback_provider: z.string().min(1).optional(),
   lane: laneSchema.optional(),
   /** live jobs of this provider at once (the concurrency cap while this profile starts jobs) */
-  max_parallel: z.number().int().positive().optional(),
+  max_parallel: z.number().int().min(LIMITS.cap.min).max(LIMITS.cap.max).optional(),
   /** relaunches of a rate-limited job, each after its provider's pause; then it ends rate limited */
-  rate_limit_retries: z.number().int().min(0).optional(),
+  rate_limit_retries: z.number().int().min(LIMITS.retries.min).max(LIMITS.retries.max).optional(),
   /** preflight: warnings (a probe timeout, an unreadable model list) are errors */
   strict: z.boolean().optional(),
   timeouts: z
     .strictObject({
-      stall_minutes: positive.optional(),
-      max_runtime_minutes: positive.optional(),
-      no_mutation_timeout_minutes: positive.optional(),
-      startup_grace_sec: positive.optional(),
-      no_op_window_sec: positive.optional(),
+      stall_minutes: minutes.optional(),
+      max_runtime_minutes: minutes.optional(),
+      no_mutation_timeout_minutes: minutes.optional(),
+      startup_grace_sec: seconds.optional(),
+      no_op_window_sec: seconds.optional(),
     })
     .optional(),
   /**

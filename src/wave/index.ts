@@ -10,7 +10,7 @@ import { initialDispatch, type ItemState } from './decide.js';
 import { manifestFromReady } from './beads.js';
 import { currentJob, logLine, spawnDriver } from './driver.js';
 import { saveWaveEnv, waveDir, waveEnv } from './folder.js';
-import { createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
+import { checkWave, createWorktrees, planWave, readManifest, type Manifest } from './manifest.js';
 import { beadsSource, issueRecorder, readyIssues, saveBeadsSource, type BeadsSource } from './tracker.js';
 
 /**
@@ -52,11 +52,8 @@ export async function startWave(
   let beads: BeadsSource | undefined;
   if ([o.manifest, o.items, o.fromBeads].filter(Boolean).length > 1)
     throw new DxError('wave_input_conflict', 'give one of --manifest, --items or --from-beads');
-  if (o.limit !== undefined && !(o.fromBeads && Number.isInteger(o.limit) && o.limit > 0))
-    throw new DxError(
-      'invalid_limit',
-      `--limit goes with --from-beads and takes a whole number from 1, got ${o.limit}`,
-    );
+  if (o.limit !== undefined && !o.fromBeads)
+    throw new DxError('invalid_argument', '--limit goes with --from-beads; add --from-beads or leave --limit out');
   if (o.manifest) {
     const file = path.resolve(o.cwd, o.manifest);
     manifest = readManifest(file);
@@ -90,6 +87,7 @@ export async function startWave(
   if (o.provider) manifest.provider = o.provider;
   const critical = Boolean(o.critical || manifest.critical);
   const plan = planWave(manifest, baseDir);
+  checkWave(plan, o.env);
   await createWorktrees(plan);
   const id = store.waves.insert(
     critical,

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DxError } from '../core/errors.js';
+import { asReasonCode } from '../core/reasons.js';
+import { providerCap } from '../jobs/options.js';
 import { gateInputsSchema, laneSchema } from '../contract/index.js';
-import { guardPrompt } from '../governance/index.js';
+import { checkNewWorktreePolicy, checkWorktreePolicy, guardPrompt } from '../governance/index.js';
 import { workTreeTop } from '../governance/git.js';
-import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
+import { promptText, readPromptFile, validateBeadsId } from '../jobs/validate.js';
 import { createWorktree, worktreeSource, type WorktreeSource } from '../jobs/worktree.js';
 import { getProvider, providerNames } from '../providers/index.js';
 import { FALLBACK_CHAIN } from '../providers/policy.js';
@@ -108,7 +110,9 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       throw new DxError('manifest_invalid', `items.${i}.beads: bead ${beads} is listed twice; list each bead once`);
     seen.add(beads);
     const promptFile = abs(it.prompt_file);
-    guardPrompt(it.prompt ?? readPromptFile(promptFile));
+    guardPrompt(
+      it.prompt === undefined ? readPromptFile(promptFile) : promptText(`items.${i}.prompt`, Buffer.from(it.prompt)),
+    );
     const provider = getProvider(it.provider ?? m.provider ?? 'opencode').name;
     const fb =
       it.fallback_provider !== undefined
@@ -153,6 +157,29 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
     };
     return { beads, spec, create };
   });
+}
+
+/**
+ * Every item's worktree against the worktree policy (one to be made: under an allowed prefix or beside its
+ * repository), and every provider's cap variable, before anything is made or recorded: one line names the first
+ * refused item and how many more there are.
+ */
+export function checkWave(items: readonly PlannedItem[], env: NodeJS.ProcessEnv): void {
+  for (const p of new Set(items.flatMap((it) => [it.spec.provider, it.spec.fallbackProvider ?? []].flat())))
+    providerCap(p, env);
+  const refused = items.flatMap((it, i) => {
+    const v = it.create
+      ? checkNewWorktreePolicy(it.spec.worktree, it.create.repo, env)
+      : checkWorktreePolicy(it.spec.worktree, env);
+    return v.passed ? [] : [{ i, beads: it.beads, v }];
+  });
+  if (!refused.length) return;
+  const [first] = refused;
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more items refused)` : '';
+  throw new DxError(
+    asReasonCode(first.v.reason_code),
+    `items.${first.i} (${first.beads}): ${first.v.details}${more}; nothing was recorded`,
+  );
 }
 
 /** Creates the missing worktrees as linked git worktrees on a branch named after the bead. */

@@ -230,7 +230,7 @@ describe('waves', () => {
     const limit = await cliJson(['wave', 'start', '--items', 'bd-x.1', '--prompt-file', manifest, '--limit', '3'], {
       env: home,
     });
-    expect(limit).toMatchObject({ error: { reason_code: 'invalid_limit' }, _code: 2 });
+    expect(limit).toMatchObject({ error: { reason_code: 'invalid_argument' }, _code: 2 });
     expect(await cliJson(['wave', 'status'], { env: home })).toMatchObject({
       error: { reason_code: 'wave_not_found' },
       _code: 1,

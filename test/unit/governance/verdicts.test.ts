@@ -8,6 +8,7 @@ import {
   worktreePolicyVerdict,
   type RepoFacts,
 } from '../../../src/governance/verdicts.js';
+import { newWorktreeVerdict } from '../../../src/governance/newWorktree.js';
 
 const repo: RepoFacts = {
   path: '/w',
@@ -35,6 +36,16 @@ describe('worktree policy (over real paths)', () => {
     ],
   ])('%s', (_n, p, linked, reason) => {
     expect(worktreePolicyVerdict(p, linked, policy).reason_code).toBe(reason);
+  });
+  it.each<[string, string, string, string]>([
+    ['under an allowed prefix', '/tmp/agents/bd-1', '/home/u/app', 'worktree_valid'],
+    ['beside its repository (--worktree-root ../agents)', '/home/u/agents/bd-1', '/home/u/app', 'worktree_valid'],
+    ['a system folder (--worktree-root /etc)', '/etc/bd-1', '/home/u/app', 'worktree_outside_policy'],
+    ['inside the repository itself', '/home/u/app/wts/bd-1', '/home/u/app', 'worktree_outside_policy'],
+    ['anywhere, for a repository at the root', '/etc/bd-1', '/app', 'worktree_outside_policy'],
+    ['in a canonical checkout', '/home/u/agent-skills/bd-1', '/home/u/app', 'canonical_worktree_forbidden'],
+  ])('a worktree to be made %s', (_n, p, repo, reason) => {
+    expect(newWorktreeVerdict(p, repo, policy).reason_code).toBe(reason);
   });
   it('names the remedy', () => {
     expect(worktreePolicyVerdict('/home/u/other', false, policy).details).toContain('git worktree add');

@@ -173,7 +173,7 @@ describe('each refusal of start, in the order it checks', () => {
       'model_unavailable',
     ],
     ['a model list that cannot be had does not block', { providers: [{ ...OPENCODE, models: null }] }, 'planned'],
-    ['a threshold that is not positive', { flags: { stallMinutes: -1 } }, 'invalid_threshold'],
+    ['a threshold that is not positive', { flags: { stallMinutes: -1 } }, 'invalid_argument'],
     // several problems at once: the first in start's order is the one reported
     [
       'a bad bead id before an unreadable prompt',
@@ -205,9 +205,9 @@ describe('each refusal of start, in the order it checks', () => {
       'unknown_gate',
     ],
     [
-      'the provider’s refusal before a bad threshold',
+      'a bad threshold before any provider is asked',
       { flags: { stallMinutes: 0 }, providers: [{ ...OPENCODE, models: [] }] },
-      'model_unavailable',
+      'invalid_argument',
     ],
   ])('%s', (_n, row, expected) => {
     expect(outcome(row)).toBe(expected);

@@ -67,6 +67,9 @@ const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F,
     z
       .object({ ...first, kind: z.literal('wave_dispatch'), wave: int, attempt: int, fallback_reason: z.string() })
       .describe("a wave launched this run as its item's attempt"),
+    z
+      .object({ ...first, kind: z.literal('sandbox_denied'), detail: z.string() })
+      .describe('the sandbox refused a write outside what the agent may change (the error as its tool saw it)'),
   ]);
 
 /** An event as the store keeps it: a `finalized` event holds the recorded outcome. */

@@ -1,5 +1,5 @@
 import { DxError } from '../core/errors.js';
-import { LANES, type GateOptions, type Lane } from '../contract/index.js';
+import { LANES, type GateOptions, type Lane, type SandboxMode } from '../contract/index.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';
@@ -43,6 +43,8 @@ export interface StartOptions extends GateOptions {
   allowModelOverride?: boolean;
   /** wait up to this long for a slot under the provider's concurrency cap */
   waitSec?: number;
+  /** the filesystem sandbox: auto (default: bwrap where it works), bwrap or off */
+  sandbox?: string;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
   attachUrl?: string;
   /** the binary the command line names for a provider's CLI (--opencode-bin …); adapters fall back to their own */
@@ -148,6 +150,7 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
     allowedModels: own ? profile.allowed_models : undefined,
     allowModelOverride: flags.allowModelOverride || (own && profile.allow_model_override) || undefined,
     lane: flags.lane ?? profile.lane,
+    sandbox: flags.sandbox ?? profile.sandbox,
     maxParallel: own ? profile.max_parallel : undefined,
     stallMinutes: flags.stallMinutes ?? t.stall_minutes,
     maxRuntimeMinutes: flags.maxRuntimeMinutes ?? t.max_runtime_minutes,
@@ -173,6 +176,7 @@ export function effectiveProfile(profile: Profile, env: NodeJS.ProcessEnv) {
     model: decision.ok ? decision.model : `refused: ${decision.detail}`,
     allowed_models: opts.allowedModels ?? null,
     lane: opts.lane ?? 'headless',
+    sandbox: (opts.sandbox ?? 'auto') as SandboxMode,
     fallback: fallbackCandidates(adapter.name, undefined, profile),
     strict: profile.strict ?? false,
     max_parallel: s.maxParallel,

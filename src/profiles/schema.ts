@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateInputsSchema, laneSchema } from '../contract/index.js';
+import { gateInputsSchema, laneSchema, sandboxModeSchema } from '../contract/index.js';
 
 /**
  * A profile: named, reviewed settings for a kind of job. Every field does something; an unknown field is
@@ -21,6 +21,8 @@ export const ProfileSchema = z.strictObject({
   /** where a job goes when this provider cannot run it (start's fail-fast checks); "none" turns fallback off */
   fallback_provider: z.string().min(1).optional(),
   lane: laneSchema.optional(),
+  /** the filesystem sandbox: auto, bwrap or off; --sandbox wins */
+  sandbox: sandboxModeSchema.optional(),
   /** live jobs of this provider at once (the concurrency cap while this profile starts jobs) */
   max_parallel: z.number().int().positive().optional(),
   /** preflight: warnings (a probe timeout, an unreadable model list) are errors */

@@ -33,6 +33,10 @@ const CATALOG: Array<[JobEvent, string]> = [
     '{"wave":2,"attempt":1,"fallback_reason":"none"}',
   ],
   [
+    { kind: 'sandbox_denied', detail: 'bash: /etc/zz: Read-only file system' },
+    '{"detail":"bash: /etc/zz: Read-only file system"}',
+  ],
+  [
     { kind: 'finalized', state: 'success', reason_code: 'exited_ok', exit_code: 0 },
     '{"state":"success","reason_code":"exited_ok","exit_code":0}',
   ],

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { LIMITS } from '../core/input.js';
+import { SANDBOX_MODES, type SandboxRecord } from '../contract/names.js';
 import { filesOf } from '../jobs/finalize.js';
 import { readPromptStream } from '../jobs/validate.js';
 import type { StartOptions } from '../jobs/options.js';
@@ -39,6 +40,7 @@ type StartFlags = Pick<
   | 'signoffFile'
   | 'lane'
   | 'rateLimitRetries'
+  | 'sandbox'
 > & {
   allowModelOverride?: boolean;
   wait?: number;
@@ -49,6 +51,12 @@ type StartFlags = Pick<
   dryRun?: boolean;
   json?: boolean;
 } & BinaryFlags;
+
+/** One line on stderr when auto found no working bwrap: the job runs unconfined, and how to change that. */
+function sandboxNotice(s: SandboxRecord | undefined): void {
+  if (s?.asked === 'auto' && s.mode === 'off')
+    process.stderr.write(`notice: sandbox off: ${s.reason}; the agent can write anywhere you can\n`);
+}
 
 /** `dx-runner start`: its own module, so a start loads only what starting a job needs. */
 export function registerStartCommand(program: Command): void {
@@ -96,6 +104,13 @@ export function registerStartCommand(program: Command): void {
       '--lane <lane>',
       'headless (opencode run), attach (opencode run --attach), server (a session over HTTP via the SDK); ' +
         "default: the profile's, else for opencode OPENCODE_EXECUTION_MODE (run = headless), else headless",
+    )
+    .addOption(
+      new Option(
+        '--sandbox <mode>',
+        'confine the agent: bwrap (the system read-only; its worktree, git dir and CLI dirs writable, a private ' +
+          "/tmp), off, or auto: bwrap where it works (default: the profile's, else auto; headless lane only)",
+      ).choices(SANDBOX_MODES),
     )
     .option(
       '--allow-model-override',
@@ -185,11 +200,13 @@ export function registerStartCommand(program: Command): void {
         if (o.dryRun) {
           const { planLines, planOutput } = await import('../report/plan.js');
           const plan = planOutput(await planStart(store, home, flags), flags.env);
+          sandboxNotice(plan.sandbox);
           if (o.json) printJson(plan);
           else planLines(plan).forEach(print);
           return;
         }
         const job = await startJob(store, home, flags);
+        sandboxNotice(job.settings.sandbox);
         if (o.json) {
           printJson({
             beads: job.beads,

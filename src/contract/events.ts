@@ -110,6 +110,9 @@ const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F,
         "the run's processes were ended (outside_group: those that had left the agent's process group or " +
           'session), its sessions on the shared server aborted, and `left` could not be killed',
       ),
+    z
+      .object({ ...first, kind: z.literal('sandbox_denied'), detail: z.string() })
+      .describe('the sandbox refused a write outside what the agent may change (the error as its tool saw it)'),
   ]);
 
 /** An event as the store keeps it: a `finalized` event holds the recorded outcome. */

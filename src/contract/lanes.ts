@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { LANES } from './names.js';
+import { LANES, SANDBOX_MODES } from './names.js';
 
-export { LANES, type Lane } from './names.js';
+export { LANES, SANDBOX_MODES, type Lane, type SandboxMode, type SandboxRecord } from './names.js';
 
 /** A lane as a YAML file names it (a profile's `lane:`, a wave item's `lane:`). */
 export const laneSchema = z.enum(LANES);
+
+/** A sandbox mode as a YAML file names it (a profile's `sandbox:`, a wave's or item's `sandbox:`). */
+export const sandboxModeSchema = z.enum(SANDBOX_MODES);

@@ -15,3 +15,19 @@ export type Lane = (typeof LANES)[number];
 export const POST_JOB_GATES = ['feature-key', 'scope', 'evidence', 'integrity'] as const;
 
 export type PostJobGate = (typeof POST_JOB_GATES)[number];
+
+/** How a job's agent is confined: auto (bwrap where it works, else off), bwrap (required), off. */
+export const SANDBOX_MODES = ['auto', 'bwrap', 'off'] as const;
+
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
+/**
+ * The sandbox a run got, kept with its settings: `bwrap` (the system read-only, its worktree, git dir and the
+ * CLI's own dirs writable, a private /tmp), `off`, or `not_applicable` (the lane runs the agent's tools in the
+ * shared server); `reason` says why, in words.
+ */
+export interface SandboxRecord {
+  mode: 'bwrap' | 'off' | 'not_applicable';
+  asked: SandboxMode;
+  reason: string;
+}

@@ -43,6 +43,8 @@ export const REASONS = {
   invalid_run_id: 'input',
   invalid_model_for: 'input',
   unknown_lane: 'input',
+  unknown_sandbox: 'input',
+  sandbox_lane_unsupported: 'input',
   unknown_gate: 'input',
   unknown_workflow: 'input',
   unknown_prompt_id: 'input',
@@ -107,6 +109,7 @@ export const REASONS = {
   beads_output_invalid: 'environment',
   server_start_failed: 'environment',
   spawn_failed: 'environment',
+  sandbox_unavailable: 'environment',
   collect_failed: 'environment',
   summarize_failed: 'environment',
   // credentials, provider, lane, capacity (and the provider-named families below)

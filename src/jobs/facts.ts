@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
@@ -11,7 +12,16 @@ import { probeHealth, readPassword, serverUrl } from '../server/index.js';
 import type { Store } from '../store/index.js';
 import type { StartOptions } from './options.js';
 import { knownModels } from './models.js';
-import { chooseProvider, type Candidate, type Chosen, type JobFacts, type JobPlan, type JobWorktree } from './plan.js';
+import {
+  chooseProvider,
+  type Candidate,
+  type Chosen,
+  type JobFacts,
+  type JobPlan,
+  type JobWorktree,
+  type SandboxFacts,
+} from './plan.js';
+import { bwrapArgs } from './sandbox.js';
 import { readPrompt, validateBeadsId } from './validate.js';
 import { assertSameRepo, decideWorktreeSlot, gitTree, worktreeSource } from './worktree.js';
 
@@ -177,4 +187,19 @@ export async function gatherChoice(edge: Edge, job: JobPlan): Promise<Chosen> {
     if (!('next' in choice)) return choice;
     facts.push(await gatherProvider(edge, job, choice.next));
   }
+}
+
+/** Does bwrap work here: a sandbox as a job gets one, running `true` (a few milliseconds; no bwrap: false). */
+function bwrapWorks(env: NodeJS.ProcessEnv): boolean {
+  const args = [...bwrapArgs({ writable: [], readable: [] }), 'true'];
+  return spawnSync('bwrap', args, { env, stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
+/** What the sandbox decision needs: bwrap probed only for a headless job that may get it, and the git dir. */
+export function gatherSandbox(job: JobPlan, lane: Candidate['lane']): SandboxFacts {
+  if (job.sandbox === 'off' || lane !== 'headless') return { gitCommonDir: null };
+  return {
+    bwrapWorks: bwrapWorks(job.opts.env),
+    gitCommonDir: gitTree(job.create?.repo ?? job.worktree)?.commonDir ?? null,
+  };
 }

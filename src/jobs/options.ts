@@ -1,6 +1,6 @@
 import { DxError } from '../core/errors.js';
 import { envNumber, LIMITS, parseNumber, type Bounds } from '../core/input.js';
-import { LANES, type GateOptions, type Lane } from '../contract/index.js';
+import { LANES, type GateOptions, type Lane, type SandboxMode } from '../contract/index.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';
@@ -46,6 +46,8 @@ export interface StartOptions extends GateOptions {
   rateLimitRetries?: number;
   /** wait up to this long for a slot under the provider's concurrency cap */
   waitSec?: number;
+  /** the filesystem sandbox: auto (default: bwrap where it works), bwrap or off */
+  sandbox?: string;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
   attachUrl?: string;
   /** the binary the command line names for a provider's CLI (--opencode-bin …); adapters fall back to their own */
@@ -166,6 +168,7 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
     allowedModels: own ? profile.allowed_models : undefined,
     allowModelOverride: flags.allowModelOverride || (own && profile.allow_model_override) || undefined,
     lane: flags.lane ?? profile.lane,
+    sandbox: flags.sandbox ?? profile.sandbox,
     maxParallel: own ? profile.max_parallel : undefined,
     rateLimitRetries: flags.rateLimitRetries ?? profile.rate_limit_retries,
     stallMinutes: flags.stallMinutes ?? t.stall_minutes,
@@ -192,6 +195,7 @@ export function effectiveProfile(profile: Profile, env: NodeJS.ProcessEnv) {
     model: decision.ok ? decision.model : `refused: ${decision.detail}`,
     allowed_models: opts.allowedModels ?? null,
     lane: opts.lane ?? 'headless',
+    sandbox: (opts.sandbox ?? 'auto') as SandboxMode,
     fallback: fallbackCandidates(adapter.name, undefined, profile),
     strict: profile.strict ?? false,
     max_parallel: s.maxParallel,

@@ -2,7 +2,15 @@ import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { asReasonCode, isProviderFault } from '../core/reasons.js';
 import type { PostJobGates } from '../contract/index.js';
-import { LANES, POST_JOB_GATES, type Lane, type PostJobGate } from '../contract/names.js';
+import {
+  LANES,
+  POST_JOB_GATES,
+  SANDBOX_MODES,
+  type Lane,
+  type PostJobGate,
+  type SandboxMode,
+  type SandboxRecord,
+} from '../contract/names.js';
 import type { JobEvent } from '../contract/events.js';
 import type { MutationBaseline } from '../governance/git.js';
 import { FEATURE_KEY, guardPrompt, type Verdict } from '../governance/index.js';
@@ -12,6 +20,7 @@ import { firstRefusal, providerChecks, type ProviderFacts } from '../providers/v
 import type { LoadedProfile } from '../profiles/index.js';
 import type { Launch } from './launch.js';
 import { effectiveSettings, envLane, fallbackCandidates, withProfile, type StartOptions } from './options.js';
+import { decideSandbox, sandboxedSpec } from './sandbox.js';
 import { promptSource, validateBeadsId } from './validate.js';
 import type { WorktreeSource } from './worktree.js';
 
@@ -73,6 +82,15 @@ export interface JobPlan {
   gates?: PostJobGates;
   /** the job's provider, then its fallbacks in order */
   candidates: Candidate[];
+  /** the filesystem sandbox asked for: flags > profile > auto */
+  sandbox: SandboxMode;
+}
+
+/** What the sandbox decision needs from the host: does bwrap work (asked only when it matters), the git dir. */
+export interface SandboxFacts {
+  bwrapWorks?: boolean;
+  /** the repository's common git dir, written by a linked worktree's commits (null: none or not needed) */
+  gitCommonDir: string | null;
 }
 
 /** One provider's fail-fast checks at start, as recorded in the job's events. */
@@ -92,6 +110,8 @@ export interface Chosen {
 /** What start decided: the run to record and launch, and the providers it tried on the way. */
 export interface LaunchPlan extends Launch {
   tried: ProviderTry[];
+  /** the sandbox the run gets (also kept in its settings) */
+  sandbox: SandboxRecord;
   /** the worktree is made from there before the launch */
   create?: WorktreeSource;
 }
@@ -122,6 +142,9 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
   const asked = opts.lane as Lane | undefined;
   if (asked !== undefined && !LANES.includes(asked))
     throw new DxError('unknown_lane', `unknown lane '${opts.lane}'; use one of: ${LANES.join(', ')}`);
+  const sandbox = (opts.sandbox ?? 'auto') as SandboxMode;
+  if (!SANDBOX_MODES.includes(sandbox))
+    throw new DxError('unknown_sandbox', `unknown sandbox '${opts.sandbox}'; use one of: ${SANDBOX_MODES.join(', ')}`);
   // OpenCode's own variable, for OpenCode only: flags > profile > environment > headless
   const laneOf = (adapter: ProviderAdapter): Lane => {
     const lane = asked ?? (adapter.cli === 'opencode' ? envLane(opts.env) : undefined) ?? 'headless';
@@ -135,7 +158,7 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
   // thresholds and caps (flags, profile, DX_RUNNER_* variables) are input too: refused before a provider is asked
   for (const c of candidates) effectiveSettings(c.opts, c.adapter.name);
   const { path: wt, create } = worktree;
-  return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, candidates };
+  return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, candidates, sandbox };
 }
 
 /**
@@ -187,9 +210,11 @@ export function chooseProvider(job: JobPlan, facts: ProviderFacts[]): Chosen | {
   throw new Error('no provider to try'); // unreachable: the job's own provider is always a candidate
 }
 
-/** Pure: the run start records and launches, with the settings fixed into it. */
-export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBaseline): LaunchPlan {
-  const { chosen, model, spec, tried, warnings } = choice;
+/** Pure: the run start records and launches, with the settings (and the sandbox) fixed into it. */
+export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBaseline, host: SandboxFacts): LaunchPlan {
+  const { chosen, model, tried, warnings } = choice;
+  const sandbox = decideSandbox(job.sandbox, chosen.lane, host.bwrapWorks);
+  const spec = sandbox.mode === 'bwrap' ? sandboxedSpec(choice.spec, job.worktree, host.gitCommonDir) : choice.spec;
   const firstFailure = tried.find((t) => !t.passed);
   return {
     run: {
@@ -208,12 +233,14 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
         ...effectiveSettings(chosen.opts, chosen.adapter.name),
         ...(job.gates ? { gates: job.gates } : {}),
         ...(job.profile ? { profile: job.profile } : {}),
+        sandbox,
       },
     },
     prompt: job.prompt,
     spec,
     tried,
     warnings,
+    sandbox,
     ...(job.create ? { create: job.create } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { isReason } from '../core/errors.js';
 import { takeBaseline } from '../governance/git.js';
 import type { JobRecord, Store } from '../store/index.js';
-import { gatherChoice, gatherJobFacts } from './facts.js';
+import { gatherChoice, gatherJobFacts, gatherSandbox } from './facts.js';
 import { launchWhenRoom } from './launch.js';
 import { withProfile, type StartOptions } from './options.js';
 import { planJob, planLaunch, type LaunchPlan } from './plan.js';
@@ -21,7 +21,7 @@ export async function planStart(store: Store, home: string, flags: StartOptions)
   const choice = await gatherChoice({ store, home }, job);
   // a worktree made at launch starts clean at its base commit
   const baseline = job.create ? { head: job.create.commit, dirty: {} } : takeBaseline(job.worktree);
-  return planLaunch(job, choice, baseline);
+  return planLaunch(job, choice, baseline, gatherSandbox(job, choice.chosen.lane));
 }
 
 /**

@@ -9,6 +9,7 @@ import { filesOf, finalizeJob, outputBytes, pendingOutcome, safeMutations } from
 import { isAlive, treeCpuSeconds } from './process.js';
 import { pauseProvider, relaunchAfterPause } from './rateLimit.js';
 import { endJobRun } from './restart.js';
+import { sandboxDenial } from './sandbox.js';
 import { Store, type JobRecord } from '../store/index.js';
 
 const POLL_MS = 500;
@@ -17,6 +18,8 @@ const SAMPLE_EVERY_MS = 2000;
 const CPU_PROGRESS_MIN_SEC = 1;
 /** how long to wait for the wrapper's rc file after the agent's process is gone */
 const RC_GRACE_MS = 2000;
+/** writes the sandbox refused, recorded per run: enough to say so, never a flood */
+const MAX_DENIALS = 10;
 
 /** Paces the loop: waits up to `ms`, but wakes at once when the wrapper writes the rc file. */
 class RcWaker {
@@ -75,6 +78,14 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
     let content = false;
     /** the wait the provider's last 429 asked for, if it named one */
     let hintSec: number | null = null;
+    const sandboxed = initial.settings.sandbox?.mode === 'bwrap';
+    let denials = 0;
+    const noteDenial = (line: string) => {
+      const detail = sandboxed && denials < MAX_DENIALS ? sandboxDenial(line) : null;
+      if (detail === null) return;
+      denials++;
+      store.events.append(jobId, { kind: 'sandbox_denied', detail });
+    };
     const fold = (events: AgentEvent[]) => {
       for (const e of events) {
         summary = foldEvent(summary, e);
@@ -95,7 +106,10 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
       if (!job || !job.active) return; // finalized elsewhere (stop, restart, prune)
       heartbeat = false;
       content = false;
-      for (const line of outTail.read()) fold(adapter.parseStdoutLine(line));
+      for (const line of outTail.read()) {
+        noteDenial(line);
+        fold(adapter.parseStdoutLine(line));
+      }
       for (const line of errTail.read()) fold(adapter.parseStderrLine(line));
       const nowBytes = outputBytes(files);
       const grew = nowBytes > bytes;

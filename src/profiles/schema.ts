@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateInputsSchema, laneSchema } from '../contract/index.js';
+import { gateInputsSchema, laneSchema, sandboxModeSchema } from '../contract/index.js';
 import { LIMITS } from '../core/input.js';
 
 /**
@@ -23,6 +23,8 @@ export const ProfileSchema = z.strictObject({
   /** where a job goes when this provider cannot run it (start's fail-fast checks); "none" turns fallback off */
   fallback_provider: z.string().min(1).optional(),
   lane: laneSchema.optional(),
+  /** the filesystem sandbox: auto, bwrap or off; --sandbox wins */
+  sandbox: sandboxModeSchema.optional(),
   /** live jobs of this provider at once (the concurrency cap while this profile starts jobs) */
   max_parallel: z.number().int().min(LIMITS.cap.min).max(LIMITS.cap.max).optional(),
   /** relaunches of a rate-limited job, each after its provider's pause; then it ends rate limited */

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { runnerHome } from '../core/home.js';
 import { installHint, resolveCliBinary, type CliPackage } from './binary.js';
@@ -68,6 +69,8 @@ export function buildClaudeLaunch(req: LaunchRequest, o: ClaudeLaunch): LaunchSp
     env,
     promptVia: 'stdin',
     setup: { dirs: o.set.CLAUDE_CONFIG_DIR ? [o.set.CLAUDE_CONFIG_DIR] : [], files: [] },
+    // under the sandbox the CLI writes its config dir (sessions, settings), the private one or the operator's
+    sandbox: { writable: [env.CLAUDE_CONFIG_DIR || path.join(env.HOME || os.homedir(), '.claude')], readable: [] },
   };
 }
 

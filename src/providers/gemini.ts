@@ -104,6 +104,8 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
     },
     promptVia: 'stdin',
     setup,
+    // under the sandbox the CLI writes its private home (settings, sessions, its temp dir)
+    sandbox: { writable: [home], readable: [] },
   };
 }
 

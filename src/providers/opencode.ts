@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { CLI_ENTRY } from '../core/detached.js';
 import { installHint, resolveCliBinary, type CliPackage } from './binary.js';
 import { classifyFailure } from './errors.js';
-import type { AgentEvent, LaunchRequest, LaunchSpec, ProviderAdapter } from './types.js';
+import type { AgentEvent, LaunchRequest, LaunchSpec, ProviderAdapter, SandboxNeeds } from './types.js';
 
 export const OPENCODE_CANONICAL_MODEL = 'zhipuai-coding-plan/glm-5';
 
@@ -22,6 +24,25 @@ const OPENCODE_CLI: CliPackage = { envVar: 'DX_RUNNER_OPENCODE_BIN', pkg: 'openc
 /** The opencode binary: explicit flag, env override, the `opencode-ai` package (a dependency), then PATH. */
 export const resolveOpencodeBinary = (explicit: string | undefined, env: NodeJS.ProcessEnv): string =>
   resolveCliBinary(explicit, env, OPENCODE_CLI);
+
+/**
+ * Under the sandbox: OpenCode writes its data, config, cache and state dirs (XDG, else under HOME) and its
+ * config dir when one is named; it reads the config file OPENCODE_CONFIG names.
+ */
+function sandboxNeeds(env: NodeJS.ProcessEnv): SandboxNeeds {
+  const home = env.HOME || os.homedir();
+  const xdg = (variable: string, fallback: string) => path.join(env[variable] || path.join(home, fallback), 'opencode');
+  return {
+    writable: [
+      xdg('XDG_DATA_HOME', '.local/share'),
+      xdg('XDG_CONFIG_HOME', '.config'),
+      xdg('XDG_CACHE_HOME', '.cache'),
+      xdg('XDG_STATE_HOME', '.local/state'),
+      ...(env.OPENCODE_CONFIG_DIR ? [env.OPENCODE_CONFIG_DIR] : []),
+    ],
+    readable: env.OPENCODE_CONFIG ? [env.OPENCODE_CONFIG] : [],
+  };
+}
 
 function buildLaunch(req: LaunchRequest): LaunchSpec {
   const env: NodeJS.ProcessEnv = {
@@ -70,6 +91,7 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
     ],
     env,
     promptVia: 'stdin',
+    sandbox: sandboxNeeds(req.env),
   };
 }
 

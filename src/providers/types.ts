@@ -24,6 +24,16 @@ export interface LaunchSpec {
   promptVia: 'stdin';
   /** what the command needs on disk first; building a launch only names it, so planning writes nothing */
   setup?: LaunchSetup;
+  /** what the CLI needs under the filesystem sandbox beyond the worktree and the repository's git dir */
+  sandbox?: SandboxNeeds;
+}
+
+/** The system is read-only under the sandbox and /tmp private: what a CLI needs besides. */
+export interface SandboxNeeds {
+  /** directories the CLI itself writes (its config, data, cache, state): writable, made at launch */
+  writable: string[];
+  /** files it reads that may lie under /tmp (a config file named by a variable): bound read-only */
+  readable: string[];
 }
 
 /** A provider's private home and config files, made by the launch step (and a probe) right before the command. */

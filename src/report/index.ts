@@ -131,6 +131,7 @@ export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()
     /** the thresholds fixed into the job at start (flags > profile > env > defaults), in seconds */
     thresholds_sec: thresholdsSec(j.settings),
     max_parallel: j.settings.maxParallel,
+    sandbox: j.settings.sandbox ?? null,
     gates: j.gates,
     events: events.map((ev) => reportedEvent(ev, j.mutations)),
     pid: j.pid,
@@ -162,6 +163,7 @@ export function reportMarkdown(r: ReportOutput): string {
         ['Selected Model', r.selected_model],
         ['Fallback Reason', r.fallback_reason],
         ['Execution Mode', r.execution_mode],
+        ['Sandbox', r.sandbox ? `${r.sandbox.mode} (${r.sandbox.reason})` : '-'],
         ['Profile', r.profile ?? '-'],
       ],
     ],

@@ -27,6 +27,7 @@ export function planOutput(plan: LaunchPlan, env: NodeJS.ProcessEnv): StartPlanO
     provider_retry_limit: s.providerRetryLimit,
     rate_limit_retries: s.rateLimitRetries ?? 0,
     max_parallel: s.maxParallel,
+    sandbox: plan.sandbox,
     gates: g
       ? {
           required: g.required,
@@ -67,6 +68,7 @@ export function planLines(p: StartPlanOutput): string[] {
     `thresholds  startup grace ${t.startup_grace}s, stall ${t.stall}s, no-op window ${t.no_op_window}s, ` +
       `max runtime ${t.max_runtime}s, no mutation ${t.no_mutation_timeout}s`,
     `cap         ${p.max_parallel} live ${p.provider} jobs`,
+    `sandbox     ${p.sandbox.mode} (${p.sandbox.reason})`,
     `gates       ${list(p.gates?.required ?? [])}`,
     `command     ${p.command.argv.join(' ')}`,
     `env set     ${list(p.command.env_set)}`,

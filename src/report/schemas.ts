@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { outcomeStateSchema, providerTrySchema, reportedEventCatalog } from '../contract/events.js';
+import { sandboxModeSchema } from '../contract/lanes.js';
 import { HEALTH_STATES, OUTCOME_STATES_IN_WORDS } from '../health/index.js';
 
 /**
@@ -20,6 +21,15 @@ const thresholdsSecSchema = z.object({
   no_op_window: z.number(),
   max_runtime: z.number(),
   no_mutation_timeout: z.number(),
+});
+
+/** the filesystem sandbox a run got (or would get), with why */
+const sandboxSchema = z.object({
+  /** bwrap: the system read-only, the worktree, git dir and the CLI's own dirs writable, a private /tmp */
+  mode: z.enum(['bwrap', 'off', 'not_applicable']),
+  /** what was asked: --sandbox, the profile's or wave's `sandbox:`, else auto */
+  asked: sandboxModeSchema,
+  reason: z.string(),
 });
 
 export const statusRowSchema = z.object({
@@ -107,6 +117,8 @@ export const reportSchema = z.object({
   profile: z.string().nullable(),
   thresholds_sec: thresholdsSecSchema,
   max_parallel: z.number().int().positive(),
+  /** null: the run was recorded before dx-runner had a sandbox */
+  sandbox: sandboxSchema.nullable(),
   outcome_reason_code: z.string().nullable(),
   selected_model: z.string(),
   fallback_reason: z.string(),
@@ -162,6 +174,7 @@ export const startPlanSchema = z.object({
   rate_limit_retries: z.number().int().nonnegative(),
   /** the provider's concurrency cap the launch would be counted against */
   max_parallel: z.number().int().positive(),
+  sandbox: sandboxSchema,
   /** the post-job gates required, with their inputs as checked; null: none */
   gates: z
     .object({
@@ -208,6 +221,7 @@ export const profileShowSchema = z.object({
     model: z.string(),
     allowed_models: z.array(z.string()).nullable(),
     lane: z.string(),
+    sandbox: sandboxModeSchema,
     fallback: z.array(z.string()),
     strict: z.boolean(),
     max_parallel: z.number().int().positive(),

@@ -2,6 +2,7 @@ import type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../contra
 import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 import type { Events } from './events.js';
 import type { PostJobGates } from '../contract/gates.js';
+import type { SandboxRecord } from '../contract/names.js';
 
 /** Effective thresholds, fixed when the job starts and used by every later command. */
 export interface JobSettings extends Thresholds {
@@ -13,6 +14,8 @@ export interface JobSettings extends Thresholds {
   /** live jobs of this provider allowed at once on this host (checked atomically at launch) */
   maxParallel: number;
   gates?: PostJobGates;
+  /** the filesystem sandbox the run got (absent: recorded before there was one) */
+  sandbox?: SandboxRecord;
 }
 
 /** The post-job gates' verdicts, by gate name. */

@@ -1,4 +1,4 @@
-import type { GateOptions, Lane, PostJobGate } from '../contract/index.js';
+import type { GateOptions, Lane, PostJobGate, SandboxMode } from '../contract/index.js';
 import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 
 export type WaveState = 'running' | 'done' | 'stopped';
@@ -19,6 +19,8 @@ export interface ItemSpec extends Omit<GateOptions, 'requireGates'> {
   provider: string;
   model?: string;
   lane?: Lane;
+  /** the filesystem sandbox (start's --sandbox; absent: auto) */
+  sandbox?: SandboxMode;
   /** null: no fallback (the chain ends) */
   fallbackProvider: string | null;
   fallbackModel?: string;

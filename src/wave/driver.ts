@@ -162,6 +162,7 @@ async function launchItem(
       worktree: s.worktree,
       model: attemptModel(s, it.fallbackReason !== null),
       lane: s.lane,
+      sandbox: s.sandbox,
       requireGates: s.gates,
       featureKey: s.featureKey,
       base: s.base,

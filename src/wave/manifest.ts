@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DxError } from '../core/errors.js';
 import { asReasonCode } from '../core/reasons.js';
 import { providerCap } from '../jobs/options.js';
-import { gateInputsSchema, laneSchema } from '../contract/index.js';
+import { gateInputsSchema, laneSchema, sandboxModeSchema } from '../contract/index.js';
 import { checkNewWorktreePolicy, checkWorktreePolicy, guardPrompt } from '../governance/index.js';
 import { workTreeTop } from '../governance/git.js';
 import { promptText, readPromptFile, validateBeadsId } from '../jobs/validate.js';
@@ -26,6 +26,7 @@ const item = z
     provider: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
     lane: laneSchema.optional(),
+    sandbox: sandboxModeSchema.optional(),
     fallback_provider: z.string().min(1).nullable().optional(),
     fallback_model: z.string().min(1).optional(),
     gates: gateInputsSchema.shape.required.optional(),
@@ -44,6 +45,7 @@ export const manifestSchema = z
     base: gateInputsSchema.shape.base,
     worktree_root: z.string().min(1).optional(),
     provider: z.string().min(1).optional(),
+    sandbox: sandboxModeSchema.optional(),
     fallback_provider: z.string().min(1).nullable().optional(),
     critical: z.boolean().optional(),
     items: z.array(item).min(1),
@@ -144,6 +146,7 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       provider,
       model: it.model,
       lane: it.lane,
+      sandbox: it.sandbox ?? m.sandbox,
       fallbackProvider: fb ?? null,
       fallbackModel: it.fallback_model,
       gates: it.gates,

@@ -274,6 +274,28 @@ describe('jobs through real opencode', () => {
     expect((await run(['logs', '--beads', 'bd-escape'])).stdout).toMatch(/\[tool:write\] error .*escape\.txt/);
   });
 
+  it('under the sandbox a shell escape fails read-only and is recorded; the worktree stays writable', async () => {
+    const { worktrees } = makeRepo(1);
+    // outside /tmp, which the sandbox replaces by a private one: a write there fails read-only
+    const outside = path.join('/var/tmp', `dx-escape-${process.pid}-${Date.now()}.txt`);
+    const prompt = writePrompt(
+      prompts,
+      `Escape.\n@mock bash echo x > ${outside}\n@mock write notes.txt ok\n@mock say done`,
+    );
+    const started = await run(['start', '--beads', 'bd-sandbox', '--prompt-file', prompt, '--worktree', worktrees[0]]);
+    expect(started.code, started.stderr).toBe(0);
+    const report = await finished('bd-sandbox');
+    SCHEMAS.report.parse(report);
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(fs.readFileSync(path.join(worktrees[0], 'notes.txt'), 'utf8')).toBe('ok');
+    expect(report).toMatchObject({ state: 'exited_ok', mutations: 1, sandbox: { mode: 'bwrap', asked: 'auto' } });
+    const denied = report.events.find((e) => e.kind === 'sandbox_denied');
+    expect(denied).toMatchObject({ detail: expect.stringContaining(`${outside}: Read-only file system`) });
+    const md = (await run(['report', '--beads', 'bd-sandbox', '--format', 'markdown'])).stdout;
+    expect(md).toMatch(/\| Sandbox \| bwrap \(/);
+    expect(md).toMatch(/sandbox_denied \| detail=.*Read-only file system/);
+  }, 240_000); // run alone, the first start lists the models before the job runs
+
   it('an outcome is recorded even when no dx-runner process is alive as the agent exits', async () => {
     const { worktrees } = makeRepo(1);
     const prompt = writePrompt(prompts, 'Edit.\n@mock write done.txt ok');

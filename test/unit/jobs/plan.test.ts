@@ -8,6 +8,7 @@ import {
   type JobFacts,
   type LaunchPlan,
   type PlanInput,
+  type SandboxFacts,
 } from '../../../src/jobs/plan.js';
 import type { LoadedProfile } from '../../../src/profiles/index.js';
 import type { LaunchSpec } from '../../../src/providers/types.js';
@@ -39,6 +40,8 @@ interface Row {
   profile?: LoadedProfile;
   /** the facts of the job's provider, then of its fallbacks */
   providers?: ProviderFacts[];
+  /** the sandbox's host facts (default: bwrap works) */
+  host?: SandboxFacts;
 }
 
 /** Start's three pure steps, as the edge runs them, with every provider's facts given. */
@@ -51,7 +54,8 @@ function plan(row: Row): LaunchPlan {
   const job = planJob(input);
   const choice = chooseProvider(job, row.providers ?? [OPENCODE]);
   if ('next' in choice) throw new Error(`no facts given for ${choice.next.adapter.name}`);
-  return planLaunch(job, choice, { head: 'c0ffee', dirty: { 'notes.txt': 'blob1' } });
+  const host = row.host ?? { bwrapWorks: true, gitCommonDir: '/tmp/repo/.git' };
+  return planLaunch(job, choice, { head: 'c0ffee', dirty: { 'notes.txt': 'blob1' } }, host);
 }
 
 /** The reason start refuses with, or 'planned'. */
@@ -502,5 +506,40 @@ describe('a model list start could not get', () => {
     const p = plan({ flags: { provider }, providers: [facts] });
     expect(p.warnings?.map((w) => w.reason_code)).toEqual(warned);
     expect(p.warnings?.every((w) => w.message.includes(facts.model))).toBe(true);
+  });
+});
+
+describe('sandbox: flags > profile > auto, decided with the lane and whether bwrap works', () => {
+  const NO_BWRAP = { bwrapWorks: false, gitCommonDir: null };
+  it.each<[string, Row, string]>([
+    ['auto where bwrap works', {}, 'bwrap'],
+    ['auto without bwrap', { host: NO_BWRAP }, 'off'],
+    ['off', { flags: { sandbox: 'off' } }, 'off'],
+    ['bwrap where it works', { flags: { sandbox: 'bwrap' } }, 'bwrap'],
+    ['bwrap without it', { flags: { sandbox: 'bwrap' }, host: NO_BWRAP }, 'sandbox_unavailable'],
+    ['auto on the attach lane', { flags: { lane: 'attach' } }, 'not_applicable'],
+    ['auto on the server lane', { flags: { lane: 'server' } }, 'not_applicable'],
+    ['bwrap on the attach lane', { flags: { lane: 'attach', sandbox: 'bwrap' } }, 'sandbox_lane_unsupported'],
+    ["the profile's off", { profile: profile({ provider: 'opencode', sandbox: 'off' }) }, 'off'],
+    [
+      'the flag over the profile',
+      { flags: { sandbox: 'bwrap' }, profile: profile({ provider: 'opencode', sandbox: 'off' }) },
+      'bwrap',
+    ],
+    ['an unknown mode', { flags: { sandbox: 'docker' } }, 'unknown_sandbox'],
+  ])('%s → %s', (_name, row, expected) => {
+    const result = outcome(row);
+    expect(result === 'planned' ? plan(row).sandbox.mode : result).toBe(expected);
+  });
+
+  it('a sandboxed run launches its command under bwrap, recorded in its settings', () => {
+    const p = plan({});
+    expect([p.spec.command, p.spec.args.slice(-2), p.run.settings.sandbox?.mode]).toEqual([
+      'bwrap',
+      [`/bin/${OPENCODE.model}`, 'run'],
+      'bwrap',
+    ]);
+    const off = plan({ flags: { sandbox: 'off' } });
+    expect([off.spec.command, off.run.settings.sandbox?.mode]).toEqual([`/bin/${OPENCODE.model}`, 'off']);
   });
 });

@@ -56,6 +56,10 @@ const CATALOG: Array<[JobEvent, string]> = [
     '{"processes":5,"outside_group":4,"sessions_aborted":0,"left":0}',
   ],
   [
+    { kind: 'sandbox_denied', detail: 'bash: /etc/zz: Read-only file system' },
+    '{"detail":"bash: /etc/zz: Read-only file system"}',
+  ],
+  [
     { kind: 'finalized', state: 'success', reason_code: 'exited_ok', exit_code: 0 },
     '{"state":"success","reason_code":"exited_ok","exit_code":0}',
   ],

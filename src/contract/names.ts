@@ -15,3 +15,11 @@ export type Lane = (typeof LANES)[number];
 export const POST_JOB_GATES = ['feature-key', 'scope', 'evidence', 'integrity'] as const;
 
 export type PostJobGate = (typeof POST_JOB_GATES)[number];
+
+/**
+ * What becomes of a job's changes once its agent succeeded: `auto` commits them on the job's branch, `require`
+ * wants the agent's own commit, `off` leaves them as they are.
+ */
+export const COMMIT_POLICIES = ['auto', 'require', 'off'] as const;
+
+export type CommitPolicy = (typeof COMMIT_POLICIES)[number];

@@ -44,6 +44,7 @@ export const REASONS = {
   invalid_model_for: 'input',
   unknown_lane: 'input',
   unknown_gate: 'input',
+  unknown_commit_policy: 'input',
   unknown_workflow: 'input',
   unknown_prompt_id: 'input',
   unknown_shell: 'input',

@@ -16,7 +16,7 @@ import {
   type WorktreePolicy,
 } from './verdicts.js';
 
-export { guardPrompt, redact } from './secrets.js';
+export { guardPrompt, redact, secretInFile } from './secrets.js';
 export { FEATURE_KEY } from './verdicts.js';
 export type { Verdict } from './verdicts.js';
 

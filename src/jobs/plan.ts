@@ -2,7 +2,14 @@ import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { asReasonCode, isProviderFault } from '../core/reasons.js';
 import type { PostJobGates } from '../contract/index.js';
-import { LANES, POST_JOB_GATES, type Lane, type PostJobGate } from '../contract/names.js';
+import {
+  COMMIT_POLICIES,
+  LANES,
+  POST_JOB_GATES,
+  type CommitPolicy,
+  type Lane,
+  type PostJobGate,
+} from '../contract/names.js';
 import type { JobEvent } from '../contract/events.js';
 import type { MutationBaseline } from '../governance/git.js';
 import { FEATURE_KEY, guardPrompt, type Verdict } from '../governance/index.js';
@@ -31,6 +38,13 @@ export interface JobWorktree {
   policy: Verdict;
   baseline: Verdict | null;
   create?: WorktreeSource;
+}
+
+/** What is done with the agent's work before the gates: the commit policy, the verify command and its limit. */
+export interface JobWork {
+  commitPolicy: CommitPolicy;
+  verifyCmd: string | null;
+  verifyTimeoutSec?: number;
 }
 
 /** What start knows of the job before planning it. */
@@ -71,6 +85,7 @@ export interface JobPlan {
   /** the worktree is made from there at launch */
   create?: WorktreeSource;
   gates?: PostJobGates;
+  work: JobWork;
   /** the job's provider, then its fallbacks in order */
   candidates: Candidate[];
 }
@@ -111,6 +126,7 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
   const worktree = known(facts.worktree);
   if (!worktree.policy.passed) throw new DxError(asReasonCode(worktree.policy.reason_code), worktree.policy.details);
   const gates = postJobGates(opts, beads, worktree.path, facts.allowedPaths);
+  const work = jobWork(opts);
   const baseline = worktree.baseline;
   if (baseline && !baseline.passed) {
     const why = `baseline gate failed: ${baseline.details}`;
@@ -130,7 +146,7 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
     ...fallbacks.map((adapter) => ({ adapter, opts: asFallback, lane: laneOf(adapter) })),
   ];
   const { path: wt, create } = worktree;
-  return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, candidates };
+  return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, work, candidates };
 }
 
 /**
@@ -189,9 +205,12 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
       cwd: job.opts.cwd,
       startHead: baseline.head,
       baseline: JSON.stringify(baseline.dirty),
+      commitPolicy: job.work.commitPolicy,
+      verifyCmd: job.work.verifyCmd,
       settings: {
         ...effectiveSettings(chosen.opts, chosen.adapter.name),
         ...(job.gates ? { gates: job.gates } : {}),
+        ...(job.work.verifyTimeoutSec ? { verifyTimeoutSec: job.work.verifyTimeoutSec } : {}),
         ...(job.profile ? { profile: job.profile } : {}),
       },
     },
@@ -256,4 +275,21 @@ function postJobGates(
     gates.signoffFile = path.resolve(worktree, opts.signoffFile);
   }
   return gates;
+}
+
+/** The commit policy (default auto) and the verify command, checked now: a typo never passes as a policy. */
+function jobWork(opts: StartOptions): JobWork {
+  // the bash dx-runner's variable, as its flag (--require-commit-artifact is --commit require)
+  const fromEnv = /^(1|true|yes)$/i.test(opts.env.DX_RUNNER_REQUIRE_COMMIT_ARTIFACT ?? '') ? 'require' : undefined;
+  const policy = opts.commit ?? fromEnv ?? 'auto';
+  if (!(COMMIT_POLICIES as readonly string[]).includes(policy))
+    throw new DxError(
+      'unknown_commit_policy',
+      `unknown commit policy '${policy}'; use one of: ${COMMIT_POLICIES.join(', ')}`,
+    );
+  const timeout = opts.verifyTimeoutSec;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0))
+    throw new DxError('invalid_threshold', '--verify-timeout must be a positive number of seconds, e.g. 600');
+  const verifyCmd = opts.verifyCmd?.trim() || null;
+  return { commitPolicy: policy as CommitPolicy, verifyCmd, ...(timeout ? { verifyTimeoutSec: timeout } : {}) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateInputsSchema, laneSchema } from '../contract/index.js';
+import { gateInputsSchema, laneSchema, workInputsSchema } from '../contract/index.js';
 
 /**
  * A profile: named, reviewed settings for a kind of job. Every field does something; an unknown field is
@@ -42,6 +42,8 @@ export const ProfileSchema = z.strictObject({
     .pick({ required: true, allowed_paths_file: true, mutation_budget: true, signoff_file: true, base: true })
     .extend({ required: gateInputsSchema.shape.required.min(1) })
     .optional(),
+  /** what becomes of the agent's changes (auto, require, off), the verify command and its time limit */
+  ...workInputsSchema.shape,
 });
 
 export type Profile = z.infer<typeof ProfileSchema>;

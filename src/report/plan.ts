@@ -37,6 +37,8 @@ export function planOutput(plan: LaunchPlan, env: NodeJS.ProcessEnv): StartPlanO
           signoff_file: g.signoffFile ?? null,
         }
       : null,
+    commit_policy: run.commitPolicy,
+    verify_cmd: run.verifyCmd,
     command: {
       argv: [spec.command, ...spec.args].map(redact),
       cwd: run.worktree,
@@ -67,6 +69,7 @@ export function planLines(p: StartPlanOutput): string[] {
       `max runtime ${t.max_runtime}s, no mutation ${t.no_mutation_timeout}s`,
     `cap         ${p.max_parallel} live ${p.provider} jobs`,
     `gates       ${list(p.gates?.required ?? [])}`,
+    `commit      ${p.commit_policy}; verify: ${p.verify_cmd ?? '-'}`,
     `command     ${p.command.argv.join(' ')}`,
     `env set     ${list(p.command.env_set)}`,
     `env unset   ${list(p.command.env_unset)}`,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DxError } from '../core/errors.js';
-import { gateInputsSchema, laneSchema } from '../contract/index.js';
+import { gateInputsSchema, laneSchema, workInputsSchema } from '../contract/index.js';
 import { guardPrompt } from '../governance/index.js';
 import { workTreeTop } from '../governance/git.js';
 import { readPromptFile, validateBeadsId } from '../jobs/validate.js';
@@ -28,6 +28,7 @@ const item = z
     fallback_model: z.string().min(1).optional(),
     gates: gateInputsSchema.shape.required.optional(),
     ...gateInputsSchema.omit({ required: true, base: true }).shape,
+    ...workInputsSchema.shape,
   })
   .strict()
   .refine((i) => (i.prompt === undefined) !== (i.prompt_file === undefined), {
@@ -44,6 +45,7 @@ export const manifestSchema = z
     provider: z.string().min(1).optional(),
     fallback_provider: z.string().min(1).nullable().optional(),
     critical: z.boolean().optional(),
+    ...workInputsSchema.shape,
     items: z.array(item).min(1),
   })
   .strict();
@@ -149,6 +151,9 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       allowedPathsFile: abs(it.allowed_paths_file),
       mutationBudget: it.mutation_budget,
       signoffFile: it.signoff_file,
+      commit: it.commit ?? m.commit,
+      verifyCmd: it.verify_cmd ?? m.verify_cmd,
+      verifyTimeoutSec: it.verify_timeout_sec ?? m.verify_timeout_sec,
       cwd: baseDir,
     };
     return { beads, spec, create };

@@ -44,6 +44,7 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'invalid_model_for',
     'unknown_lane',
     'unknown_gate',
+    'unknown_commit_policy',
     'unknown_workflow',
     'unknown_prompt_id',
     'unknown_shell',

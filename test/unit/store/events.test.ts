@@ -33,6 +33,10 @@ const CATALOG: Array<[JobEvent, string]> = [
     '{"wave":2,"attempt":1,"fallback_reason":"none"}',
   ],
   [
+    { kind: 'delivery', step: 'commit', passed: false, reason_code: 'no_commit_artifact', details: 'head_unchanged' },
+    '{"step":"commit","passed":false,"reason_code":"no_commit_artifact","details":"head_unchanged"}',
+  ],
+  [
     { kind: 'finalized', state: 'success', reason_code: 'exited_ok', exit_code: 0 },
     '{"state":"success","reason_code":"exited_ok","exit_code":0}',
   ],

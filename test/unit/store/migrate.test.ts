@@ -31,15 +31,14 @@ function schemaOf(home: string) {
 }
 
 describe('a state database of schema version 5 (written by dx-runner before src/store/)', () => {
-  it('has the schema a new store gets, column for column', () => {
+  it('gains the schema a new store gets, column for column (version 6: the work columns)', () => {
     const fresh = tempHome();
     openStore(fresh);
     const old = homeFrom('state-v5.sql');
-    const before = schemaOf(old);
+    expect(schemaOf(old).version).toBe(5);
     openStore(old);
-    expect(schemaOf(old)).toEqual(before);
-    expect(schemaOf(fresh)).toEqual(before);
-    expect(before.version).toBe(5);
+    expect(schemaOf(old)).toEqual(schemaOf(fresh));
+    expect(schemaOf(old).version).toBe(6);
   });
 
   it('opens, and every job, event, server, wave and item reads back', () => {
@@ -151,13 +150,19 @@ describe('a state database of the first schema (no version, jobs and job_events 
       cpuSec: 0,
       lastCpuProgressAt: null,
       gates: {},
+      // its work was never committed by dx-runner
+      commitPolicy: 'off',
+      reportedCommit: null,
+      branch: null,
+      verifyCmd: null,
+      verifyResult: null,
       settings: { startupGraceSec: 120, stallSec: 600, providerRetryLimit: 3 },
     });
     expect(store.events.list(1).map((e) => e.kind)).toEqual(['created', 'finalized']);
     expect(store.servers.latest()).toBeNull();
     expect(store.waves.latest()).toBeNull();
     const migrated = schemaOf(home);
-    expect(migrated.version).toBe(5);
+    expect(migrated.version).toBe(6);
     const fresh = tempHome();
     openStore(fresh);
     expect(migrated).toEqual(schemaOf(fresh));

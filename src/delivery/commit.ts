@@ -125,7 +125,7 @@ export function commitWork(c: CommitInput): CommitStep {
   try {
     git(
       c.worktree,
-      ['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul', '--literal-pathspecs'],
+      ['--literal-pathspecs', 'add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'],
       pending.map((p) => `${p}\0`).join(''),
     );
     const message = commitMessage(commitSubject(c.answer(), c.beads), c.featureKey, c.agent);

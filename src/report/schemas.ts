@@ -133,6 +133,23 @@ export const reportSchema = z.object({
   ...workFields,
 });
 
+/** `diff --json`: what the job changed since its start HEAD, committed and not */
+export const diffSchema = z.object({
+  beads: z.string(),
+  worktree: z.string(),
+  start_head: z.string(),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      added: nullableInt.describe('lines added; null for a binary file'),
+      removed: nullableInt.describe('lines removed; null for a binary file'),
+    }),
+  ),
+  insertions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  patch: z.string().nullable().describe('the patch (git diff --binary); null with --stat'),
+});
+
 export const startSchema = z.object({
   beads: z.string(),
   provider: z.string(),
@@ -241,6 +258,7 @@ export type CheckOutput = z.infer<typeof checkSchema>;
 export type CheckMissingOutput = z.infer<typeof checkMissingSchema>;
 export type ReportOutput = z.infer<typeof reportSchema>;
 export type StartOutput = z.infer<typeof startSchema>;
+export type DiffOutput = z.infer<typeof diffSchema>;
 export type StartPlanOutput = z.infer<typeof startPlanSchema>;
 export type ProfilesOutput = z.infer<typeof profilesSchema>;
 export type ProfileShowOutput = z.infer<typeof profileShowSchema>;

@@ -11,7 +11,10 @@ const git = (cwd: string, ...args: string[]) =>
     .toString()
     .trim();
 
-/** The work of real opencode jobs against the scripted model: committed, refused, verified. One run per test. */
+/**
+ * The work of real opencode jobs against the scripted model: committed, refused, verified. One run per test, each
+ * with 240 s: a real job has taken over 60 s to end on a loaded two-core host, the first one listing the models.
+ */
 describe("delivering a job's work", () => {
   const ctx = useSandbox();
   let sb: Sandbox;
@@ -71,7 +74,7 @@ describe("delivering a job's work", () => {
     expect(stat.stdout).toMatch(/^\+2 -0 greeting\.txt$/m);
     const patch = await cli(['diff', '--beads', 'bd-dlv.1'], { env: sb.env });
     expect(patch.stdout).toMatch(/^\+from the agent$/m);
-  });
+  }, 240_000);
 
   it('require: an agent that did not commit ends failed / no_commit_artifact with exit code 44', async () => {
     const { wt, startHead } = await start(
@@ -93,7 +96,7 @@ describe("delivering a job's work", () => {
     // what the job changed is still there to see
     const diff = await json<DiffOutput>(['diff', '--beads', 'bd-dlv.2', '--stat']);
     expect(diff.files.map((f) => f.path)).toEqual(['notes.txt']);
-  });
+  }, 240_000);
 
   it('a failing verify command ends governance_failed / verify_failed, its output kept', async () => {
     const { wt } = await start(
@@ -110,7 +113,7 @@ describe("delivering a job's work", () => {
     expect(path.dirname(report.verify_result?.log as string)).toBe(path.dirname(report.log_file));
     const check = await json<CheckOutput>(['check', '--beads', 'bd-dlv.3']);
     expect(check._code).toBe(3);
-  });
+  }, 240_000);
 
   it('a .env written by the agent is refused with the reason, and nothing is committed', async () => {
     const { wt, startHead } = await start(
@@ -125,5 +128,5 @@ describe("delivering a job's work", () => {
     const refusal = report.events.find((e) => e.kind === 'delivery');
     expect(refusal).toMatchObject({ step: 'commit', passed: false, reason_code: 'commit_refused_secret' });
     expect(refusal && 'details' in refusal && refusal.details).toMatch(/^nothing committed: \.env \(/);
-  });
+  }, 240_000);
 });

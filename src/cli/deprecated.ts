@@ -9,7 +9,8 @@ import { DxError } from '../core/errors.js';
  * would be wrong (`refused`). Nothing typed for the bash tool is rejected as unknown or silently dropped.
  */
 export type LegacyRule =
-  | { kind: 'alias'; to: string }
+  /** `value`: what the new flag gets when the old one took none */
+  | { kind: 'alias'; to: string; value?: string }
   | { kind: 'inert'; why: string }
   | { kind: 'refused'; reason: 'flag_unsupported'; fix: string };
 
@@ -77,13 +78,6 @@ export const LEGACY_COMMANDS = [
 
 const FIXED_AT_START = 'thresholds are fixed into each job when it starts: set them on start';
 
-const COMMIT_ARTIFACT: LegacyRule = {
-  kind: 'refused',
-  reason: 'flag_unsupported',
-  fix:
-    'dx-runner does not yet check that a job committed its work; drop it and check the commit after the ' +
-    'job (dx-runner integrity-gate --reported-commit SHA)',
-};
 const RAILWAY: LegacyRule = {
   kind: 'refused',
   reason: 'flag_unsupported',
@@ -102,7 +96,7 @@ const EVERYWHERE: Record<string, LegacyRule> = {
 const BY_COMMAND: Record<string, Record<string, LegacyRule>> = {
   start: {
     '--pty': { kind: 'inert', why: 'agents run headless with the prompt on stdin; there is no terminal mode' },
-    '--require-commit-artifact': COMMIT_ARTIFACT,
+    '--require-commit-artifact': { kind: 'alias', to: '--commit', value: 'require' },
   },
   status: { '--stall-minutes': { kind: 'inert', why: FIXED_AT_START } },
   check: { '--stall-minutes': { kind: 'inert', why: FIXED_AT_START } },
@@ -131,7 +125,6 @@ const BY_COMMAND: Record<string, Record<string, LegacyRule>> = {
  */
 export const LEGACY_ENV: Record<string, Record<string, Exclude<LegacyRule, { kind: 'alias' }>>> = {
   start: {
-    DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: COMMIT_ARTIFACT,
     DX_RUNNER_DEFAULT_WORKTREE: { kind: 'inert', why: 'start works in --worktree, else the current directory' },
   },
   preflight: {
@@ -180,7 +173,8 @@ export const legacyRules = (): Array<{ command: string; flag: string; rule: Lega
 
 /** The one-line stderr note for an accepted old flag (none for a refused one: that is an error). */
 export function legacyNote(command: string, flag: string, rule: LegacyRule): string | undefined {
-  if (rule.kind === 'alias') return `${command} ${flag} is deprecated: it is now ${rule.to}`;
+  if (rule.kind === 'alias')
+    return `${command} ${flag} is deprecated: it is now ${rule.to}${rule.value ? ` ${rule.value}` : ''}`;
   if (rule.kind === 'inert') return `${command} ${flag} is deprecated: ${rule.why}; it has no effect`;
   return undefined;
 }
@@ -249,7 +243,8 @@ export function applyLegacyFlags(program: Command, argv: string[]): void {
       const rule = o.hidden ? legacyRule(name, flag) : undefined;
       if (!rule || cmd.getOptionValueSource(attribute(flag)) !== 'cli') continue;
       if (rule.kind === 'refused') throw new DxError(rule.reason, `${name} ${flag} is not supported: ${rule.fix}`);
-      if (rule.kind === 'alias') cmd.setOptionValue(attribute(rule.to), cmd.getOptionValue(attribute(flag)));
+      if (rule.kind === 'alias')
+        cmd.setOptionValue(attribute(rule.to), rule.value ?? cmd.getOptionValue(attribute(flag)));
       process.stderr.write(`dx-runner: ${legacyNote(name, flag, rule)}\n`);
     }
   });

@@ -33,6 +33,11 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
     ['the full record as JSON', 'dx-runner report --beads bd-xga8.14'],
     ['as markdown, for a review or a ticket', 'dx-runner report --beads bd-xga8.14 --format markdown'],
   ],
+  diff: [
+    ['the patch of what the job changed, committed and not', 'dx-runner diff --beads bd-xga8.14'],
+    ['the files, with lines added and removed', 'dx-runner diff --beads bd-xga8.14 --stat'],
+    ['the same as JSON, for a review tool', 'dx-runner diff --beads bd-xga8.14 --stat --json'],
+  ],
   stop: [
     ['end the job and every process it started', 'dx-runner stop --beads bd-xga8.14'],
     ['the same, reporting as JSON', 'dx-runner stop --beads bd-xga8.14 --json'],

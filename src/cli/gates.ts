@@ -11,7 +11,7 @@ import {
   FEATURE_KEY,
   type Verdict,
 } from '../governance/index.js';
-import { baselineOf } from '../jobs/finalize.js';
+import { baselineOf } from '../delivery/index.js';
 import type { Store } from '../store/index.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { evaluate } from '../report/index.js';

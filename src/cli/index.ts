@@ -39,6 +39,7 @@ type Register = (program: Command) => void;
 const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['start'], async () => (await import('./start.js')).registerStartCommand],
   [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
+  [['diff'], async () => (await import('./diff.js')).registerDiffCommand],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
   [['finalize'], async () => (await import('./finalize.js')).registerFinalizeCommand],
   [['migration'], async () => (await import('./migration.js')).registerMigrationCommand],

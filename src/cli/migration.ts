@@ -36,7 +36,11 @@ export const EXIT_CHANGES: Change[] = [
   ],
   ['1, no output (scope-gate, evidence-gate)', '29 / 30', 'a missing worktree or signoff is a failing verdict'],
   ['10 / 11 (the cc-glm job only)', '10 / 11', 'start itself refuses when credentials are missing or unreadable'],
-  ['44 (outcome: no commit artifact)', '–', 'no commit-artifact check yet (its flag and variable are refused)'],
+  [
+    '44 (outcome: no commit artifact)',
+    '44 (outcome)',
+    'start --commit require (or DX_RUNNER_REQUIRE_COMMIT_ARTIFACT=1): the agent did not commit; check exit 3',
+  ],
   [
     '124 (outcome: watchdog timeout)',
     '–',
@@ -75,7 +79,6 @@ export const REASON_RENAMES: Change[] = [
   ['pid_file_missing, pid_empty', 'no_meta', 'no pid files; a bead with no job is missing'],
   ['start_failed (check state)', 'missing', 'check of a bead with no job: missing / no_meta, exit 1'],
   ['extended_stall', '–', 'the watchdog acts on the stalled state: it restarts the job, then blocks it'],
-  ['no_commit_artifact', '–', 'no commit-artifact check yet'],
   ['opencode_probe_timeout', 'canonical_model_probe_timeout', 'preflight: a warning, an error with --strict'],
   ['claude_code_auth_or_model_unavailable', 'claude_code_auth_or_quota_blocked / model_unavailable', 'preflight probe'],
   ['claude_code_headless_flags_missing', '–', 'the bundled CLI is used'],
@@ -86,7 +89,7 @@ export const REASON_RENAMES: Change[] = [
 
 const now = (r: LegacyRule) =>
   r.kind === 'alias'
-    ? `same as ${r.to} (with a note)`
+    ? `same as ${r.to}${r.value ? ` ${r.value}` : ''} (with a note)`
     : r.kind === 'inert'
       ? `accepted, no effect (note: ${r.why})`
       : `refused, exit 2 (flag_unsupported): ${r.fix}`;

@@ -41,7 +41,10 @@ type StartFlags = Pick<
   | 'lane'
   | 'rateLimitRetries'
   | 'sandbox'
+  | 'commit'
+  | 'verifyCmd'
 > & {
+  verifyTimeout?: number;
   allowModelOverride?: boolean;
   wait?: number;
   attach?: string;
@@ -172,7 +175,22 @@ export function registerStartCommand(program: Command): void {
       'scope gate (implied): most files the job may change',
       number('--mutation-budget', LIMITS.mutationBudget),
     )
-    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree');
+    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree')
+    .option(
+      '--commit <policy>',
+      "when the agent succeeded: auto (commit its changes on the worktree's branch, trailers Feature-Key and " +
+        'Agent; default), require (the agent must have committed, else no_commit_artifact), off (leave them)',
+    )
+    .option(
+      '--verify-cmd <cmd>',
+      'run in the worktree after the commit (sh -c, output in the run folder as verify.log); failing it ends ' +
+        'the job governance_failed / verify_failed',
+    )
+    .option(
+      '--verify-timeout <sec>',
+      'the verify command may run this long (default 600)',
+      number('--verify-timeout', LIMITS.seconds),
+    );
   addBinaryOptions(startCommand)
     .option(
       '--dry-run',
@@ -191,6 +209,7 @@ export function registerStartCommand(program: Command): void {
           // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
           noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
           requireGates: o.requireGate,
+          verifyTimeoutSec: o.verifyTimeout,
           binaryFor: (provider) => explicitBinary(provider, o),
           env: process.env,
           cwd: process.cwd(),

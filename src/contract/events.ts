@@ -95,6 +95,16 @@ const catalog = <F extends z.ZodRawShape, S extends z.ZodType<string>>(first: F,
       .object({ ...first, kind: z.literal('warning'), reason_code: z.string(), message: z.string() })
       .describe('the run went on without a check it could not make (model_check_unavailable: no model list)'),
     z
+      .object({
+        ...first,
+        kind: z.literal('delivery'),
+        step: z.string(),
+        passed: z.boolean(),
+        reason_code: z.string(),
+        details: z.string(),
+      })
+      .describe("one step of delivering the agent's work after it succeeded (commit, verify), and its result"),
+    z
       .object({ ...first, kind: z.literal('wave_dispatch'), wave: int, attempt: int, fallback_reason: z.string() })
       .describe("a wave launched this run as its item's attempt"),
     z

@@ -1,9 +1,19 @@
 import { z } from 'zod';
-import { POST_JOB_GATES, type PostJobGate } from './names.js';
+import { COMMIT_POLICIES, POST_JOB_GATES, type PostJobGate } from './names.js';
 
-export { POST_JOB_GATES, type PostJobGate } from './names.js';
+export { COMMIT_POLICIES, POST_JOB_GATES, type CommitPolicy, type PostJobGate } from './names.js';
 
 export const postJobGateSchema = z.enum(POST_JOB_GATES);
+
+/**
+ * What a job does with its work before the gates, as YAML files name it: a profile's and a wave manifest's
+ * `commit:` (the policy), `verify_cmd:` and `verify_timeout_sec:`.
+ */
+export const workInputsSchema = z.strictObject({
+  commit: z.enum(COMMIT_POLICIES).optional(),
+  verify_cmd: z.string().min(1).optional(),
+  verify_timeout_sec: z.number().positive().optional(),
+});
 
 /** Every gate with a command of its own: baseline (start checks it before recording a job), the post-job gates. */
 export const GATES = ['baseline', ...POST_JOB_GATES] as const;

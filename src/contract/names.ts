@@ -31,3 +31,11 @@ export interface SandboxRecord {
   asked: SandboxMode;
   reason: string;
 }
+
+/**
+ * What becomes of a job's changes once its agent succeeded: `auto` commits them on the job's branch, `require`
+ * wants the agent's own commit, `off` leaves them as they are.
+ */
+export const COMMIT_POLICIES = ['auto', 'require', 'off'] as const;
+
+export type CommitPolicy = (typeof COMMIT_POLICIES)[number];

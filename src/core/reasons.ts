@@ -46,6 +46,7 @@ export const REASONS = {
   unknown_sandbox: 'input',
   sandbox_lane_unsupported: 'input',
   unknown_gate: 'input',
+  unknown_commit_policy: 'input',
   unknown_workflow: 'input',
   unknown_prompt_id: 'input',
   unknown_shell: 'input',

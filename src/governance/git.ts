@@ -5,7 +5,7 @@ import path from 'node:path';
 /** The empty tree: the baseline of a repository that has no commit yet. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
-function git(cwd: string, args: string[], input?: string): string {
+export function git(cwd: string, args: string[], input?: string): string {
   return execFileSync('git', ['-C', cwd, ...args], {
     encoding: 'utf8',
     input,

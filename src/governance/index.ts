@@ -17,7 +17,7 @@ import {
 } from './verdicts.js';
 import { newWorktreeVerdict } from './newWorktree.js';
 
-export { guardPrompt, redact } from './secrets.js';
+export { guardPrompt, redact, secretInFile } from './secrets.js';
 export { FEATURE_KEY } from './verdicts.js';
 export type { Verdict } from './verdicts.js';
 

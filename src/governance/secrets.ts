@@ -70,3 +70,17 @@ export function redact(text: string): string {
     out = out.replace(re, (_m, keep?: string) => `${typeof keep === 'string' ? keep : ''}[REDACTED]`);
   return out;
 }
+
+/** File names that hold secrets by convention: never committed on the agent's behalf. */
+const SECRET_FILE_NAMES = /^(\.env(\..*)?|.*\.(pem|key))$/;
+
+/**
+ * Why a file must not be committed (its name is a secret file's, or its content looks like a key), else null.
+ * `content`: the file's text, null when it is not read (binary, gone).
+ */
+export function secretInFile(file: string, content: string | null): string | null {
+  const name = file.split('/').pop() ?? file;
+  if (SECRET_FILE_NAMES.test(name)) return 'a secret file name (.env*, *.pem, *.key)';
+  const [what] = content === null ? [] : secretShapesIn(content);
+  return what ? `what looks like a ${what}` : null;
+}

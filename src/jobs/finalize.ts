@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { decideOutcome, emptySummary, foldEvent, type Outcome, type OutputSummary } from '../health/index.js';
-import { countMutations, headCommit, type MutationBaseline } from '../governance/git.js';
-import { evidenceGate, featureKeyGate, integrityGate, scopeGate } from '../governance/index.js';
+import { baselineOf, claimDelivery, deliverJobResult, postJobGates } from '../delivery/index.js';
+import { countMutations } from '../governance/git.js';
 import { getProvider, type ProviderAdapter } from '../providers/index.js';
 import { filesIn, type JobFiles } from './paths.js';
 import type { JobRecord, Store } from '../store/index.js';
@@ -50,11 +50,6 @@ export function readRc(f: JobFiles): { exitCode: number; at: number } | null {
   }
 }
 
-export const baselineOf = (job: JobRecord): MutationBaseline => ({
-  head: job.startHead,
-  dirty: JSON.parse(job.baseline) as Record<string, string>,
-});
-
 export function safeMutations(job: JobRecord): number {
   try {
     return countMutations(job.worktree, baselineOf(job));
@@ -73,15 +68,13 @@ export interface PendingOutcome {
   outputBytes: number;
 }
 
-/** What finalization would record for a job whose process has ended (read-only). */
-export function pendingOutcome(job: JobRecord): PendingOutcome {
+/** The agent's own verdict from its files, before any delivery step. */
+function agentResult(job: JobRecord): Omit<PendingOutcome, 'verdicts'> {
   const f = filesOf(job);
   const summary = summarizeFiles(getProvider(job.provider), f);
   const rc = readRc(f);
-  const gated = postJobGates(job, decideOutcome(rc?.exitCode ?? null, summary));
   return {
-    outcome: gated.outcome,
-    verdicts: gated.verdicts,
+    outcome: decideOutcome(rc?.exitCode ?? null, summary),
     summary,
     completedAt: rc?.at ?? Date.now(),
     mutations: safeMutations(job),
@@ -90,54 +83,34 @@ export function pendingOutcome(job: JobRecord): PendingOutcome {
 }
 
 /**
- * The required post-job gates of a job whose agent succeeded. The first failing one turns the outcome
- * into `governance_failed` with that gate's reason, so success that broke policy is never "ok".
+ * What finalization would record for a job whose process has ended (read-only): the agent's verdict and the gates
+ * on the worktree as it is. Finalizing may still commit the work and run the verify command.
  */
-export function postJobGates(job: JobRecord, outcome: Outcome): { outcome: Outcome; verdicts: JobRecord['gates'] } {
-  const spec = job.settings.gates;
-  if (!spec?.required.length || outcome.state !== 'success') return { outcome, verdicts: {} };
-  const verdicts: JobRecord['gates'] = {};
-  for (const gate of spec.required) {
-    switch (gate) {
-      case 'feature-key':
-        verdicts[gate] = featureKeyGate(job.worktree, spec.featureKey ?? job.beads, {
-          base: spec.base,
-          branch: spec.branch,
-        });
-        break;
-      case 'scope':
-        verdicts[gate] = scopeGate(job.worktree, {
-          allowedPaths: spec.allowedPaths ?? null,
-          budget: spec.mutationBudget ?? null,
-          baseline: baselineOf(job),
-        });
-        break;
-      case 'evidence':
-        verdicts[gate] = evidenceGate(spec.signoffFile ?? '', 'exited_ok');
-        break;
-      case 'integrity':
-        verdicts[gate] = integrityGate(job.worktree, headCommit(job.worktree) ?? '', spec.branch);
-        break;
-    }
-  }
-  const failed = Object.values(verdicts).find((v) => !v.passed);
-  return {
-    outcome: failed ? { ...outcome, state: 'governance_failed', reasonCode: failed.reason_code } : outcome,
-    verdicts,
-  };
+export function pendingOutcome(job: JobRecord): PendingOutcome {
+  const agent = agentResult(job);
+  const gated = postJobGates(job, agent.outcome);
+  return { ...agent, outcome: gated.outcome, verdicts: gated.verdicts };
 }
 
 /**
- * Writes the outcome of an ended job from its files. Idempotent: the store keeps the first outcome.
- * `override` is for outcomes the runner decides itself (an operator stop, a fail-fast kill).
+ * Writes the outcome of an ended job from its files, after delivering its work (commit, gates, verify: one
+ * process at a time, so false while another delivers it). Idempotent: the store keeps the first outcome.
+ * `override` is for outcomes the runner decides itself (an operator stop, a fail-fast kill): nothing is delivered.
  */
 export function finalizeJob(store: Store, job: JobRecord, override?: Outcome): boolean {
-  const pending = pendingOutcome(job);
-  return store.jobs.finalize(job.id, override ?? pending.outcome, {
-    completedAt: override ? Date.now() : pending.completedAt,
-    mutations: pending.mutations,
-    outputBytes: pending.outputBytes,
-    summary: pending.summary,
-    gates: override ? {} : pending.verdicts,
-  });
+  if (override) {
+    const agent = agentResult(job);
+    return store.jobs.finalize(job.id, override, { ...agent, completedAt: Date.now(), gates: {} });
+  }
+  const release = claimDelivery(job);
+  if (!release) return false;
+  try {
+    const fresh = store.jobs.get(job.id);
+    if (!fresh?.active) return false; // finalized while this process waited for the claim
+    const agent = agentResult(fresh);
+    const done = deliverJobResult(store, fresh, agent.outcome);
+    return store.jobs.finalize(fresh.id, done.outcome, { ...agent, gates: done.verdicts, delivery: done.delivery });
+  } finally {
+    release();
+  }
 }

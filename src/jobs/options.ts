@@ -48,6 +48,12 @@ export interface StartOptions extends GateOptions {
   waitSec?: number;
   /** the filesystem sandbox: auto (default: bwrap where it works), bwrap or off */
   sandbox?: string;
+  /** what becomes of the agent's changes: auto (commit them, the default), require (the agent commits), off */
+  commit?: string;
+  /** run in the worktree after the commit (`sh -c`); failing fails the job (verify_failed) */
+  verifyCmd?: string;
+  /** how long the verify command may run (default 600 s) */
+  verifyTimeoutSec?: number;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
   attachUrl?: string;
   /** the binary the command line names for a provider's CLI (--opencode-bin …); adapters fall back to their own */
@@ -181,6 +187,9 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
     mutationBudget: flags.mutationBudget ?? g?.mutation_budget,
     signoffFile: flags.signoffFile ?? g?.signoff_file,
     base: flags.base ?? g?.base,
+    commit: flags.commit ?? profile.commit,
+    verifyCmd: flags.verifyCmd ?? profile.verify_cmd,
+    verifyTimeoutSec: flags.verifyTimeoutSec ?? profile.verify_timeout_sec,
   };
 }
 

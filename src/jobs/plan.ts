@@ -1,25 +1,17 @@
-import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { asReasonCode, isProviderFault } from '../core/reasons.js';
 import type { PostJobGates } from '../contract/index.js';
-import {
-  LANES,
-  POST_JOB_GATES,
-  SANDBOX_MODES,
-  type Lane,
-  type PostJobGate,
-  type SandboxMode,
-  type SandboxRecord,
-} from '../contract/names.js';
+import { LANES, SANDBOX_MODES, type Lane, type SandboxMode, type SandboxRecord } from '../contract/names.js';
 import type { JobEvent } from '../contract/events.js';
 import type { MutationBaseline } from '../governance/git.js';
-import { FEATURE_KEY, guardPrompt, type Verdict } from '../governance/index.js';
+import { guardPrompt, type Verdict } from '../governance/index.js';
 import { getProvider } from '../providers/index.js';
 import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
 import { firstRefusal, providerChecks, type ProviderFacts } from '../providers/verdict.js';
 import type { LoadedProfile } from '../profiles/index.js';
 import type { Launch } from './launch.js';
 import { effectiveSettings, envLane, fallbackCandidates, withProfile, type StartOptions } from './options.js';
+import { jobWork, postJobGates, type JobWork } from './postJob.js';
 import { decideSandbox, sandboxedSpec } from './sandbox.js';
 import { promptSource, validateBeadsId } from './validate.js';
 import type { WorktreeSource } from './worktree.js';
@@ -80,6 +72,7 @@ export interface JobPlan {
   /** the worktree is made from there at launch */
   create?: WorktreeSource;
   gates?: PostJobGates;
+  work: JobWork;
   /** the job's provider, then its fallbacks in order */
   candidates: Candidate[];
   /** the filesystem sandbox asked for: flags > profile > auto */
@@ -134,6 +127,7 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
   const worktree = known(facts.worktree);
   if (!worktree.policy.passed) throw new DxError(asReasonCode(worktree.policy.reason_code), worktree.policy.details);
   const gates = postJobGates(opts, beads, worktree.path, facts.allowedPaths);
+  const work = jobWork(opts);
   const baseline = worktree.baseline;
   if (baseline && !baseline.passed) {
     const why = `baseline gate failed: ${baseline.details}`;
@@ -158,7 +152,7 @@ export function planJob({ flags, profile, facts }: PlanInput): JobPlan {
   // thresholds and caps (flags, profile, DX_RUNNER_* variables) are input too: refused before a provider is asked
   for (const c of candidates) effectiveSettings(c.opts, c.adapter.name);
   const { path: wt, create } = worktree;
-  return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, candidates, sandbox };
+  return { opts, profile: profile?.name, beads, prompt, worktree: wt, create, gates, work, candidates, sandbox };
 }
 
 /**
@@ -229,9 +223,12 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
       cwd: job.opts.cwd,
       startHead: baseline.head,
       baseline: JSON.stringify(baseline.dirty),
+      commitPolicy: job.work.commitPolicy,
+      verifyCmd: job.work.verifyCmd,
       settings: {
         ...effectiveSettings(chosen.opts, chosen.adapter.name),
         ...(job.gates ? { gates: job.gates } : {}),
+        ...(job.work.verifyTimeoutSec ? { verifyTimeoutSec: job.work.verifyTimeoutSec } : {}),
         ...(job.profile ? { profile: job.profile } : {}),
         sandbox,
       },
@@ -243,60 +240,4 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
     sandbox,
     ...(job.create ? { create: job.create } : {}),
   };
-}
-
-/** The required post-job gates and their inputs, checked now so a job never ends on a gate it cannot run. */
-function postJobGates(
-  opts: StartOptions,
-  beads: string,
-  worktree: string,
-  allowedPaths: string[] | null | undefined,
-): PostJobGates | undefined {
-  // scope inputs ask for the scope gate: given without it, they would be silently ignored
-  const scopeAsked = opts.allowedPathsFile !== undefined || opts.mutationBudget !== undefined;
-  const required = [
-    ...new Set([
-      ...(opts.requireGates ?? [])
-        .flatMap((g) => g.split(','))
-        .map((g) => g.trim())
-        .filter(Boolean),
-      ...(scopeAsked ? ['scope'] : []),
-    ]),
-  ];
-  if (!required.length) return undefined;
-  for (const g of required) {
-    if (!POST_JOB_GATES.includes(g as PostJobGate))
-      throw new DxError('unknown_gate', `unknown gate '${g}'; use one of: ${POST_JOB_GATES.join(', ')}`);
-  }
-  const gates: PostJobGates = { required: required as PostJobGate[], base: opts.base, branch: opts.branch };
-  if (required.includes('feature-key')) {
-    gates.featureKey = opts.featureKey ?? beads;
-    if (!FEATURE_KEY.test(gates.featureKey))
-      throw new DxError(
-        'feature_key_invalid_format',
-        `feature key '${gates.featureKey}' is not like bd-xga8.14; pass --feature-key`,
-      );
-  }
-  if (required.includes('scope')) {
-    if (!opts.allowedPathsFile && opts.mutationBudget === undefined)
-      throw new DxError('scope_missing', 'the scope gate needs --allowed-paths-file and/or --mutation-budget');
-    if (opts.allowedPathsFile) {
-      if (!allowedPaths)
-        throw new DxError(
-          'allowed_paths_file_missing',
-          `allowed-paths file ${opts.allowedPathsFile} cannot be read; pass an existing file`,
-        );
-      gates.allowedPaths = allowedPaths;
-    }
-    gates.mutationBudget = opts.mutationBudget;
-  }
-  if (required.includes('evidence')) {
-    if (!opts.signoffFile)
-      throw new DxError(
-        'signoff_file_missing',
-        'the evidence gate needs --signoff-file (relative to the worktree, e.g. SIGNOFF.md)',
-      );
-    gates.signoffFile = path.resolve(worktree, opts.signoffFile);
-  }
-  return gates;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateInputsSchema, laneSchema, sandboxModeSchema } from '../contract/index.js';
+import { gateInputsSchema, laneSchema, sandboxModeSchema, workInputsSchema } from '../contract/index.js';
 import { LIMITS } from '../core/input.js';
 
 /**
@@ -48,6 +48,8 @@ export const ProfileSchema = z.strictObject({
     .pick({ required: true, allowed_paths_file: true, mutation_budget: true, signoff_file: true, base: true })
     .extend({ required: gateInputsSchema.shape.required.min(1) })
     .optional(),
+  /** what becomes of the agent's changes (auto, require, off), the verify command and its time limit */
+  ...workInputsSchema.shape,
 });
 
 export type Profile = z.infer<typeof ProfileSchema>;

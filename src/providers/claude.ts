@@ -154,7 +154,7 @@ export function claudeStreamParser(prefix: string): (line: string) => AgentEvent
           break;
         }
         for (const b of ev.message?.content ?? []) {
-          if (b.type === 'text' && b.text?.trim()) out.push({ kind: 'text' });
+          if (b.type === 'text' && b.text?.trim()) out.push({ kind: 'text', text: b.text });
           else if (b.type === 'tool_use') out.push({ kind: 'tool', tool: b.name ?? 'unknown' });
         }
         break;

@@ -100,7 +100,12 @@ interface OpencodeLine {
   sessionID?: string;
   /** `retry` lines (server lane): the model call failed and is being retried */
   message?: string;
-  part?: { tool?: string; reason?: string; tokens?: { input?: number; output?: number; reasoning?: number } };
+  part?: {
+    text?: string;
+    tool?: string;
+    reason?: string;
+    tokens?: { input?: number; output?: number; reasoning?: number };
+  };
   error?: { name?: string; message?: string; data?: { message?: string; statusCode?: number } };
 }
 
@@ -116,7 +121,7 @@ function parseStdoutLine(line: string): AgentEvent[] {
   if (typeof ev.sessionID === 'string') out.push({ kind: 'session', sessionId: ev.sessionID });
   switch (ev.type) {
     case 'text':
-      out.push({ kind: 'text' });
+      out.push({ kind: 'text', text: ev.part?.text });
       break;
     case 'tool_use':
       out.push({ kind: 'tool', tool: ev.part?.tool ?? 'unknown' });

@@ -47,7 +47,8 @@ export interface LaunchSetup {
 /** One observation from the agent's own output, normalised across providers. Every event is a heartbeat. */
 export type AgentEvent =
   | { kind: 'session'; sessionId: string }
-  | { kind: 'text' }
+  /** `text`: what the agent said, when the provider's stream carries it whole (the last one is its answer) */
+  | { kind: 'text'; text?: string }
   | { kind: 'tool'; tool: string }
   | { kind: 'step_finish'; final: boolean; tokensIn: number; tokensOut: number }
   | { kind: 'error'; reason: string; message: string }

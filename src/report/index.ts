@@ -31,6 +31,15 @@ export const pausedLine = (paused: PausedProvider[]): string | null =>
     ? `paused (rate limited): ${paused.map((p) => `${p.provider} retry in ${p.retry_in_sec} s`).join(', ')}`
     : null;
 
+/** What became of the job's work, as check and report show it. */
+const workOf = (j: Evaluated['job']) => ({
+  commit_policy: j.commitPolicy,
+  reported_commit: j.reportedCommit,
+  branch: j.branch,
+  verify_cmd: j.verifyCmd,
+  verify_result: j.verifyResult,
+});
+
 export function statusRow(e: Evaluated, now = Date.now()): StatusRow {
   const j = e.job;
   return {
@@ -83,6 +92,7 @@ export function checkResult(e: Evaluated, now = Date.now()): CheckOutput {
     log_bytes: j.outputBytes,
     pid_age_sec: seconds(now - j.startedAt),
     log_age_sec: j.lastOutputAt === null ? null : seconds(now - j.lastOutputAt),
+    ...workOf(j),
   };
 }
 
@@ -137,6 +147,7 @@ export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()
     pid: j.pid,
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
+    ...workOf(j),
   };
 }
 
@@ -165,6 +176,20 @@ export function reportMarkdown(r: ReportOutput): string {
         ['Execution Mode', r.execution_mode],
         ['Sandbox', r.sandbox ? `${r.sandbox.mode} (${r.sandbox.reason})` : '-'],
         ['Profile', r.profile ?? '-'],
+      ],
+    ],
+    [
+      'Work',
+      [
+        ['Commit Policy', r.commit_policy],
+        ['Reported Commit', r.reported_commit],
+        ['Branch', r.branch],
+        ['Verify Command', r.verify_cmd],
+        [
+          'Verification',
+          r.verify_result &&
+            `${r.verify_result.status}${r.verify_result.log ? ` (output: ${r.verify_result.log})` : ''}`,
+        ],
       ],
     ],
     [

@@ -39,6 +39,8 @@ export function planOutput(plan: LaunchPlan, env: NodeJS.ProcessEnv): StartPlanO
           signoff_file: g.signoffFile ?? null,
         }
       : null,
+    commit_policy: run.commitPolicy,
+    verify_cmd: run.verifyCmd,
     command: {
       argv: [spec.command, ...spec.args].map(redact),
       cwd: run.worktree,
@@ -70,6 +72,7 @@ export function planLines(p: StartPlanOutput): string[] {
     `cap         ${p.max_parallel} live ${p.provider} jobs`,
     `sandbox     ${p.sandbox.mode} (${p.sandbox.reason})`,
     `gates       ${list(p.gates?.required ?? [])}`,
+    `commit      ${p.commit_policy}; verify: ${p.verify_cmd ?? '-'}`,
     `command     ${p.command.argv.join(' ')}`,
     `env set     ${list(p.command.env_set)}`,
     `env unset   ${list(p.command.env_unset)}`,

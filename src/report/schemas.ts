@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMMIT_POLICIES } from '../contract/names.js';
 import { outcomeStateSchema, providerTrySchema, reportedEventCatalog } from '../contract/events.js';
 import { sandboxModeSchema } from '../contract/lanes.js';
 import { HEALTH_STATES, OUTCOME_STATES_IN_WORDS } from '../health/index.js';
@@ -31,6 +32,25 @@ const sandboxSchema = z.object({
   asked: sandboxModeSchema,
   reason: z.string(),
 });
+/** what became of the agent's work: the commit policy, the commit, the branch, the verification */
+const commitPolicy = z
+  .enum(COMMIT_POLICIES)
+  .describe("auto: dx-runner commits the agent's changes; require: the agent must commit; off: left as they are");
+const workFields = {
+  commit_policy: commitPolicy,
+  reported_commit: z.string().nullable().describe("the commit the job's work ended in (null: none)"),
+  branch: z.string().nullable().describe("the worktree's branch when the job ended (null: detached HEAD, running)"),
+  verify_cmd: z.string().nullable().describe('the command run in the worktree after the commit (null: none)'),
+  verify_result: z
+    .object({
+      status: z.enum(['passed', 'failed', 'skipped']),
+      log: z.string().nullable().describe("the command's output (verify.log in the run folder)"),
+      exit_code: nullableInt,
+      timed_out: z.boolean(),
+    })
+    .nullable()
+    .describe('null while the job runs; skipped: no command, or the job had failed before it'),
+};
 
 export const statusRowSchema = z.object({
   beads: z.string(),
@@ -85,6 +105,7 @@ export const checkSchema = z.object({
   log_bytes: z.number().int().nonnegative(),
   pid_age_sec: z.number().int().nonnegative(),
   log_age_sec: nullableInt,
+  ...workFields,
 });
 
 /** `check` for a bead with no record */
@@ -135,6 +156,24 @@ export const reportSchema = z.object({
   pid: nullableInt,
   supervisor_pid: nullableInt,
   log_file: z.string(),
+  ...workFields,
+});
+
+/** `diff --json`: what the job changed since its start HEAD, committed and not */
+export const diffSchema = z.object({
+  beads: z.string(),
+  worktree: z.string(),
+  start_head: z.string(),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      added: nullableInt.describe('lines added; null for a binary file'),
+      removed: nullableInt.describe('lines removed; null for a binary file'),
+    }),
+  ),
+  insertions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  patch: z.string().nullable().describe('the patch (git diff --binary); null with --stat'),
 });
 
 export const startSchema = z.object({
@@ -187,6 +226,8 @@ export const startPlanSchema = z.object({
       signoff_file: z.string().nullable(),
     })
     .nullable(),
+  commit_policy: commitPolicy,
+  verify_cmd: z.string().nullable(),
   /** the command that would run (in the worktree, the prompt on stdin) */
   command: z.object({
     argv: z.array(z.string()),
@@ -265,6 +306,7 @@ export type CheckOutput = z.infer<typeof checkSchema>;
 export type CheckMissingOutput = z.infer<typeof checkMissingSchema>;
 export type ReportOutput = z.infer<typeof reportSchema>;
 export type StartOutput = z.infer<typeof startSchema>;
+export type DiffOutput = z.infer<typeof diffSchema>;
 export type StartPlanOutput = z.infer<typeof startPlanSchema>;
 export type ProfilesOutput = z.infer<typeof profilesSchema>;
 export type ProfileShowOutput = z.infer<typeof profileShowSchema>;

@@ -9,7 +9,7 @@ import { Waves, waveItemsTable, wavesTable } from './waves.js';
 
 export type { RecordedEvent } from './events.js';
 export { NEW_JOB_FIELDS, outcomeOf } from './jobs.js';
-export type { JobRecord, JobSettings, NewJob } from './jobs.js';
+export type { DeliveryFields, JobRecord, JobSettings, NewJob, VerifyResult } from './jobs.js';
 export type { PostJobGate, PostJobGates } from '../contract/gates.js';
 export type { PauseRecord } from './pauses.js';
 export type { ServerRecord } from './servers.js';
@@ -21,9 +21,10 @@ export const dbPath = (home: string) => path.join(home, 'state.db');
 const TABLES = [jobsTable, eventsTable, serversTable, wavesTable, waveItemsTable, pausesTable];
 
 /**
- * The schema versions. Versions 1 to 6 only added tables, indexes and columns (6: provider_pauses), so one step
- * that creates whatever is missing brings a store of any of them (or a new file) to 6. A change it cannot
- * express (a rename, a backfill) becomes the next version's own migration.
+ * The schema versions. Versions 1 to 6 only added tables, indexes and columns (6: provider_pauses, and a job's
+ * commit policy, commit, branch and verification), so one step that creates whatever is missing brings a store of
+ * any of them (or a new file) to 6. A change it cannot express (a rename, a backfill) becomes the next version's
+ * own migration.
  */
 const MIGRATIONS: readonly Migration[] = [{ version: 6, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
 

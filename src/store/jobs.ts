@@ -2,7 +2,23 @@ import type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../contra
 import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 import type { Events } from './events.js';
 import type { PostJobGates } from '../contract/gates.js';
-import type { SandboxRecord } from '../contract/names.js';
+import type { CommitPolicy, SandboxRecord } from '../contract/names.js';
+
+/** The verify command's result: `skipped` when none was set or the job had failed before it. */
+export interface VerifyResult {
+  status: 'passed' | 'failed' | 'skipped';
+  /** its output (the run folder's verify.log), null when it did not run */
+  log: string | null;
+  exit_code: number | null;
+  timed_out: boolean;
+}
+
+/** What delivery recorded: the job's commit, its branch (null: a detached HEAD) and the verification. */
+export interface DeliveryFields {
+  reportedCommit: string | null;
+  branch: string | null;
+  verifyResult: VerifyResult | null;
+}
 
 /** Effective thresholds, fixed when the job starts and used by every later command. */
 export interface JobSettings extends Thresholds {
@@ -16,6 +32,8 @@ export interface JobSettings extends Thresholds {
   gates?: PostJobGates;
   /** the filesystem sandbox the run got (absent: recorded before there was one) */
   sandbox?: SandboxRecord;
+  /** how long the verify command may run */
+  verifyTimeoutSec?: number;
 }
 
 /** The post-job gates' verdicts, by gate name. */
@@ -64,6 +82,13 @@ export const jobsTable = new Table(
     lastCpuProgressAt: col.int().null(),
     /** verdicts of the post-job gates, by gate name (empty until they ran) */
     gates: col.json<GateVerdicts>().default({}),
+    commitPolicy: col.text<CommitPolicy>().default('off'),
+    /** the commit the job's work ended in (its own or the agent's); null: none */
+    reportedCommit: col.text().null(),
+    branch: col.text().null(),
+    /** the command run in the worktree after the commit; null: none */
+    verifyCmd: col.text().null(),
+    verifyResult: col.json<VerifyResult>().null(),
   },
   [
     // the guarantee behind "one live job per bead", enforced by the database itself
@@ -92,6 +117,8 @@ export const NEW_JOB_FIELDS = [
   'startHead',
   'baseline',
   'settings',
+  'commitPolicy',
+  'verifyCmd',
 ] as const;
 
 export type NewJob = Pick<JobRecord, (typeof NEW_JOB_FIELDS)[number]>;
@@ -243,7 +270,14 @@ export class Jobs {
   finalize(
     id: number,
     o: Outcome,
-    f: { completedAt: number; mutations: number; outputBytes: number; summary: SummarySeen; gates?: GateVerdicts },
+    f: {
+      completedAt: number;
+      mutations: number;
+      outputBytes: number;
+      summary: SummarySeen;
+      gates?: GateVerdicts;
+      delivery?: DeliveryFields;
+    },
   ): boolean {
     return immediate(this.db, () => {
       const info = this.db
@@ -253,7 +287,8 @@ export class Jobs {
              -- output is timed when the supervisor reads it, possibly just after the agent exited: it was said before
              first_output_at = MIN(first_output_at, @completedAt), last_output_at = MIN(last_output_at, @completedAt),
              session_id = COALESCE(session_id, @sessionId), tokens_in = @tokensIn, tokens_out = @tokensOut,
-             last_event = COALESCE(@lastEvent, last_event), gates = @gates
+             last_event = COALESCE(@lastEvent, last_event), gates = @gates,
+             reported_commit = @reportedCommit, branch = @branch, verify_result = @verifyResult
            WHERE id = @id AND active = 1`,
         )
         .run({
@@ -269,6 +304,9 @@ export class Jobs {
           tokensOut: f.summary.tokensOut,
           lastEvent: f.summary.lastEvent,
           gates: jobsTable.columns.gates.write(f.gates ?? {}),
+          reportedCommit: f.delivery?.reportedCommit ?? null,
+          branch: f.delivery?.branch ?? null,
+          verifyResult: jobsTable.columns.verifyResult.write(f.delivery?.verifyResult ?? null),
         });
       if (info.changes === 0) return false;
       this.events.append(id, { kind: 'finalized', state: o.state, reason_code: o.reasonCode, exit_code: o.exitCode });

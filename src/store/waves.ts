@@ -26,6 +26,10 @@ export interface ItemSpec extends Omit<GateOptions, 'requireGates'> {
   fallbackModel?: string;
   /** the required gates (start's `requireGates`) */
   gates?: PostJobGate[];
+  /** the commit policy, the verify command and its time limit (start's) */
+  commit?: string;
+  verifyCmd?: string;
+  verifyTimeoutSec?: number;
   /** where relative paths were resolved (the manifest's folder) */
   cwd: string;
 }

@@ -170,6 +170,9 @@ async function launchItem(
       allowedPathsFile: s.allowedPathsFile,
       mutationBudget: s.mutationBudget,
       signoffFile: s.signoffFile,
+      commit: s.commit,
+      verifyCmd: s.verifyCmd,
+      verifyTimeoutSec: s.verifyTimeoutSec,
       env,
       cwd: s.cwd,
     });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DxError } from '../core/errors.js';
 import { asReasonCode } from '../core/reasons.js';
 import { providerCap } from '../jobs/options.js';
-import { gateInputsSchema, laneSchema, sandboxModeSchema } from '../contract/index.js';
+import { gateInputsSchema, laneSchema, sandboxModeSchema, workInputsSchema } from '../contract/index.js';
 import { checkNewWorktreePolicy, checkWorktreePolicy, guardPrompt } from '../governance/index.js';
 import { workTreeTop } from '../governance/git.js';
 import { promptText, readPromptFile, validateBeadsId } from '../jobs/validate.js';
@@ -31,6 +31,7 @@ const item = z
     fallback_model: z.string().min(1).optional(),
     gates: gateInputsSchema.shape.required.optional(),
     ...gateInputsSchema.omit({ required: true, base: true }).shape,
+    ...workInputsSchema.shape,
   })
   .strict()
   .refine((i) => (i.prompt === undefined) !== (i.prompt_file === undefined), {
@@ -48,6 +49,7 @@ export const manifestSchema = z
     sandbox: sandboxModeSchema.optional(),
     fallback_provider: z.string().min(1).nullable().optional(),
     critical: z.boolean().optional(),
+    ...workInputsSchema.shape,
     items: z.array(item).min(1),
   })
   .strict();
@@ -156,6 +158,9 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       allowedPathsFile: abs(it.allowed_paths_file),
       mutationBudget: it.mutation_budget,
       signoffFile: it.signoff_file,
+      commit: it.commit ?? m.commit,
+      verifyCmd: it.verify_cmd ?? m.verify_cmd,
+      verifyTimeoutSec: it.verify_timeout_sec ?? m.verify_timeout_sec,
       cwd: baseDir,
     };
     return { beads, spec, create };

@@ -71,7 +71,7 @@ describe('jobs through real opencode', () => {
       fallback_reason: 'none',
     });
     expect(report.session_id).toMatch(/^ses_/);
-    expect(report.events.map((e) => e.kind)).toEqual(['created', 'preflight', 'launched', 'finalized']);
+    expect(report.events.map((e) => e.kind)).toEqual(['created', 'preflight', 'launched', 'delivery', 'finalized']);
     expect(report.log_bytes).toBeGreaterThan(0);
     expect(typeof report.duration_sec).toBe('number');
 

@@ -46,12 +46,6 @@ describe('migrating from the bash dx-runner', () => {
 
   it.each<[string, string[], string, number]>([
     // [case, arguments, reason_code, exit code]
-    [
-      'start --require-commit-artifact',
-      ['start', '--beads', 'bd-ca', '--prompt-file', '/dev/null', '--require-commit-artifact'],
-      'flag_unsupported',
-      2,
-    ],
     ['preflight --require-railway-auth', ['preflight', '--require-railway-auth'], 'flag_unsupported', 2],
     ['beads-gate', ['beads-gate', '--repo', '.'], 'command_removed', 2],
     [
@@ -67,14 +61,16 @@ describe('migrating from the bash dx-runner', () => {
     expect(r.error.message).not.toMatch(/\n/);
   });
 
-  it('a refused requirement in the environment refuses the start, and nothing is recorded', async () => {
+  it('the commit-artifact requirement, as flag or variable, is --commit require', async () => {
     const wt = makeRepo(1).worktrees[0];
     const prompt = writePrompt(tmpDir('p'), 'x');
-    const r = await cli(['start', '--beads', 'bd-env', '--prompt-file', prompt, '--worktree', wt, '--json'], {
-      env: { ...ctx.sb().env, DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' },
-    });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unset DX_RUNNER_REQUIRE_COMMIT_ARTIFACT .*\(reason_code=flag_unsupported\)$/m);
+    const args = ['start', '--beads', 'bd-env', '--prompt-file', prompt, '--worktree', wt, '--dry-run', '--json'];
+    const flag = await cli([...args, '--require-commit-artifact'], { env: ctx.sb().env });
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(JSON.parse(flag.stdout)).toMatchObject({ commit_policy: 'require' });
+    expect(flag.stderr).toMatch(/start --require-commit-artifact is deprecated: it is now --commit require/);
+    const variable = await cli(args, { env: { ...ctx.sb().env, DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' } });
+    expect(JSON.parse(variable.stdout)).toMatchObject({ commit_policy: 'require' });
     expect(await json(['check', '--beads', 'bd-env'])).toMatchObject({ state: 'missing' });
   });
 

@@ -97,6 +97,8 @@ function seedFinished(home: string, n: number): void {
         promptFile: '/tmp/none',
         model: OPENCODE_CANONICAL_MODEL,
         executionMode: 'headless',
+        commitPolicy: 'off',
+        verifyCmd: null,
         host: 'bench',
         cwd: '/tmp',
         dir: path.join(home, 'jobs', `seed-${i}`),

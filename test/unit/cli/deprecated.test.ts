@@ -9,7 +9,7 @@ describe('the bash dx-runner flags', () => {
     ['watchdog', '--max-runtime', 'inert'],
     ['logs', '--compact', 'inert'],
     ['start', '--pty', 'inert'],
-    ['start', '--require-commit-artifact', 'refused'],
+    ['start', '--require-commit-artifact', 'alias'],
     ['preflight', '--require-railway-auth', 'refused'],
     ['feature-key-gate', '--base-branch', 'alias'],
     ['scope-gate', '--no-ansi', 'inert'],
@@ -28,6 +28,9 @@ describe('the bash dx-runner flags', () => {
     expect(note).toMatch(/^logs --compact is deprecated: .+; it has no effect$/);
     expect(legacyNote('feature-key-gate', '--base-branch', { kind: 'alias', to: '--base' })).toBe(
       'feature-key-gate --base-branch is deprecated: it is now --base',
+    );
+    expect(legacyNote('start', '--require-commit-artifact', legacyRule('start', '--require-commit-artifact')!)).toBe(
+      'start --require-commit-artifact is deprecated: it is now --commit require',
     );
   });
 });
@@ -52,12 +55,11 @@ describe('the bash dx-runner command lines', () => {
 
 describe('the bash dx-runner variables', () => {
   it.each<[string, NodeJS.ProcessEnv, Array<[string, string]>]>([
-    ['start', { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' }, [['DX_RUNNER_REQUIRE_COMMIT_ARTIFACT', 'refused']]],
-    ['start', { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: 'yes' }, [['DX_RUNNER_REQUIRE_COMMIT_ARTIFACT', 'refused']]],
-    ['start', { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '0' }, []],
+    // read by start itself as --commit require
+    ['start', { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' }, []],
     ['start', { DX_RUNNER_DEFAULT_WORKTREE: '/w' }, [['DX_RUNNER_DEFAULT_WORKTREE', 'inert']]],
     ['preflight', { REQUIRE_RAILWAY_AUTH: 'true' }, [['REQUIRE_RAILWAY_AUTH', 'refused']]],
-    ['check', { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' }, []],
+    ['preflight', { REQUIRE_RAILWAY_AUTH: '0' }, []],
   ])('%s with %j', (command, env, expected) => {
     const found = legacyEnv(command, env);
     expect(found.map((e) => [e.variable, e.rule.kind])).toEqual(expected);
@@ -65,7 +67,7 @@ describe('the bash dx-runner variables', () => {
   });
 
   it('a refusal says how to go on without the variable', () => {
-    const [e] = legacyEnv('start', { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' });
-    expect(e.message).toMatch(/unset DX_RUNNER_REQUIRE_COMMIT_ARTIFACT/);
+    const [e] = legacyEnv('preflight', { REQUIRE_RAILWAY_AUTH: '1' });
+    expect(e.message).toMatch(/unset REQUIRE_RAILWAY_AUTH/);
   });
 });

@@ -46,6 +46,7 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'unknown_sandbox',
     'sandbox_lane_unsupported',
     'unknown_gate',
+    'unknown_commit_policy',
     'unknown_workflow',
     'unknown_prompt_id',
     'unknown_shell',

@@ -479,6 +479,26 @@ describe('the run to record', () => {
   });
 });
 
+describe("what becomes of the agent's work", () => {
+  it.each<[string, Row['flags'], string, string | null]>([
+    // [case, flags, commit policy, verify command]
+    ['by default: committed', {}, 'auto', null],
+    ['--commit require', { commit: 'require' }, 'require', null],
+    ["the bash tool's variable", { env: { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' } }, 'require', null],
+    ['the flag over the variable', { commit: 'off', env: { DX_RUNNER_REQUIRE_COMMIT_ARTIFACT: '1' } }, 'off', null],
+    ['a verify command', { verifyCmd: ' npm test ' }, 'auto', 'npm test'],
+  ])('%s', (_case, flags, policy, verifyCmd) => {
+    expect(plan({ flags }).run).toMatchObject({ commitPolicy: policy, verifyCmd });
+  });
+
+  it.each<[string, Row['flags'], string]>([
+    ['an unknown policy', { commit: 'always' }, 'unknown_commit_policy'],
+    ['a verify timeout of zero', { verifyCmd: 'true', verifyTimeoutSec: 0 }, 'invalid_threshold'],
+  ])('%s is refused', (_case, flags, reason) => {
+    expect(outcome({ flags })).toBe(reason);
+  });
+});
+
 describe('a worktree start makes (--worktree-root)', () => {
   const create = { repo: '/src/app', base: 'main', commit: 'abc123' };
   it('is planned with its source, and the task given inline or on stdin is recorded by where it came from', () => {

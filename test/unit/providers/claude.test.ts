@@ -10,7 +10,7 @@ describe('claude stream-json parser', () => {
     const kinds = lines.flatMap(parse).filter((e) => e.kind !== 'session');
     expect(kinds).toEqual([
       { kind: 'tool', tool: 'Write' },
-      { kind: 'text' },
+      { kind: 'text', text: 'Wrote it' },
       { kind: 'step_finish', final: true, tokensIn: 624, tokensOut: 16 },
     ]);
     const s = foldLines(lines, parse);

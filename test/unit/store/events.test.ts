@@ -60,6 +60,10 @@ const CATALOG: Array<[JobEvent, string]> = [
     '{"detail":"bash: /etc/zz: Read-only file system"}',
   ],
   [
+    { kind: 'delivery', step: 'commit', passed: false, reason_code: 'no_commit_artifact', details: 'head_unchanged' },
+    '{"step":"commit","passed":false,"reason_code":"no_commit_artifact","details":"head_unchanged"}',
+  ],
+  [
     { kind: 'finalized', state: 'success', reason_code: 'exited_ok', exit_code: 0 },
     '{"state":"success","reason_code":"exited_ok","exit_code":0}',
   ],

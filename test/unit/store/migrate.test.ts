@@ -150,6 +150,12 @@ describe('a state database of the first schema (no version, jobs and job_events 
       cpuSec: 0,
       lastCpuProgressAt: null,
       gates: {},
+      // its work was never committed by dx-runner
+      commitPolicy: 'off',
+      reportedCommit: null,
+      branch: null,
+      verifyCmd: null,
+      verifyResult: null,
       settings: { startupGraceSec: 120, stallSec: 600, providerRetryLimit: 3 },
     });
     expect(store.events.list(1).map((e) => e.kind)).toEqual(['created', 'finalized']);

@@ -53,6 +53,8 @@ export function newJob(beads: string, over: Partial<NewJob> = {}): NewJob {
     startedAt: 1_700_000_000_000,
     startHead: 'abc123',
     baseline: '{}',
+    commitPolicy: 'auto',
+    verifyCmd: null,
     settings: {
       startupGraceSec: 120,
       stallSec: 600,

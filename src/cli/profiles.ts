@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { ProfileShowOutput, ProfilesOutput } from '../report/schemas.js';
+import type { ProfileShowOutput, ProfilesOutput } from '../report/profileSchemas.js';
 import { print, printJson } from './shared.js';
 
 export function registerProfileCommands(program: Command): void {

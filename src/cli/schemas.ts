@@ -3,8 +3,6 @@ import {
   checkMissingSchema,
   checkSchema,
   errorSchema,
-  profileShowSchema,
-  profilesSchema,
   pruneSchema,
   reportSchema,
   diffSchema,
@@ -13,6 +11,7 @@ import {
   statusSchema,
   stopSchema,
 } from '../report/schemas.js';
+import { profileShowSchema, profilesSchema } from '../report/profileSchemas.js';
 import { waveReportSchema, waveResumeSchema, waveStatusSchema } from '../report/waveSchemas.js';
 
 /** Every `--json` output and benchmark file by the name `dx-runner schema <name>` prints it under, in list order. */

@@ -16,7 +16,7 @@ const OLDER = `the older dx-runner's outcome name, kept for its scripts; as a st
 export const nullableInt = z.number().int().nullable();
 
 /** the thresholds fixed into a job at start (flags > profile > env > defaults), in seconds */
-const thresholdsSecSchema = z.object({
+export const thresholdsSecSchema = z.object({
   startup_grace: z.number(),
   stall: z.number(),
   no_op_window: z.number(),
@@ -239,38 +239,6 @@ export const startPlanSchema = z.object({
   }),
 });
 
-export const profilesSchema = z.object({
-  profiles: z.array(
-    z.object({
-      name: z.string(),
-      file: z.string(),
-      provider: z.string().nullable(),
-      description: z.string().nullable(),
-      error: z.string().nullable(),
-      shadowed: z.array(z.string()),
-    }),
-  ),
-});
-
-/** `profiles --show NAME --json`: the profile as written, and the settings a job started with it gets. */
-export const profileShowSchema = z.object({
-  name: z.string(),
-  file: z.string(),
-  profile: z.record(z.string(), z.unknown()),
-  effective: z.object({
-    provider: z.string(),
-    model: z.string(),
-    allowed_models: z.array(z.string()).nullable(),
-    lane: z.string(),
-    sandbox: sandboxModeSchema,
-    fallback: z.array(z.string()),
-    strict: z.boolean(),
-    max_parallel: z.number().int().positive(),
-    thresholds_sec: thresholdsSecSchema,
-    gates: z.array(z.string()),
-  }),
-});
-
 export const stopSchema = z.object({
   beads: z.string(),
   state,
@@ -308,8 +276,6 @@ export type ReportOutput = z.infer<typeof reportSchema>;
 export type StartOutput = z.infer<typeof startSchema>;
 export type DiffOutput = z.infer<typeof diffSchema>;
 export type StartPlanOutput = z.infer<typeof startPlanSchema>;
-export type ProfilesOutput = z.infer<typeof profilesSchema>;
-export type ProfileShowOutput = z.infer<typeof profileShowSchema>;
 export type StopOutput = z.infer<typeof stopSchema>;
 export type PruneOutput = z.infer<typeof pruneSchema>;
 export type ErrorOutput = z.infer<typeof errorSchema>;

@@ -1,43 +1,10 @@
-import type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../contract/health.js';
+import type { Outcome, OutcomeState, OutputSummary } from '../contract/health.js';
 import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 import type { Events } from './events.js';
-import type { PostJobGates } from '../contract/gates.js';
-import type { CommitPolicy, SandboxRecord } from '../contract/names.js';
+import type { CommitPolicy } from '../contract/names.js';
+import type { DeliveryFields, GateVerdicts, JobSettings, VerifyResult } from './jobTypes.js';
 
-/** The verify command's result: `skipped` when none was set or the job had failed before it. */
-export interface VerifyResult {
-  status: 'passed' | 'failed' | 'skipped';
-  /** its output (the run folder's verify.log), null when it did not run */
-  log: string | null;
-  exit_code: number | null;
-  timed_out: boolean;
-}
-
-/** What delivery recorded: the job's commit, its branch (null: a detached HEAD) and the verification. */
-export interface DeliveryFields {
-  reportedCommit: string | null;
-  branch: string | null;
-  verifyResult: VerifyResult | null;
-}
-
-/** Effective thresholds, fixed when the job starts and used by every later command. */
-export interface JobSettings extends Thresholds {
-  /** the profile the job was started with, if any */
-  profile?: string;
-  providerRetryLimit: number;
-  /** relaunches of a rate-limited job after its provider's pause (absent in jobs started before there were any) */
-  rateLimitRetries?: number;
-  /** live jobs of this provider allowed at once on this host (checked atomically at launch) */
-  maxParallel: number;
-  gates?: PostJobGates;
-  /** the filesystem sandbox the run got (absent: recorded before there was one) */
-  sandbox?: SandboxRecord;
-  /** how long the verify command may run */
-  verifyTimeoutSec?: number;
-}
-
-/** The post-job gates' verdicts, by gate name. */
-type GateVerdicts = Record<string, { passed: boolean; reason_code: string; details: string }>;
+export type { DeliveryFields, JobSettings, VerifyResult } from './jobTypes.js';
 
 /** One run of one bead. A restart makes a new row; the newest row is the bead's current job. */
 export const jobsTable = new Table(

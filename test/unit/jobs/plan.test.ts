@@ -493,7 +493,7 @@ describe("what becomes of the agent's work", () => {
 
   it.each<[string, Row['flags'], string]>([
     ['an unknown policy', { commit: 'always' }, 'unknown_commit_policy'],
-    ['a verify timeout of zero', { verifyCmd: 'true', verifyTimeoutSec: 0 }, 'invalid_threshold'],
+    ['a verify timeout of zero', { verifyCmd: 'true', verifyTimeoutSec: 0 }, 'invalid_argument'],
   ])('%s is refused', (_case, flags, reason) => {
     expect(outcome({ flags })).toBe(reason);
   });

@@ -154,6 +154,9 @@ try {
     // one line: commander puts its suggestion ("Did you mean …?") on a line of its own
     fail(reason, `${err.message.replace(/^error: /, '').replace(/\n/g, ' ')}; see dx-runner --help`, EXIT.usage);
   }
+  // the state home's disk full or its database damaged mid-command: one line with the way out
+  const fault = (await import('../store/index.js')).stateFault(err);
+  if (fault) fail(fault.reasonCode, fault.message, exitCodeFor(fault));
   // one line for a user; the stack for whoever debugs dx-runner itself
   const detail = process.env.DX_RUNNER_DEBUG ? ((err as Error).stack ?? String(err)) : String(err).split('\n')[0];
   fail('internal_error', `${detail}; run again with DX_RUNNER_DEBUG=1 for the stack`, EXIT.error);

@@ -74,6 +74,7 @@ export const REASONS = {
   no_meta: 'state',
   state_db_corrupt: 'state',
   state_db_readonly: 'state',
+  state_db_emptied: 'state',
   job_not_running: 'state',
   job_already_running: 'state',
   restart_in_progress: 'state',
@@ -106,6 +107,7 @@ export const REASONS = {
   beads_output_invalid: 'environment',
   server_start_failed: 'environment',
   spawn_failed: 'environment',
+  state_disk_full: 'environment',
   collect_failed: 'environment',
   summarize_failed: 'environment',
   // credentials, provider, lane, capacity (and the provider-named families below)

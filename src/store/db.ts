@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DxError } from '../core/errors.js';
 
@@ -20,9 +21,21 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
-/** A state database that cannot be opened is one clear refusal, never a stack trace; other errors pass on. */
+/**
+ * A state database that cannot be used (damaged, read-only, or its disk full, when opened or mid-command) is
+ * one clear refusal, never a stack trace; other errors pass on. A full disk (SQLite's SQLITE_FULL, a file
+ * write's ENOSPC) names the folder to free: the file's own when the error names one, else the database's.
+ */
 export function unusableDatabase(file: string, e: unknown): unknown {
   const code = (e as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    const where = path.dirname((e as { path?: string }).path ?? file);
+    return new DxError(
+      'state_disk_full',
+      `the disk is full (${(e as Error).message.split('\n')[0]}); free space under ${where}, then run the command ` +
+        'again (dx-runner state check shows what the state home holds)',
+    );
+  }
   // extended result codes (SQLITE_READONLY_DIRECTORY, SQLITE_CORRUPT_INDEX …) name their family first
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
     return new DxError(

@@ -23,7 +23,8 @@ describe('a state database that cannot be used is one clear refusal', () => {
   ])('%s → %s', (code, reason) => {
     const e = unusableDatabase('/x/state.db', sqliteError(code));
     if (reason === null) expect(e).toBeInstanceOf(Error);
-    else expect(e).toMatchObject({ reasonCode: reason, message: expect.stringContaining('/x') }); // the file or its folder
+    // the file, or the folder to free
+    else expect(e).toMatchObject({ reasonCode: reason, message: expect.stringContaining('/x') });
     if (reason === null) expect(e).not.toBeInstanceOf(DxError);
   });
 

@@ -6,11 +6,11 @@ import { DxError, hasKind } from '../core/errors.js';
 import { emptySummary } from '../health/index.js';
 import { prepareSetup } from '../providers/setup.js';
 import type { LaunchSpec } from '../providers/types.js';
-import { NEW_JOB_FIELDS, type JobRecord, type NewJob, type Store } from '../store/index.js';
+import { NEW_JOB_FIELDS, stateFault, type JobRecord, type NewJob, type Store } from '../store/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import type { ProviderTry } from './plan.js';
-import { isAlive, processStartTime } from './process.js';
+import { endGroupNow, isAlive, processStartTime } from './process.js';
 import { spawnSelfDetached } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 
@@ -127,6 +127,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
 
   const files = filesIn(dir);
   const { spec } = launch;
+  let agent: number | undefined;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     rotateRuns(path.dirname(dir), KEEP_RUNS);
@@ -149,20 +150,32 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     });
     for (const fd of [stdin, out, err]) fs.closeSync(fd);
     if (!child.pid) throw new Error('spawn returned no pid');
+    agent = child.pid;
     child.unref();
     store.jobs.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
     const supervisor = spawnSelfDetached('__supervise', jobId, { home, log: path.join(dir, 'supervisor.log') });
-    if (supervisor.pid) store.jobs.setSupervisor(jobId, supervisor.pid);
+    if (!supervisor.pid) throw new Error('its supervisor could not be started');
+    store.jobs.setSupervisor(jobId, supervisor.pid);
   } catch (e) {
-    // never left looking alive, never a success
-    store.jobs.finalize(
-      jobId,
-      { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
-      { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
-    );
-    throw new DxError(
-      'spawn_failed',
-      `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
+    // all or nothing: an agent is never left running without its supervisor and its record
+    if (agent) endGroupNow(agent);
+    try {
+      // never left looking alive, never a success
+      store.jobs.finalize(
+        jobId,
+        { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
+        { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
+      );
+    } catch {
+      // the database cannot take it either (its disk full): the run's process is gone, so its next reader
+      // (check, prune, the watchdog) finalizes it
+    }
+    throw (
+      stateFault(e, home) ??
+      new DxError(
+        'spawn_failed',
+        `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
+      )
     );
   }
   return store.jobs.get(jobId) as JobRecord;

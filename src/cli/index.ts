@@ -52,6 +52,7 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['mock-model', '__mock-model'], async () => (await import('./mockModel.js')).registerMockModelCommands],
   [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
   [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
+  [['state'], async () => (await import('./state.js')).registerStateCommands],
 ];
 // the bash dx-runner's command lines: a renamed command runs under its new name, with a note
 const legacy = legacyArgv(process.argv);
@@ -75,7 +76,7 @@ program
     '[name]',
     'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | ' +
       'wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | ' +
-      'bench-results | bench-summary | bench-governance | bench-progressive-state',
+      'bench-results | bench-summary | bench-governance | bench-progressive-state | state-check | state-backup',
   )
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('./schemas.js');

@@ -12,6 +12,7 @@ import {
   statusSchema,
   stopSchema,
 } from '../report/schemas.js';
+import { stateBackupSchema, stateCheckSchema } from '../report/stateSchemas.js';
 import { waveReportSchema, waveResumeSchema, waveStatusSchema } from '../report/waveSchemas.js';
 
 /** Every `--json` output and benchmark file by the name `dx-runner schema <name>` prints it under, in list order. */
@@ -31,4 +32,6 @@ export const SCHEMAS = {
   'wave-status': waveStatusSchema,
   'wave-report': waveReportSchema,
   'wave-resume': waveResumeSchema,
+  'state-check': stateCheckSchema,
+  'state-backup': stateBackupSchema,
 } as const;

@@ -66,6 +66,7 @@ export const REASONS = {
   prompt_set_invalid: 'input',
   progressive_state_invalid: 'input',
   output_unwritable: 'input',
+  output_exists: 'input',
   // what the bash dx-runner took that this one does not (src/cli/deprecated.ts)
   flag_unsupported: 'input',
   command_removed: 'input',

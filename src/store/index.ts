@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { runnerHome } from '../core/home.js';
@@ -27,6 +28,9 @@ const TABLES = [jobsTable, eventsTable, serversTable, wavesTable, waveItemsTable
  */
 const MIGRATIONS: readonly Migration[] = [{ version: 5, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
 
+/** The schema version this dx-runner writes (SQLite's `user_version`). */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
 /**
  * A fault of the state home met anywhere in a command (its disk full, its database damaged or read-only
  * mid-run) as the refusal that names the way out; null for any other error.
@@ -54,6 +58,20 @@ export class Store {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * A consistent copy of the database while others use it (SQLite's online backup), into `file`, which must
+   * not exist: it is made 0600 first, and removed again if the copy fails.
+   */
+  async backup(file: string): Promise<void> {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+    try {
+      await this.db.backup(file);
+    } catch (e) {
+      fs.rmSync(file, { force: true });
+      throw e;
+    }
   }
 
   /** One write transaction (BEGIN IMMEDIATE) around several steps: a check and the write it allows stay atomic. */

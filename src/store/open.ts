@@ -33,7 +33,7 @@ export function refuseEmptied(home: string, file: string): void {
   throw new DxError(
     'state_db_emptied',
     `the state database ${file} is ${sizeOf(file) === null ? 'missing' : 'empty (0 bytes)'} but ${home} holds ` +
-      `${folders.join(' and ')} folders: restore it from a backup (dx-runner state backup makes one), or move ` +
+      `${folders.join(' and ')} folders: restore it from a backup (one made by dx-runner state backup), or move ` +
       `${folders.map((f) => path.join(home, f)).join(' and ')} aside to start afresh; dx-runner state check says more`,
   );
 }

@@ -16,10 +16,11 @@ import { sleep } from '../core/time.js';
 
 /**
  * The agent runs under `sh`, which records its exit code and time in the rc file when it ends,
- * so the outcome survives even if no dx-runner process is alive at that moment.
+ * so the outcome survives even if no dx-runner process is alive at that moment. The umask is set once the agent
+ * has ended: the rc file is private like the rest of the run folder, what the agent writes keeps the user's.
  */
 const WRAPPER =
-  'rc_file=$1; shift; "$@"; rc=$?; ' +
+  'rc_file=$1; shift; "$@"; rc=$?; umask 077; ' +
   'printf "%s %s\\n" "$rc" "$(date +%s)" > "$rc_file.tmp" && mv "$rc_file.tmp" "$rc_file"; exit $rc';
 
 /** a job with no pid yet is another `start` mid-launch; after this long it is a leftover */

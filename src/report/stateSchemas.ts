@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES, STATE_CHECKS } from '../store/check.js';
 
 /** `state check --json`: the state home's findings, one per check (see src/store/check.ts) */
 export const stateCheckSchema = z.object({
@@ -6,15 +7,8 @@ export const stateCheckSchema = z.object({
   ok: z.boolean().describe('no finding is an error (warnings allowed); the exit code is 0 then, else 1'),
   findings: z.array(
     z.object({
-      check: z.enum([
-        'database',
-        'integrity',
-        'schema_version',
-        'folders_without_rows',
-        'rows_without_folders',
-        'file_modes',
-      ]),
-      status: z.enum(['ok', 'warn', 'error']),
+      check: z.enum(STATE_CHECKS),
+      status: z.enum(SEVERITIES),
       detail: z.string(),
       paths: z.array(z.string()).describe('the paths concerned, at most 20'),
     }),

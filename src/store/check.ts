@@ -9,10 +9,21 @@ import { dbPath, SCHEMA_VERSION } from './index.js';
  * others can read. The facts are gathered at the edge (stateFacts); the findings are a plain function of them.
  */
 
-export type Severity = 'ok' | 'warn' | 'error';
+/** The checks, in the order their findings are listed. */
+export const STATE_CHECKS = [
+  'database',
+  'integrity',
+  'schema_version',
+  'folders_without_rows',
+  'rows_without_folders',
+  'file_modes',
+] as const;
+
+export const SEVERITIES = ['ok', 'warn', 'error'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export interface Finding {
-  check: 'database' | 'integrity' | 'schema_version' | 'folders_without_rows' | 'rows_without_folders' | 'file_modes';
+  check: (typeof STATE_CHECKS)[number];
   status: Severity;
   detail: string;
   /** the paths concerned (at most LISTED of them) */

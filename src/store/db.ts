@@ -24,11 +24,12 @@ export function openDatabase(file: string): Db {
 /**
  * A state database that cannot be used (damaged, read-only, or its disk full, when opened or mid-command) is
  * one clear refusal, never a stack trace; other errors pass on. A full disk (SQLite's SQLITE_FULL, a file
- * write's ENOSPC) names the folder to free: the file's own when the error names one, else the database's.
+ * write's ENOSPC, a quota's EDQUOT) names the folder to free: the file's own when the error names one, else
+ * the database's.
  */
 export function unusableDatabase(file: string, e: unknown): unknown {
   const code = (e as { code?: string }).code ?? '';
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
     const where = path.dirname((e as { path?: string }).path ?? file);
     return new DxError(
       'state_disk_full',

@@ -18,6 +18,7 @@ describe('a state database that cannot be used is one clear refusal', () => {
     ['SQLITE_CANTOPEN', 'state_db_readonly'],
     ['SQLITE_FULL', 'state_disk_full'],
     ['ENOSPC', 'state_disk_full'],
+    ['EDQUOT', 'state_disk_full'],
     ['SQLITE_BUSY', null],
     ['ENOENT', null],
   ])('%s → %s', (code, reason) => {

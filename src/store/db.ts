@@ -41,10 +41,12 @@ export function unusableDatabase(file: string, e: unknown): unknown {
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
     return new DxError(
       'state_db_corrupt',
-      `the state database ${file} is damaged (${(e as Error).message}); move it aside ` +
-        '(dx-runner starts a new one) or point DX_RUNNER_HOME elsewhere',
+      `the state database ${file} is damaged (${(e as Error).message}); move it aside and restore a backup ` +
+        '(dx-runner state check says more), or point DX_RUNNER_HOME elsewhere',
     );
-  if (['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].some((family) => code.startsWith(family)))
+  // the file system's refusal to make the file itself (a read-only folder or disk)
+  const fsRefusal = ['EACCES', 'EROFS', 'EPERM'].includes(code) && (e as { path?: string }).path === file;
+  if (fsRefusal || ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].some((family) => code.startsWith(family)))
     return new DxError(
       'state_db_readonly',
       `the state database ${file} cannot be opened for writing (${(e as Error).message}); ` +

@@ -40,7 +40,11 @@ export function refuseEmptied(home: string, file: string): void {
 
 /** The database file and its WAL companions, readable by the owner only (SQLite gives these the file's mode). */
 function makePrivate(file: string): void {
-  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // made by another process just now: fine
+  }
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {
     try {
       if (fs.statSync(f).mode & 0o077) fs.chmodSync(f, 0o600);

@@ -29,6 +29,13 @@ describe('a state database that cannot be used is one clear refusal', () => {
     if (reason === null) expect(e).not.toBeInstanceOf(DxError);
   });
 
+  it('the file system refuses to make the database: state_db_readonly; the same refusal elsewhere is not ours', () => {
+    const refused = (p: string) =>
+      Object.assign(new Error(`EROFS: read-only file system, open '${p}'`), { code: 'EROFS', path: p });
+    expect(unusableDatabase('/x/state.db', refused('/x/state.db'))).toMatchObject({ reasonCode: 'state_db_readonly' });
+    expect(unusableDatabase('/x/state.db', refused('/y/prompt.md'))).not.toBeInstanceOf(DxError);
+  });
+
   it('a damaged file: state_db_corrupt names the file and the way out, and the file is left as it was', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-damaged-'));
     const file = path.join(home, 'state.db');

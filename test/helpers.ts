@@ -60,7 +60,8 @@ export async function sandbox(script?: string): Promise<Sandbox> {
   const mock = await startMockModel({ script });
   const home = tmpDir('home');
   const cfg = path.join(home, 'opencode.json');
-  fs.writeFileSync(cfg, JSON.stringify(opencodeConfig(mock.url)));
+  // a private home, as dx-runner keeps it
+  fs.writeFileSync(cfg, JSON.stringify(opencodeConfig(mock.url)), { mode: 0o600 });
   const xdg = path.join(os.tmpdir(), 'dx-runner-test-xdg');
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -127,7 +127,10 @@ export function registerBenchCommands(program: Command): void {
       'the governed benchmark: workflows × prompts as real dx-runner jobs, collected, summarized and gated ' +
         '(exit 0 pass, 1 preflight, 3 failed, 4 baseline, 5 no records, 6 collect, 7 summarize, ' +
         '8 phase blocked)',
-    );
+    )
+    // the run folder holds prompts, agent output and worktrees: private, whatever the user's umask, and so is
+    // what its agents write there
+    .hook('preAction', () => void process.umask(0o077));
 
   runOptions(cmd.command('governed'), 6)
     .description(

@@ -146,6 +146,21 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
     ],
     ['the first phase of the progressive benchmark', 'dx-runner bench progressive --phase phase1_smoke'],
   ],
+  state: [
+    ['is the state home sound? (database, run folders, file modes)', 'dx-runner state check'],
+    ['a copy of the state database, taken while jobs run', 'dx-runner state backup'],
+  ],
+  'state check': [
+    ['every finding, for a script (exit 1 on a problem)', 'dx-runner state check --json'],
+    ['the state home of another user or test', 'DX_RUNNER_HOME=/tmp/dx-home dx-runner state check'],
+  ],
+  'state backup': [
+    ['into <home>/backups/, the path printed', 'dx-runner state backup'],
+    [
+      'into a file of your choice (refused if it exists)',
+      'dx-runner state backup --output ~/dx-state-before-upgrade.db',
+    ],
+  ],
   wave: [
     [
       'three beads, one task, worktrees created from this repository',

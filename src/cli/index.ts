@@ -53,6 +53,7 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['mock-model', '__mock-model'], async () => (await import('./mockModel.js')).registerMockModelCommands],
   [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
   [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
+  [['state'], async () => (await import('./state.js')).registerStateCommands],
 ];
 // the bash dx-runner's command lines: a renamed command runs under its new name, with a note
 const legacy = legacyArgv(process.argv);
@@ -77,7 +78,7 @@ program
     '[name]',
     'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | ' +
       'wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | ' +
-      'bench-results | bench-summary | bench-governance | bench-progressive-state',
+      'bench-results | bench-summary | bench-governance | bench-progressive-state | state-check | state-backup',
   )
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('./schemas.js');
@@ -156,6 +157,9 @@ try {
     // one line: commander puts its suggestion ("Did you mean …?") on a line of its own
     fail(reason, `${err.message.replace(/^error: /, '').replace(/\n/g, ' ')}; see dx-runner --help`, EXIT.usage);
   }
+  // the state home's disk full or its database damaged mid-command: one line with the way out
+  const fault = (await import('../store/index.js')).stateFault(err);
+  if (fault) fail(fault.reasonCode, fault.message, exitCodeFor(fault));
   // one line for a user; the stack for whoever debugs dx-runner itself
   const detail = process.env.DX_RUNNER_DEBUG ? ((err as Error).stack ?? String(err)) : String(err).split('\n')[0];
   fail('internal_error', `${detail}; run again with DX_RUNNER_DEBUG=1 for the stack`, EXIT.error);

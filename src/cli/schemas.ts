@@ -12,6 +12,7 @@ import {
   stopSchema,
 } from '../report/schemas.js';
 import { profileShowSchema, profilesSchema } from '../report/profileSchemas.js';
+import { stateBackupSchema, stateCheckSchema } from '../report/stateSchemas.js';
 import { waveReportSchema, waveResumeSchema, waveStatusSchema } from '../report/waveSchemas.js';
 
 /** Every `--json` output and benchmark file by the name `dx-runner schema <name>` prints it under, in list order. */
@@ -32,4 +33,6 @@ export const SCHEMAS = {
   'wave-status': waveStatusSchema,
   'wave-report': waveReportSchema,
   'wave-resume': waveResumeSchema,
+  'state-check': stateCheckSchema,
+  'state-backup': stateBackupSchema,
 } as const;

@@ -66,8 +66,8 @@ async function writeHtml(store: Store, home: string, w: WaveRecord, output: stri
   const file = path.resolve(output ?? path.join(waveDir(home, w.id), 'report.html'));
   const input = waveHtmlInput(store, w);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, waveHtml(input));
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, waveHtml(input), { mode: 0o600 });
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new DxError('output_unwritable', `cannot write ${file} (${why}); pass a writable file with --output`);

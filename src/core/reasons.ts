@@ -70,6 +70,7 @@ export const REASONS = {
   prompt_set_invalid: 'input',
   progressive_state_invalid: 'input',
   output_unwritable: 'input',
+  output_exists: 'input',
   // what the bash dx-runner took that this one does not (src/cli/deprecated.ts)
   flag_unsupported: 'input',
   command_removed: 'input',
@@ -78,6 +79,7 @@ export const REASONS = {
   no_meta: 'state',
   state_db_corrupt: 'state',
   state_db_readonly: 'state',
+  state_db_emptied: 'state',
   job_not_running: 'state',
   job_already_running: 'state',
   restart_in_progress: 'state',
@@ -111,6 +113,7 @@ export const REASONS = {
   server_start_failed: 'environment',
   spawn_failed: 'environment',
   sandbox_unavailable: 'environment',
+  state_disk_full: 'environment',
   collect_failed: 'environment',
   summarize_failed: 'environment',
   // credentials, provider, lane, capacity (and the provider-named families below)

@@ -7,11 +7,11 @@ import { envNumber } from '../core/input.js';
 import { emptySummary } from '../health/index.js';
 import { prepareSetup } from '../providers/setup.js';
 import type { LaunchSpec } from '../providers/types.js';
-import { NEW_JOB_FIELDS, type JobRecord, type NewJob, type Store } from '../store/index.js';
+import { NEW_JOB_FIELDS, stateFault, type JobRecord, type NewJob, type Store } from '../store/index.js';
 import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import type { ProviderTry, RunWarning } from './plan.js';
-import { isAlive, processStartTime } from './process.js';
+import { endGroupNow, isAlive, processStartTime } from './process.js';
 import { RUN_MARKER } from './reap.js';
 import { spawnSelfDetached } from '../core/detached.js';
 import { step } from '../core/progress.js';
@@ -19,10 +19,11 @@ import { sleep } from '../core/time.js';
 
 /**
  * The agent runs under `sh`, which records its exit code and time in the rc file when it ends,
- * so the outcome survives even if no dx-runner process is alive at that moment.
+ * so the outcome survives even if no dx-runner process is alive at that moment. The umask is set once the agent
+ * has ended: the rc file is private like the rest of the run folder, what the agent writes keeps the user's.
  */
 const WRAPPER =
-  'rc_file=$1; shift; "$@"; rc=$?; ' +
+  'rc_file=$1; shift; "$@"; rc=$?; umask 077; ' +
   'printf "%s %s\\n" "$rc" "$(date +%s)" > "$rc_file.tmp" && mv "$rc_file.tmp" "$rc_file"; exit $rc';
 
 /** a job with no pid yet is another `start` mid-launch; after this long it is a leftover */
@@ -140,6 +141,7 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
 
   const files = filesIn(dir);
   const { spec } = launch;
+  let agent: number | undefined;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     rotateRuns(path.dirname(dir), keep);
@@ -163,20 +165,32 @@ export function launchRun(store: Store, home: string, launch: Launch, supersedes
     });
     for (const fd of [stdin, out, err]) fs.closeSync(fd);
     if (!child.pid) throw new Error('spawn returned no pid');
+    agent = child.pid;
     child.unref();
     store.jobs.setLaunched(jobId, child.pid, processStartTime(child.pid), null);
     const supervisor = spawnSelfDetached('__supervise', jobId, { home, log: path.join(dir, 'supervisor.log') });
-    if (supervisor.pid) store.jobs.setSupervisor(jobId, supervisor.pid);
+    if (!supervisor.pid) throw new Error('its supervisor could not be started');
+    store.jobs.setSupervisor(jobId, supervisor.pid);
   } catch (e) {
-    // never left looking alive, never a success
-    store.jobs.finalize(
-      jobId,
-      { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
-      { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
-    );
-    throw new DxError(
-      'spawn_failed',
-      `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
+    // all or nothing: an agent is never left running without its supervisor and its record
+    if (agent) endGroupNow(agent);
+    try {
+      // never left looking alive, never a success
+      store.jobs.finalize(
+        jobId,
+        { state: 'failed', reasonCode: 'spawn_failed', exitCode: null },
+        { completedAt: Date.now(), mutations: 0, outputBytes: 0, summary: emptySummary() },
+      );
+    } catch {
+      // the database cannot take it either (its disk full): the run's process is gone, so its next reader
+      // (check, prune, the watchdog) finalizes it
+    }
+    throw (
+      stateFault(e, home) ??
+      new DxError(
+        'spawn_failed',
+        `could not launch ${provider}: ${(e as Error).message}; check the binary and the state directory`,
+      )
     );
   }
   return store.jobs.get(jobId) as JobRecord;

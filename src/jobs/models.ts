@@ -65,7 +65,7 @@ function readCache(file: string): CachedModels | null {
 function writeCache(file: string, cached: CachedModels): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`; // concurrent writers each rename a whole file of their own
-  fs.writeFileSync(tmp, JSON.stringify(cached));
+  fs.writeFileSync(tmp, JSON.stringify(cached), { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 
@@ -107,7 +107,7 @@ async function listNow(
 function refreshInBackground(home: string, provider: string, binary: string, env: NodeJS.ProcessEnv) {
   const marker = `${cacheFile(home, provider)}.refreshing`;
   try {
-    fs.writeFileSync(marker, String(process.pid), { flag: 'wx' });
+    fs.writeFileSync(marker, String(process.pid), { flag: 'wx', mode: 0o600 });
   } catch {
     try {
       if (Date.now() - fs.statSync(marker).mtimeMs < REFRESH_GIVE_UP_MS) return;

@@ -49,6 +49,9 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+/** KILL a process group at once, where no grace is owed (a launch undone before its agent did anything). */
+export const endGroupNow = (pgid: number): void => void signalGroup(pgid, 'SIGKILL');
+
 /** TERM the whole process group (the agent and everything it spawned), KILL what is left after the grace. */
 export async function terminateGroup(pgid: number, graceMs = 3000): Promise<void> {
   if (!signalGroup(pgid, 'SIGTERM')) return;

@@ -10,7 +10,7 @@ const writeIfChanged = (file: string, text: string) => {
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`; // concurrent launches each rename a whole file
-  fs.writeFileSync(tmp, text);
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
   fs.renameSync(tmp, file);
 };
 

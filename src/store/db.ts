@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DxError } from '../core/errors.js';
 
@@ -20,17 +21,32 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
-/** A state database that cannot be opened is one clear refusal, never a stack trace; other errors pass on. */
+/**
+ * A state database that cannot be used (damaged, read-only, or its disk full, when opened or mid-command) is
+ * one clear refusal, never a stack trace; other errors pass on. A full disk (SQLite's SQLITE_FULL, a file
+ * write's ENOSPC, a quota's EDQUOT) names the folder to free: the file's own when the error names one, else
+ * the database's.
+ */
 export function unusableDatabase(file: string, e: unknown): unknown {
   const code = (e as { code?: string }).code ?? '';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    const where = path.dirname((e as { path?: string }).path ?? file);
+    return new DxError(
+      'state_disk_full',
+      `the disk is full (${(e as Error).message.split('\n')[0]}); free space under ${where}, then run the command ` +
+        'again (dx-runner state check shows what the state home holds)',
+    );
+  }
   // extended result codes (SQLITE_READONLY_DIRECTORY, SQLITE_CORRUPT_INDEX …) name their family first
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
     return new DxError(
       'state_db_corrupt',
-      `the state database ${file} is damaged (${(e as Error).message}); move it aside ` +
-        '(dx-runner starts a new one) or point DX_RUNNER_HOME elsewhere',
+      `the state database ${file} is damaged (${(e as Error).message}); move it aside and restore a backup ` +
+        '(dx-runner state check says more), or point DX_RUNNER_HOME elsewhere',
     );
-  if (['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].some((family) => code.startsWith(family)))
+  // the file system's refusal to make the file itself (a read-only folder or disk)
+  const fsRefusal = ['EACCES', 'EROFS', 'EPERM'].includes(code) && (e as { path?: string }).path === file;
+  if (fsRefusal || ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].some((family) => code.startsWith(family)))
     return new DxError(
       'state_db_readonly',
       `the state database ${file} cannot be opened for writing (${(e as Error).message}); ` +

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { immediate, migrate, openDatabase, unusableDatabase, type Db, type Migration } from './db.js';
+import { DxError } from '../core/errors.js';
+import { runnerHome } from '../core/home.js';
+import { immediate, unusableDatabase, type Db, type Migration } from './db.js';
+import { openState } from './open.js';
 import { Events, eventsTable } from './events.js';
 import { Jobs, jobsTable } from './jobs.js';
 import { Pauses, pausesTable } from './pauses.js';
@@ -28,6 +31,18 @@ const TABLES = [jobsTable, eventsTable, serversTable, wavesTable, waveItemsTable
  */
 const MIGRATIONS: readonly Migration[] = [{ version: 6, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
 
+/** The schema version this dx-runner writes (SQLite's `user_version`). */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * A fault of the state home met anywhere in a command (its disk full, its database damaged or read-only
+ * mid-run) as the refusal that names the way out; null for any other error.
+ */
+export function stateFault(e: unknown, home = runnerHome()): DxError | null {
+  const refusal = unusableDatabase(dbPath(home), e);
+  return refusal instanceof DxError ? refusal : null;
+}
+
 /** The state database: each domain's table and transitions, as `store.jobs`, `store.events`, … */
 export class Store {
   readonly jobs: Jobs;
@@ -38,14 +53,7 @@ export class Store {
   private readonly db: Db;
 
   constructor(home: string) {
-    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-    const file = dbPath(home);
-    try {
-      this.db = openDatabase(file);
-      migrate(this.db, MIGRATIONS); // the first write: where a read-only database says so
-    } catch (e) {
-      throw unusableDatabase(file, e);
-    }
+    this.db = openState(home, dbPath(home), MIGRATIONS);
     this.events = new Events(this.db);
     this.jobs = new Jobs(this.db, this.events);
     this.servers = new Servers(this.db);
@@ -55,6 +63,20 @@ export class Store {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * A consistent copy of the database while others use it (SQLite's online backup), into `file`, which must
+   * not exist: it is made 0600 first, and removed again if the copy fails.
+   */
+  async backup(file: string): Promise<void> {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+    try {
+      await this.db.backup(file);
+    } catch (e) {
+      fs.rmSync(file, { force: true });
+      throw e;
+    }
   }
 
   /** One write transaction (BEGIN IMMEDIATE) around several steps: a check and the write it allows stay atomic. */

@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
-import { cli, cliJson, makeRepo, sandbox, tmpDir, writePrompt, type Sandbox } from '../helpers.js';
+import { CLI, cli, cliJson, makeRepo, sandbox, tmpDir, writePrompt, type Sandbox } from '../helpers.js';
 
 /** Bad input: one clear line with the fix, a stable reason_code, the documented exit code, no record. */
 describe('bad input to start', () => {
@@ -105,4 +106,27 @@ describe('bad input to start', () => {
     const bad = await cli(['schema', 'nope'], { env: sb.env });
     expect(bad.code).toBe(2);
   });
+});
+
+describe('a state home whose disk is full', () => {
+  // a real full disk without root: the home is a 40 KB tmpfs that bubblewrap mounts for the command alone
+  it.each([['status'], ['check', '--beads', 'bd-a']])(
+    '%s → one line, state_disk_full naming the folder to free, exit 1',
+    async (...args) => {
+      const home = tmpDir('full');
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          'bwrap',
+          ['--dev-bind', '/', '/', '--size', '40960', '--tmpfs', home, process.execPath, CLI, ...args, '--json'],
+          { env: { ...process.env, DX_RUNNER_HOME: path.join(home, 'h') } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+      expect(r.code).toBe(1);
+      expect(SCHEMAS.error.parse(JSON.parse(r.stdout)).error.reason_code).toBe('state_disk_full');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`free space under ${path.join(home, 'h')}`);
+    },
+  );
 });

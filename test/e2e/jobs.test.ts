@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReportOutput as Report, StatusOutput } from '../../src/report/schemas.js';
+import type { StateCheckOutput } from '../../src/report/stateSchemas.js';
+import { notPrivateUnder } from '../../src/store/check.js';
 import { SCHEMAS } from '../../src/cli/schemas.js';
 import { runLeftovers } from '../../src/jobs/reap.js';
 import {
@@ -102,6 +104,12 @@ describe('jobs through real opencode', () => {
     const logs = await run(['logs', '--beads', 'bd-edit.1']);
     expect(logs.stdout).toContain('[tool:write]');
     expect(logs.stdout).toContain('Wrote greeting.txt');
+
+    // after a real job the state home is sound and private: every file 0600, every folder 0700
+    const stateCheck = await json<StateCheckOutput>(['state', 'check']);
+    SCHEMAS['state-check'].parse(stateCheck);
+    expect(stateCheck).toMatchObject({ ok: true, _code: 0 });
+    expect(notPrivateUnder(sb.home)).toEqual([]);
   }, 240_000); // the first start lists the models: close to a minute on a busy 2-core host, then the job runs
 
   it('a 401 from the model ends exited_err with the auth reason and check exits 3', async () => {

@@ -30,6 +30,8 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'internal_error',
     'state_db_corrupt',
     'state_db_readonly',
+    'state_db_emptied',
+    'state_disk_full',
   ],
   2: [
     'beads_missing',
@@ -69,6 +71,7 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'command_removed',
     'invalid_reason_code',
     'output_unwritable',
+    'output_exists',
   ],
   // the benchmark's own: collect and summarize failed
   6: ['collect_failed'],

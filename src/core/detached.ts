@@ -6,6 +6,16 @@ import { fileURLToPath } from 'node:url';
 export const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
 /**
+ * The variable the launch sets (`jobs/launch.ts`; `jobs/reap.ts` reads it) to the run instance in the agent's environment, so every process of a run can be
+ * found and ended. The process group is not enough: OpenCode runs each shell tool call in a session and group
+ * of its own, and an agent's command can `setsid` too. The parent tree is not enough either: a process whose
+ * parent died is reparented away from the run. The environment survives both (a program sees its own at
+ * /proc/<pid>/environ); one that clears it is still caught through its parent while that lives. A cgroup would
+ * be exact, but an ordinary user session cannot count on a delegated cgroup tree; this needs only /proc.
+ */
+export const RUN_MARKER = 'DX_RUNNER_RUN';
+
+/**
  * Starts `dx-runner <command> <id>` (a hidden command: the job supervisor, the wave driver, the server
  * keeper) detached: in its own session and process group, so it outlives the command that started it and
  * a terminal's signals do not reach it. It works on the state under `home`; its stderr is appended to `log`
@@ -22,7 +32,8 @@ export function spawnSelfDetached(
     const child = spawn(process.execPath, [CLI_ENTRY, command, String(id)], {
       detached: true,
       stdio: ['ignore', 'ignore', log],
-      env: { ...(o.env ?? process.env), DX_RUNNER_HOME: o.home },
+      // a dx-runner an agent started (a job of its own, a server) is not part of the agent's run: unmarked
+      env: { ...(o.env ?? process.env), DX_RUNNER_HOME: o.home, [RUN_MARKER]: undefined },
     });
     child.unref();
     return child;

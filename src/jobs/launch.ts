@@ -12,7 +12,7 @@ import { finalizeJob } from './finalize.js';
 import { filesIn, jobDir } from './paths.js';
 import type { ProviderTry, RunWarning } from './plan.js';
 import { endGroupNow, isAlive, processStartTime } from './process.js';
-import { RUN_MARKER } from './reap.js';
+import { RUN_MARKER } from '../core/detached.js';
 import { spawnSelfDetached } from '../core/detached.js';
 import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';

@@ -1,16 +1,7 @@
 import fs from 'node:fs';
 import { sleep } from '../core/time.js';
 import { isAlive, terminateGroup } from './process.js';
-
-/**
- * The variable the launch sets to the run instance in the agent's environment, so every process of a run can be
- * found and ended. The process group is not enough: OpenCode runs each shell tool call in a session and group
- * of its own, and an agent's command can `setsid` too. The parent tree is not enough either: a process whose
- * parent died is reparented away from the run. The environment survives both (a program sees its own at
- * /proc/<pid>/environ); one that clears it is still caught through its parent while that lives. A cgroup would
- * be exact, but an ordinary user session cannot count on a delegated cgroup tree; this needs only /proc.
- */
-export const RUN_MARKER = 'DX_RUNNER_RUN';
+import { RUN_MARKER } from '../core/detached.js';
 
 /** One live process as /proc shows it: its parent, its group and the run marker it carries (if any). */
 export interface ProcRow {

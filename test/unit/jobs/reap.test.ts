@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { processStartTime } from '../../../src/jobs/process.js';
-import { endRun, runLeftovers, runMembers, RUN_MARKER, type ProcRow } from '../../../src/jobs/reap.js';
+import { RUN_MARKER } from '../../../src/core/detached.js';
+import { endRun, runLeftovers, runMembers, type ProcRow } from '../../../src/jobs/reap.js';
 import { waitFor } from '../../helpers.js';
 
 const RUN = 'r1';

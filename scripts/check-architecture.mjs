@@ -15,7 +15,7 @@ const LAYERS = [
   ['core', 'contract'],
   ['model-mock', 'providers', 'store'],
   ['health', 'governance', 'profiles'],
-  ['server', 'jobs'],
+  ['server', 'jobs', 'delivery'],
   ['report'],
   ['wave', 'bench', 'demo'],
   ['cli'],

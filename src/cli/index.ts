@@ -38,6 +38,7 @@ type Register = (program: Command) => void;
  */
 const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['start'], async () => (await import('./start.js')).registerStartCommand],
+  [['land'], async () => (await import('./land.js')).registerLandCommand],
   [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
   [['finalize'], async () => (await import('./finalize.js')).registerFinalizeCommand],

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { DxError } from '../core/errors.js';
-import type { ReasonCode } from '../core/reasons.js';
+import { asReasonCode, type ReasonCode } from '../core/reasons.js';
+import type { DeliverMode, DeliveryPolicy, DeliveryResult, MergeStrategy } from '../contract/delivery.js';
 
 /**
  * Delivery of one job's branch: push it to a remote, or land it on the base branch of the canonical repository
@@ -9,17 +10,7 @@ import type { ReasonCode } from '../core/reasons.js';
  * fast-forward, so it is never left half-merged, and the job's branch keeps its work whatever happens.
  */
 
-export const DELIVER_MODES = ['none', 'push', 'merge'] as const;
-export type DeliverMode = (typeof DELIVER_MODES)[number];
-export const MERGE_STRATEGIES = ['rebase', 'merge'] as const;
-export type MergeStrategy = (typeof MERGE_STRATEGIES)[number];
-
-/** How a job's work is delivered (kept with the job and the wave item). */
-export interface DeliveryPolicy {
-  mode: DeliverMode;
-  remote: string;
-  strategy: MergeStrategy;
-}
+export type { DeliverMode, DeliveryPolicy, DeliveryResult, MergeStrategy };
 
 export interface DeliveryRequest {
   /** the canonical repository (its work tree or git dir) */
@@ -36,22 +27,6 @@ export interface DeliveryRequest {
   since?: string;
   /** run with `sh -c` in the worktree on the rebased result; non-zero exit = not landed */
   verify?: string;
-}
-
-export interface DeliveryResult {
-  mode: Exclude<DeliverMode, 'none'>;
-  result: 'pushed' | 'landed' | 'failed';
-  reasonCode: ReasonCode | null;
-  /** one line: what happened, or why not */
-  detail: string;
-  branch: string;
-  /** the pushed ref (`origin/dx/bd-1`) or the base moved (`main`) */
-  ref: string | null;
-  /** the commit pushed, or the base's new commit */
-  sha: string | null;
-  /** the paths that conflicted (merge_conflict) */
-  conflicts: string[];
-  ms: number;
 }
 
 /** Pure: `git status --porcelain -z` → the paths in conflict (both sides changed, or one deleted). */
@@ -218,4 +193,4 @@ export function deliverJob(req: DeliveryRequest): DeliveryResult {
 
 /** A failed delivery as the refusal a command ends on. */
 export const deliveryError = (r: DeliveryResult): DxError =>
-  new DxError(r.reasonCode ?? 'internal_error', `${r.detail}; the branch ${r.branch} keeps its work`);
+  new DxError(asReasonCode(r.reasonCode ?? 'internal_error'), `${r.detail}; the branch ${r.branch} keeps its work`);

@@ -2,6 +2,7 @@ import type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../contra
 import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 import type { Events } from './events.js';
 import type { PostJobGates } from '../contract/gates.js';
+import type { DeliveryPolicy, DeliveryResult } from '../contract/delivery.js';
 
 /** Effective thresholds, fixed when the job starts and used by every later command. */
 export interface JobSettings extends Thresholds {
@@ -11,6 +12,8 @@ export interface JobSettings extends Thresholds {
   /** live jobs of this provider allowed at once on this host (checked atomically at launch) */
   maxParallel: number;
   gates?: PostJobGates;
+  /** how the job's work is delivered once it succeeded (absent: it stays on its branch) */
+  delivery?: DeliveryPolicy;
 }
 
 /** The post-job gates' verdicts, by gate name. */
@@ -59,6 +62,8 @@ export const jobsTable = new Table(
     lastCpuProgressAt: col.int().null(),
     /** verdicts of the post-job gates, by gate name (empty until they ran) */
     gates: col.json<GateVerdicts>().default({}),
+    /** what delivering the job's branch did (push, merge, land); null until it was delivered */
+    delivery: col.json<DeliveryResult>().null(),
   },
   [
     // the guarantee behind "one live job per bead", enforced by the database itself
@@ -162,6 +167,11 @@ export class Jobs {
   }
 
   /** Why this run is on a fallback provider (a wave's re-dispatch); shown by check and report. */
+  /** Keeps what delivering the job's branch did (the last delivery wins: a failed one may be tried again). */
+  setDelivery(id: number, delivery: DeliveryResult): void {
+    jobsTable.update(this.db, id, { delivery });
+  }
+
   setFallbackReason(id: number, reason: string): void {
     jobsTable.update(this.db, id, { fallbackReason: reason });
   }

@@ -1,0 +1,66 @@
+import { DxError } from '../core/errors.js';
+import type { DeliveryPolicy, DeliveryResult } from '../contract/delivery.js';
+import { tryGit } from '../governance/git.js';
+import type { JobRecord, Store } from '../store/index.js';
+import { deliverJob, deliveryFacts, deliveryRefusal, type DeliveryRequest } from './land.js';
+
+/** A recorded job's delivery: may it be delivered, what is asked of git, and the result kept with the job. */
+
+/** Pure: why a job cannot be delivered now (still live, not succeeded), or null. */
+export function undeliverable(job: Pick<JobRecord, 'beads' | 'active' | 'outcomeState' | 'outcomeReason'>) {
+  if (job.active)
+    return new DxError(
+      'job_not_deliverable',
+      `${job.beads} is still running; wait for it to finish (dx-runner check --beads ${job.beads}), then land it`,
+    );
+  if (job.outcomeState !== 'success')
+    return new DxError(
+      'job_not_deliverable',
+      `${job.beads} ended ${job.outcomeState ?? 'without an outcome'} (${job.outcomeReason ?? 'unknown'}), ` +
+        'so its work is not delivered; start it again, or deliver its branch with git yourself',
+    );
+  return null;
+}
+
+const out = (dir: string, ...args: string[]) => tryGit(dir, args)?.trim() || null;
+
+/**
+ * What git is asked to deliver the job's worktree: its repository (the common git dir, shared by every
+ * worktree), the branch it has checked out (a worktree made before branches took a prefix keeps its own), and
+ * the base: the policy's, else the branch the repository has checked out.
+ */
+export function deliveryRequest(job: Pick<JobRecord, 'beads' | 'worktree' | 'startHead'>, p: DeliveryPolicy) {
+  if (p.mode === 'none') throw new DxError('job_not_deliverable', 'nothing to deliver with --deliver none');
+  const repo = out(job.worktree, 'rev-parse', '--path-format=absolute', '--git-common-dir');
+  const branch = out(job.worktree, 'symbolic-ref', '-q', '--short', 'HEAD');
+  if (!repo || !branch)
+    throw new DxError(
+      'job_not_deliverable',
+      `${job.worktree} of ${job.beads} is ${repo ? 'on no branch' : 'not a git worktree'}; ` +
+        'a job is delivered from the branch its worktree has checked out',
+    );
+  const base = p.base ?? out(repo, 'symbolic-ref', '-q', '--short', 'HEAD') ?? 'main';
+  return {
+    repo,
+    worktree: job.worktree,
+    branch,
+    base,
+    mode: p.mode,
+    remote: p.remote,
+    strategy: p.strategy,
+    since: job.startHead || undefined,
+    verify: p.verify,
+  } satisfies DeliveryRequest;
+}
+
+/** Delivers a finished job's branch and keeps the result with the job. */
+export function landJob(store: Store, job: JobRecord, policy: DeliveryPolicy): DeliveryResult {
+  const refusal = undeliverable(job);
+  if (refusal) throw refusal;
+  const req = deliveryRequest(job, policy);
+  const upFront = deliveryRefusal(deliveryFacts(req)); // refused before anything is changed or recorded
+  if (upFront) throw upFront;
+  const result = deliverJob(req);
+  store.jobs.setDelivery(job.id, result);
+  return result;
+}

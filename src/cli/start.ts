@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { text } from 'node:stream/consumers';
+import { DEFAULT_BRANCH_PREFIX, DELIVER_MODES, MERGE_STRATEGIES } from '../contract/delivery.js';
 import { filesOf } from '../jobs/finalize.js';
 import type { StartOptions } from '../jobs/options.js';
 import { providerNames } from '../providers/index.js';
@@ -28,6 +29,10 @@ type StartFlags = Pick<
   | 'mutationBudget'
   | 'signoffFile'
   | 'lane'
+  | 'deliver'
+  | 'remote'
+  | 'mergeStrategy'
+  | 'branchPrefix'
 > & {
   allowModelOverride?: boolean;
   wait?: number;
@@ -65,7 +70,7 @@ export function registerStartCommand(program: Command): void {
       new Option(
         '--worktree-root <dir>',
         'work in <dir>/<bead id>: reused when it is a worktree of --repo, else made as a linked git worktree ' +
-          '(branch <bead id>) of --repo at --base once every check has passed',
+          '(branch <prefix>/<bead id>) of --repo at --base once every check has passed',
       ).conflicts('worktree'),
     )
     .option(
@@ -119,7 +124,25 @@ export function registerStartCommand(program: Command): void {
     .option('--branch <name>', 'feature-key and integrity gates: the branch (default: the current one)')
     .option('--allowed-paths-file <file>', 'scope gate (implied): allowed paths, one per line (read now)')
     .option('--mutation-budget <n>', 'scope gate (implied): most files the job may change', number('--mutation-budget'))
-    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree');
+    .option('--signoff-file <file>', 'evidence gate: the signoff the agent must leave, relative to the worktree')
+    .addOption(
+      new Option(
+        '--deliver <mode>',
+        "once the job succeeded: none (the work stays on the job's branch), push (the branch to --remote), " +
+          "merge (rebased onto --base, then the base fast-forwarded); default: the profile's, else none",
+      ).choices(DELIVER_MODES),
+    )
+    .option('--remote <name>', '--deliver push: the remote (default origin)')
+    .addOption(
+      new Option(
+        '--merge-strategy <how>',
+        '--deliver merge: rebase (default) or merge the base into the branch',
+      ).choices(MERGE_STRATEGIES),
+    )
+    .option(
+      '--branch-prefix <prefix>',
+      `a worktree made by --worktree-root is on the branch <prefix>/<bead id> (default ${DEFAULT_BRANCH_PREFIX})`,
+    );
   addBinaryOptions(startCommand)
     .option(
       '--dry-run',

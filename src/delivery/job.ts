@@ -39,7 +39,7 @@ export function deliveryRequest(job: Pick<JobRecord, 'beads' | 'worktree' | 'sta
       `${job.worktree} of ${job.beads} is ${repo ? 'on no branch' : 'not a git worktree'}; ` +
         'a job is delivered from the branch its worktree has checked out',
     );
-  const base = p.base ?? out(repo, 'symbolic-ref', '-q', '--short', 'HEAD') ?? 'main';
+  const base = baseOf(repo, p);
   return {
     repo,
     worktree: job.worktree,
@@ -51,6 +51,21 @@ export function deliveryRequest(job: Pick<JobRecord, 'beads' | 'worktree' | 'sta
     since: job.startHead || undefined,
     verify: p.verify,
   } satisfies DeliveryRequest;
+}
+
+/** The branch `merge` lands on: the policy's, else the one the repository (its main work tree) has checked out. */
+const baseOf = (repo: string, p: DeliveryPolicy) =>
+  p.base ?? out(repo, 'symbolic-ref', '-q', '--short', 'HEAD') ?? 'main';
+
+/**
+ * At start: refuses a delivery that could not happen (no such remote, no base branch, a dirty checkout of the
+ * base) before the job is recorded. `dir` is the job's worktree, or the repository one is made from.
+ */
+export function assertDeliverable(dir: string, p: DeliveryPolicy | undefined): void {
+  if (!p) return;
+  const repo = out(dir, 'rev-parse', '--path-format=absolute', '--git-common-dir') ?? dir;
+  const refusal = deliveryRefusal(deliveryFacts({ repo, base: baseOf(repo, p), remote: p.remote, mode: p.mode }));
+  if (refusal) throw refusal;
 }
 
 /** Delivers a finished job's branch and keeps the result with the job. */

@@ -1,5 +1,6 @@
 import { DxError } from '../core/errors.js';
 import { LANES, type GateOptions, type Lane } from '../contract/index.js';
+import type { DeliverMode, DeliveryPolicy, MergeStrategy } from '../contract/delivery.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';
@@ -45,6 +46,14 @@ export interface StartOptions extends GateOptions {
   waitSec?: number;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
   attachUrl?: string;
+  /** how the work is delivered once the job succeeded: none (default), push, merge */
+  deliver?: DeliverMode;
+  /** push: the remote (default origin) */
+  remote?: string;
+  /** merge: rebase (default) or merge onto the base */
+  mergeStrategy?: MergeStrategy;
+  /** the job's branch is <branchPrefix>/<bead id> (default dx) */
+  branchPrefix?: string;
   /** the binary the command line names for a provider's CLI (--opencode-bin …); adapters fall back to their own */
   binaryFor?: (provider: string) => string | undefined;
   env: NodeJS.ProcessEnv;
@@ -98,6 +107,19 @@ export function effectiveSettings(
       positive(opts.noMutationTimeoutMinutes, positive(env.DX_RUNNER_NO_MUTATION_TIMEOUT_MINUTES, 30)) * 60,
     providerRetryLimit: positive(env.DX_RUNNER_PROVIDER_RETRY_LIMIT, 3),
     maxParallel: positive(opts.maxParallel, providerCap(provider, env)),
+  };
+}
+
+/** Pure: how a job's work is delivered, kept in its settings; undefined when it stays on its branch. */
+export function deliveryPolicy(
+  opts: Pick<StartOptions, 'deliver' | 'remote' | 'mergeStrategy' | 'base'>,
+): DeliveryPolicy | undefined {
+  if (!opts.deliver || opts.deliver === 'none') return undefined;
+  return {
+    mode: opts.deliver,
+    remote: opts.remote ?? 'origin',
+    strategy: opts.mergeStrategy ?? 'rebase',
+    ...(opts.base ? { base: opts.base } : {}),
   };
 }
 
@@ -159,6 +181,7 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
     mutationBudget: flags.mutationBudget ?? g?.mutation_budget,
     signoffFile: flags.signoffFile ?? g?.signoff_file,
     base: flags.base ?? g?.base,
+    deliver: flags.deliver ?? profile.deliver,
   };
 }
 

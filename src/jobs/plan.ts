@@ -11,7 +11,14 @@ import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
 import { firstRefusal, providerChecks, type ProviderFacts } from '../providers/verdict.js';
 import type { LoadedProfile } from '../profiles/index.js';
 import type { Launch } from './launch.js';
-import { effectiveSettings, envLane, fallbackCandidates, withProfile, type StartOptions } from './options.js';
+import {
+  deliveryPolicy,
+  effectiveSettings,
+  envLane,
+  fallbackCandidates,
+  withProfile,
+  type StartOptions,
+} from './options.js';
 import { promptSource, validateBeadsId } from './validate.js';
 import type { WorktreeSource } from './worktree.js';
 
@@ -193,6 +200,7 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
         ...effectiveSettings(chosen.opts, chosen.adapter.name),
         ...(job.gates ? { gates: job.gates } : {}),
         ...(job.profile ? { profile: job.profile } : {}),
+        ...(deliveryPolicy(job.opts) ? { delivery: deliveryPolicy(job.opts) } : {}),
       },
     },
     prompt: job.prompt,

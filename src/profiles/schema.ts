@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateInputsSchema, laneSchema } from '../contract/index.js';
+import { DELIVER_MODES, gateInputsSchema, laneSchema } from '../contract/index.js';
 
 /**
  * A profile: named, reviewed settings for a kind of job. Every field does something; an unknown field is
@@ -23,6 +23,8 @@ export const ProfileSchema = z.strictObject({
   lane: laneSchema.optional(),
   /** live jobs of this provider at once (the concurrency cap while this profile starts jobs) */
   max_parallel: z.number().int().positive().optional(),
+  /** how a job's work is delivered once it succeeded (none, push, merge); --deliver wins */
+  deliver: z.enum(DELIVER_MODES).optional(),
   /** preflight: warnings (a probe timeout, an unreadable model list) are errors */
   strict: z.boolean().optional(),
   timeouts: z

@@ -79,3 +79,32 @@ export function landJob(store: Store, job: JobRecord, policy: DeliveryPolicy): D
   store.jobs.setDelivery(job.id, result);
   return result;
 }
+
+/**
+ * After a job ended: delivers it as its `--deliver` asked, once, when it succeeded. A delivery refused now (the
+ * remote removed since the start, say) is kept as a failed delivery with its reason; the outcome stays the
+ * agent's, and `dx-runner land` may deliver it again.
+ */
+export function deliverFinished(store: Store, jobId: number): DeliveryResult | null {
+  const job = store.jobs.get(jobId);
+  const policy = job?.settings.delivery;
+  if (!job || !policy || job.active || job.outcomeState !== 'success' || job.delivery) return null;
+  try {
+    return landJob(store, job, policy);
+  } catch (e) {
+    if (!(e instanceof DxError)) throw e;
+    const failed: DeliveryResult = {
+      mode: policy.mode === 'push' ? 'push' : 'merge',
+      result: 'failed',
+      reasonCode: e.reasonCode,
+      detail: e.message,
+      branch: out(job.worktree, 'symbolic-ref', '-q', '--short', 'HEAD') ?? '',
+      ref: null,
+      sha: null,
+      conflicts: [],
+      ms: 0,
+    };
+    store.jobs.setDelivery(job.id, failed);
+    return failed;
+  }
+}

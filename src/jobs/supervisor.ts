@@ -3,6 +3,7 @@ import { LineTail } from '../core/tail.js';
 import { sleep } from '../core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
+import { deliverFinished } from '../delivery/job.js';
 import { filesOf, finalizeJob, outputBytes, safeMutations } from './finalize.js';
 import { isAlive, terminateGroup, treeCpuSeconds } from './process.js';
 import { Store } from '../store/index.js';
@@ -129,6 +130,7 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         const deadline = Date.now() + RC_GRACE_MS;
         while (!fs.existsSync(files.rc) && Date.now() < deadline) await sleep(100);
         finalizeJob(store, job);
+        deliverFinished(store, job.id); // --deliver: push or land the branch of a job that succeeded
         return;
       }
       await waker.wait(POLL_MS);

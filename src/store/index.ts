@@ -19,11 +19,11 @@ export const dbPath = (home: string) => path.join(home, 'state.db');
 const TABLES = [jobsTable, eventsTable, serversTable, wavesTable, waveItemsTable];
 
 /**
- * The schema versions. Versions 1 to 5 only added tables, indexes and columns, so one step that creates
- * whatever is missing brings a store of any of them (or a new file) to 5. A change it cannot express (a
- * rename, a backfill) becomes the next version's own migration.
+ * The schema versions. Versions 1 to 6 only added tables, indexes and columns (6: the jobs' delivery), so one
+ * step that creates whatever is missing brings a store of any of them (or a new file) to 6. A change it cannot
+ * express (a rename, a backfill) becomes the next version's own migration.
  */
-const MIGRATIONS: readonly Migration[] = [{ version: 5, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
+const MIGRATIONS: readonly Migration[] = [{ version: 6, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
 
 /** The state database: each domain's table and transitions, as `store.jobs`, `store.events`, … */
 export class Store {

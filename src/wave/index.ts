@@ -124,13 +124,15 @@ export async function stopWave(store: Store, home: string, id: number | undefine
   }
   for (const it of store.waves.items(wave.id)) {
     if (it.state === 'queued') store.waves.updateItem(it.id, { state: 'cancelled' });
+    // left in the merge queue: the work is done on its branch, not delivered
+    if (it.state === 'landing') store.waves.updateItem(it.id, { state: 'ready' });
     if (it.state !== 'launching' && it.state !== 'running') continue;
     const job = currentJob(store, it);
     if (job?.active) await claimAndEnd(store, job, { state: 'killed', reasonCode: 'wave_stopped', exitCode: 137 });
     const ended = job ? (store.jobs.get(job.id) as JobRecord) : null;
     const state: ItemState =
       ended?.outcomeState === 'success'
-        ? 'landed'
+        ? 'ready'
         : ended && ended.outcomeReason !== 'wave_stopped'
           ? 'failed'
           : 'stopped';

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DELIVER_MODES, MERGE_STRATEGIES, type DeliverMode, type MergeStrategy } from '../contract/delivery.js';
 import type { LandOutput } from '../report/schemas.js';
+import { exitCodeFor } from './exit.js';
 import { jobFor, print, printJson, withStore } from './shared.js';
 
 interface LandFlags {
@@ -56,8 +57,12 @@ export function registerLandCommand(program: Command): void {
           verify: o.verifyCmd ?? own?.verify,
         });
         if (o.json) printJson({ beads: job.beads, ...deliveryOutput(r) } satisfies LandOutput);
-        if (r.result === 'failed') throw deliveryError(r);
-        if (!o.json)
+        if (r.result === 'failed') {
+          // the delivery ran and failed: its result is the output, its reason the exit code
+          const e = deliveryError(r);
+          process.stderr.write(`dx-runner: ${e.message} (reason_code=${e.reasonCode})\n`);
+          process.exitCode = exitCodeFor(e);
+        } else if (!o.json)
           print(`${r.result} beads=${job.beads} branch=${r.branch} ${r.ref ? `ref=${r.ref} ` : ''}sha=${r.sha}`);
       }),
     );

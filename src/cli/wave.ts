@@ -183,7 +183,7 @@ export function registerWaveCommands(program: Command): void {
 
   wave
     .command('report')
-    .description('the record of a wave: every item with all its attempts; exit 0 when all landed, 3 when any failed')
+    .description('the record of a wave: every item with all its attempts; exit 0 when none failed, 3 when any failed')
     .option('--wave <id>', 'wave id', number('--wave'))
     .option('--json', 'JSON (dx-runner schema wave-report)')
     .addOption(

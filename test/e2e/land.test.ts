@@ -132,6 +132,7 @@ describe('delivering the work', () => {
   it('bad delivery input is one line with its reason and records nothing', async () => {
     const { repo } = makeRepo(0);
     const root = path.join(tmpDir('land-bad'), 'wts');
+    git(repo, 'tag', 'v0'); // a commit to start from, but no branch to land on
     const start = (...args: string[]) =>
       json(['start', '--beads', 'bd-l.bad', '--prompt', 'x', '--worktree-root', root, '--repo', repo, ...args]);
     expect(await start('--deliver', 'sideways')).toMatchObject({
@@ -139,7 +140,7 @@ describe('delivering the work', () => {
       error: { reason_code: 'invalid_argument' },
     });
     expect(await start('--deliver', 'push')).toMatchObject({ _code: 1, error: { reason_code: 'remote_missing' } });
-    expect(await start('--deliver', 'merge', '--base', 'nope')).toMatchObject({
+    expect(await start('--deliver', 'merge', '--base', 'v0')).toMatchObject({
       _code: 2,
       error: { reason_code: 'base_missing' },
     });

@@ -28,9 +28,10 @@ describe('delivering the work', () => {
   const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env });
   /** The agent writes `file` and commits it on its branch. */
   const editAndCommit = (file: string, text: string) =>
-    `Edit and commit.\n@mock write ${file} ${text}\\n\n@mock bash git add -A && git commit -qm "edit ${file}"\n@mock say done`;
+    `Edit and commit.\n@mock write ${file} ${text}\\n\n` +
+    `@mock bash git add -A && git commit -qm "edit ${file}"\n@mock say done`;
 
-  it('a job that edits and commits → land --deliver push: the branch is on the remote; a failing verify lands nothing', async () => {
+  it('a committed job → land --deliver push: the branch is on the remote; a failing verify lands nothing', async () => {
     const { repo } = makeRepo(0);
     const origin = path.join(tmpDir('origin'), 'origin.git');
     git(repo, 'init', '-q', '--bare', origin);
@@ -84,7 +85,7 @@ describe('delivering the work', () => {
     expect(fs.existsSync(path.join(repo, 'pushed.txt'))).toBe(false);
   }, 240_000);
 
-  it('a wave of two items editing the same line with deliver: merge: one lands, the other is merge_conflict', async () => {
+  it('a wave of two items editing the same line, deliver: merge: one lands, the other is merge_conflict', async () => {
     const { repo } = makeRepo(0);
     const dir = tmpDir('land-wave');
     const manifest = path.join(dir, 'wave.yaml');

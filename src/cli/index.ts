@@ -74,7 +74,7 @@ program
   .description('print the JSON Schema of a --json output (no name: list them)')
   .argument(
     '[name]',
-    'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | ' +
+    'status | check | check-missing | report | start | stop | land | prune | error | profiles | profile-show | ' +
       'wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | ' +
       'bench-results | bench-summary | bench-governance | bench-progressive-state',
   )

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { CLI_ENTRY as CLI } from '../../core/detached.js';
 import { deliverJob } from '../../delivery/land.js';
@@ -22,6 +23,8 @@ export async function deliveryCost({ base, env, prompt, emit }: PerfSetup, reps:
     await run(process.execPath, [CLI, 'start', '--beads', beads, '--prompt-file', prompt, '--worktree', wt], { env });
     await waitDone(env.DX_RUNNER_HOME as string, [beads]);
     jobs.push(ms(t0));
+    // every job writes the same file; a line of its own makes each change one the base does not have yet
+    fs.appendFileSync(path.join(wt, 'out.txt'), `rep ${r}\n`);
     t0 = process.hrtime.bigint();
     git(wt, 'add', '-A');
     git(wt, '-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', `job ${beads}`);

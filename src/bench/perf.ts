@@ -8,6 +8,7 @@ import { endEverything, makeRepo, rawOpencode, type PerfSetup } from './perf/kit
 import { laneCosts } from './perf/lanes.js';
 import { commandLatency, liveLatency } from './perf/latency.js';
 import { governedOverhead, waveOverhead } from './perf/overhead.js';
+import { deliveryCost } from './perf/delivery.js';
 
 /**
  * `npm run bench [-- <measurement>…]`: medians of the costs an operator feels, printed as each is measured,
@@ -45,6 +46,7 @@ const MEASUREMENTS: Record<string, { run: Measurement; on: boolean }> = {
   lanes: { run: laneCosts, on: !flags['skip-lanes'] },
   wave: { run: (s) => waveOverhead(s, WAVE_REPS), on: !flags['skip-wave'] && WAVE_REPS > 0 },
   governed: { run: (s) => governedOverhead(s, GOVERNED_REPS), on: GOVERNED_REPS > 0 },
+  delivery: { run: (s) => deliveryCost(s, REPS), on: true },
 };
 const unknown = positionals.filter((m) => !(m in MEASUREMENTS));
 if (unknown.length) {
@@ -61,6 +63,7 @@ const TARGETS: Record<string, string> = {
   [`check_live${LIVE}_ms`]: '<= 100',
   [`status_live${LIVE}_ms`]: '<= 300',
   server_speedup_vs_headless: '>= 3',
+  land_cost_ms: '<= 300',
 };
 const results: Record<string, number> = {};
 function emit(key: string, value: number): void {

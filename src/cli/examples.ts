@@ -20,6 +20,13 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
       'dx-runner start --beads bd-a1 --prompt-file task.md --provider gemini --dry-run',
     ],
   ],
+  land: [
+    ["push a finished job's branch (dx/<bead id>) to origin", 'dx-runner land --beads bd-a1 --deliver push'],
+    [
+      'land it on main: rebase onto main, run the tests on the result, fast-forward main',
+      "dx-runner land --beads bd-a1 --deliver merge --base main --verify-cmd 'npm test'",
+    ],
+  ],
   status: [
     ['running jobs, then the 10 most recently finished beads', 'dx-runner status'],
     ['the live view until Ctrl-C', 'dx-runner status --watch'],

@@ -38,6 +38,7 @@ type Register = (program: Command) => void;
  */
 const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['start'], async () => (await import('./start.js')).registerStartCommand],
+  [['land'], async () => (await import('./land.js')).registerLandCommand],
   [['status', 'check', 'report', 'stop', 'prune', 'logs'], async () => (await import('./jobs.js')).registerJobCommands],
   [['diff'], async () => (await import('./diff.js')).registerDiffCommand],
   [['restart', 'watchdog', 'monitor'], async () => (await import('./lifecycle.js')).registerLifecycleCommands],
@@ -76,7 +77,7 @@ program
   .description('print the JSON Schema of a --json output (no name: list them)')
   .argument(
     '[name]',
-    'status | check | check-missing | report | start | stop | prune | error | profiles | profile-show | ' +
+    'status | check | check-missing | report | start | stop | land | prune | error | profiles | profile-show | ' +
       'wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | ' +
       'bench-results | bench-summary | bench-governance | bench-progressive-state | state-check | state-backup',
   )

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { LIMITS } from '../core/input.js';
 import { SANDBOX_MODES, type SandboxRecord } from '../contract/names.js';
+import { DEFAULT_BRANCH_PREFIX, DELIVER_MODES, MERGE_STRATEGIES } from '../contract/delivery.js';
 import { filesOf } from '../jobs/finalize.js';
 import { readPromptStream } from '../jobs/validate.js';
 import type { StartOptions } from '../jobs/options.js';
@@ -43,6 +44,10 @@ type StartFlags = Pick<
   | 'sandbox'
   | 'commit'
   | 'verifyCmd'
+  | 'deliver'
+  | 'remote'
+  | 'mergeStrategy'
+  | 'branchPrefix'
 > & {
   verifyTimeout?: number;
   allowModelOverride?: boolean;
@@ -92,7 +97,7 @@ export function registerStartCommand(program: Command): void {
       new Option(
         '--worktree-root <dir>',
         'work in <dir>/<bead id>: reused when it is a worktree of --repo, else made as a linked git worktree ' +
-          '(branch <bead id>) of --repo at --base once every check has passed',
+          '(branch <prefix>/<bead id>) of --repo at --base once every check has passed',
       )
         .argParser(nonBlank('--worktree-root'))
         .conflicts('worktree'),
@@ -190,6 +195,24 @@ export function registerStartCommand(program: Command): void {
       '--verify-timeout <sec>',
       'the verify command may run this long (default 600)',
       number('--verify-timeout', LIMITS.seconds),
+    )
+    .addOption(
+      new Option(
+        '--deliver <mode>',
+        "once the job succeeded: none (the work stays on the job's branch), push (the branch to --remote), " +
+          "merge (rebased onto --base, then the base fast-forwarded); default: the profile's, else none",
+      ).choices(DELIVER_MODES),
+    )
+    .option('--remote <name>', '--deliver push: the remote (default origin)')
+    .addOption(
+      new Option(
+        '--merge-strategy <how>',
+        '--deliver merge: rebase (default) or merge the base into the branch',
+      ).choices(MERGE_STRATEGIES),
+    )
+    .option(
+      '--branch-prefix <prefix>',
+      `a worktree made by --worktree-root is on the branch <prefix>/<bead id> (default ${DEFAULT_BRANCH_PREFIX})`,
     );
   addBinaryOptions(startCommand)
     .option(

@@ -48,14 +48,18 @@ function reportText(r: WaveReportOutput): string {
     '',
     `${counts(r.counts)}; ${r.duration_sec}s${r.critical ? '; critical (fallback lane from the start)' : ''}`,
     '',
-    '| bead | state | provider | attempts | fallback | reason | mutations |',
-    '|---|---|---|---|---|---|---|',
+    '| bead | state | provider | attempts | fallback | reason | mutations | branch | commit | delivery |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const i of r.items)
+  for (const i of r.items) {
+    const d = i.delivery;
+    const delivered = d ? `${d.mode} ${d.result}${d.sha ? ` ${d.ref}@${d.sha.slice(0, 12)}` : ''}` : '-';
     out.push(
       `| ${i.beads} | ${i.state} | ${i.provider} | ${i.attempts} | ${i.fallback_reason ?? '-'} | ` +
-        `${i.reason_code ?? '-'} | ${i.mutations} |`,
+        `${i.reason_code ?? '-'} | ${i.mutations} | ${i.branch ?? '-'} | ${i.commit?.slice(0, 12) ?? '-'} | ` +
+        `${delivered} |`,
     );
+  }
   return out.join('\n');
 }
 
@@ -75,6 +79,15 @@ async function writeHtml(store: Store, home: string, w: WaveRecord, output: stri
   print(file);
   if (input.report.counts.failed > 0) process.exitCode = 3;
 }
+
+/** An item's place in the merge queue, as the live view shows it. */
+const queueNote = (queue: string[], beads: string) => {
+  const at = queue.indexOf(beads);
+  return at < 0 ? null : at === 0 ? 'landing' : `waiting to land (${at} ahead)`;
+};
+
+const fallbackNote = (i: { fallback_reason: string | null; item_state: string }) =>
+  i.fallback_reason && i.item_state !== 'landed' ? `fallback:${i.fallback_reason}` : null;
 
 export function registerWaveCommands(program: Command): void {
   const wave = program
@@ -151,11 +164,11 @@ export function registerWaveCommands(program: Command): void {
               elapsed: i.job?.elapsed ?? 0,
               bytes: i.job?.log_bytes ?? 0,
               mutations: i.job?.mutation_count ?? 0,
-              lastEvent:
-                i.fallback_reason && i.item_state !== 'landed' ? `fallback:${i.fallback_reason}` : i.last_event,
+              lastEvent: queueNote(s.merge_queue, i.beads) ?? fallbackNote(i) ?? i.last_event,
             }));
+            const queue = s.merge_queue.length ? `\nmerge queue: ${s.merge_queue.join(' → ')}` : '';
             return {
-              text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}`, rows, color),
+              text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}${queue}`, rows, color),
               done:
                 s.state === 'done' ||
                 (s.state === 'stopped' && s.counts.queued + s.counts.launching + s.counts.running === 0),
@@ -170,7 +183,7 @@ export function registerWaveCommands(program: Command): void {
 
   wave
     .command('report')
-    .description('the record of a wave: every item with all its attempts; exit 0 when all landed, 3 when any failed')
+    .description('the record of a wave: every item with all its attempts; exit 0 when none failed, 3 when any failed')
     .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON (dx-runner schema wave-report)')
     .addOption(

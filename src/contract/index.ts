@@ -7,3 +7,4 @@ export * from './lanes.js';
 export * from './gates.js';
 export * from './events.js';
 export * from './health.js';
+export * from './delivery.js';

@@ -75,6 +75,8 @@ export const REASONS = {
   flag_unsupported: 'input',
   command_removed: 'input',
   invalid_reason_code: 'input',
+  // delivery (push, merge, land): refused up front, or the delivery's own failure
+  base_missing: 'input',
   // state
   no_meta: 'state',
   state_db_corrupt: 'state',
@@ -87,6 +89,10 @@ export const REASONS = {
   wave_not_found: 'state',
   wave_not_running: 'state',
   beads_none_ready: 'state',
+  job_not_deliverable: 'state',
+  nothing_to_deliver: 'state',
+  merge_conflict: 'state',
+  base_moved: 'state',
   // policy
   model_override_blocked: 'policy',
   model_not_allowed: 'policy',
@@ -96,6 +102,7 @@ export const REASONS = {
   runtime_commit_missing: 'policy',
   required_commit_missing: 'policy',
   baseline_not_met: 'policy',
+  verify_failed: 'policy',
   // worktree
   worktree_missing: 'worktree',
   worktree_not_git: 'worktree',
@@ -104,6 +111,8 @@ export const REASONS = {
   worktree_repo_mismatch: 'worktree',
   canonical_worktree_forbidden: 'worktree',
   worktree_outside_policy: 'worktree',
+  canonical_dirty: 'worktree',
+  uncommitted_changes: 'worktree',
   // environment
   prompt_file_unreadable: 'environment',
   prompt_file_empty: 'environment',
@@ -116,6 +125,8 @@ export const REASONS = {
   state_disk_full: 'environment',
   collect_failed: 'environment',
   summarize_failed: 'environment',
+  remote_missing: 'environment',
+  push_rejected: 'environment',
   // credentials, provider, lane, capacity (and the provider-named families below)
   secret_auth_resolution_failed: 'credentials',
   cc_glm_token_file_error: 'credentials',

@@ -94,7 +94,7 @@ function worktreeAtRoot(opts: StartOptions): JobWorktree {
   const exists = fs.existsSync(slot);
   if (decideWorktreeSlot(slot, exists, exists ? gitTree(slot) : null, repo, gitTree(repo)) === 'reuse')
     return inWorktree(slot, opts);
-  const create = worktreeSource(slot, beads, repo, opts.base ?? 'HEAD');
+  const create = worktreeSource(slot, beads, repo, opts.base ?? 'HEAD', opts.branchPrefix);
   return {
     path: slot,
     policy: checkNewWorktreePolicy(slot, create.repo, opts.env),

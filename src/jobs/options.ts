@@ -1,6 +1,7 @@
 import { DxError } from '../core/errors.js';
 import { envNumber, LIMITS, parseNumber, type Bounds } from '../core/input.js';
 import { LANES, type GateOptions, type Lane, type SandboxMode } from '../contract/index.js';
+import type { DeliverMode, DeliveryPolicy, MergeStrategy } from '../contract/delivery.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';
@@ -56,6 +57,14 @@ export interface StartOptions extends GateOptions {
   verifyTimeoutSec?: number;
   /** the server for the attach/server lanes (default: the managed `dx-runner serve`) */
   attachUrl?: string;
+  /** how the work is delivered once the job succeeded: none (default), push, merge */
+  deliver?: DeliverMode;
+  /** push: the remote (default origin) */
+  remote?: string;
+  /** merge: rebase (default) or merge onto the base */
+  mergeStrategy?: MergeStrategy;
+  /** the job's branch is <branchPrefix>/<bead id> (default dx) */
+  branchPrefix?: string;
   /** the binary the command line names for a provider's CLI (--opencode-bin …); adapters fall back to their own */
   binaryFor?: (provider: string) => string | undefined;
   env: NodeJS.ProcessEnv;
@@ -127,6 +136,19 @@ export function effectiveSettings(
   };
 }
 
+/** Pure: how a job's work is delivered, kept in its settings; undefined when it stays on its branch. */
+export function deliveryPolicy(
+  opts: Pick<StartOptions, 'deliver' | 'remote' | 'mergeStrategy' | 'base'>,
+): DeliveryPolicy | undefined {
+  if (!opts.deliver || opts.deliver === 'none') return undefined;
+  return {
+    mode: opts.deliver,
+    remote: opts.remote ?? 'origin',
+    strategy: opts.mergeStrategy ?? 'rebase',
+    ...(opts.base ? { base: opts.base } : {}),
+  };
+}
+
 /**
  * Pure: the lane OpenCode's own variable asks for when no flag or profile names one (OPENCODE_EXECUTION_MODE:
  * run or headless, attach, server; OPENCODE_ATTACH_URL names the server).
@@ -190,6 +212,7 @@ export function withProfile(flags: StartOptions, profile: Profile | undefined): 
     commit: flags.commit ?? profile.commit,
     verifyCmd: flags.verifyCmd ?? profile.verify_cmd,
     verifyTimeoutSec: flags.verifyTimeoutSec ?? profile.verify_timeout_sec,
+    deliver: flags.deliver ?? profile.deliver,
   };
 }
 

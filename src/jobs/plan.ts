@@ -10,7 +10,14 @@ import type { LaunchSpec, ProviderAdapter } from '../providers/types.js';
 import { firstRefusal, providerChecks, type ProviderFacts } from '../providers/verdict.js';
 import type { LoadedProfile } from '../profiles/index.js';
 import type { Launch } from './launch.js';
-import { effectiveSettings, envLane, fallbackCandidates, withProfile, type StartOptions } from './options.js';
+import {
+  deliveryPolicy,
+  effectiveSettings,
+  envLane,
+  fallbackCandidates,
+  withProfile,
+  type StartOptions,
+} from './options.js';
 import { jobWork, postJobGates, type JobWork } from './postJob.js';
 import { decideSandbox, sandboxedSpec } from './sandbox.js';
 import { promptSource, validateBeadsId } from './validate.js';
@@ -231,6 +238,7 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
         ...(job.work.verifyTimeoutSec ? { verifyTimeoutSec: job.work.verifyTimeoutSec } : {}),
         ...(job.profile ? { profile: job.profile } : {}),
         sandbox,
+        ...(deliveryPolicy(job.opts) ? { delivery: deliveryPolicy(job.opts) } : {}),
       },
     },
     prompt: job.prompt,

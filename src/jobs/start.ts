@@ -3,7 +3,8 @@ import { takeBaseline } from '../governance/git.js';
 import type { JobRecord, Store } from '../store/index.js';
 import { gatherChoice, gatherJobFacts, gatherSandbox } from './facts.js';
 import { launchWhenRoom } from './launch.js';
-import { withProfile, type StartOptions } from './options.js';
+import { assertDeliverable } from '../delivery/job.js';
+import { deliveryPolicy, withProfile, type StartOptions } from './options.js';
 import { planJob, planLaunch, type LaunchPlan } from './plan.js';
 import { createWorktree, removeWorktree } from './worktree.js';
 
@@ -18,6 +19,7 @@ export async function planStart(store: Store, home: string, flags: StartOptions)
     ? (await import('../profiles/index.js')).loadProfile(flags.profile, flags.env)
     : undefined;
   const job = planJob({ flags, profile, facts: gatherJobFacts(withProfile(flags, profile?.profile)) });
+  assertDeliverable(job.create?.repo ?? job.worktree, deliveryPolicy(job.opts));
   const choice = await gatherChoice({ store, home }, job);
   // a worktree made at launch starts clean at its base commit
   const baseline = job.create ? { head: job.create.commit, dirty: {} } : takeBaseline(job.worktree);
@@ -38,7 +40,7 @@ export async function startJob(store: Store, home: string, flags: StartOptions):
     return await launchWhenRoom(store, home, plan, flags.waitSec);
   } catch (e) {
     // a job recorded as failed to spawn keeps the worktree it names
-    if (!isReason(e, 'spawn_failed')) removeWorktree(run.beads, run.worktree, create);
+    if (!isReason(e, 'spawn_failed')) removeWorktree(run.worktree, create);
     throw e;
   }
 }

@@ -4,19 +4,27 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { commandErrorLine, DxError } from '../core/errors.js';
 import { step } from '../core/progress.js';
+import { DEFAULT_BRANCH_PREFIX } from '../contract/delivery.js';
 import { commitOf, tryGit, workTreeTop } from '../governance/git.js';
 
 /**
- * Worktrees dx-runner makes itself (`start --worktree-root`, `wave start`): linked git worktrees on a branch
- * named after the bead. The decisions are pure; gitTree, createWorktree and removeWorktree are the git edge.
+ * Worktrees dx-runner makes itself (`start --worktree-root`, `wave start`): linked git worktrees on the job's
+ * branch, `<prefix>/<bead id>`. The decisions are pure; gitTree, createWorktree and removeWorktree are the git edge.
  */
 
-/** Where a missing worktree is made from: a git repository and a commit in it. */
+/** Where a missing worktree is made from: a git repository and a commit in it, and the branch it gets. */
 export interface WorktreeSource {
   repo: string;
   base: string;
   commit: string;
+  branch: string;
 }
+
+/**
+ * Pure: the job's branch, stable so it can be pushed and found again: `<prefix>/<bead id>` (`dx/bd-a1`).
+ * A worktree made before branches took a prefix keeps the branch it has: delivery reads the one checked out.
+ */
+export const jobBranch = (beads: string, prefix = DEFAULT_BRANCH_PREFIX): string => `${prefix}/${beads}`;
 
 /** A git work tree as git sees it: its top, and the repository (the common git dir) it belongs to. */
 export interface GitTree {
@@ -39,6 +47,7 @@ export function worktreeSource(
   beads: string,
   repo: string | undefined,
   base: string,
+  branchPrefix?: string,
 ): WorktreeSource {
   if (!repo || !workTreeTop(repo))
     throw new DxError(
@@ -52,7 +61,7 @@ export function worktreeSource(
       'base_ref_unknown',
       `base ${base} is not a commit in ${repo}; set base (--base) to a branch, tag or sha`,
     );
-  return { repo, base, commit };
+  return { repo, base, commit, branch: jobBranch(beads, branchPrefix) };
 }
 
 /** A repository by the folder people know it as: the work tree holding `.git`, else the git dir itself. */
@@ -102,14 +111,14 @@ export function decideWorktreeSlot(
 
 const run = promisify(execFile);
 
-/** Creates the worktree as a linked git worktree of the source, on a new branch named after the bead. */
+/** Creates the worktree as a linked git worktree of the source, on the job's new branch. */
 export async function createWorktree(
   beads: string,
   worktree: string,
-  source: Pick<WorktreeSource, 'repo' | 'base'>,
+  source: Pick<WorktreeSource, 'repo' | 'base' | 'branch'>,
 ): Promise<void> {
   fs.mkdirSync(path.dirname(worktree), { recursive: true });
-  const args = ['-C', source.repo, 'worktree', 'add', '-q', '-b', beads, worktree, source.base];
+  const args = ['-C', source.repo, 'worktree', 'add', '-q', '-b', source.branch, worktree, source.base];
   try {
     // a checkout of a large tree takes seconds: asynchronous, so its progress line can show up
     await step(`creating worktree ${worktree}`, () => run('git', args));
@@ -123,7 +132,7 @@ export async function createWorktree(
 }
 
 /** Removes a worktree createWorktree made for a start that was then refused, with its branch. */
-export function removeWorktree(beads: string, worktree: string, source: Pick<WorktreeSource, 'repo'>): void {
+export function removeWorktree(worktree: string, source: Pick<WorktreeSource, 'repo' | 'branch'>): void {
   tryGit(source.repo, ['worktree', 'remove', '--force', worktree]);
-  tryGit(source.repo, ['branch', '-D', beads]);
+  tryGit(source.repo, ['branch', '-D', source.branch]);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateInputsSchema, laneSchema, sandboxModeSchema, workInputsSchema } from '../contract/index.js';
+import { DELIVER_MODES, gateInputsSchema, laneSchema, sandboxModeSchema, workInputsSchema } from '../contract/index.js';
 import { LIMITS } from '../core/input.js';
 
 /**
@@ -29,6 +29,8 @@ export const ProfileSchema = z.strictObject({
   max_parallel: z.number().int().min(LIMITS.cap.min).max(LIMITS.cap.max).optional(),
   /** relaunches of a rate-limited job, each after its provider's pause; then it ends rate limited */
   rate_limit_retries: z.number().int().min(LIMITS.retries.min).max(LIMITS.retries.max).optional(),
+  /** how a job's work is delivered once it succeeded (none, push, merge); --deliver wins */
+  deliver: z.enum(DELIVER_MODES).optional(),
   /** preflight: warnings (a probe timeout, an unreadable model list) are errors */
   strict: z.boolean().optional(),
   timeouts: z

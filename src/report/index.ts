@@ -3,7 +3,8 @@ import { stateOfOutcome, thresholdsSec } from '../health/index.js';
 import type { Evaluated } from '../jobs/evaluate.js';
 import { filesOf } from '../jobs/finalize.js';
 import type { PauseRecord, RecordedEvent } from '../store/index.js';
-import type { CheckOutput, PausedProvider, ReportOutput, StatusRow } from './schemas.js';
+import type { DeliveryResult } from '../contract/delivery.js';
+import type { CheckOutput, DeliveryOutput, PausedProvider, ReportOutput, StatusRow } from './schemas.js';
 import type { JobRow } from './table.js';
 
 type ReportedEvent = ReportOutput['events'][number];
@@ -148,8 +149,22 @@ export function reportOf(e: Evaluated, events: RecordedEvent[], now = Date.now()
     supervisor_pid: j.supervisorPid,
     log_file: filesOf(j).out,
     ...workOf(j),
+    delivery: j.delivery ? deliveryOutput(j.delivery) : null,
   };
 }
+
+/** A delivery as the JSON outputs show it. */
+export const deliveryOutput = (d: DeliveryResult): DeliveryOutput => ({
+  mode: d.mode,
+  result: d.result,
+  reason_code: d.reasonCode,
+  detail: d.detail,
+  branch: d.branch,
+  ref: d.ref,
+  sha: d.sha,
+  conflicts: d.conflicts,
+  ms: d.ms,
+});
 
 export function reportMarkdown(r: ReportOutput): string {
   const sections: Array<[string, Array<[string, unknown]>]> = [
@@ -207,6 +222,19 @@ export function reportMarkdown(r: ReportOutput): string {
           .map(([k, v]) => `${k}=${v}`)
           .join(' ') || '-',
       ]),
+    ],
+    [
+      'Delivery',
+      r.delivery
+        ? [
+            ['Mode', r.delivery.mode],
+            ['Result', r.delivery.reason_code ? `${r.delivery.result} (${r.delivery.reason_code})` : r.delivery.result],
+            ['Branch', r.delivery.branch],
+            ['Ref', r.delivery.ref],
+            ['Commit', r.delivery.sha],
+            ['Detail', r.delivery.detail],
+          ]
+        : [],
     ],
     [
       'Metrics',

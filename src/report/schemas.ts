@@ -117,6 +117,19 @@ export const checkMissingSchema = z.object({
   next_action: z.string(),
 });
 
+/** what delivering the job's branch did (`--deliver`, `dx-runner land`) */
+export const deliverySchema = z.object({
+  mode: z.enum(['push', 'merge']),
+  result: z.enum(['pushed', 'landed', 'failed']),
+  reason_code: z.string().nullable().describe('why it failed (push_rejected, merge_conflict, verify_failed, …)'),
+  detail: z.string(),
+  branch: z.string().describe("the job's branch"),
+  ref: z.string().nullable().describe('the pushed ref (origin/dx/bd-1), or the base branch that moved'),
+  sha: z.string().nullable().describe('the commit pushed, or the base branch’s new commit'),
+  conflicts: z.array(z.string()).describe('the conflicting paths of a merge_conflict'),
+  ms: z.number().int().nonnegative().describe('what the delivery took, the verify command included'),
+});
+
 export const reportSchema = z.object({
   beads: z.string(),
   provider: z.string(),
@@ -157,6 +170,7 @@ export const reportSchema = z.object({
   supervisor_pid: nullableInt,
   log_file: z.string(),
   ...workFields,
+  delivery: deliverySchema.nullable().describe('null until the branch was delivered'),
 });
 
 /** `diff --json`: what the job changed since its start HEAD, committed and not */
@@ -175,6 +189,8 @@ export const diffSchema = z.object({
   deletions: z.number().int().nonnegative(),
   patch: z.string().nullable().describe('the patch (git diff --binary); null with --stat'),
 });
+
+export const landSchema = z.object({ beads: z.string(), ...deliverySchema.shape });
 
 export const startSchema = z.object({
   beads: z.string(),
@@ -279,3 +295,5 @@ export type StartPlanOutput = z.infer<typeof startPlanSchema>;
 export type StopOutput = z.infer<typeof stopSchema>;
 export type PruneOutput = z.infer<typeof pruneSchema>;
 export type ErrorOutput = z.infer<typeof errorSchema>;
+export type DeliveryOutput = z.infer<typeof deliverySchema>;
+export type LandOutput = z.infer<typeof landSchema>;

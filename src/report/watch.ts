@@ -1,7 +1,7 @@
 import { sleep } from '../core/time.js';
 import { jobTable, type JobRow } from './table.js';
 
-const GOOD = new Set(['exited_ok', 'no_op_success', 'landed']);
+const GOOD = new Set(['exited_ok', 'no_op_success', 'landed', 'ready']);
 const BAD = new Set(['exited_err', 'governance_failed', 'blocked', 'failed']);
 const WARN = new Set(['stalled', 'no_op', 'slow_start', 'waiting_first_output', 'silent_mutation']);
 const QUIET = new Set(['stopped', 'cancelled', 'queued', 'missing']);

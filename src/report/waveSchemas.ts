@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { nullableInt, state, statusRowSchema } from './schemas.js';
+import { deliverySchema, nullableInt, state, statusRowSchema } from './schemas.js';
 
 /** The `--json` outputs of `wave status`, `wave report` and `wave resume` (see schemas.ts). */
-const itemState = z.enum(['queued', 'launching', 'running', 'landed', 'failed', 'cancelled', 'stopped']);
+const itemState = z
+  .enum(['queued', 'launching', 'running', 'landing', 'ready', 'landed', 'failed', 'cancelled', 'stopped'])
+  .describe(
+    'ready: the job succeeded and its work is on its branch (deliver: none); landing: in the merge queue; ' +
+      'landed: its delivery policy is met (pushed, or landed on the base)',
+  );
 const itemCounts = z.object(
   Object.fromEntries(itemState.options.map((s) => [s, z.number().int().nonnegative()])) as Record<
     z.infer<typeof itemState>,
@@ -20,6 +25,9 @@ export const waveStatusSchema = z.object({
   created_at: z.string(),
   ended_at: z.string().nullable(),
   counts: itemCounts,
+  merge_queue: z
+    .array(z.string())
+    .describe('the beads waiting in the merge queue, in the order they land (the first is landing)'),
   items: z.array(
     z.object({
       beads: z.string(),
@@ -52,6 +60,9 @@ export const waveReportSchema = z.object({
       fallback_reason: z.string().nullable(),
       reason_code: z.string().nullable(),
       worktree: z.string(),
+      branch: z.string().nullable().describe("the item's branch (null: its worktree is gone or on no branch)"),
+      commit: z.string().nullable().describe("the worktree's HEAD when its job moved it, else null"),
+      delivery: deliverySchema.nullable().describe('what delivering the item did; null: not delivered'),
       mutations: z.number().int().nonnegative(),
       runs: z.array(
         z.object({

@@ -1,6 +1,7 @@
 import type { Thresholds } from '../contract/health.js';
 import type { PostJobGates } from '../contract/gates.js';
 import type { SandboxRecord } from '../contract/names.js';
+import type { DeliveryPolicy } from '../contract/delivery.js';
 
 // The JSON-valued parts of a job row (the jobs table keeps each as one column).
 
@@ -34,6 +35,8 @@ export interface JobSettings extends Thresholds {
   sandbox?: SandboxRecord;
   /** how long the verify command may run */
   verifyTimeoutSec?: number;
+  /** how the job's work is delivered once it succeeded (absent: it stays on its branch) */
+  delivery?: DeliveryPolicy;
 }
 
 /** The post-job gates' verdicts, by gate name. */

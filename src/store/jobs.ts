@@ -2,6 +2,7 @@ import type { Outcome, OutcomeState, OutputSummary } from '../contract/health.js
 import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 import type { Events } from './events.js';
 import type { CommitPolicy } from '../contract/names.js';
+import type { DeliveryResult } from '../contract/delivery.js';
 import type { DeliveryFields, GateVerdicts, JobSettings, VerifyResult } from './jobTypes.js';
 
 export type { DeliveryFields, JobSettings, VerifyResult } from './jobTypes.js';
@@ -56,6 +57,8 @@ export const jobsTable = new Table(
     /** the command run in the worktree after the commit; null: none */
     verifyCmd: col.text().null(),
     verifyResult: col.json<VerifyResult>().null(),
+    /** what delivering the job's branch did (push, merge, land); null until it was delivered */
+    delivery: col.json<DeliveryResult>().null(),
   },
   [
     // the guarantee behind "one live job per bead", enforced by the database itself
@@ -161,6 +164,11 @@ export class Jobs {
   }
 
   /** Why this run is on a fallback provider (a wave's re-dispatch); shown by check and report. */
+  /** Keeps what delivering the job's branch did (the last delivery wins: a failed one may be tried again). */
+  setDelivery(id: number, delivery: DeliveryResult): void {
+    jobsTable.update(this.db, id, { delivery });
+  }
+
   setFallbackReason(id: number, reason: string): void {
     jobsTable.update(this.db, id, { fallbackReason: reason });
   }

@@ -1,13 +1,15 @@
-import type { GateOptions, Lane, PostJobGate, SandboxMode } from '../contract/index.js';
+import type { DeliveryPolicy, GateOptions, Lane, PostJobGate, SandboxMode } from '../contract/index.js';
 import { col, immediate, Table, type Db, type RecordOf } from './db.js';
 
 export type WaveState = 'running' | 'done' | 'stopped';
 
 /**
- * queued → launching (claimed) → running (has a job) → landed | failed;
- * stop makes queued cancelled, running stopped
+ * queued → launching (claimed) → running (has a job) → ready | landing → landed | failed: `ready` is work left on
+ * its branch (deliver: none), `landing` waits in the merge queue, `landed` met its delivery policy;
+ * stop makes queued cancelled, running stopped, landing ready
  */
-export type ItemState = 'queued' | 'launching' | 'running' | 'landed' | 'failed' | 'cancelled' | 'stopped';
+export type ItemState =
+  'queued' | 'launching' | 'running' | 'landing' | 'ready' | 'landed' | 'failed' | 'cancelled' | 'stopped';
 
 /** What one bead of a wave is launched with (paths absolute), as recorded with the wave. */
 export interface ItemSpec extends Omit<GateOptions, 'requireGates'> {
@@ -30,6 +32,8 @@ export interface ItemSpec extends Omit<GateOptions, 'requireGates'> {
   commit?: string;
   verifyCmd?: string;
   verifyTimeoutSec?: number;
+  /** how the item's work is delivered once its job succeeded (absent: it stays on its branch, `ready`) */
+  delivery?: DeliveryPolicy;
   /** where relative paths were resolved (the manifest's folder) */
   cwd: string;
 }

@@ -112,8 +112,8 @@ export interface RecordAction {
 
 /**
  * The records due for a wave's items: while an attempt runs, its dispatch (status in_progress and a comment);
- * once the item has ended, its outcome as a comment. An issue that landed stays in_progress for a person to
- * review and close; one that did not is set back to open, so that `bd ready` offers it again. An item that
+ * once the item has ended, its outcome as a comment. An issue that landed (or is ready) stays in_progress for a
+ * person to review and close; one that did not is set back to open, so that `bd ready` offers it again. An item that
  * never launched leaves its issue as it was.
  */
 export function dueRecords(
@@ -145,15 +145,16 @@ export function dueRecords(
     }
     if (!itemEnded(it.state) || it.attempts === 0 || r.outcome === it.state) continue;
     const after = `after ${it.attempts} attempt${it.attempts === 1 ? '' : 's'}`;
-    const text =
-      it.state === 'landed'
-        ? `${tag}: landed on ${it.provider} ${after}; the work is in ${it.spec.worktree}: review it and close the issue`
-        : `${tag}: ${it.state} on ${it.provider} ${after}${it.reasonCode ? ` (${it.reasonCode})` : ''}; ` +
-          `details: dx-runner wave report --wave ${wave}`;
+    const done = it.state === 'landed' || it.state === 'ready';
+    const text = done
+      ? `${tag}: ${it.state} on ${it.provider} ${after}; the work is in ${it.spec.worktree}: ` +
+        'review it and close the issue'
+      : `${tag}: ${it.state} on ${it.provider} ${after}${it.reasonCode ? ` (${it.reasonCode})` : ''}; ` +
+        `details: dx-runner wave report --wave ${wave}`;
     actions.push({
       beads: it.beads,
       commands: [
-        ['update', it.beads, '--status', it.state === 'landed' ? 'in_progress' : 'open'],
+        ['update', it.beads, '--status', done ? 'in_progress' : 'open'],
         ['comments', 'add', it.beads, text],
       ],
       done: { outcome: it.state },

@@ -14,13 +14,15 @@ export const ITEM_STATES: readonly ItemState[] = [
   'queued',
   'launching',
   'running',
+  'landing',
+  'ready',
   'landed',
   'failed',
   'cancelled',
   'stopped',
 ];
 
-const ENDED: ReadonlySet<ItemState> = new Set(['landed', 'failed', 'cancelled', 'stopped']);
+const ENDED: ReadonlySet<ItemState> = new Set(['ready', 'landed', 'failed', 'cancelled', 'stopped']);
 
 export const itemEnded = (s: ItemState) => ENDED.has(s);
 

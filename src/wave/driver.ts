@@ -13,6 +13,7 @@ import { Store, type JobRecord, type WaveItemRecord, type WaveRecord } from '../
 import { adoptOrRequeue, attemptModel, decideFallback, pickLaunches, waveStateOf, type Failure } from './decide.js';
 import { waveDir, waveEnv } from './folder.js';
 import { issueRecorder } from './tracker.js';
+import { deliverItem, landQueued, stateOnSuccess } from '../delivery/queue.js';
 
 /** The wave driver, and what it does to an item: adopt it, settle it from its job, fall back, launch it. */
 
@@ -72,6 +73,7 @@ async function drivePass(
     if (it.state === 'launching') recoverLaunching(store, it);
     else if (it.state === 'running') settle(store, it);
   }
+  landQueued(store, wave.id, logLine);
   const items = store.waves.items(wave.id);
   // a provider paused after a 429 takes nothing new until its pause ends; the other providers' items go on
   const paused = new Set(store.pauses.active(Date.now()).map((p) => p.provider));
@@ -117,8 +119,12 @@ function settle(store: Store, it: WaveItemRecord): void {
     job = store.jobs.get(job.id) as JobRecord;
     if (job.active) return;
   }
-  if (job.outcomeState === 'success')
-    return store.waves.updateItem(it.id, { state: 'landed', reasonCode: job.outcomeReason });
+  if (job.outcomeState === 'success') {
+    const next = stateOnSuccess(it.spec.delivery?.mode);
+    if (next !== 'deliver') return store.waves.updateItem(it.id, { state: next, reasonCode: job.outcomeReason });
+    deliverItem(store, it, job);
+    return;
+  }
   fail(store, it, {
     at: 'end',
     outcomeState: job.outcomeState as Exclude<typeof job.outcomeState, 'success' | null>,

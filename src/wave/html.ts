@@ -118,7 +118,8 @@ export function timelineSvg(input: WaveHtmlInput): string {
   );
 }
 
-const CSS = `tr.landed td:nth-child(2){background:#dff5e1}tr.failed td:nth-child(2){background:#fbdede}
+const CSS = `tr.landed td:nth-child(2),tr.ready td:nth-child(2){background:#dff5e1}
+tr.failed td:nth-child(2){background:#fbdede}
 .job.ok{fill:#2e8b57}.job.bad{fill:#c0392b}.job.open{fill:#3a7bd5}.live{fill:none;stroke-width:2}
 .cap{stroke-dasharray:6 4;stroke-width:1.5}.c0{stroke:#3a7bd5}.c1{stroke:#8e44ad}.c2{stroke:#d35400}.c3{stroke:#16a085}
 .lbl{font-size:12px;fill:#1d2330}.val{font-size:11px;fill:#556}.axis{stroke:#889}code{font-size:12px}`;

@@ -123,6 +123,8 @@ export async function stopWave(store: Store, home: string, id: number | undefine
   }
   for (const it of store.waves.items(wave.id)) {
     if (it.state === 'queued') store.waves.updateItem(it.id, { state: 'cancelled' });
+    // left in the merge queue: the work is done on its branch, not delivered
+    if (it.state === 'landing') store.waves.updateItem(it.id, { state: 'ready' });
     if (it.state !== 'launching' && it.state !== 'running') continue;
     const job = currentJob(store, it);
     const stopped = { state: 'killed', reasonCode: 'wave_stopped', exitCode: 137 } as const;
@@ -131,7 +133,7 @@ export async function stopWave(store: Store, home: string, id: number | undefine
     const ended = job ? (store.jobs.get(job.id) as JobRecord) : null;
     const state: ItemState =
       ended?.outcomeState === 'success'
-        ? 'landed'
+        ? 'ready'
         : ended && ended.outcomeReason !== 'wave_stopped'
           ? 'failed'
           : 'stopped';

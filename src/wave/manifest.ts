@@ -5,7 +5,15 @@ import { z } from 'zod';
 import { DxError } from '../core/errors.js';
 import { asReasonCode } from '../core/reasons.js';
 import { providerCap } from '../jobs/options.js';
-import { gateInputsSchema, laneSchema, sandboxModeSchema, workInputsSchema } from '../contract/index.js';
+import {
+  DELIVER_MODES,
+  gateInputsSchema,
+  laneSchema,
+  MERGE_STRATEGIES,
+  sandboxModeSchema,
+  workInputsSchema,
+} from '../contract/index.js';
+import { assertDeliverable } from '../delivery/job.js';
 import { checkNewWorktreePolicy, checkWorktreePolicy, guardPrompt } from '../governance/index.js';
 import { workTreeTop } from '../governance/git.js';
 import { promptText, readPromptFile, validateBeadsId } from '../jobs/validate.js';
@@ -14,7 +22,18 @@ import { getProvider, providerNames } from '../providers/index.js';
 import { FALLBACK_CHAIN } from '../providers/policy.js';
 import { defaultFallback, type ItemSpec } from './decide.js';
 
-/** `base` is both where a missing worktree starts and the feature-key gate's base; `gates` the required gates. */
+/** How an item's work is delivered: an item's own fields win over the manifest's. */
+const delivery = {
+  deliver: z.enum(DELIVER_MODES).optional(),
+  remote: z.string().min(1).optional(),
+  merge_strategy: z.enum(MERGE_STRATEGIES).optional(),
+  branch_prefix: z.string().min(1).optional(),
+};
+
+/**
+ * `base` is where a missing worktree starts, the feature-key gate's base, and the branch `deliver: merge` lands
+ * on; `gates` the required gates.
+ */
 const item = z
   .object({
     beads: z.string().min(1),
@@ -30,6 +49,7 @@ const item = z
     fallback_provider: z.string().min(1).nullable().optional(),
     fallback_model: z.string().min(1).optional(),
     gates: gateInputsSchema.shape.required.optional(),
+    ...delivery,
     ...gateInputsSchema.omit({ required: true, base: true }).shape,
     ...workInputsSchema.shape,
   })
@@ -50,6 +70,7 @@ export const manifestSchema = z
     fallback_provider: z.string().min(1).nullable().optional(),
     critical: z.boolean().optional(),
     ...workInputsSchema.shape,
+    ...delivery,
     items: z.array(item).min(1),
   })
   .strict();
@@ -140,7 +161,20 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
           beads,
           abs(it.repo ?? m.repo) ?? workTreeTop(baseDir) ?? undefined,
           it.base ?? m.base ?? 'HEAD',
+          it.branch_prefix ?? m.branch_prefix,
         );
+    const deliver = it.deliver ?? m.deliver;
+    const base = it.base ?? m.base;
+    const policy =
+      deliver && deliver !== 'none'
+        ? {
+            mode: deliver,
+            remote: it.remote ?? m.remote ?? 'origin',
+            strategy: it.merge_strategy ?? m.merge_strategy ?? 'rebase',
+            ...(base && base !== 'HEAD' ? { base } : {}),
+          }
+        : undefined;
+    assertDeliverable(create?.repo ?? worktree, policy);
     const spec: ItemSpec = {
       prompt: it.prompt,
       promptFile,
@@ -161,6 +195,7 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       commit: it.commit ?? m.commit,
       verifyCmd: it.verify_cmd ?? m.verify_cmd,
       verifyTimeoutSec: it.verify_timeout_sec ?? m.verify_timeout_sec,
+      ...(policy ? { delivery: policy } : {}),
       cwd: baseDir,
     };
     return { beads, spec, create };
@@ -190,7 +225,7 @@ export function checkWave(items: readonly PlannedItem[], env: NodeJS.ProcessEnv)
   );
 }
 
-/** Creates the missing worktrees as linked git worktrees on a branch named after the bead. */
+/** Creates the missing worktrees as linked git worktrees on the job's branch (`<prefix>/<bead id>`). */
 export async function createWorktrees(items: readonly PlannedItem[]): Promise<void> {
   for (const it of items)
     if (it.create && !fs.existsSync(it.spec.worktree)) await createWorktree(it.beads, it.spec.worktree, it.create);

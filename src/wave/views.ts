@@ -1,9 +1,10 @@
-import { diffStat, headCommit } from '../governance/git.js';
+import { diffStat, headCommit, tryGit } from '../governance/git.js';
 import { isAlive } from '../jobs/process.js';
-import type { Store, WaveRecord } from '../store/index.js';
-import { evaluate, iso, statusRow } from '../report/index.js';
+import type { JobRecord, Store, WaveRecord } from '../store/index.js';
+import { deliveryOutput, evaluate, iso, statusRow } from '../report/index.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import { countItems } from './decide.js';
+import { landingOrder } from '../delivery/queue.js';
 import { currentJob } from './driver.js';
 import type { ItemDelivery, WaveHtmlInput } from './html.js';
 
@@ -18,6 +19,9 @@ export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()): Wa
     created_at: iso(wave.createdAt),
     ended_at: iso(wave.endedAt),
     counts: countItems(items.map((i) => i.state)),
+    merge_queue: landingOrder(
+      items.map((it) => ({ ...it, completedAt: (it.jobId && store.jobs.get(it.jobId)?.completedAt) || null })),
+    ).map((it) => it.beads),
     items: items.map((it) => {
       const job = it.state === 'queued' && it.attempts === 0 ? null : currentJob(store, it);
       const e = job ? evaluate(job, now) : null;
@@ -32,6 +36,19 @@ export function waveStatus(store: Store, wave: WaveRecord, now = Date.now()): Wa
         job: e ? statusRow(e, now) : null,
       };
     }),
+  };
+}
+
+/**
+ * Where an item's work is: its branch, its commit (null while HEAD is where its job started) and what delivering
+ * it did; read from the worktree at report time, the delivery's own branch when it was delivered.
+ */
+function workOf(worktree: string, job: JobRecord | null) {
+  const head = headCommit(worktree);
+  return {
+    branch: job?.delivery?.branch ?? (tryGit(worktree, ['symbolic-ref', '-q', '--short', 'HEAD'])?.trim() || null),
+    commit: head && job && head !== job.startHead ? head : null,
+    delivery: job?.delivery ? deliveryOutput(job.delivery) : null,
   };
 }
 
@@ -56,6 +73,7 @@ export function waveReport(store: Store, wave: WaveRecord, now = Date.now()): Wa
         fallback_reason: it.fallbackReason,
         reason_code: it.reasonCode,
         worktree: it.spec.worktree,
+        ...workOf(it.spec.worktree, runs.at(-1)?.job ?? null),
         mutations: runs.at(-1)?.job.mutations ?? 0,
         runs: runs.map(({ job: j, health }) => ({
           provider: j.provider,

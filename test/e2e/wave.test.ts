@@ -87,7 +87,7 @@ describe('waves', () => {
     expect(orphaned.state).toBe('running');
     // at most one launch was in flight at the kill
     expect(orphaned.counts.queued).toBeGreaterThanOrEqual(mid.counts.queued - 1);
-    expect(orphaned.counts.landed).toBe(0); // not settled yet: that is the next driver's job
+    expect(orphaned.counts.ready).toBe(0); // not settled yet: that is the next driver's job
 
     const resumed = await json<{ resumed: boolean; driver_pid: number }>([
       'wave',
@@ -110,14 +110,16 @@ describe('waves', () => {
       },
       180_000,
     );
-    expect(done.counts).toMatchObject({ landed: WAVE_SIZE, failed: 0, queued: 0 });
+    // deliver: none: each item's work is ready on its branch, not landed
+    expect(done.counts).toMatchObject({ ready: WAVE_SIZE, landed: 0, failed: 0, queued: 0 });
     for (const b of beads) expect(fs.readFileSync(path.join(root, b, 'landed.txt'), 'utf8')).toBe('landed\n');
 
     const report = await json<WaveReport>(['wave', 'report', '--wave', String(started.wave)]);
     SCHEMAS['wave-report'].parse(report);
     expect(report._code).toBe(0);
     for (const item of report.items) {
-      expect(item).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: null, mutations: 1 });
+      expect(item).toMatchObject({ state: 'ready', attempts: 1, fallback_reason: null, mutations: 1 });
+      expect(item.branch).toBe(`dx/${item.beads}`);
       expect(item.runs).toHaveLength(1); // run once, never twice
       expect(item.runs[0]).toMatchObject({ state: 'exited_ok', provider: 'opencode' });
     }
@@ -134,7 +136,7 @@ describe('waves', () => {
         // bead, state, attempts, provider, fallback, reason, commit (none made), diff (landed.txt: one new line)
         expect(cols.slice(0, 8)).toEqual([
           item.beads,
-          'landed',
+          'ready',
           '1',
           'opencode',
           '-',
@@ -297,11 +299,11 @@ describe('waves', () => {
         '    prompt: "@mock write work.txt but no signoff"',
       ]);
       expect(report._code).toBe(3); // one item failed
-      expect(report.counts).toMatchObject({ landed: 3, failed: 1 });
-      expect(item('bd-f.ok')).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: null });
+      expect(report.counts).toMatchObject({ ready: 3, failed: 1 });
+      expect(item('bd-f.ok')).toMatchObject({ state: 'ready', attempts: 1, fallback_reason: null });
 
       expect(item('bd-f.model')).toMatchObject({
-        state: 'landed',
+        state: 'ready',
         attempts: 2,
         fallback_reason: 'model_unavailable',
         provider: 'cc-glm',
@@ -316,7 +318,7 @@ describe('waves', () => {
       expect(fs.readFileSync(path.join(dir, 'wts', 'bd-f.model', 'model.txt'), 'utf8')).toBe('landed on the fallback');
 
       expect(item('bd-f.auth')).toMatchObject({
-        state: 'landed',
+        state: 'ready',
         attempts: 2,
         fallback_reason: 'opencode_auth_failed',
       });
@@ -345,7 +347,7 @@ describe('waves', () => {
         ['--critical'],
       );
       expect(report).toMatchObject({ critical: true, state: 'done' });
-      expect(item('bd-c.1')).toMatchObject({ state: 'landed', attempts: 1, fallback_reason: 'critical_wave' });
+      expect(item('bd-c.1')).toMatchObject({ state: 'ready', attempts: 1, fallback_reason: 'critical_wave' });
       expect(item('bd-c.1').runs[0]).toMatchObject({ selected_model: backup, fallback_reason: 'critical_wave' });
     }, 240_000);
   });

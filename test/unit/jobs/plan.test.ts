@@ -500,7 +500,7 @@ describe("what becomes of the agent's work", () => {
 });
 
 describe('a worktree start makes (--worktree-root)', () => {
-  const create = { repo: '/src/app', base: 'main', commit: 'abc123' };
+  const create = { repo: '/src/app', base: 'main', commit: 'abc123', branch: 'dx/bd-1' };
   it('is planned with its source, and the task given inline or on stdin is recorded by where it came from', () => {
     const inline = plan({
       flags: { promptFile: undefined, prompt: 'Do it inline.' },

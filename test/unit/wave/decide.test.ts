@@ -203,6 +203,8 @@ describe('wave state from its items', () => {
       queued: 1,
       launching: 0,
       running: 0,
+      landing: 0,
+      ready: 0,
       landed: 2,
       failed: 0,
       cancelled: 0,

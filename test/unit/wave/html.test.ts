@@ -87,6 +87,9 @@ const item = (p: Partial<WaveReportOutput['items'][number]>): WaveReportOutput['
   fallback_reason: null,
   reason_code: 'exited_ok',
   worktree: '/w/bd-1',
+  branch: 'dx/bd-1',
+  commit: null,
+  delivery: null,
   mutations: 1,
   runs: [run({})],
   ...p,
@@ -100,7 +103,17 @@ const input: WaveHtmlInput = {
     created_at: '2025-01-31T12:00:00Z',
     ended_at: null,
     duration_sec: 200,
-    counts: { queued: 1, launching: 0, running: 1, landed: 1, failed: 1, cancelled: 0, stopped: 0 },
+    counts: {
+      queued: 1,
+      launching: 0,
+      running: 1,
+      landing: 0,
+      ready: 0,
+      landed: 1,
+      failed: 1,
+      cancelled: 0,
+      stopped: 0,
+    },
     items: [
       item({}),
       item({

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { stateOfOutcome, thresholdsSec } from '../health/index.js';
 import type { Evaluated } from '../jobs/evaluate.js';
 import { filesOf } from '../jobs/finalize.js';
@@ -12,6 +11,7 @@ type ReportedEvent = ReportOutput['events'][number];
 // the views start from a job's health, which the job lifecycle (the watchdog) evaluates too
 export { evaluate, type Evaluated } from '../jobs/evaluate.js';
 
+export { renderLogLine, tailLines } from './logs.js';
 export { formatElapsed, jobTable, renderTable, type Column, type JobRow } from './table.js';
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
@@ -254,49 +254,4 @@ export function reportMarkdown(r: ReportOutput): string {
     lines.push(`## ${title}`, '| field | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v ?? '-'} |`), '');
   }
   return lines.join('\n');
-}
-
-/** Renders the agent's JSON event stream as readable lines for `logs` (raw lines pass through). */
-export function renderLogLine(line: string): string {
-  try {
-    const ev = JSON.parse(line) as {
-      type?: string;
-      part?: {
-        text?: string;
-        tool?: string;
-        state?: { status?: string; title?: string; error?: string; input?: { filePath?: string } };
-      };
-      error?: { data?: { message?: string }; name?: string };
-    };
-    switch (ev.type) {
-      case 'text':
-        return `[text] ${ev.part?.text ?? ''}`;
-      case 'tool_use': {
-        const st = ev.part?.state;
-        const what = st?.title ?? st?.input?.filePath ?? '';
-        const why = st?.status === 'error' && st.error ? `: ${st.error.slice(0, 160)}` : '';
-        return `[tool:${ev.part?.tool}] ${st?.status ?? ''} ${what}${why}`.trimEnd();
-      }
-      case 'step_start':
-        return '[step] start';
-      case 'step_finish':
-        return '[step] finish';
-      case 'error':
-        return `[error] ${ev.error?.data?.message ?? ev.error?.name ?? ''}`;
-      default:
-        return line;
-    }
-  } catch {
-    return line;
-  }
-}
-
-export function tailLines(file: string, n: number): string[] {
-  try {
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    return lines.slice(-n);
-  } catch {
-    return [];
-  }
 }

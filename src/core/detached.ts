@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 export const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.url));
 
 /**
- * The variable the launch sets (`jobs/launch.ts`; `jobs/reap.ts` reads it) to the run instance in the agent's environment, so every process of a run can be
- * found and ended. The process group is not enough: OpenCode runs each shell tool call in a session and group
+ * The variable the launch sets (`jobs/launch.ts`) to the run instance in the agent's environment, so every
+ * process of a run can be found and ended (`jobs/reap.ts`). The process group is not enough: OpenCode runs each shell tool call in a session and group
  * of its own, and an agent's command can `setsid` too. The parent tree is not enough either: a process whose
  * parent died is reparented away from the run. The environment survives both (a program sees its own at
  * /proc/<pid>/environ); one that clears it is still caught through its parent while that lives. A cgroup would

@@ -24,10 +24,10 @@ export const dbPath = (home: string) => path.join(home, 'state.db');
 const TABLES = [jobsTable, eventsTable, serversTable, wavesTable, waveItemsTable, pausesTable];
 
 /**
- * The schema versions. Versions 1 to 6 only added tables, indexes and columns (6: provider_pauses, and a job's
- * commit policy, commit, branch, verification and delivery), so one step that creates whatever is missing brings a store of
- * any of them (or a new file) to 6. A change it cannot express (a rename, a backfill) becomes the next version's
- * own migration.
+ * The schema versions. Versions 1 to 6 only added tables, indexes and columns (6: provider_pauses, and a
+ * job's commit policy, commit, branch, verification and delivery), so one step that creates whatever is missing
+ * brings a store of any of them (or a new file) to 6. A change it cannot express (a rename, a backfill) becomes
+ * the next version's own migration.
  */
 const MIGRATIONS: readonly Migration[] = [{ version: 6, up: (db) => TABLES.forEach((t) => t.ensure(db)) }];
 

@@ -7,11 +7,12 @@ export const CLI_ENTRY = fileURLToPath(new URL('../cli/index.js', import.meta.ur
 
 /**
  * The variable the launch sets (`jobs/launch.ts`) to the run instance in the agent's environment, so every
- * process of a run can be found and ended (`jobs/reap.ts`). The process group is not enough: OpenCode runs each shell tool call in a session and group
- * of its own, and an agent's command can `setsid` too. The parent tree is not enough either: a process whose
- * parent died is reparented away from the run. The environment survives both (a program sees its own at
- * /proc/<pid>/environ); one that clears it is still caught through its parent while that lives. A cgroup would
- * be exact, but an ordinary user session cannot count on a delegated cgroup tree; this needs only /proc.
+ * process of a run can be found and ended (`jobs/reap.ts`). The process group is not enough: OpenCode runs each
+ * shell tool call in a session and group of its own, and an agent's command can `setsid` too. The parent tree is
+ * not enough either: a process whose parent died is reparented away from the run. The environment survives both
+ * (a program sees its own at /proc/<pid>/environ); one that clears it is still caught through its parent while
+ * that lives. A cgroup would be exact, but an ordinary user session cannot count on a delegated cgroup tree;
+ * this needs only /proc.
  */
 export const RUN_MARKER = 'DX_RUNNER_RUN';
 

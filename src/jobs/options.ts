@@ -1,5 +1,6 @@
 import { DxError } from '../core/errors.js';
-import { LANES, type GateOptions, type Lane } from '../contract/index.js';
+import type { GateOptions } from '../contract/index.js';
+import { LANES, type Lane } from '../contract/names.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';

@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import { text } from 'node:stream/consumers';
-import { filesOf } from '../jobs/finalize.js';
+import { filesOf } from '../jobs/paths.js';
 import type { StartOptions } from '../jobs/options.js';
 import { providerNames } from '../providers/index.js';
 import type { StartOutput } from '../report/schemas.js';
-import { addBinaryOptions, explicitBinary, number, print, printJson, withStore, type BinaryFlags } from './shared.js';
+import { addBinaryOptions, explicitBinary, type BinaryFlags } from './binaries.js';
+import { number, print, printJson, withStore } from './shared.js';
 
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<

@@ -1,7 +1,8 @@
 import { diffStat, headCommit } from '../governance/git.js';
 import { isAlive } from '../jobs/process.js';
 import type { Store, WaveRecord } from '../store/index.js';
-import { evaluate, iso, statusRow } from '../report/index.js';
+import { evaluate } from '../jobs/evaluate.js';
+import { iso, statusRow } from '../report/index.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import { countItems } from './decide.js';
 import { currentJob } from './driver.js';

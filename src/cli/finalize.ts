@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DxError } from '../core/errors.js';
 import { forcedOutcome, REASON_CODE } from '../health/index.js';
-import { evaluate } from '../report/index.js';
+import { evaluate } from '../jobs/evaluate.js';
 import { endedOutput, number, print, printJson, withStore } from './shared.js';
 
 /** `dx-runner finalize`: the bash tool's force-finalize, over stop (the same claim, process-group end and record). */

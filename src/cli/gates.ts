@@ -14,7 +14,7 @@ import {
 import { baselineOf } from '../delivery/index.js';
 import type { Store } from '../store/index.js';
 import { validateBeadsId } from '../jobs/validate.js';
-import { evaluate } from '../report/index.js';
+import { evaluate } from '../jobs/evaluate.js';
 import { DxError } from '../core/errors.js';
 import { LIMITS } from '../core/input.js';
 import { EXIT } from './exit.js';

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
+import module from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { DxError } from '../core/errors.js';
 import { addExamples } from './examples.js';
 import { EXIT, exitCodeFor } from './exit.js';
 import { applyLegacyFlags, legacyArgv } from './deprecated.js';
 import type { ErrorOutput } from '../report/schemas.js';
+
+// Node >= 22.1 keeps the compiled code of the modules loaded from here on (the command's own) for the next run;
+// older versions have no such cache and skip this
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 // a reader that goes away (`dx-runner status | head -1`) ends us quietly, as with any Unix tool
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -2,14 +2,13 @@ import { LineTail } from '../core/tail.js';
 import { sleep } from '../core/time.js';
 import { LIMITS } from '../core/input.js';
 import { Command, Option } from 'commander';
-import { filesOf, finalizeJob } from '../jobs/finalize.js';
+import { evaluateJobs } from '../jobs/judge.js';
+import { filesOf } from '../jobs/paths.js';
 import { validateBeadsId } from '../jobs/validate.js';
 import { endedNote, endedOutput, jobFor, number, print, printJson, withStore } from './shared.js';
-import { getProvider } from '../providers/index.js';
 import { redact } from '../governance/secrets.js';
 import {
   checkResult,
-  evaluate,
   renderLogLine,
   reportMarkdown,
   reportOf,
@@ -42,6 +41,7 @@ export function registerJobCommands(program: Command): void {
         const until = (provider: string) => store.pauses.get(provider)?.until;
         if (o.watch && !o.json) {
           const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
+          const { evaluate } = await import('../jobs/evaluate.js');
           const color = colorWanted(process.env);
           return runWatch(() => {
             const now = Date.now();
@@ -59,7 +59,7 @@ export function registerJobCommands(program: Command): void {
           });
         }
         const now = Date.now();
-        const evaluated = jobsNow().map((j) => evaluate(j, now, until));
+        const evaluated = await evaluateJobs(jobsNow(), now, until);
         const paused = pausedProviders(store.pauses.active(now), now);
         if (o.json) {
           const jobs = evaluated.map((e) => statusRow(e, now));
@@ -86,7 +86,7 @@ export function registerJobCommands(program: Command): void {
     .requiredOption('--beads <id>', 'work item id')
     .option('--json', 'JSON output')
     .action((o: { beads: string; json?: boolean }) =>
-      withStore((store) => {
+      withStore(async (store) => {
         const id = validateBeadsId(o.beads);
         const job = store.jobs.latest(id);
         if (!job) {
@@ -102,7 +102,7 @@ export function registerJobCommands(program: Command): void {
           process.exitCode = EXIT.error;
           return;
         }
-        const e = evaluate(job, Date.now(), (provider) => store.pauses.get(provider)?.until);
+        const [e] = await evaluateJobs([job], Date.now(), (provider) => store.pauses.get(provider)?.until);
         const r = checkResult(e);
         if (o.json) printJson(r);
         else {
@@ -130,9 +130,9 @@ export function registerJobCommands(program: Command): void {
     )
     .option('--json', 'same as --format json')
     .action((o: { beads: string; format?: string; json?: boolean }) =>
-      withStore((store) => {
+      withStore(async (store) => {
         const job = jobFor(store, o.beads);
-        const e = evaluate(job, Date.now(), (provider) => store.pauses.get(provider)?.until);
+        const [e] = await evaluateJobs([job], Date.now(), (provider) => store.pauses.get(provider)?.until);
         emit(reportOf(e, store.events.list(job.id)), o, true, reportMarkdown);
       }),
     );
@@ -149,7 +149,7 @@ export function registerJobCommands(program: Command): void {
       withStore(async (store) => {
         const { stopJob } = await import('../jobs/stop.js');
         const { job, ended } = await stopJob(store, o.beads);
-        const { health } = evaluate(job);
+        const [{ health }] = await evaluateJobs([job]);
         if (o.json) printJson(endedOutput(job, health, ended));
         else
           print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}${endedNote(ended)}`);
@@ -164,7 +164,9 @@ export function registerJobCommands(program: Command): void {
     .option('--beads <id>', 'only this bead')
     .option('--json', 'JSON: {checked, pruned}')
     .action((o: { beads?: string; json?: boolean }) =>
-      withStore((store) => {
+      withStore(async (store) => {
+        const { evaluate } = await import('../jobs/evaluate.js');
+        const { finalizeJob } = await import('../jobs/finalize.js');
         const only = o.beads === undefined ? undefined : validateBeadsId(o.beads);
         const active = store.jobs.current(0).filter((j) => j.active && (only === undefined || j.beads === only));
         let pruned = 0;
@@ -186,6 +188,7 @@ export function registerJobCommands(program: Command): void {
         const job = jobFor(store, o.beads);
         const file = filesOf(job).out;
         // secrets never reach the screen, raw or rendered
+        const { getProvider } = await import('../providers/index.js');
         const render = getProvider(job.provider).renderLine ?? renderLogLine;
         const show = (l: string) => print(redact(o.raw ? l : render(l)));
         tailLines(file, o.lines).forEach(show);

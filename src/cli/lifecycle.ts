@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { sleep } from '../core/time.js';
 import { TERMINAL_STATES } from '../health/index.js';
-import { evaluate } from '../report/index.js';
+import { evaluate } from '../jobs/evaluate.js';
 import { DxError } from '../core/errors.js';
 import { LIMITS } from '../core/input.js';
 import { checkExitCode } from './exit.js';

@@ -3,7 +3,8 @@ import { getProvider } from '../providers/index.js';
 import { decideProviderModel } from '../providers/verdict.js';
 import { DxError } from '../core/errors.js';
 import { EXIT, preflightExitCode } from './exit.js';
-import { addBinaryOptions, explicitBinary, nonBlank, print, printJson, type BinaryFlags } from './shared.js';
+import { addBinaryOptions, explicitBinary, type BinaryFlags } from './binaries.js';
+import { nonBlank, print, printJson } from './shared.js';
 
 interface PreflightFlags extends BinaryFlags {
   provider?: string;

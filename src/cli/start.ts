@@ -2,21 +2,13 @@ import { Option, type Command } from 'commander';
 import { LIMITS } from '../core/input.js';
 import { SANDBOX_MODES, type SandboxRecord } from '../contract/names.js';
 import { DEFAULT_BRANCH_PREFIX, DELIVER_MODES, MERGE_STRATEGIES } from '../contract/delivery.js';
-import { filesOf } from '../jobs/finalize.js';
+import { filesOf } from '../jobs/paths.js';
 import { readPromptStream } from '../jobs/validate.js';
 import type { StartOptions } from '../jobs/options.js';
 import { providerNames } from '../providers/index.js';
 import type { StartOutput } from '../report/schemas.js';
-import {
-  addBinaryOptions,
-  explicitBinary,
-  nonBlank,
-  number,
-  print,
-  printJson,
-  withStore,
-  type BinaryFlags,
-} from './shared.js';
+import { addBinaryOptions, explicitBinary, type BinaryFlags } from './binaries.js';
+import { nonBlank, number, print, printJson, withStore } from './shared.js';
 
 /** The start flags: StartOptions under their command-line names. */
 type StartFlags = Pick<

@@ -9,7 +9,8 @@ import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { Store } from '../store/index.js';
-import { evaluate, jobRow, reportOf } from '../report/index.js';
+import { evaluate } from '../jobs/evaluate.js';
+import { jobRow, reportOf } from '../report/index.js';
 import { colorWanted, renderWatch, runWatch } from '../report/watch.js';
 
 const run = promisify(execFile);

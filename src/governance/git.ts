@@ -29,6 +29,16 @@ const nulList = (s: string) => s.split('\0').filter(Boolean);
 export const workTreeTop = (dir: string): string | null =>
   tryGit(dir, ['rev-parse', '--show-toplevel'])?.trim() || null;
 
+/**
+ * The top of the git work tree containing dir and whether it is a linked worktree (its git dir is not the
+ * repository's common one), in one git call; null when dir is not inside a work tree.
+ */
+export function workTreeFacts(dir: string): { top: string; linked: boolean } | null {
+  const out = tryGit(dir, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir']);
+  const [top, gitDir, commonDir] = out?.trim().split('\n') ?? [];
+  return top && commonDir ? { top, linked: path.resolve(gitDir) !== path.resolve(commonDir) } : null;
+}
+
 /** A ref resolved to its commit, or null when it is not a commit here. */
 export const commitOf = (dir: string, ref: string): string | null =>
   tryGit(dir, ['rev-parse', '--verify', '-q', `${ref}^{commit}`])?.trim() || null;
@@ -61,10 +71,18 @@ export interface MutationBaseline {
   dirty: Record<string, string>;
 }
 
+/**
+ * What `git status` lists, in one call: paths that differ from HEAD (staged or not) and untracked files. As a read,
+ * it takes no index lock; `--no-renames` keeps each `XY path` entry to one path.
+ */
+function statusPaths(dir: string): string[] {
+  const out = git(dir, ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--no-renames']);
+  return nulList(out).map((entry) => entry.slice(3));
+}
+
 export function takeBaseline(dir: string): MutationBaseline {
   const head = headCommit(dir) ?? EMPTY_TREE;
-  const dirtyPaths = changedPaths(dir, head);
-  return { head, dirty: contentIds(dir, dirtyPaths) };
+  return { head, dirty: contentIds(dir, statusPaths(dir)) };
 }
 
 /** Pure: files changed since the baseline, not counting pre-dirty files whose content is unchanged. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { step } from '../core/progress.js';
-import { workTreeTop } from '../governance/git.js';
+import { workTreeFacts, workTreeTop } from '../governance/git.js';
 import { baselineGate, checkNewWorktreePolicy, checkWorktreePolicy, readAllowedPaths } from '../governance/index.js';
 import { which } from '../providers/binary.js';
 import type { LaunchSpec } from '../providers/types.js';
@@ -37,7 +37,8 @@ function attempt<T>(gather: () => T): T | DxError {
   }
 }
 
-function resolveWorktree(explicit: string | undefined, cwd: string): string {
+/** The worktree a job runs in, and whether it is a linked one (for the worktree policy). */
+function resolveWorktree(explicit: string | undefined, cwd: string): { path: string; linked: boolean } {
   if (explicit) {
     const abs = path.resolve(cwd, explicit);
     if (!fs.existsSync(abs)) {
@@ -52,22 +53,23 @@ function resolveWorktree(explicit: string | undefined, cwd: string): string {
         `worktree ${abs} is not a directory; pass a git worktree's directory with --worktree`,
       );
     const real = fs.realpathSync(abs);
-    if (!workTreeTop(real)) {
+    const tree = workTreeFacts(real);
+    if (!tree) {
       throw new DxError(
         'worktree_not_git',
         `worktree ${real} is not a git work tree; pass a git worktree with --worktree (git worktree add <dir>)`,
       );
     }
-    return real;
+    return { path: real, linked: tree.linked };
   }
-  const top = workTreeTop(cwd);
-  if (!top) {
+  const tree = workTreeFacts(cwd);
+  if (!tree) {
     throw new DxError(
       'worktree_missing',
       `no --worktree given and ${cwd} is not inside a git work tree; pass --worktree <dir>`,
     );
   }
-  return fs.realpathSync(cwd);
+  return { path: fs.realpathSync(cwd), linked: tree.linked };
 }
 
 /** The real path of a path that may not exist yet: its nearest existing folder resolved (symlinks), then the rest. */
@@ -105,9 +107,9 @@ function worktreeAtRoot(opts: StartOptions): JobWorktree {
 }
 
 /** An existing worktree with the policy's verdict and the required baseline's (when asked). */
-const inWorktree = (worktree: string, opts: StartOptions): JobWorktree => ({
+const inWorktree = (worktree: string, opts: StartOptions, linked?: boolean): JobWorktree => ({
   path: worktree,
-  policy: checkWorktreePolicy(worktree, opts.env),
+  policy: checkWorktreePolicy(worktree, opts.env, linked),
   baseline: opts.requiredBaseline === undefined ? null : baselineGate(worktree, opts.requiredBaseline),
 });
 
@@ -117,12 +119,12 @@ export function gatherJobFacts(opts: StartOptions): JobFacts {
     prompt: attempt(() => readPrompt(opts)),
     worktree: attempt(() => {
       if (opts.worktreeRoot) return worktreeAtRoot(opts);
-      const worktree = resolveWorktree(opts.worktree, opts.cwd);
+      const { path: worktree, linked } = resolveWorktree(opts.worktree, opts.cwd);
       if (opts.repo) {
         const repo = path.resolve(opts.cwd, opts.repo);
         assertSameRepo(worktree, gitTree(worktree), repo, gitTree(repo));
       }
-      return inWorktree(worktree, opts);
+      return inWorktree(worktree, opts, linked);
     }),
     ...(opts.allowedPathsFile ? { allowedPaths: readAllowedPaths(path.resolve(opts.cwd, opts.allowedPathsFile)) } : {}),
   };

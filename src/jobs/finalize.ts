@@ -3,10 +3,8 @@ import { decideOutcome, emptySummary, foldEvent, type Outcome, type OutputSummar
 import { baselineOf, claimDelivery, deliverJobResult, postJobGates } from '../delivery/index.js';
 import { countMutations } from '../governance/git.js';
 import { getProvider, type ProviderAdapter } from '../providers/index.js';
-import { filesIn, type JobFiles } from './paths.js';
+import { filesOf, type JobFiles } from './paths.js';
 import type { JobRecord, Store } from '../store/index.js';
-
-export const filesOf = (job: JobRecord): JobFiles => filesIn(job.dir);
 
 const sizeOf = (p: string) => {
   try {

@@ -1,6 +1,7 @@
 import { DxError } from '../core/errors.js';
 import { envNumber, LIMITS, parseNumber, type Bounds } from '../core/input.js';
-import { LANES, type GateOptions, type Lane, type SandboxMode } from '../contract/index.js';
+import type { GateOptions } from '../contract/index.js';
+import { LANES, type Lane, type SandboxMode } from '../contract/names.js';
 import type { DeliverMode, DeliveryPolicy, MergeStrategy } from '../contract/delivery.js';
 import { thresholdsSec } from '../health/index.js';
 import { getProvider } from '../providers/index.js';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { JobRecord } from '../store/index.js';
 
 export interface JobFiles {
   dir: string;
@@ -16,5 +17,7 @@ export const filesIn = (dir: string): JobFiles => ({
   err: path.join(dir, 'agent.err'),
   rc: path.join(dir, 'rc'),
 });
+
+export const filesOf = (job: Pick<JobRecord, 'dir'>): JobFiles => filesIn(job.dir);
 
 export const jobDir = (home: string, beads: string, runInstance: string) => path.join(home, 'jobs', beads, runInstance);

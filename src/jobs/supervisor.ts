@@ -6,7 +6,8 @@ import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js'
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
 import { deliverFinished } from '../delivery/job.js';
 import { retryHintSec } from './backoff.js';
-import { filesOf, finalizeJob, outputBytes, pendingOutcome, safeMutations } from './finalize.js';
+import { finalizeJob, outputBytes, pendingOutcome, safeMutations } from './finalize.js';
+import { filesOf } from './paths.js';
 import { isAlive, treeCpuSeconds } from './process.js';
 import { pauseProvider, relaunchAfterPause } from './rateLimit.js';
 import { endJobRun } from './restart.js';

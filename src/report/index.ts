@@ -1,6 +1,6 @@
 import { stateOfOutcome, thresholdsSec } from '../health/index.js';
-import type { Evaluated } from '../jobs/evaluate.js';
-import { filesOf } from '../jobs/finalize.js';
+import type { Evaluated } from '../jobs/judge.js';
+import { filesOf } from '../jobs/paths.js';
 import type { PauseRecord, RecordedEvent } from '../store/index.js';
 import type { DeliveryResult } from '../contract/delivery.js';
 import type { CheckOutput, DeliveryOutput, PausedProvider, ReportOutput, StatusRow } from './schemas.js';
@@ -9,7 +9,7 @@ import type { JobRow } from './table.js';
 type ReportedEvent = ReportOutput['events'][number];
 
 // the views start from a job's health, which the job lifecycle (the watchdog) evaluates too
-export { evaluate, type Evaluated } from '../jobs/evaluate.js';
+export type { Evaluated } from '../jobs/judge.js';
 
 export { renderLogLine, tailLines } from './logs.js';
 export { formatElapsed, jobTable, renderTable, type Column, type JobRow } from './table.js';

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DxError } from '../core/errors.js';
 
 /**
@@ -12,9 +14,22 @@ export type Db = Database.Database;
 type Row = Record<string, unknown>;
 type SqlValue = string | number | null;
 
+/**
+ * The native addon where an install puts it. Named directly, it spares every command the `bindings` package's
+ * search (a stack trace, then a dozen candidate paths); a build elsewhere is still found by that search.
+ */
+function installedAddon(): { nativeBinding?: string } {
+  try {
+    const url = new URL('../build/Release/better_sqlite3.node', import.meta.resolve('better-sqlite3'));
+    return fs.existsSync(url) ? { nativeBinding: fileURLToPath(url) } : {};
+  } catch {
+    return {}; // import.meta.resolve is Node >= 20.6
+  }
+}
+
 /** WAL: readers never wait for the writer; writers wait for each other (up to 10 s) instead of failing. */
 export function openDatabase(file: string): Db {
-  const db = new Database(file);
+  const db = new Database(file, installedAddon());
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');
   db.pragma('synchronous = NORMAL');

@@ -1,7 +1,8 @@
 import { diffStat, headCommit, tryGit } from '../governance/git.js';
 import { isAlive } from '../jobs/process.js';
 import type { JobRecord, Store, WaveRecord } from '../store/index.js';
-import { deliveryOutput, evaluate, iso, statusRow } from '../report/index.js';
+import { evaluate } from '../jobs/evaluate.js';
+import { deliveryOutput, iso, statusRow } from '../report/index.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import { countItems } from './decide.js';
 import { landingOrder } from '../delivery/queue.js';

@@ -9,7 +9,7 @@ import { isAlive, terminateGroup } from '../../jobs/process.js';
 import { stopServer } from '../../server/index.js';
 import { dbPath, Store } from '../../store/index.js';
 import { OPENCODE_CANONICAL_MODEL } from '../../providers/opencode.js';
-import { evaluate } from '../../report/index.js';
+import { evaluate } from '../../jobs/evaluate.js';
 
 /** What the measurements of `npm run bench` share: timing, the CLI, a scratch repository, raw opencode. */
 

@@ -12,3 +12,4 @@ export type { Health, HealthSnapshot, HealthState } from './classify.js';
 export { decideOutcome, emptySummary, foldEvent, forcedOutcome, REASON_CODE } from './outcome.js';
 export type { Outcome, OutcomeState, OutputSummary, Thresholds } from '../contract/health.js';
 export { nextActionFor } from './nextAction.js';
+export { serverLostOutcome, type AttachedServer } from './serverLost.js';

@@ -1,8 +1,17 @@
 import fs from 'node:fs';
-import { decideOutcome, emptySummary, foldEvent, type Outcome, type OutputSummary } from '../health/index.js';
+import {
+  decideOutcome,
+  emptySummary,
+  foldEvent,
+  serverLostOutcome,
+  type AttachedServer,
+  type Outcome,
+  type OutputSummary,
+} from '../health/index.js';
 import { baselineOf, claimDelivery, deliverJobResult, postJobGates } from '../delivery/index.js';
 import { countMutations } from '../governance/git.js';
 import { getProvider, type ProviderAdapter } from '../providers/index.js';
+import { attachedServer } from './attachedServer.js';
 import { filesOf, type JobFiles } from './paths.js';
 import type { JobRecord, Store } from '../store/index.js';
 
@@ -66,13 +75,16 @@ export interface PendingOutcome {
   outputBytes: number;
 }
 
-/** The agent's own verdict from its files, before any delivery step. */
-function agentResult(job: JobRecord): Omit<PendingOutcome, 'verdicts'> {
+/**
+ * The agent's own verdict from its files, before any delivery step; `server`, when known, tells a client run
+ * whose server went away (`server_lost`) from one that failed by itself.
+ */
+function agentResult(job: JobRecord, server: AttachedServer = 'unknown'): Omit<PendingOutcome, 'verdicts'> {
   const f = filesOf(job);
   const summary = summarizeFiles(getProvider(job.provider), f);
   const rc = readRc(f);
   return {
-    outcome: decideOutcome(rc?.exitCode ?? null, summary),
+    outcome: serverLostOutcome(decideOutcome(rc?.exitCode ?? null, summary), summary, server),
     summary,
     completedAt: rc?.at ?? Date.now(),
     mutations: safeMutations(job),
@@ -105,7 +117,7 @@ export function finalizeJob(store: Store, job: JobRecord, override?: Outcome): b
   try {
     const fresh = store.jobs.get(job.id);
     if (!fresh?.active) return false; // finalized while this process waited for the claim
-    const agent = agentResult(fresh);
+    const agent = agentResult(fresh, attachedServer(store, fresh));
     const done = deliverJobResult(store, fresh, agent.outcome);
     return store.jobs.finalize(fresh.id, done.outcome, { ...agent, gates: done.verdicts, delivery: done.delivery });
   } finally {

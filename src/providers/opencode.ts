@@ -106,7 +106,14 @@ interface OpencodeLine {
     reason?: string;
     tokens?: { input?: number; output?: number; reasoning?: number };
   };
-  error?: { name?: string; message?: string; data?: { message?: string; statusCode?: number } };
+  error?: {
+    name?: string;
+    message?: string;
+    data?: { message?: string; statusCode?: number };
+    /** an attach client's failed call to its server: `{code: 'ECONNRESET', path: <url>}`, nothing else */
+    code?: string;
+    path?: string;
+  };
 }
 
 function parseStdoutLine(line: string): AgentEvent[] {
@@ -138,7 +145,8 @@ function parseStdoutLine(line: string): AgentEvent[] {
       break;
     }
     case 'error': {
-      const message = ev.error?.data?.message ?? ev.error?.message ?? ev.error?.name ?? 'unknown error';
+      const call = ev.error?.code && [ev.error.code, ev.error.path].filter(Boolean).join(' ');
+      const message = ev.error?.data?.message ?? ev.error?.message ?? ev.error?.name ?? (call || 'unknown error');
       const named = `${ev.error?.name ?? ''} ${message}`;
       // the shared server went away mid-run (server lane): not the model's fault, re-dispatchable
       const reason =

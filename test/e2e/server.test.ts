@@ -280,4 +280,33 @@ describe('server lane through a real opencode serve', () => {
     expect(await json(['report', '--beads', 'bd-lost'])).toMatchObject({ retries: 1, execution_mode: 'server' });
     expect(fs.readFileSync(path.join(wt, 'survived.txt'), 'utf8')).toBe('yes\n');
   });
+
+  // last: it kills the shared server again (its keeper restarts it)
+  it('an attach client whose server is killed while it waits at the model ends server_lost', async () => {
+    const wt = makeRepo(1).worktrees[0];
+    const before = await json<ServeStatus>(['serve', 'status']);
+    const prompt = writePrompt(prompts, 'Wait.\n@mock stall 300');
+    await json(['start', '--lane', 'attach', '--beads', 'bd-attach-lost', '--prompt-file', prompt, '--worktree', wt]);
+    // the client names its session only with its first output: the server says when the turn is under way
+    const authorization = `Basic ${Buffer.from(`opencode:${fs.readFileSync(before.password_file, 'utf8')}`).toString('base64')}`;
+    const query = `${before.url}/session/status?directory=${encodeURIComponent(wt)}`;
+    await waitFor(
+      'the session to wait at the model',
+      async () => {
+        const busy = (await (await fetch(query, { headers: { authorization } })).json()) as Record<string, unknown>;
+        return Object.keys(busy).length > 0 ? true : undefined;
+      },
+      180_000,
+    );
+    process.kill(before.pid, 'SIGKILL');
+
+    expect(await finished('bd-attach-lost')).toMatchObject({
+      state: 'exited_err',
+      reason_code: 'server_lost',
+      execution_mode: 'attach',
+    });
+    expect((await json(['check', '--beads', 'bd-attach-lost'])).next_action).toBe(
+      'check_dx_runner_serve_status_then_let_watchdog_redispatch',
+    );
+  }, 420_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideOutcome, emptySummary, foldEvent } from '../../../src/health/index.js';
+import { decideOutcome, emptySummary, foldEvent, serverLostOutcome } from '../../../src/health/index.js';
 import { opencodeAdapter } from '../../../src/providers/opencode.js';
 import { fixtureLines, foldLines } from '../../helpers.js';
 
@@ -23,6 +23,16 @@ describe('opencode event stream (captured from real opencode runs)', () => {
     const s = foldLines(fixtureLines('opencode-429.stderr'), opencodeAdapter.parseStderrLine);
     expect(s.retryStreak).toBe(3);
     expect(s.retryReason).toBe('opencode_rate_limited');
+  });
+
+  it('an attach client whose server was killed: its error names the failed call, and it is server_lost', () => {
+    const s = foldLines(fixtureLines('opencode-attach-server-lost.jsonl'), opencodeAdapter.parseStdoutLine);
+    expect(s.errorReason).toBe('opencode_error_event');
+    expect(s.errorMessage).toMatch(/^ECONNRESET http:\/\/127\.0\.0\.1:\d+\/session\/ses_\w+\/message$/);
+    const outcome = decideOutcome(1, s);
+    expect(serverLostOutcome(outcome, s, 'gone').reasonCode).toBe('server_lost');
+    expect(serverLostOutcome(outcome, s, 'unknown').reasonCode).toBe('server_lost');
+    expect(serverLostOutcome(outcome, s, 'same').reasonCode).toBe('opencode_error_event');
   });
 
   it.each([

@@ -288,7 +288,8 @@ describe('server lane through a real opencode serve', () => {
     const prompt = writePrompt(prompts, 'Wait.\n@mock stall 300');
     await json(['start', '--lane', 'attach', '--beads', 'bd-attach-lost', '--prompt-file', prompt, '--worktree', wt]);
     // the client names its session only with its first output: the server says when the turn is under way
-    const authorization = `Basic ${Buffer.from(`opencode:${fs.readFileSync(before.password_file, 'utf8')}`).toString('base64')}`;
+    const password = fs.readFileSync(before.password_file, 'utf8');
+    const authorization = `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}`;
     const query = `${before.url}/session/status?directory=${encodeURIComponent(wt)}`;
     await waitFor(
       'the session to wait at the model',

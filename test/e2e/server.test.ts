@@ -179,11 +179,11 @@ describe('server lane through a real opencode serve', () => {
       expect(fs.readFileSync(path.join(worktrees[i], `out-${i}.txt`), 'utf8')).toBe(`from ${b}\n`);
       expect(fs.existsSync(path.join(worktrees[(i + 1) % 3], `out-${i}.txt`))).toBe(false);
     }
-    // the server no longer works on the stopped session
+    // the server no longer works on the stopped session (the server lists the sessions of the directory asked)
     const { url } = await json<ServeStatus>(['serve', 'status']);
     const password = fs.readFileSync(path.join(sb.home, 'server', 'password'), 'utf8');
     const busy = (await (
-      await fetch(`${url}/session/status`, {
+      await fetch(`${url}/session/status?directory=${encodeURIComponent(worktrees[3])}`, {
         headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` },
       })
     ).json()) as Record<string, { type: string }>;

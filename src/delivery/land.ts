@@ -105,18 +105,18 @@ function sh(cwd: string, cmd: string, args: string[], timeoutMs?: number): Ran {
 const git = (cwd: string, ...args: string[]) => sh(cwd, 'git', args);
 const value = (r: Ran) => (r.ok ? r.out.trim() || null : null);
 
-/** Reads the facts a delivery is refused on; changes nothing. */
+/** Reads the facts a delivery is refused on, only those its mode needs (each is a git process); changes nothing. */
 export function deliveryFacts(
   req: Pick<DeliveryRequest, 'repo' | 'base' | 'remote'> & { mode: DeliverMode },
 ): DeliveryFacts {
-  const baseCommit = value(git(req.repo, 'rev-parse', '--verify', '-q', `refs/heads/${req.base}^{commit}`));
-  const at = checkoutOf(git(req.repo, 'worktree', 'list', '--porcelain').out, req.base);
+  const merge = req.mode === 'merge';
+  const at = merge ? checkoutOf(git(req.repo, 'worktree', 'list', '--porcelain').out, req.base) : null;
   return {
     mode: req.mode,
     remote: req.remote,
-    remoteUrl: value(git(req.repo, 'remote', 'get-url', req.remote)),
+    remoteUrl: merge ? null : value(git(req.repo, 'remote', 'get-url', req.remote)),
     base: req.base,
-    baseCommit,
+    baseCommit: merge ? value(git(req.repo, 'rev-parse', '--verify', '-q', `refs/heads/${req.base}^{commit}`)) : null,
     canonical: at ? { path: at, dirty: !!value(git(at, 'status', '--porcelain', '--untracked-files=no')) } : null,
   };
 }
@@ -145,9 +145,11 @@ export function deliverJob(req: DeliveryRequest): DeliveryResult {
   if (refusal) return failed(refusal.reasonCode, refusal.message);
   if (value(git(req.worktree, 'status', '--porcelain', '--untracked-files=no')))
     return failed('uncommitted_changes', `${req.worktree} has uncommitted changes; commit them, then deliver`);
-  const head = value(git(req.worktree, 'rev-parse', 'HEAD'));
   const from = req.mode === 'merge' ? (facts.baseCommit as string) : req.since;
-  if (!head || (from && value(git(req.worktree, 'rev-list', '--count', `${from}..HEAD`)) === '0'))
+  // the commits beyond `from` (none, or no HEAD at all: nothing to deliver); a push also sends HEAD's sha
+  const ahead = from ? value(git(req.worktree, 'rev-list', '--count', `${from}..HEAD`)) : null;
+  const head = req.mode === 'push' ? value(git(req.worktree, 'rev-parse', 'HEAD')) : null;
+  if ((from && (ahead === null || ahead === '0')) || (req.mode === 'push' && !head))
     return failed('nothing_to_deliver', `${req.branch} has no commit beyond ${from ?? 'its start'} to deliver`);
 
   if (req.mode === 'push') {

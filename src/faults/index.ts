@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { makeFixtures, type Fixtures } from './badInput.js';
 import { corpusFigures, secretFigure } from './cheap.js';
 import { met, summary, table, targetText, type Figure } from './figures.js';
+import { escapeFigures, orphanFigures } from './escapes.js';
 import { concurrencyFigures, killFigures } from './kills.js';
 import { makeRig, type Rig } from './rig.js';
 
@@ -64,6 +65,8 @@ const FIGURES: Record<string, Measure> = {
   secrets: async ({ fx }) => [await secretFigure(fx(), process.env)],
   kills: async ({ rig }) => killFigures(await rig(), quick ? 8 : 20, out),
   concurrent: async ({ rig }) => concurrencyFigures(await rig(), quick ? 16 : 40, quick ? 8 : 20),
+  escapes: async ({ rig }) => escapeFigures(await rig()),
+  orphans: async ({ rig }) => orphanFigures(await rig()),
 };
 const unknown = positionals.filter((f) => !(f in FIGURES));
 if (unknown.length) {

@@ -77,7 +77,7 @@ async function trial(rig: Rig, env: NodeJS.ProcessEnv, prompt: string, i: number
 }
 
 export async function killFigures(rig: Rig, trials: number, log: (s: string) => void): Promise<Figure[]> {
-  const env = rig.env('kills', { DX_RUNNER_MAX_PARALLEL_OPENCODE: '16' });
+  const env = await rig.home('jobs', { DX_RUNNER_MAX_PARALLEL_OPENCODE: '16' });
   const prompt = rig.prompt('kill', 'Write the file.\n@mock stall 2\n@mock write out.txt done\n@mock say done');
   const results = await pool(
     Array.from({ length: trials }, (_, i) => i),
@@ -104,7 +104,7 @@ export async function killFigures(rig: Rig, trials: number, log: (s: string) => 
  * holds (no bead twice, no more than 2 live) and what every start printed (no SQLITE_BUSY, no stack trace).
  */
 export async function concurrencyFigures(rig: Rig, distinct: number, same: number): Promise<Figure[]> {
-  const env = rig.env('concurrent', { DX_RUNNER_MAX_PARALLEL_OPENCODE: '2' });
+  const env = await rig.home('concurrent', { DX_RUNNER_MAX_PARALLEL_OPENCODE: '2' });
   const prompt = rig.prompt('hold', 'Hold the slot.\n@mock stall 300\n@mock say done');
   const sameWt = rig.worktree('same');
   const starts = [

@@ -22,8 +22,12 @@ export interface CliResult {
 
 export interface Rig {
   base: string;
-  /** the environment of a figure's own dx-runner home (`<base>/homes/<name>`), plus `extra` */
-  env(home: string, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /**
+   * The environment of a dx-runner home (`<base>/homes/<name>`), plus `extra`; the home's first use runs one
+   * short job, so that its model list is cached before a figure is measured (each start on a cold cache lists
+   * the models itself, which on a busy host takes many seconds of CPU).
+   */
+  home(name: string, extra?: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv>;
   /** a new linked worktree of the rig's repository, under `parent` (default `<base>/wt`) */
   worktree(name: string, parent?: string): string;
   /** a prompt file under the rig */
@@ -31,7 +35,9 @@ export interface Rig {
   cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> & { child: ChildProcess };
   /** `check --json` until the job's state is terminal (null when it is not by the deadline) */
   settled(bead: string, env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<Record<string, unknown> | null>;
-  /** ends every run recorded in the rig's homes, every CLI it is waiting on, and the model */
+  /** `fn` runs on close, once every run is ended (removing what the runs may have written) */
+  afterClose(fn: () => void): void;
+  /** ends every run recorded in the rig's homes, every CLI it is waiting on, and the model; then the afterClose */
   close(): Promise<void>;
 }
 
@@ -49,6 +55,8 @@ export async function makeRig(base: string): Promise<Rig> {
   git(repo, '-c', 'user.name=f', '-c', 'user.email=f@f', 'commit', '-qm', 'init');
   const homes = path.join(base, 'homes');
   const waiting = new Set<ChildProcess>();
+  const after: Array<() => void> = [];
+  const warmed = new Map<string, Promise<void>>();
 
   const cli = (args: string[], env: NodeJS.ProcessEnv) => {
     let child!: ChildProcess;
@@ -62,19 +70,32 @@ export async function makeRig(base: string): Promise<Rig> {
     return Object.assign(done, { child });
   };
 
-  return {
+  const envOf = (name: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+    ...process.env,
+    DX_RUNNER_HOME: path.join(homes, name),
+    OPENCODE_CONFIG: config,
+    OPENCODE_DISABLE_MODELS_FETCH: '1',
+    XDG_DATA_HOME: path.join(base, 'xdg', 'data'),
+    XDG_CONFIG_HOME: path.join(base, 'xdg', 'config'),
+    XDG_CACHE_HOME: path.join(base, 'xdg', 'cache'),
+    npm_config_offline: 'true', // nothing an agent does may reach beyond loopback
+    ...extra,
+  });
+  const warm = async (env: NodeJS.ProcessEnv) => {
+    const bead = `bd-warm-${path.basename(env.DX_RUNNER_HOME as string)}`;
+    const wt = rig.worktree(bead);
+    const prompt = rig.prompt(bead, 'Answer.\n@mock say done');
+    await cli(['start', '--beads', bead, '--prompt-file', prompt, '--worktree', wt, '--json'], env);
+    await rig.settled(bead, env);
+  };
+
+  const rig: Rig = {
     base,
-    env: (home, extra = {}) => ({
-      ...process.env,
-      DX_RUNNER_HOME: path.join(homes, home),
-      OPENCODE_CONFIG: config,
-      OPENCODE_DISABLE_MODELS_FETCH: '1',
-      XDG_DATA_HOME: path.join(base, 'xdg', 'data'),
-      XDG_CONFIG_HOME: path.join(base, 'xdg', 'config'),
-      XDG_CACHE_HOME: path.join(base, 'xdg', 'cache'),
-      npm_config_offline: 'true', // nothing an agent does may reach beyond loopback
-      ...extra,
-    }),
+    home: async (name, extra = {}) => {
+      const env = envOf(name, extra);
+      await (warmed.get(name) ?? warmed.set(name, warm(env)).get(name));
+      return env;
+    },
     worktree: (name, parent = path.join(base, 'wt')) => {
       const wt = path.join(parent, name);
       git(repo, 'worktree', 'add', '-q', '-b', name, wt);
@@ -86,6 +107,7 @@ export async function makeRig(base: string): Promise<Rig> {
       return p;
     },
     cli,
+    afterClose: (fn) => after.push(fn),
     settled: async (bead, env, timeoutMs = 180_000) => {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
@@ -104,8 +126,10 @@ export async function makeRig(base: string): Promise<Rig> {
       for (const c of waiting) c.kill('SIGKILL');
       await endRuns(homes);
       await mock.close();
+      for (const fn of after) fn();
     },
   };
+  return rig;
 }
 
 /**

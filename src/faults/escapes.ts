@@ -104,7 +104,9 @@ const VARIANTS = [
   {
     name: 'nohup',
     sleeps: 2,
-    command: `nohup sh -c 'sleep ${LATE}; echo late > late-nohup.txt' >/dev/null 2>&1 & sleep ${LATE}; echo late > late-fg.txt`,
+    command:
+      `nohup sh -c 'sleep ${LATE}; echo late > late-nohup.txt' >/dev/null 2>&1 & ` +
+      `sleep ${LATE}; echo late > late-fg.txt`,
   },
 ];
 

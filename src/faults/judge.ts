@@ -21,7 +21,7 @@ export interface Expected {
 }
 
 /** A line of a JavaScript stack (`    at fn (file:1:2)`), or Node's report of an uncaught error. */
-const STACK = /^\s+at [^\s].*(\(.*:\d+:\d+\)|:\d+:\d+)$|^Node\.js v\d+|^\s*\^$/m;
+export const STACK = /^\s+at [^\s].*(\(.*:\d+:\d+\)|:\d+:\d+)$|^Node\.js v\d+|^\s*\^$/m;
 
 export function judge(expected: Expected, r: RowResult): { judgement: Judgement; why: string } {
   if (STACK.test(r.stderr) || STACK.test(r.stdout)) return { judgement: 'stack_trace', why: 'a stack trace' };

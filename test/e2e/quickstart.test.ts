@@ -78,7 +78,7 @@ describe('the README quick start', () => {
     // a linked worktree of the clone, on a branch named after the bead
     const listed = execFileSync('git', ['-C', clone, 'worktree', 'list', '--porcelain'], { encoding: 'utf8' });
     expect(listed).toContain(`worktree ${fs.realpathSync(worktree)}\nHEAD `);
-    expect(listed).toContain('branch refs/heads/bd-hello.1');
+    expect(listed).toContain('branch refs/heads/dx/bd-hello.1');
   }, 420_000); // an opencode boot took over 3 minutes on a busy 2-core host
 
   it('refuses bad inputs in one line, exit code and reason, and leaves no worktree behind', async () => {

@@ -143,7 +143,7 @@ describe('bench governed against the scripted model', () => {
     });
     // six real opencode jobs and a managed server: on a 2-core machine shared with another e2e file
     // this has taken over 90 s
-  }, 240_000);
+  }, 420_000); // six real jobs on two cores
 
   it('a dry run launches nothing and its report says so: banner, title, simulated verdict, nothing green', async () => {
     const { repo } = makeRepo();
@@ -340,5 +340,5 @@ describe('bench governed when the canonical model answers 404', () => {
     expect(report).toMatchObject({ passed: false, reason_code: 'model_unavailable', exit_code: 1, launch: null });
     expect(report.preflight?.providers[0].findings.find((f) => f.check === 'probe')?.code).toBe('model_unavailable');
     expect(fs.readdirSync(path.join(out, 'm1'))).toEqual(['governance_report.json']);
-  });
+  }, 240_000); // the preflight's model listing and probe: 12 s on a quiet host, over 90 s on a loaded one
 });

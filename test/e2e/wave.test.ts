@@ -133,7 +133,9 @@ describe('waves', () => {
       expect(await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-beads')))).toEqual(beads);
       for (const item of report.items) {
         const cols = await page.locator(`#items tr[data-beads="${item.beads}"] td`).allInnerTexts();
-        // bead, state, attempts, provider, fallback, reason, commit (none made), diff (landed.txt: one new line)
+        // bead, state, attempts, provider, fallback, reason, commit (the job's own, commit auto), diff (landed.txt:
+        // one new line)
+        expect(item.commit).toMatch(/^[0-9a-f]{40}$/);
         expect(cols.slice(0, 8)).toEqual([
           item.beads,
           'ready',
@@ -141,7 +143,7 @@ describe('waves', () => {
           'opencode',
           '-',
           item.reason_code,
-          '-',
+          item.commit?.slice(0, 12),
           '1 file, +1 −0',
         ]);
       }

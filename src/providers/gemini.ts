@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { runnerHome } from '../core/home.js';
 import { installHint, resolveCliBinary, type CliPackage } from './binary.js';
@@ -85,11 +86,24 @@ function checkAuth(env: NodeJS.ProcessEnv): AuthCheck {
   };
 }
 
+/** The `node_modules` folder the CLI's real entry file lies in (its dependencies beside it), else its folder. */
+function packageTree(command: string): string {
+  let real = command;
+  try {
+    real = fs.realpathSync(command);
+  } catch {
+    // a command not found is refused before launch (provider_binary_missing)
+  }
+  const i = real.indexOf(`${path.sep}node_modules${path.sep}`);
+  return i >= 0 ? real.slice(0, i + '/node_modules'.length) : path.dirname(real);
+}
+
 function buildLaunch(req: LaunchRequest): LaunchSpec {
   const { home, policy, tmp, setup } = privateHome(req.env);
   const key = apiKey(req.env);
+  const command = resolveGeminiBinary(req.binary, req.env);
   return {
-    command: resolveGeminiBinary(req.binary, req.env),
+    command,
     // no -p: the CLI reads the prompt from stdin and runs headless when stdin is not a terminal
     args: ['--output-format', 'stream-json', '--approval-mode', 'auto_edit', '--policy', policy, '--model', req.model],
     env: {
@@ -104,8 +118,9 @@ function buildLaunch(req: LaunchRequest): LaunchSpec {
     },
     promptVia: 'stdin',
     setup,
-    // under the sandbox the CLI writes its private home (settings, sessions, its temp dir)
-    sandbox: { writable: [home], readable: [] },
+    // under the sandbox the CLI writes its private home (settings, sessions, its temp dir) and reads its whole
+    // package with its dependencies (its entry imports them), which may sit under /tmp like a CI checkout
+    sandbox: { writable: [home], readable: [packageTree(command)] },
   };
 }
 

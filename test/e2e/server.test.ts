@@ -182,12 +182,17 @@ describe('server lane through a real opencode serve', () => {
     // the server no longer works on the stopped session (the server lists the sessions of the directory asked)
     const { url } = await json<ServeStatus>(['serve', 'status']);
     const password = fs.readFileSync(path.join(sb.home, 'server', 'password'), 'utf8');
-    const busy = (await (
-      await fetch(`${url}/session/status?directory=${encodeURIComponent(worktrees[3])}`, {
-        headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` },
-      })
-    ).json()) as Record<string, { type: string }>;
-    expect(busy[slowSession]?.type ?? 'idle').toBe('idle');
+    const statusOf = async () =>
+      (
+        (await (
+          await fetch(`${url}/session/status?directory=${encodeURIComponent(worktrees[3])}`, {
+            headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` },
+          })
+        ).json()) as Record<string, { type: string }>
+      )[slowSession]?.type ?? 'idle';
+    await waitFor('the stopped session to be idle on the server', async () =>
+      (await statusOf()) === 'idle' ? true : undefined,
+    );
   }, 480_000);
 
   it('an attach-lane job runs as a light client of the same server', async () => {

@@ -5,7 +5,7 @@ import { finalizeJob } from './finalize.js';
 import { isAlive } from './process.js';
 import { launchRun, launchServer, readLaunch, type Launch } from './launch.js';
 import { endRun, type RunEnded } from './reap.js';
-import { abortRunSessions } from '../server/session.js';
+import { runOnServer } from '../server/abort.js';
 import type { JobRecord, Store } from '../store/index.js';
 
 export interface JobEnded extends RunEnded {
@@ -20,6 +20,7 @@ export interface JobEnded extends RunEnded {
  */
 export async function endJobRun(store: Store, job: JobRecord, sessions = true): Promise<JobEnded> {
   let sessionsAborted = 0;
+  let onServer: { sessions: ReturnType<typeof runOnServer>; ids: string[] } | undefined;
   const abortSessions = async () => {
     if (!sessions) return;
     let server: ReturnType<typeof launchServer>;
@@ -32,9 +33,14 @@ export async function endJobRun(store: Store, job: JobRecord, sessions = true): 
     // the supervisor may have recorded the session id since `job` was read
     const sessionId = store.jobs.get(job.id)?.sessionId ?? job.sessionId;
     const run = { sessionId, title: job.beads, worktree: job.worktree, startedAt: job.startedAt };
-    sessionsAborted = (await abortRunSessions(server.url, server.password, run)).length;
+    const onThatServer = runOnServer(server.url, server.password, run);
+    const { ids, aborted } = await onThatServer.abort();
+    sessionsAborted = aborted.length;
+    onServer = { sessions: onThatServer, ids };
   };
   const ended = await endRun(job, undefined, abortSessions);
+  // a prompt the client sent just before it was frozen can start a turn after the abort: watch for it
+  if (onServer) await onServer.sessions.settle(onServer.ids);
   if (ended.processes > 0 || sessionsAborted > 0)
     store.events.append(job.id, {
       kind: 'run_ended',

@@ -1,12 +1,5 @@
 import fs from 'node:fs';
-import {
-  createOpencodeClient,
-  type Event,
-  type Message,
-  type Part,
-  type Session,
-  type SessionStatus,
-} from '@opencode-ai/sdk';
+import { createOpencodeClient, type Event, type Message, type Part, type SessionStatus } from '@opencode-ai/sdk';
 import { authHeader } from './index.js';
 
 export interface SessionJob {
@@ -186,51 +179,4 @@ export async function runServerSession(job: SessionJob): Promise<number> {
     return lost((e as Error).message);
   }
   return aborting ? 143 : lost(streamError || 'the event stream ended before the session finished');
-}
-
-/** A run as its sessions on a server are found: the session id its output named, else its title and start. */
-export interface RunOnServer {
-  sessionId: string | null;
-  /** the session title a job's session gets (its bead id) */
-  title: string;
-  worktree: string;
-  startedAt: number;
-}
-
-/**
- * Pure: the sessions of a run on a server — the one its output named or, when the run was stopped before any
- * output, those with its title opened in its worktree since it started.
- */
-export function runSessions(
-  sessions: ReadonlyArray<Pick<Session, 'id' | 'title' | 'directory' | 'time'>>,
-  run: RunOnServer,
-) {
-  if (run.sessionId) return [run.sessionId];
-  return sessions
-    .filter((s) => s.title === run.title && s.directory === run.worktree && s.time.created >= run.startedAt)
-    .map((s) => s.id);
-}
-
-/** how long the server may take to answer one call while a run is being ended */
-const ABORT_TIMEOUT_MS = 3000;
-
-/**
- * Aborts a run's sessions on the shared server through the SDK (`session.abort`), which also ends the shell
- * commands the server runs for them: ending the client alone leaves the session working. Returns the sessions
- * aborted; a server that does not answer (gone, or hung) has none, and is not waited for past a bound.
- */
-export async function abortRunSessions(url: string, password: string | undefined, run: RunOnServer): Promise<string[]> {
-  const client = createOpencodeClient({
-    baseUrl: url,
-    directory: run.worktree,
-    ...(password ? { headers: { authorization: authHeader(password) } } : {}),
-  });
-  const bounded = <T>(p: Promise<T>) =>
-    Promise.race([p, new Promise<null>((resolve) => setTimeout(resolve, ABORT_TIMEOUT_MS, null).unref())]).catch(
-      () => null,
-    );
-  const listed = run.sessionId ? null : await bounded(client.session.list());
-  const ids = runSessions(listed?.data ?? [], run);
-  const aborted = await Promise.all(ids.map((id) => bounded(client.session.abort({ path: { id } }))));
-  return ids.filter((_, i) => aborted[i]?.data === true);
 }

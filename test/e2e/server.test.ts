@@ -166,11 +166,21 @@ describe('server lane through a real opencode serve', () => {
     expect(slowRun.session_id, `the slow job ended without a session: ${slowRun.reason_code}`).toEqual(
       expect.any(String),
     );
+    const slowSession = slowRun.session_id as string;
     expect(await json(['stop', '--beads', 'bd-srv.slow'])).toMatchObject({
       state: 'stopped',
       reason_code: 'manual_stop',
     });
     expect(groupMembers(slow.pid)).toEqual([]);
+    // once stop returned, the server no longer works on the session (it lists the sessions of the directory asked)
+    const { url } = await json<ServeStatus>(['serve', 'status']);
+    const password = fs.readFileSync(path.join(sb.home, 'server', 'password'), 'utf8');
+    const status = (await (
+      await fetch(`${url}/session/status?directory=${encodeURIComponent(worktrees[3])}`, {
+        headers: { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` },
+      })
+    ).json()) as Record<string, { type: string }>;
+    expect(status[slowSession]?.type ?? 'idle').toBe('idle');
 
     for (const [i, b] of beads.entries()) {
       const r = await finished(b);

@@ -1,6 +1,7 @@
 import type { Message, SessionStatus } from '@opencode-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { runSessions, turnSettled } from '../../../src/server/session.js';
+import { afterAbort, runSessions } from '../../../src/server/abort.js';
+import { turnSettled } from '../../../src/server/session.js';
 
 const user = { info: { role: 'user', id: 'm1', time: { created: 1 } } as Message };
 const assistant = (completed?: number) => ({
@@ -41,5 +42,17 @@ describe('runSessions: the sessions of a run on a shared server', () => {
     ['none named and none opened since it started', { ...run, startedAt: 2000 }, []],
   ])('%s', (_what, r, ids) => {
     expect(runSessions(listed, r)).toEqual(ids);
+  });
+});
+
+describe('afterAbort: what an aborted session of a run needs next', () => {
+  it.each<[string, SessionStatus | undefined, Array<{ info: Message }>, ReturnType<typeof afterAbort>]>([
+    ['a turn still running (it began after the abort)', { type: 'busy' }, [user], 'abort'],
+    ['retrying the provider', { type: 'retry', attempt: 1, message: '429', next: 9 }, [user, assistant()], 'abort'],
+    ['idle, its answer closed (aborted or finished)', undefined, [user, assistant(3)], 'done'],
+    ['idle, no message yet: a prompt may still be on its way', undefined, [], 'watch'],
+    ['idle, only the prompt: its turn has not begun', { type: 'idle' }, [user], 'watch'],
+  ])('%s → %s', (_what, status, messages, next) => {
+    expect(afterAbort(status, messages)).toBe(next);
   });
 });

@@ -17,6 +17,16 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
+/** Is `pid` the live supervisor of job `jobId` (its command line says so), not a process that reused its PID? */
+export function isSupervisorOf(pid: number | null, jobId: number): boolean {
+  if (!pid) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`__supervise\0${jobId}\0`);
+  } catch {
+    return false;
+  }
+}
+
 export function isAlive(pid: number | null, startTime: string | null): boolean {
   if (!pid) return false;
   if (fs.existsSync('/proc/self/stat')) {

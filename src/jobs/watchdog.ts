@@ -6,6 +6,9 @@ import { finalizeJob } from './finalize.js';
 import { claimAndEnd, restartRun, type Relaunch } from './restart.js';
 import { probeHealth } from '../server/index.js';
 import { launchServer, readLaunch } from './launch.js';
+import { isSupervisorOf } from './process.js';
+import { RATE_LIMIT_BACKOFF } from '../health/index.js';
+import { RATE_LIMIT_RELAUNCH } from './rateLimit.js';
 import type { JobRecord, Store } from '../store/index.js';
 
 export interface WatchdogAction {
@@ -44,6 +47,16 @@ export function liveStep(
 export function owesRelaunch(reason: string, retries: number, maxRetries: number): 'relaunch' | 'server' | 'no' {
   if ((restartReasonSchema.options as string[]).includes(reason)) return 'relaunch';
   return reason === 'server_lost' && retries < maxRetries ? 'server' : 'no';
+}
+
+/**
+ * Pure: what the watchdog does with a bead's newest run that a rate-limit pause ended (`rate_limit_backoff`, or
+ * `rate_limit_relaunch` once its relaunch claimed it). Its supervisor waits out the pause and relaunches it; only
+ * when that supervisor is gone (killed) does the watchdog relaunch it, once the pause is over.
+ */
+export function pausedStep(supervisorAlive: boolean, pauseOver: boolean): 'none' | 'wait' | 'relaunch' {
+  if (supervisorAlive) return 'none';
+  return pauseOver ? 'relaunch' : 'wait';
 }
 
 type Row = Omit<WatchdogAction, 'action'>;
@@ -98,6 +111,36 @@ export async function watchdogPass(store: Store, home: string, maxRetries: numbe
     }
     const why = owed === 'server' ? 'server_back' : (reason as RestartReason);
     actions.push(await relaunch(row, () => restartRun(store, home, job, why)));
+  }
+  actions.push(...(await orphanedPauses(store, home)));
+  return actions;
+}
+
+/** Paused runs whose supervisor died: relaunched once their provider's pause is over, claimed like a relaunch. */
+async function orphanedPauses(store: Store, home: string): Promise<WatchdogAction[]> {
+  const actions: WatchdogAction[] = [];
+  const paused = [RATE_LIMIT_BACKOFF, RATE_LIMIT_RELAUNCH].flatMap((r) => store.jobs.latestEndedWith(r));
+  for (const job of paused) {
+    const pauseOver = Date.now() >= (store.pauses.get(job.provider)?.until ?? 0);
+    const step = pausedStep(isSupervisorOf(job.supervisorPid, job.id), pauseOver);
+    if (step === 'none') continue;
+    const row = {
+      beads: job.beads,
+      state: 'paused' as const,
+      reason_code: RATE_LIMIT_BACKOFF,
+      retry_count: job.retries,
+    };
+    if (step === 'wait') {
+      actions.push({ ...row, action: 'none' });
+      continue;
+    }
+    const relaunching = { state: 'killed', reasonCode: RATE_LIMIT_RELAUNCH, exitCode: null } as const;
+    if (job.outcomeReason === RATE_LIMIT_BACKOFF && !store.jobs.endPaused(job.id, RATE_LIMIT_BACKOFF, relaunching)) {
+      actions.push({ ...row, action: 'skipped' });
+      continue;
+    }
+    const claimed = store.jobs.get(job.id) as JobRecord;
+    actions.push(await relaunch(row, () => restartRun(store, home, claimed, 'rate_limited')));
   }
   return actions;
 }

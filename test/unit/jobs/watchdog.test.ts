@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextActionFor } from '../../../src/health/nextAction.js';
-import { liveStep, owesRelaunch } from '../../../src/jobs/watchdog.js';
+import { liveStep, owesRelaunch, pausedStep } from '../../../src/jobs/watchdog.js';
 
 describe('the watchdog decides', () => {
   it.each([
@@ -28,5 +28,14 @@ describe('the watchdog decides', () => {
   it('a newest run a restart ended, not relaunched yet, waits for capacity: it is not said to be superseded', () => {
     for (const reason of ['watchdog_restart', 'manual_restart'])
       expect(nextActionFor(reason, 'stopped')).toBe('relaunch_waits_for_provider_capacity_watchdog_relaunches_it');
+  });
+
+  it.each([
+    [true, false, 'none'], // its supervisor waits out the pause and relaunches it
+    [true, true, 'none'],
+    [false, false, 'wait'], // its supervisor was killed: the watchdog relaunches it once the pause is over
+    [false, true, 'relaunch'],
+  ])('a paused run, its supervisor alive: %s, the pause over: %s → %s', (alive, over, step) => {
+    expect(pausedStep(alive, over)).toBe(step);
   });
 });

@@ -53,7 +53,8 @@ async function trial(rig: Rig, env: NodeJS.ProcessEnv, prompt: string, i: number
       pid: number | null;
       supervisor_pid: number | null;
     };
-    await sleep((i * 1231) % 8000); // before, during and after the agent's write
+    // before, during and after the agent's write (opencode takes 3–10 s to reach it, longer under load)
+    await sleep((i * 1231) % 16000);
     const agents = agentPids(report.run_instance);
     if (kind !== 'agent' && report.supervisor_pid) signal(report.supervisor_pid);
     if (kind === 'both' && report.pid) signal(-report.pid);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CLI_ENTRY } from '../core/detached.js';
 import { step } from '../core/progress.js';
+import { sleep } from '../core/time.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { readPassword, serverUrl } from '../server/index.js';
 import type { Store } from '../store/index.js';
@@ -144,11 +145,79 @@ export async function knownModels(
     if (action.refresh) refreshInBackground(home, adapter.name, binary, env);
     return (cached as CachedModels).models;
   }
-  const models =
-    (await listNow(store, home, adapter, binary, env, action.why, LIST_BOUNDS_MS[0])) ??
-    (await listNow(store, home, adapter, binary, env, 'the first listing failed: once more', LIST_BOUNDS_MS[1]));
-  if (models) writeCache(file, { key, at: Date.now(), models });
-  return models;
+  return oneListingAtATime(file, key, adapter.name, async () => {
+    const models =
+      (await listNow(store, home, adapter, binary, env, action.why, LIST_BOUNDS_MS[0])) ??
+      (await listNow(store, home, adapter, binary, env, 'the first listing failed: once more', LIST_BOUNDS_MS[1]));
+    if (models) writeCache(file, { key, at: Date.now(), models });
+    return models;
+  });
+}
+
+/** A listing lock older than both bounds together belongs to a start that is gone. */
+const LISTING_LOCK_STALE_MS = LIST_BOUNDS_MS[0] + LIST_BOUNDS_MS[1];
+
+/** Is the listing lock held by a live process that took it within the bounds? */
+function listingLockHeld(lock: string): boolean {
+  try {
+    if (Date.now() - fs.statSync(lock).mtimeMs > LISTING_LOCK_STALE_MS) return false;
+    process.kill(Number(fs.readFileSync(lock, 'utf8')), 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the listing lock; true also when no lock can be written at all (then this start lists unlocked). */
+function takeListingLock(lock: string): boolean {
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+      if (listingLockHeld(lock)) return false;
+      fs.rmSync(lock, { force: true }); // its holder is gone: take it over
+    }
+  }
+  return false;
+}
+
+/**
+ * One foreground listing per provider and state home at a time: starts launched together on a fresh host wait for
+ * the listing under way and take its result, instead of each running its own (seconds of CPU each). When that
+ * listing fails or its start dies, the next waiter lists.
+ */
+export async function oneListingAtATime(
+  file: string,
+  key: string,
+  provider: string,
+  listAndCache: () => Promise<string[] | null>,
+): Promise<string[] | null> {
+  const lock = `${file}.listing`;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  for (;;) {
+    if (takeListingLock(lock)) {
+      try {
+        return await listAndCache();
+      } finally {
+        fs.rmSync(lock, { force: true });
+      }
+    }
+    const listed = await step(
+      `waiting for another start's listing of ${provider} models`,
+      async () => {
+        for (;;) {
+          const cached = readCache(file);
+          if (cached && cacheAction(cached, key, Date.now()).use) return cached.models;
+          if (!listingLockHeld(lock)) return null;
+          await sleep(200);
+        }
+      },
+      { afterMs: 0 },
+    );
+    if (listed) return listed;
+  }
 }
 
 /** `dx-runner __list-models <provider> <binary>`: the background refresh (lists, writes the cache, quietly). */

@@ -56,7 +56,7 @@ describe('jobs through real opencode', () => {
     expect(first.code, first.stderr).toBe(0);
     // the first start on a fresh home lists the models, and says so on stderr; stdout stays pure JSON
     expect(first.stderr).toMatch(/^dx-runner: listing opencode models \(first start on this host\)…$/m);
-    expect(first.stderr).toMatch(/^dx-runner: listing opencode models .*… done in \d+\.\d s$/m);
+    expect(first.stderr).toMatch(/^dx-runner: listing opencode models .*… done in (\d+ min )?\d+(\.\d)? s$/m);
     const started = JSON.parse(first.stdout) as { pid: number; state: string };
     expect(started.pid).toBeGreaterThan(0);
 

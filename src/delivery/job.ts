@@ -77,9 +77,10 @@ export function landJob(store: Store, job: JobRecord, policy: DeliveryPolicy): D
   const refusal = undeliverable(job);
   if (refusal) throw refusal;
   const req = deliveryRequest(job, policy);
-  const upFront = deliveryRefusal(deliveryFacts(req)); // refused before anything is changed or recorded
+  const facts = deliveryFacts(req);
+  const upFront = deliveryRefusal(facts); // refused before anything is changed or recorded
   if (upFront) throw upFront;
-  const result = deliverJob(req);
+  const result = deliverJob(req, facts);
   store.jobs.setDelivery(job.id, result);
   return result;
 }

@@ -31,7 +31,7 @@ describe('delivering the work', () => {
     `Edit and commit.\n@mock write ${file} ${text}\\n\n` +
     `@mock bash git add -A && git commit -qm "edit ${file}"\n@mock say done`;
 
-  it('a committed job → land --deliver push: the branch is on the remote; a failing verify lands nothing', async () => {
+  it('--deliver push: pushed as the job ends and again by land; a failing verify lands nothing', async () => {
     const { repo } = makeRepo(0);
     const origin = path.join(tmpDir('origin'), 'origin.git');
     git(repo, 'init', '-q', '--bare', origin);
@@ -48,6 +48,8 @@ describe('delivering the work', () => {
       root,
       '--repo',
       repo,
+      '--deliver',
+      'push',
     ]);
     expect(started._code).toBe(0);
     await waitFor(
@@ -55,6 +57,10 @@ describe('delivering the work', () => {
       async () => ((await json(['check', '--beads', 'bd-l.push'])).state === 'exited_ok' ? true : undefined),
       120_000,
     );
+    // delivered before its outcome was recorded
+    const ended = await json(['report', '--beads', 'bd-l.push']);
+    expect(ended.delivery).toMatchObject({ mode: 'push', result: 'pushed', ref: 'origin/dx/bd-l.push' });
+    expect(git(origin, 'show', 'dx/bd-l.push:pushed.txt')).toBe('pushed');
 
     const landed = await json(['land', '--beads', 'bd-l.push', '--deliver', 'push']);
     SCHEMAS.land.parse(landed);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runEndingOnce } from '../core/ending.js';
 import { opencodeConfig, startMockModel } from '../model-mock/index.js';
 import { resolveOpencodeBinary } from '../providers/opencode.js';
 import { endEverything, makeRepo, rawOpencode, type PerfSetup } from './perf/kit.js';
@@ -74,23 +75,6 @@ function emit(key: string, value: number): void {
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-bench-'));
 let closeMock = async (): Promise<void> => undefined;
-let ending: Promise<void> | undefined;
-/** Stops what the bench started and removes its scratch folder, once, however it ends. */
-const end = () =>
-  (ending ??= (async () => {
-    await endEverything(base);
-    await closeMock();
-    fs.rmSync(base, { recursive: true, force: true });
-  })());
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`bench: ${signal}: stopping the jobs it started\n`);
-    void end().finally(() => process.exit(code));
-  });
-}
 
 async function main(): Promise<void> {
   const mock = await startMockModel();
@@ -122,12 +106,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ bench: 'foundation', ...results }));
 }
 
-try {
-  await main();
-} catch (e) {
-  process.exitCode = 1;
-  // after a signal, the commands it ended fail: that is the interruption, not news
-  if (!ending) process.stderr.write(`bench: ${(e as Error).message.split('\n')[0]}\n`);
-} finally {
-  await end();
-}
+// stops what the bench started and removes its scratch folder
+await runEndingOnce('bench', 'stopping the jobs it started', main, async () => {
+  await endEverything(base);
+  await closeMock();
+  fs.rmSync(base, { recursive: true, force: true });
+});

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runEndingOnce } from '../core/ending.js';
-import { opencodeConfig, startMockModel } from '../model-mock/index.js';
+import { scratchProject } from '../model-mock/scratch.js';
 import { resolveOpencodeBinary } from '../providers/opencode.js';
-import { endEverything, makeRepo, rawOpencode, type PerfSetup } from './perf/kit.js';
+import { endEverything, rawOpencode, type PerfSetup } from './perf/kit.js';
 import { laneCosts } from './perf/lanes.js';
 import { commandLatency, liveLatency } from './perf/latency.js';
 import { governedOverhead, waveOverhead } from './perf/overhead.js';
@@ -77,21 +77,11 @@ const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-bench-'));
 let closeMock = async (): Promise<void> => undefined;
 
 async function main(): Promise<void> {
-  const mock = await startMockModel();
-  closeMock = () => mock.close();
-  const config = path.join(base, 'opencode.json');
-  fs.writeFileSync(config, JSON.stringify(opencodeConfig(mock.url)));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DX_RUNNER_HOME: path.join(base, 'home'),
-    OPENCODE_CONFIG: config,
-    OPENCODE_DISABLE_MODELS_FETCH: '1',
-    DX_RUNNER_MAX_PARALLEL_OPENCODE: '64', // waves and live jobs measured here are larger than the default cap
-    XDG_DATA_HOME: path.join(base, 'xdg', 'data'),
-    XDG_CONFIG_HOME: path.join(base, 'xdg', 'config'),
-    XDG_CACHE_HOME: path.join(base, 'xdg', 'cache'),
-  };
-  const wts = makeRepo(base, 6);
+  const project = await scratchProject(base, 'bench');
+  closeMock = () => project.mock.close();
+  // waves and live jobs measured here are larger than the default cap
+  const env = project.env(path.join(base, 'home'), { DX_RUNNER_MAX_PARALLEL_OPENCODE: '64' });
+  const wts = Array.from({ length: 6 }, (_, i) => project.worktree(`w${i}`, path.join(base, 'wt', `w${i}`)));
   const prompt = path.join(base, 'task.prompt');
   fs.writeFileSync(prompt, 'Write a file.\n@mock write out.txt bench\\n\n@mock say done');
   const setup: PerfSetup = { base, env, prompt, wts, emit };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CLI_ENTRY } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { TERMINAL_STATES, type HealthState } from '../health/index.js';
-import { endRun } from '../jobs/reap.js';
+import { endRun, runLeftovers } from '../jobs/reap.js';
 import { scratchProject } from '../model-mock/scratch.js';
 import { stopServer } from '../server/index.js';
 import { dbPath, Store } from '../store/index.js';
@@ -129,3 +129,13 @@ async function endRuns(homes: string): Promise<void> {
     }
   }
 }
+
+/** The processes of a run (wherever they went) whose command line (NUL-separated) passes `match`. */
+export const runProcessesWhere = (instance: string, match: (cmdline: string) => boolean) =>
+  runLeftovers(instance).filter((pid) => {
+    try {
+      return match(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      return false; // gone meanwhile
+    }
+  });

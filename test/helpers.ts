@@ -6,12 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exitCodeFor } from '../src/cli/exit.js';
+import { SCHEMAS } from '../src/cli/schemas.js';
 import { DxError } from '../src/core/errors.js';
 import type { ReasonCode } from '../src/core/reasons.js';
 import { sleep } from '../src/core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../src/health/index.js';
 import { claudeEnv, geminiEnv, opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
 import type { AgentEvent } from '../src/providers/types.js';
+import type { ReportOutput } from '../src/report/schemas.js';
+import type { WaveReportOutput, WaveStatusOutput } from '../src/report/waveSchemas.js';
 
 export const CLI = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
 
@@ -130,6 +133,50 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * The report of a job once its outcome is recorded; up to 180 s: a real opencode job has taken over 60 s to end
+ * on a loaded two-core host, the first one listing the models.
+ */
+export const finishedReport = (beads: string, env: NodeJS.ProcessEnv) =>
+  waitFor(
+    `${beads} to finish`,
+    async () => {
+      const r = await cliJson<ReportOutput>(['report', '--beads', beads], { env });
+      return r.outcome_state ? r : undefined;
+    },
+    180_000,
+  );
+
+/** A wave manifest in a fresh folder (`dir`): a fresh repository (`repo:`), `worktree_root:`, then `lines`. */
+export function waveManifest(lines: string[]): { repo: string; dir: string; manifest: string } {
+  const { repo } = makeRepo(0);
+  const dir = tmpDir('wave');
+  const manifest = path.join(dir, 'wave.yaml');
+  fs.writeFileSync(manifest, [`repo: ${repo}`, `worktree_root: ${path.join(dir, 'wts')}`, ...lines].join('\n'));
+  return { repo, dir, manifest };
+}
+
+/** Starts the wave of `manifest` (with `flags`), waits for it to be done and returns its report (schema-checked). */
+export async function finishedWave(
+  manifest: string,
+  env: NodeJS.ProcessEnv,
+  flags: string[] = [],
+): Promise<WaveReportOutput & { _code: number }> {
+  const json = <T>(args: string[]) => cliJson<T>(args, { env });
+  const started = await json<WaveStatusOutput>(['wave', 'start', '--manifest', manifest, ...flags]);
+  expect(started._code, JSON.stringify(started)).toBe(0);
+  const wave = String(started.wave);
+  await waitFor(
+    'the wave to finish',
+    async () =>
+      (await json<WaveStatusOutput>(['wave', 'status', '--wave', wave])).state === 'done' ? true : undefined,
+    200_000,
+  );
+  const report = await json<WaveReportOutput>(['wave', 'report', '--wave', wave]);
+  SCHEMAS['wave-report'].parse(report);
+  return report;
+}
+
 /** PIDs of live processes in a process group (from /proc), zombies excluded. */
 export function groupMembers(pgid: number): number[] {
   const pids: number[] = [];
@@ -146,8 +193,12 @@ export function groupMembers(pgid: number): number[] {
   return pids;
 }
 
-/** Registers a sandbox (and a prompts folder) for the enclosing describe block. */
-export function useSandbox(): { sb: () => Sandbox; prompts: () => string } {
+/** Registers a sandbox (and a prompts folder) for the enclosing describe block; `env()` is its env plus `extra`. */
+export function useSandbox(extra: NodeJS.ProcessEnv = {}): {
+  sb: () => Sandbox;
+  prompts: () => string;
+  env: () => NodeJS.ProcessEnv;
+} {
   let sb: Sandbox;
   let prompts: string;
   beforeAll(async () => {
@@ -155,8 +206,22 @@ export function useSandbox(): { sb: () => Sandbox; prompts: () => string } {
     prompts = tmpDir('prompts');
   });
   afterAll(() => sb.close());
-  return { sb: () => sb, prompts: () => prompts };
+  return { sb: () => sb, prompts: () => prompts, env: () => ({ ...sb.env, ...extra }) };
 }
+
+/** A chat request to the scripted model at `url` as an agent sends it (streamed, offering a tool), plus `extra`. */
+export const agentChat = (url: string, content: string, extra: object = {}) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'glm-5',
+      stream: true,
+      tools: [{ type: 'function', function: { name: 'write' } }],
+      messages: [{ role: 'user', content }],
+      ...extra,
+    }),
+  });
 
 /** A TCP port nobody listens on right now (the kernel's pick on 127.0.0.1). */
 export async function freePort(): Promise<number> {

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { opencodeConfig, startMockModel } from '../model-mock/index.js';
+import { runEndingOnce } from '../core/ending.js';
+import { scratchProject } from '../model-mock/scratch.js';
 import { resolveOpencodeBinary } from '../providers/opencode.js';
-import { endEverything, makeRepo, rawOpencode, type PerfSetup } from './perf/kit.js';
+import { endEverything, rawOpencode, type PerfSetup } from './perf/kit.js';
 import { laneCosts } from './perf/lanes.js';
 import { commandLatency, liveLatency } from './perf/latency.js';
 import { governedOverhead, waveOverhead } from './perf/overhead.js';
@@ -74,40 +75,13 @@ function emit(key: string, value: number): void {
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-bench-'));
 let closeMock = async (): Promise<void> => undefined;
-let ending: Promise<void> | undefined;
-/** Stops what the bench started and removes its scratch folder, once, however it ends. */
-const end = () =>
-  (ending ??= (async () => {
-    await endEverything(base);
-    await closeMock();
-    fs.rmSync(base, { recursive: true, force: true });
-  })());
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`bench: ${signal}: stopping the jobs it started\n`);
-    void end().finally(() => process.exit(code));
-  });
-}
 
 async function main(): Promise<void> {
-  const mock = await startMockModel();
-  closeMock = () => mock.close();
-  const config = path.join(base, 'opencode.json');
-  fs.writeFileSync(config, JSON.stringify(opencodeConfig(mock.url)));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DX_RUNNER_HOME: path.join(base, 'home'),
-    OPENCODE_CONFIG: config,
-    OPENCODE_DISABLE_MODELS_FETCH: '1',
-    DX_RUNNER_MAX_PARALLEL_OPENCODE: '64', // waves and live jobs measured here are larger than the default cap
-    XDG_DATA_HOME: path.join(base, 'xdg', 'data'),
-    XDG_CONFIG_HOME: path.join(base, 'xdg', 'config'),
-    XDG_CACHE_HOME: path.join(base, 'xdg', 'cache'),
-  };
-  const wts = makeRepo(base, 6);
+  const project = await scratchProject(base, 'bench');
+  closeMock = () => project.mock.close();
+  // waves and live jobs measured here are larger than the default cap
+  const env = project.env(path.join(base, 'home'), { DX_RUNNER_MAX_PARALLEL_OPENCODE: '64' });
+  const wts = Array.from({ length: 6 }, (_, i) => project.worktree(`w${i}`, path.join(base, 'wt', `w${i}`)));
   const prompt = path.join(base, 'task.prompt');
   fs.writeFileSync(prompt, 'Write a file.\n@mock write out.txt bench\\n\n@mock say done');
   const setup: PerfSetup = { base, env, prompt, wts, emit };
@@ -122,12 +96,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ bench: 'foundation', ...results }));
 }
 
-try {
-  await main();
-} catch (e) {
-  process.exitCode = 1;
-  // after a signal, the commands it ended fail: that is the interruption, not news
-  if (!ending) process.stderr.write(`bench: ${(e as Error).message.split('\n')[0]}\n`);
-} finally {
-  await end();
-}
+// stops what the bench started and removes its scratch folder
+await runEndingOnce('bench', 'stopping the jobs it started', main, async () => {
+  await endEverything(base);
+  await closeMock();
+  fs.rmSync(base, { recursive: true, force: true });
+});

@@ -1,3 +1,5 @@
+import { formatDuration } from './duration.js';
+
 /**
  * What a long step is doing, on stderr (stdout carries the result, so `--json` stays pure JSON): a line when
  * it starts and one with its elapsed time when it ends. A step shows up only once it has run `afterMs` (1 s by
@@ -19,13 +21,10 @@ export interface StepOptions {
 
 export const quietWanted = (env: NodeJS.ProcessEnv) => Boolean(env.DX_RUNNER_QUIET && env.DX_RUNNER_QUIET !== '0');
 
-/** `24.8 s`: tenths, enough to tell a slow step from a fast one. */
-export const formatSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
 export const startLine = (label: string) => `dx-runner: ${label}…`;
 
 export const endLine = (label: string, ms: number, failed: boolean) =>
-  `${startLine(label)} ${failed ? 'failed after' : 'done in'} ${formatSeconds(ms)}`;
+  `${startLine(label)} ${failed ? 'failed after' : 'done in'} ${formatDuration(ms)}`;
 
 const CLEAR = '\r\x1b[2K'; // back to the line's start, the line erased
 

@@ -6,6 +6,7 @@ import { isAlive, processStartTime } from '../jobs/process.js';
 import { filesIn } from '../jobs/paths.js';
 import { getProvider } from '../providers/index.js';
 import type { DeliveryFields, JobRecord, Store } from '../store/index.js';
+import { deliverFinished } from './job.js';
 import { commitWork, NO_COMMIT_ARTIFACT_EXIT, type CommitStep } from './commit.js';
 import { baselineOf, postJobGates } from './gates.js';
 import { runVerify, VERIFY_SKIPPED, VERIFY_TIMEOUT_SEC } from './verify.js';
@@ -58,7 +59,9 @@ function commitStep(job: JobRecord): CommitStep {
  * The pipeline after the agent exits: commit → the post-job gates on the commit → the verify command. Each step
  * runs only while the job is still a success, and the first that fails decides its outcome: `failed` when the
  * work is missing (no_commit_artifact, exit code 44; commit_failed), `governance_failed` when policy refused it
- * (commit_refused_secret, a gate, verify_failed). Each step taken is one `delivery` event of the run.
+ * (commit_refused_secret, a gate, verify_failed). Each step taken is one `delivery` event of the run. Then a job
+ * still a success is delivered as its `--deliver` asked (push, merge), before its outcome is recorded; that
+ * result is kept with the job and never changes the outcome.
  */
 export function deliverJobResult(store: Store, job: JobRecord, agent: Outcome): Delivered {
   const note = (step: string, passed: boolean, reasonCode: string, details: string) =>
@@ -89,7 +92,7 @@ export function deliverJobResult(store: Store, job: JobRecord, agent: Outcome): 
     note('verify', passed, passed ? 'verify_ok' : 'verify_failed', `${why}; output: ${verifyResult.log}`);
     if (!passed) outcome = { ...outcome, state: 'governance_failed', reasonCode: 'verify_failed' };
   }
-  // delivery (push, merge) plugs in here: it takes the work committed, gated and verified
+  if (outcome.state === 'success') deliverFinished(store, job);
   return { outcome, verdicts: gated.verdicts, delivery: { reportedCommit, branch: repo.branch, verifyResult } };
 }
 

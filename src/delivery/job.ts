@@ -72,32 +72,39 @@ export function assertDeliverable(dir: string, p: DeliveryPolicy | undefined): v
   if (refusal) throw refusal;
 }
 
+/** Delivers a job's branch as `policy` asks; refused up front, before anything is changed or recorded. */
+function deliverBranch(job: JobRecord, policy: DeliveryPolicy): DeliveryResult {
+  const req = deliveryRequest(job, policy);
+  const facts = deliveryFacts(req);
+  const upFront = deliveryRefusal(facts);
+  if (upFront) throw upFront;
+  return deliverJob(req, facts);
+}
+
 /** Delivers a finished job's branch and keeps the result with the job. */
 export function landJob(store: Store, job: JobRecord, policy: DeliveryPolicy): DeliveryResult {
   const refusal = undeliverable(job);
   if (refusal) throw refusal;
-  const req = deliveryRequest(job, policy);
-  const upFront = deliveryRefusal(deliveryFacts(req)); // refused before anything is changed or recorded
-  if (upFront) throw upFront;
-  const result = deliverJob(req);
+  const result = deliverBranch(job, policy);
   store.jobs.setDelivery(job.id, result);
   return result;
 }
 
 /**
- * After a job ended: delivers it as its `--deliver` asked, once, when it succeeded. A delivery refused now (the
- * remote removed since the start, say) is kept as a failed delivery with its reason; the outcome stays the
- * agent's, and `dx-runner land` may deliver it again.
+ * A job that succeeded, its work committed, gated and verified: delivers it as its `--deliver` asked (nothing
+ * without one) and keeps the result with the job. A delivery refused now (the remote removed since the start,
+ * say) is kept as a failed delivery with its reason; the outcome stays the agent's, and `dx-runner land` may
+ * deliver it again.
  */
-export function deliverFinished(store: Store, jobId: number): DeliveryResult | null {
-  const job = store.jobs.get(jobId);
-  const policy = job?.settings.delivery;
-  if (!job || !policy || job.active || job.outcomeState !== 'success' || job.delivery) return null;
+export function deliverFinished(store: Store, job: JobRecord): DeliveryResult | null {
+  const policy = job.settings.delivery;
+  if (!policy) return null;
+  let result: DeliveryResult;
   try {
-    return landJob(store, job, policy);
+    result = deliverBranch(job, policy);
   } catch (e) {
     if (!(e instanceof DxError)) throw e;
-    const failed: DeliveryResult = {
+    result = {
       mode: policy.mode === 'push' ? 'push' : 'merge',
       result: 'failed',
       reasonCode: e.reasonCode,
@@ -108,7 +115,7 @@ export function deliverFinished(store: Store, jobId: number): DeliveryResult | n
       conflicts: [],
       ms: 0,
     };
-    store.jobs.setDelivery(job.id, failed);
-    return failed;
   }
+  store.jobs.setDelivery(job.id, result);
+  return result;
 }

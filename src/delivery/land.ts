@@ -124,8 +124,11 @@ export function deliveryFacts(
 /** The verify command gets this long before it counts as failed. */
 const VERIFY_TIMEOUT_MS = 30 * 60_000;
 
-/** Delivers one job's branch as asked: pushed, landed, or failed with its reason; never throws for git's no. */
-export function deliverJob(req: DeliveryRequest): DeliveryResult {
+/**
+ * Delivers one job's branch as asked: pushed, landed, or failed with its reason; never throws for git's no.
+ * `facts`: those a caller already read for its refusal up front, so git is asked once.
+ */
+export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = deliveryFacts(req)): DeliveryResult {
   const t0 = Date.now();
   const done = (r: Partial<DeliveryResult> & Pick<DeliveryResult, 'result' | 'detail'>): DeliveryResult => ({
     mode: req.mode,
@@ -140,7 +143,6 @@ export function deliverJob(req: DeliveryRequest): DeliveryResult {
   const failed = (reasonCode: ReasonCode, detail: string, conflicts: string[] = []) =>
     done({ result: 'failed', reasonCode, detail, conflicts });
 
-  const facts = deliveryFacts(req);
   const refusal = deliveryRefusal(facts);
   if (refusal) return failed(refusal.reasonCode, refusal.message);
   if (value(git(req.worktree, 'status', '--porcelain', '--untracked-files=no')))

@@ -7,7 +7,7 @@ import { CLI_ENTRY as CLI } from '../core/detached.js';
 import { formatDuration } from '../core/duration.js';
 import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
-import { opencodeConfig, startMockModel } from '../model-mock/index.js';
+import { scratchProject } from '../model-mock/scratch.js';
 import { Store } from '../store/index.js';
 import { evaluate } from '../jobs/evaluate.js';
 import { jobRow, reportOf } from '../report/index.js';
@@ -33,35 +33,19 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, 
 export async function runDemo(opts: { jobs: number }): Promise<void> {
   const count = Math.max(1, Math.min(opts.jobs, 12));
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-demo-'));
-  const mock = await startMockModel();
+  const project = await scratchProject(base, 'demo project');
+  const { mock } = project;
   try {
-    const repo = path.join(base, 'repo');
-    fs.mkdirSync(repo);
-    git(repo, 'init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(repo, 'README.md'), '# demo project\n');
-    git(repo, 'add', '.');
-    git(repo, '-c', 'user.name=demo', '-c', 'user.email=demo@localhost', 'commit', '-qm', 'initial commit');
-
     const home = process.env.DX_RUNNER_HOME ?? path.join(base, 'dx-runner-home');
-    const config = path.join(base, 'opencode.json');
-    fs.writeFileSync(config, JSON.stringify(opencodeConfig(mock.url), null, 2));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DX_RUNNER_HOME: home,
-      OPENCODE_CONFIG: config,
-      OPENCODE_DISABLE_MODELS_FETCH: '1',
+    const env = project.env(home, {
       // the whole wave at once
       DX_RUNNER_MAX_PARALLEL_OPENCODE: process.env.DX_RUNNER_MAX_PARALLEL_OPENCODE ?? String(count),
-      XDG_DATA_HOME: path.join(base, 'opencode', 'data'),
-      XDG_CONFIG_HOME: path.join(base, 'opencode', 'config'),
-      XDG_CACHE_HOME: path.join(base, 'opencode', 'cache'),
-    };
+    });
     console.log(`scripted model on ${mock.url}; state in ${home}\n`);
 
     const beads = Array.from({ length: count }, (_, i) => `bd-demo.${i + 1}`);
     const worktrees = beads.map((b) => {
-      const wt = path.join(base, 'worktrees', b);
-      git(repo, 'worktree', 'add', '-q', '-b', b, wt);
+      const wt = project.worktree(b, path.join(base, 'worktrees', b));
       const prompt = path.join(base, `${b}.prompt`);
       fs.writeFileSync(prompt, TASKS[beads.indexOf(b) % TASKS.length]);
       return { bead: b, wt, prompt };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sleep } from '../core/time.js';
 import { runLeftovers } from '../jobs/reap.js';
 import { atMost, type Figure } from './figures.js';
-import type { Rig } from './rig.js';
+import { runProcessesWhere, type Rig } from './rig.js';
 
 /** Escape attempts under the sandbox, and what is left of agents after `stop`: real opencode jobs. */
 
@@ -83,14 +83,7 @@ function isWritable(dir: string): boolean {
 }
 
 /** The processes of a run whose command line starts with `sleep`. */
-const sleeps = (instance: string) =>
-  runLeftovers(instance).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\0');
-    } catch {
-      return false;
-    }
-  });
+const sleeps = (instance: string) => runProcessesWhere(instance, (cmdline) => cmdline.startsWith('sleep\0'));
 
 const LATE = 30;
 /** Commands that outlive a plain group kill, and how many `sleep`s each has running once it is under way. */

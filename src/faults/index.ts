@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runEndingOnce } from '../core/ending.js';
 import { makeFixtures, type Fixtures } from './badInput.js';
 import { corpusFigures, secretFigure } from './cheap.js';
 import { met, summary, table, targetText, type Figure } from './figures.js';
@@ -30,25 +31,6 @@ const { values: flags, positionals } = parseArgs({
 const quick = flags.quick;
 const out = (s: string) => (flags.json ? process.stderr : process.stdout).write(`${s}\n`);
 
-const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-faults-'));
-const cleanups: Array<() => Promise<void>> = [];
-let ending: Promise<void> | undefined;
-/** Ends what the figures started (latest first) and removes the scratch folder, once, however it ends. */
-const end = () =>
-  (ending ??= (async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    fs.rmSync(base, { recursive: true, force: true });
-  })());
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`faults: ${signal}: ending what it started\n`);
-    void end().finally(() => process.exit(code));
-  });
-}
-
 const figures: Figure[] = [];
 function emit(batch: Figure[]): void {
   for (const f of batch) {
@@ -74,6 +56,9 @@ if (unknown.length) {
   process.exit(2);
 }
 
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-runner-faults-'));
+const cleanups: Array<() => Promise<void>> = [];
+
 async function main(): Promise<void> {
   out(`dx-runner faults${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
   let fixtures: Fixtures | undefined;
@@ -92,15 +77,11 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  // after a signal, the commands it ended fail: that is the interruption, not news
-  if (!ending) process.stderr.write(`faults: ${(e as Error).message.split('\n')[0]}\n`);
-  process.exitCode = 1;
-} finally {
-  await end();
-}
+// ends what the figures started (latest first) and removes the scratch folder
+await runEndingOnce('faults', 'ending what it started', main, async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  fs.rmSync(base, { recursive: true, force: true });
+});
 if (figures.length) {
   out('');
   out(table(figures));

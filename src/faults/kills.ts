@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sleep } from '../core/time.js';
-import { runLeftovers } from '../jobs/reap.js';
 import { Store } from '../store/index.js';
 import { pool } from './cheap.js';
 import { atMost, type Figure } from './figures.js';
 import { STACK } from './judge.js';
-import type { Rig } from './rig.js';
+import { runProcessesWhere, type Rig } from './rig.js';
 import { KILL_KINDS, trialVerdict, type KillKind } from './trial.js';
 
 /** kill -9 trials and concurrent starts: real opencode jobs against the scripted model. */
@@ -21,14 +20,7 @@ const signal = (pid: number) => {
 };
 
 /** The run's processes that are the agent (OpenCode), not its wrapper. */
-const agentPids = (instance: string) =>
-  runLeftovers(instance).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('opencode');
-    } catch {
-      return false;
-    }
-  });
+const agentPids = (instance: string) => runProcessesWhere(instance, (cmdline) => cmdline.includes('opencode'));
 
 /**
  * One trial: start a job that writes `out.txt` after a short stall, kill -9 one part at a spread-out moment,

@@ -1,11 +1,11 @@
-import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI_ENTRY } from '../core/detached.js';
 import { sleep } from '../core/time.js';
 import { TERMINAL_STATES, type HealthState } from '../health/index.js';
-import { endRun } from '../jobs/reap.js';
-import { opencodeConfig, startMockModel } from '../model-mock/index.js';
+import { endRun, runLeftovers } from '../jobs/reap.js';
+import { scratchProject } from '../model-mock/scratch.js';
 import { stopServer } from '../server/index.js';
 import { dbPath, Store } from '../store/index.js';
 
@@ -41,18 +41,8 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-const git = (cwd: string, ...a: string[]) => execFileSync('git', ['-C', cwd, ...a], { stdio: 'pipe' });
-
 export async function makeRig(base: string): Promise<Rig> {
-  const mock = await startMockModel();
-  const config = path.join(base, 'opencode.json');
-  fs.writeFileSync(config, JSON.stringify(opencodeConfig(mock.url)), { mode: 0o600 });
-  const repo = path.join(base, 'repo');
-  fs.mkdirSync(repo);
-  git(repo, 'init', '-q', '-b', 'main');
-  fs.writeFileSync(path.join(repo, 'README.md'), '# faults\n');
-  git(repo, 'add', '.');
-  git(repo, '-c', 'user.name=f', '-c', 'user.email=f@f', 'commit', '-qm', 'init');
+  const project = await scratchProject(base, 'faults');
   const homes = path.join(base, 'homes');
   const waiting = new Set<ChildProcess>();
   const after: Array<() => void> = [];
@@ -70,17 +60,9 @@ export async function makeRig(base: string): Promise<Rig> {
     return Object.assign(done, { child });
   };
 
-  const envOf = (name: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
-    ...process.env,
-    DX_RUNNER_HOME: path.join(homes, name),
-    OPENCODE_CONFIG: config,
-    OPENCODE_DISABLE_MODELS_FETCH: '1',
-    XDG_DATA_HOME: path.join(base, 'xdg', 'data'),
-    XDG_CONFIG_HOME: path.join(base, 'xdg', 'config'),
-    XDG_CACHE_HOME: path.join(base, 'xdg', 'cache'),
-    npm_config_offline: 'true', // nothing an agent does may reach beyond loopback
-    ...extra,
-  });
+  const envOf = (name: string, extra: NodeJS.ProcessEnv) =>
+    // nothing an agent does may reach beyond loopback
+    project.env(path.join(homes, name), { npm_config_offline: 'true', ...extra });
   const warm = async (env: NodeJS.ProcessEnv) => {
     const bead = `bd-warm-${path.basename(env.DX_RUNNER_HOME as string)}`;
     const wt = rig.worktree(bead);
@@ -96,11 +78,7 @@ export async function makeRig(base: string): Promise<Rig> {
       await (warmed.get(name) ?? warmed.set(name, warm(env)).get(name));
       return env;
     },
-    worktree: (name, parent = path.join(base, 'wt')) => {
-      const wt = path.join(parent, name);
-      git(repo, 'worktree', 'add', '-q', '-b', name, wt);
-      return wt;
-    },
+    worktree: (name, parent = path.join(base, 'wt')) => project.worktree(name, path.join(parent, name)),
     prompt: (name, text) => {
       const p = path.join(base, `${name}.prompt`);
       fs.writeFileSync(p, text);
@@ -125,7 +103,7 @@ export async function makeRig(base: string): Promise<Rig> {
     close: async () => {
       for (const c of waiting) c.kill('SIGKILL');
       await endRuns(homes);
-      await mock.close();
+      await project.mock.close();
       for (const fn of after) fn();
     },
   };
@@ -151,3 +129,13 @@ async function endRuns(homes: string): Promise<void> {
     }
   }
 }
+
+/** The processes of a run (wherever they went) whose command line (NUL-separated) passes `match`. */
+export const runProcessesWhere = (instance: string, match: (cmdline: string) => boolean) =>
+  runLeftovers(instance).filter((pid) => {
+    try {
+      return match(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      return false; // gone meanwhile
+    }
+  });

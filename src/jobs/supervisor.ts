@@ -4,7 +4,6 @@ import { LineTail } from '../core/tail.js';
 import { sleep } from '../core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
 import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
-import { deliverFinished } from '../delivery/job.js';
 import { retryHintSec } from './backoff.js';
 import { finalizeJob, outputBytes, pendingOutcome, safeMutations } from './finalize.js';
 import { filesOf } from './paths.js';
@@ -165,7 +164,6 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         // what the agent left running (a command sent to the background) ends with it; a client that died
         // without its exit code may have left its session working on the server
         await endJobRun(store, job, !fs.existsSync(files.rc));
-        deliverFinished(store, job.id); // --deliver: push or land the branch of a job that succeeded
         return;
       }
       await waker.wait(POLL_MS);

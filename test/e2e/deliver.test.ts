@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
-import type { CheckOutput, DiffOutput, ReportOutput } from '../../src/report/schemas.js';
-import { cli, cliJson, makeRepo, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import type { CheckOutput, DiffOutput } from '../../src/report/schemas.js';
+import { cli, cliJson, finishedReport, makeRepo, useSandbox, writePrompt } from '../helpers.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' })
@@ -17,28 +17,13 @@ const git = (cwd: string, ...args: string[]) =>
  */
 describe("delivering a job's work", () => {
   const ctx = useSandbox();
-  let sb: Sandbox;
-  let prompts: string;
-  beforeAll(() => {
-    sb = ctx.sb();
-    prompts = ctx.prompts();
-  });
-  const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env: sb.env });
-  // a real opencode job has taken over 60 s to end on a loaded two-core host
-  const finished = (beads: string) =>
-    waitFor(
-      `${beads} to finish`,
-      async () => {
-        const r = await json<ReportOutput>(['report', '--beads', beads]);
-        return r.outcome_state ? r : undefined;
-      },
-      180_000,
-    );
+  const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env: ctx.sb().env });
+  const finished = (beads: string) => finishedReport(beads, ctx.sb().env);
   const start = async (beads: string, task: string, ...flags: string[]) => {
     const wt = makeRepo(1).worktrees[0];
-    const prompt = writePrompt(prompts, task);
+    const prompt = writePrompt(ctx.prompts(), task);
     const r = await cli(['start', '--beads', beads, '--prompt-file', prompt, '--worktree', wt, ...flags], {
-      env: sb.env,
+      env: ctx.sb().env,
     });
     expect(r.code, r.stderr).toBe(0);
     return { wt, startHead: git(wt, 'rev-parse', 'HEAD') };
@@ -70,9 +55,9 @@ describe("delivering a job's work", () => {
     const diff = await json<DiffOutput>(['diff', '--beads', 'bd-dlv.1', '--stat']);
     SCHEMAS.diff.parse(diff);
     expect(diff).toMatchObject({ start_head: startHead, files: [{ path: 'greeting.txt', added: 2, removed: 0 }] });
-    const stat = await cli(['diff', '--beads', 'bd-dlv.1', '--stat'], { env: sb.env });
+    const stat = await cli(['diff', '--beads', 'bd-dlv.1', '--stat'], { env: ctx.sb().env });
     expect(stat.stdout).toMatch(/^\+2 -0 greeting\.txt$/m);
-    const patch = await cli(['diff', '--beads', 'bd-dlv.1'], { env: sb.env });
+    const patch = await cli(['diff', '--beads', 'bd-dlv.1'], { env: ctx.sb().env });
     expect(patch.stdout).toMatch(/^\+from the agent$/m);
   }, 240_000);
 

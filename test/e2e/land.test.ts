@@ -1,60 +1,60 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
-import type { WaveReportOutput as WaveReport, WaveStatusOutput as WaveStatus } from '../../src/report/waveSchemas.js';
-import { cliJson, makeRepo, tmpDir, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import {
+  cliJson,
+  finishedReport,
+  finishedWave,
+  makeRepo,
+  tmpDir,
+  useSandbox,
+  waveManifest,
+  writePrompt,
+} from '../helpers.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
+// the agent commits and dx-runner rebases: both need an identity
+const who = { NAME: 'dx test', EMAIL: 'dx@test' };
+const gitIdentity = Object.fromEntries(
+  ['AUTHOR', 'COMMITTER'].flatMap((r) => Object.entries(who).map(([k, v]) => [`GIT_${r}_${k}`, v])),
+);
+
 /** Delivery through real opencode and the scripted model: push after review, a wave's merge queue, bad input. */
 describe('delivering the work', () => {
-  const ctx = useSandbox();
-  let sb: Sandbox;
-  let env: NodeJS.ProcessEnv;
-  beforeAll(() => {
-    sb = ctx.sb();
-    // the agent commits and dx-runner rebases: both need an identity
-    const who = { NAME: 'dx test', EMAIL: 'dx@test' };
-    env = {
-      ...sb.env,
-      ...Object.fromEntries(
-        ['AUTHOR', 'COMMITTER'].flatMap((r) => Object.entries(who).map(([k, v]) => [`GIT_${r}_${k}`, v])),
-      ),
-    };
-  });
-  const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env });
+  const ctx = useSandbox(gitIdentity);
+  const json = <T = Record<string, unknown>>(args: string[]) => cliJson<T>(args, { env: ctx.env() });
   /** The agent writes `file` and commits it on its branch. */
   const editAndCommit = (file: string, text: string) =>
     `Edit and commit.\n@mock write ${file} ${text}\\n\n` +
     `@mock bash git add -A && git commit -qm "edit ${file}"\n@mock say done`;
 
-  it('a committed job → land --deliver push: the branch is on the remote; a failing verify lands nothing', async () => {
+  it('--deliver push: pushed as the job ends and again by land; a failing verify lands nothing', async () => {
     const { repo } = makeRepo(0);
     const origin = path.join(tmpDir('origin'), 'origin.git');
     git(repo, 'init', '-q', '--bare', origin);
     git(repo, 'remote', 'add', 'origin', origin);
-    const root = path.join(tmpDir('land'), 'wts');
     const prompt = writePrompt(ctx.prompts(), editAndCommit('pushed.txt', 'pushed'));
+    const where = ['--worktree-root', path.join(tmpDir('land'), 'wts'), '--repo', repo];
     const started = await json([
       'start',
       '--beads',
       'bd-l.push',
       '--prompt-file',
       prompt,
-      '--worktree-root',
-      root,
-      '--repo',
-      repo,
+      ...where,
+      '--deliver',
+      'push',
     ]);
     expect(started._code).toBe(0);
-    await waitFor(
-      'the job to finish',
-      async () => ((await json(['check', '--beads', 'bd-l.push'])).state === 'exited_ok' ? true : undefined),
-      120_000,
-    );
+    // delivered before its outcome was recorded
+    const ended = await finishedReport('bd-l.push', ctx.env());
+    expect(ended).toMatchObject({ state: 'exited_ok', delivery: { mode: 'push', result: 'pushed' } });
+    expect(ended.delivery?.ref).toBe('origin/dx/bd-l.push');
+    expect(git(origin, 'show', 'dx/bd-l.push:pushed.txt')).toBe('pushed');
 
     const landed = await json(['land', '--beads', 'bd-l.push', '--deliver', 'push']);
     SCHEMAS.land.parse(landed);
@@ -86,35 +86,16 @@ describe('delivering the work', () => {
   }, 240_000);
 
   it('a wave of two items editing the same line, deliver: merge: one lands, the other is merge_conflict', async () => {
-    const { repo } = makeRepo(0);
-    const dir = tmpDir('land-wave');
-    const manifest = path.join(dir, 'wave.yaml');
-    fs.writeFileSync(
-      manifest,
-      [
-        `repo: ${repo}`,
-        'base: main',
-        `worktree_root: ${path.join(dir, 'wts')}`,
-        'deliver: merge',
-        'items:',
-        ...['a', 'b'].flatMap((x) => [
-          `  - beads: bd-q.${x}`,
-          `    prompt: ${JSON.stringify(editAndCommit('README.md', `from ${x}`))}`,
-        ]),
-      ].join('\n'),
-    );
-    const started = await json<WaveStatus>(['wave', 'start', '--manifest', manifest]);
-    expect(started._code).toBe(0);
-    await waitFor(
-      'the wave to finish',
-      async () =>
-        (await json<WaveStatus>(['wave', 'status', '--wave', String(started.wave)])).state === 'done'
-          ? true
-          : undefined,
-      180_000,
-    );
-    const report = await json<WaveReport>(['wave', 'report', '--wave', String(started.wave)]);
-    SCHEMAS['wave-report'].parse(report);
+    const { repo, manifest } = waveManifest([
+      'base: main',
+      'deliver: merge',
+      'items:',
+      ...['a', 'b'].flatMap((x) => [
+        `  - beads: bd-q.${x}`,
+        `    prompt: ${JSON.stringify(editAndCommit('README.md', `from ${x}`))}`,
+      ]),
+    ]);
+    const report = await finishedWave(manifest, ctx.env());
     expect(report.counts).toMatchObject({ landed: 1, failed: 1 });
     const won = report.items.find((i) => i.state === 'landed');
     const lost = report.items.find((i) => i.state === 'failed');

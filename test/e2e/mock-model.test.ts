@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../helpers.js';
+import { agentChat, CLI } from '../helpers.js';
 
 describe('the scripted model server', () => {
   it('ends on SIGTERM while a stall is pending: the stalled request is cut, not answered', async () => {
@@ -13,16 +13,7 @@ describe('the scripted model server', () => {
     const url = /listening on (\S+)/.exec(line.toString())?.[1];
     expect(url).toBeDefined();
     // an agent's request (it offers tools) that the script holds for five minutes before answering
-    const stalled = fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'glm-5',
-        stream: true,
-        tools: [{ type: 'function', function: { name: 'write' } }],
-        messages: [{ role: 'user', content: 'Wait.\n@mock stall 300' }],
-      }),
-    }).then(
+    const stalled = agentChat(url as string, 'Wait.\n@mock stall 300').then(
       (r) => r.text(),
       (e: Error) => e,
     );

@@ -7,12 +7,14 @@ import type { WaveReportOutput as WaveReport, WaveStatusOutput as WaveStatus } f
 import {
   cli,
   cliJson,
+  finishedWave,
   groupMembers,
   inChromium,
   makeRepo,
   tmpDir,
   useSandbox,
   waitFor,
+  waveManifest,
   writePrompt,
   type Sandbox,
 } from '../helpers.js';
@@ -256,25 +258,8 @@ describe('waves', () => {
     });
     const fjson = <T>(args: string[]) => cliJson<T>(args, { env: fenv });
     const waveOf = async (yaml: string[], extra: string[] = []) => {
-      const { repo } = makeRepo(0);
-      const dir = tmpDir('wave');
-      const manifest = path.join(dir, 'wave.yaml');
-      fs.writeFileSync(
-        manifest,
-        [`repo: ${repo}`, `worktree_root: ${path.join(dir, 'wts')}`, 'fallback_provider: opencode', ...yaml].join('\n'),
-      );
-      const started = await fjson<WaveStatus>(['wave', 'start', '--manifest', manifest, ...extra]);
-      expect(started._code, JSON.stringify(started)).toBe(0);
-      await waitFor(
-        'the wave to finish',
-        async () =>
-          (await fjson<WaveStatus>(['wave', 'status', '--wave', String(started.wave)])).state === 'done'
-            ? true
-            : undefined,
-        200_000,
-      );
-      const report = await fjson<WaveReport>(['wave', 'report', '--wave', String(started.wave)]);
-      SCHEMAS['wave-report'].parse(report);
+      const { dir, manifest } = waveManifest(['fallback_provider: opencode', ...yaml]);
+      const report = await finishedWave(manifest, fenv, extra);
       return {
         report,
         item: (b: string) => report.items.find((i) => i.beads === b) as WaveReport['items'][number],

@@ -21,7 +21,7 @@ export interface PerfSetup {
   env: NodeJS.ProcessEnv;
   /** a prompt file: write one file, then answer */
   prompt: string;
-  /** six git worktrees of one repository (`<base>/repo`) */
+  /** six git worktrees of one repository (`<base>/repo`, on `main`) */
   wts: string[];
   /** prints a figure as soon as it is measured (and keeps it for the summary) */
   emit: (key: string, value: number) => void;
@@ -62,20 +62,6 @@ export async function timeCommand(file: string, argv: string[], env: NodeJS.Proc
 
 export const timeCli = (argv: string[], env: NodeJS.ProcessEnv, answers = [0]): Promise<number> =>
   timeCommand(process.execPath, [CLI, ...argv], env, answers);
-
-export function makeRepo(base: string, worktrees: number): string[] {
-  const repo = path.join(base, 'repo');
-  fs.mkdirSync(repo, { recursive: true });
-  git(repo, 'init', '-q', '-b', 'main');
-  fs.writeFileSync(path.join(repo, 'README.md'), '# bench\n');
-  git(repo, 'add', '.');
-  git(repo, '-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'init');
-  return Array.from({ length: worktrees }, (_, i) => {
-    const wt = path.join(base, 'wt', `w${i}`);
-    git(repo, 'worktree', 'add', '-q', '-b', `w${i}`, wt);
-    return wt;
-  });
-}
 
 export async function waitDone(home: string, beads: string[]): Promise<void> {
   const store = new Store(home);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockModel, type MockModelServer } from '../../../src/model-mock/index.js';
+import { agentChat } from '../../helpers.js';
 
 describe('mock server speaks OpenAI chat-completions over SSE', () => {
   let server: MockModelServer;
@@ -8,18 +9,7 @@ describe('mock server speaks OpenAI chat-completions over SSE', () => {
   });
   afterAll(() => server.close());
 
-  const chat = (content: string, extra: object = {}) =>
-    fetch(`${server.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'glm-5',
-        stream: true,
-        tools: [{ type: 'function', function: { name: 'write' } }],
-        messages: [{ role: 'user', content }],
-        ...extra,
-      }),
-    });
+  const chat = (content: string, extra: object = {}) => agentChat(server.url, content, extra);
 
   const events = async (r: Response) =>
     (await r.text())

@@ -9,24 +9,26 @@
 // version the lock file pins for this one build.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url);
+const at = (p) => fileURLToPath(new URL(p, root));
 const EXTERNAL = ['better-sqlite3', '@opencode-ai/sdk', 'bullmq', 'ioredis'];
 // the CommonJS packages bundled in (commander) require Node's own modules: ESM output has no `require` of its own
 const REQUIRE =
   "import { createRequire as __dxRequire } from 'node:module'; " + 'const require = __dxRequire(import.meta.url);';
 const args = [
-  'src/cli/index.ts',
-  'src/bench/perf.ts',
-  'src/faults/index.ts',
+  at('src/cli/index.ts'),
+  at('src/bench/perf.ts'),
+  at('src/faults/index.ts'),
   '--bundle',
   '--splitting',
   '--format=esm',
   '--platform=node',
   '--target=node20',
-  '--outdir=dist',
-  '--outbase=src',
+  `--outdir=${at('dist')}`,
+  `--outbase=${at('src')}`,
   '--entry-names=[dir]/[name]',
   '--chunk-names=chunks/[name]-[hash]',
   ...EXTERNAL.map((p) => `--external:${p}`),
@@ -34,7 +36,7 @@ const args = [
   '--log-level=warning',
 ];
 
-const local = fileURLToPath(new URL('node_modules/.bin/esbuild', root));
+const local = at('node_modules/.bin/esbuild');
 fs.rmSync(new URL('dist', root), { recursive: true, force: true }); // no file of an earlier layout stays behind
 if (fs.existsSync(local)) {
   execFileSync(local, args, { cwd: root, stdio: 'inherit' });
@@ -42,8 +44,9 @@ if (fs.existsSync(local)) {
   const lock = JSON.parse(fs.readFileSync(new URL('package-lock.json', root), 'utf8'));
   const esbuild = `esbuild@${lock.packages['node_modules/esbuild'].version}`;
   console.error(`build: bundling with ${esbuild} (not installed here)`);
+  // run from outside the project: npm exec would take the esbuild the lock file lists for this folder as present
   execFileSync('npm', ['exec', '--yes', `--package=${esbuild}`, '--', 'esbuild', ...args], {
-    cwd: root,
+    cwd: os.tmpdir(),
     stdio: 'inherit',
   });
 }

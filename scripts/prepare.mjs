@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// npm's prepare step: compiles src/ into dist/ wherever npm runs it.
-// After `npm ci` or `npm install` in a clone the compiler (a devDependency) is there: build with it.
+// npm's prepare step: builds dist/ from src/ wherever npm runs it.
+// After `npm ci` or `npm install` in a clone the dev tools are there: `npm run build` (typecheck, then bundle).
 // `npm install -g .` and `npm link` are different: npm links the folder, installs none of its dependencies into
 // it and still runs prepare there. From a fresh clone that means no compiler and nothing for dx-runner to run
 // with, so install the runtime dependencies here (`npm ci --omit=dev`: no test tools, no optional agent CLIs;
-// its own prepare then builds) and compile with the TypeScript the lock file pins, fetched for this one build.
+// its own prepare then builds) and bundle with the esbuild the lock file pins, fetched for this one build.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
@@ -22,10 +22,6 @@ if (installed('typescript')) {
   console.error('prepare: installing the runtime dependencies into this folder (npm ci --omit=dev)');
   run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], env);
 } else {
-  const lock = JSON.parse(fs.readFileSync(new URL('package-lock.json', root), 'utf8'));
-  const typescript = `typescript@${lock.packages['node_modules/typescript'].version}`;
-  // the type checks need the dev tools; the emitted JavaScript is the same without them
-  console.error(`prepare: compiling with ${typescript} (not installed here)`);
-  run('npm', ['exec', '--yes', `--package=${typescript}`, '--', 'tsc', '-p', 'tsconfig.json', '--noCheck']);
-  fs.chmodSync(new URL('dist/cli/index.js', root), 0o755);
+  // the type checks need the dev tools; the bundle is the same without them
+  run('node', ['scripts/build.mjs']);
 }

@@ -71,18 +71,58 @@ export interface MutationBaseline {
   dirty: Record<string, string>;
 }
 
-/**
- * What `git status` lists, in one call: paths that differ from HEAD (staged or not) and untracked files. As a read,
- * it takes no index lock; `--no-renames` keeps each `XY path` entry to one path.
- */
-function statusPaths(dir: string): string[] {
-  const out = git(dir, ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--no-renames']);
-  return nulList(out).map((entry) => entry.slice(3));
+/** What `git status` tells in one call: the HEAD commit (null before the first commit) and the paths it lists. */
+export interface StatusFacts {
+  head: string | null;
+  paths: string[];
 }
 
+/**
+ * Pure: `git status --porcelain=v2 --branch -z` read. The `# branch.oid` header names HEAD's commit (`(initial)`
+ * before the first one); each entry ends in its path, after a fixed number of fields by kind: `1` (changed) 8,
+ * `2` (renamed: its original path follows as an entry of its own) 9, `u` (unmerged) 10, `?` (untracked) 1.
+ */
+export function parseStatusV2(out: string): StatusFacts {
+  const FIELDS_BEFORE_PATH: Record<string, number> = { '1': 8, '2': 9, u: 10, '?': 1 };
+  const entries = out.split('\0');
+  const facts: StatusFacts = { head: null, paths: [] };
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (entry.startsWith('# branch.oid ')) {
+      const oid = entry.slice('# branch.oid '.length);
+      facts.head = oid === '(initial)' ? null : oid;
+      continue;
+    }
+    const fields = FIELDS_BEFORE_PATH[entry.split(' ', 1)[0]];
+    if (fields === undefined) continue; // the other headers, ignored files
+    facts.paths.push(entry.split(' ').slice(fields).join(' '));
+    if (entry.startsWith('2 ')) i++; // the original path of a rename
+  }
+  return facts;
+}
+
+/**
+ * The HEAD commit and what `git status` lists (paths that differ from HEAD, staged or not, and untracked files),
+ * in one call. As a read, it takes no index lock; `--no-renames` keeps each entry to one path, and without the
+ * ahead/behind count of the upstream it reads no history.
+ */
+const statusFacts = (dir: string): StatusFacts =>
+  parseStatusV2(
+    git(dir, [
+      '--no-optional-locks',
+      'status',
+      '--porcelain=v2',
+      '--branch',
+      '--no-ahead-behind',
+      '-z',
+      '--untracked-files=all',
+      '--no-renames',
+    ]),
+  );
+
 export function takeBaseline(dir: string): MutationBaseline {
-  const head = headCommit(dir) ?? EMPTY_TREE;
-  return { head, dirty: contentIds(dir, statusPaths(dir)) };
+  const { head, paths } = statusFacts(dir);
+  return { head: head ?? EMPTY_TREE, dirty: contentIds(dir, paths) };
 }
 
 /** Pure: files changed since the baseline, not counting pre-dirty files whose content is unchanged. */

@@ -23,8 +23,13 @@ export interface PerfSetup {
   prompt: string;
   /** six git worktrees of one repository (`<base>/repo`, on `main`) */
   wts: string[];
-  /** prints a figure as soon as it is measured (and keeps it for the summary) */
-  emit: (key: string, value: number) => void;
+  /**
+   * prints a figure as soon as it is measured (and keeps it for the summary); a command's wall time (`floor`:
+   * the median `node -e 0` of the same moments) also as what it costs above node itself
+   */
+  emit: (key: string, value: number, floor?: number) => void;
+  /** `node -e 0` timed beside the commands (`bare`): the floor any node CLI stands on, slowed by a busy host too */
+  bare: number[];
 }
 
 /** The commands the bench is waiting on: ended with it when it is interrupted. */
@@ -58,6 +63,11 @@ export async function timeCommand(file: string, argv: string[], env: NodeJS.Proc
     if (!answers.includes((e as { code?: unknown }).code as number)) throw e;
   }
   return ms(t0);
+}
+
+/** One `node -e 0`, kept in `p.bare`: a sample of the floor taken beside each command sample. */
+export async function timeNode(p: PerfSetup): Promise<void> {
+  p.bare.push(await timeCommand(process.execPath, ['-e', '0'], p.env));
 }
 
 export const timeCli = (argv: string[], env: NodeJS.ProcessEnv, answers = [0]): Promise<number> =>

@@ -12,14 +12,18 @@ export const FLEET_URL_ENV = 'DX_RUNNER_FLEET_URL';
 
 /** Pure: the URL with its password (and a user's secret) masked: what every message and log line shows. */
 export function redactUrl(url: string): string {
+  let u: URL | null = null;
   try {
-    const u = new URL(url);
+    u = new URL(url);
+  } catch {
+    // not a URL: masked below
+  }
+  if (u?.hostname) {
     if (u.password) u.password = '***';
     return u.toString();
-  } catch {
-    // not a URL: show nothing after a possible `user:pass@`
-    return url.replace(/\/\/[^@/]*@/, '//***@');
   }
+  // not a URL with a host: mask whatever comes before an `@`
+  return url.replace(/[^/@]*@/, '***@');
 }
 
 /** Pure: the fleet URL from the flag, else the environment; refused when neither names a redis:// URL. */

@@ -83,12 +83,12 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     try {
       if (await engine.redis.sismember(STOP_KEY, data.beads)) return stoppedBeforeStart(o.hostId);
       r.attempt = await engine.redis.incr(attemptKey(data.beads));
-      const local = await launchLocal(store, o, cache, data, r.attempt);
+      const { local, branch } = await launchLocal(store, o, cache, data, r.attempt);
       r.localId = local.id;
       const progress: FleetProgress = {
         host: o.hostId,
         attempt: r.attempt,
-        branch: local.branch ?? '',
+        branch,
         run_instance: local.runInstance,
         spawned_at: Date.now(),
       };
@@ -197,12 +197,12 @@ async function launchLocal(
   cache: RepoCache,
   data: FleetJobData,
   attempt: number,
-): Promise<JobRecord> {
+): Promise<{ local: JobRecord; branch: string }> {
   const branch = `${checkBranchPrefix(data.branchPrefix, DEFAULT_BRANCH_PREFIX)}/${data.beads}/a${attempt}`;
   const { clone, commit } = await cache.baseCommit(data.repo, data.base);
   const worktree = path.join(o.repoCache, 'worktrees', `${data.beads}-a${attempt}`);
   await createWorktree(data.beads, worktree, { repo: clone, base: commit, branch });
-  return startJob(store, o.home, {
+  const local = await startJob(store, o.home, {
     beads: data.beads,
     prompt: data.prompt,
     provider: data.provider,
@@ -217,6 +217,7 @@ async function launchLocal(
     env: o.env,
     cwd: worktree,
   });
+  return { local, branch };
 }
 
 /** Waits until the bead's local job has ended (its outcome recorded, no relaunch pending) and reads its end. */

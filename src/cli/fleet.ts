@@ -81,8 +81,9 @@ const statusLines = (s: FleetStatusOutput): string[] => [
   ...s.caps.map((c) => `  ${capLine(c)}`),
 ];
 
+const rateText = (r: FleetStatusOutput['caps'][number]['rate']) => (r ? `${r.max}/${r.duration_ms / 1000}s` : 'none');
 const capLine = (c: FleetStatusOutput['caps'][number]) =>
-  `${c.provider} concurrency=${c.concurrency ?? 'none'} rate=${c.rate ? `${c.rate.max}/${c.rate.duration_ms / 1000}s` : 'none'}`;
+  `${c.provider} concurrency=${c.concurrency ?? 'none'} rate=${rateText(c.rate)}`;
 
 const doctorLines = (d: FleetDoctorOutput): string[] => [
   `fleet ${d.url}: ${d.ok ? 'ok' : 'not fit'}`,
@@ -164,7 +165,7 @@ export function registerFleetCommands(program: Command): void {
       ) => {
         const fleet = await import('../fleet/index.js');
         // `fleet caps` has --fleet too, and takes it when it comes after `set`
-        const flag = o.fleet ?? (cmd.parent?.opts() as { fleet?: string }).fleet;
+        const flag = o.fleet ?? (cmd.parent?.opts() as { fleet?: string } | undefined)?.fleet;
         const c = await fleet.setFleetCaps(() => urlOf(flag), provider, o.concurrency, o.rate);
         const mine = c.caps.filter((cap) => cap.provider === provider);
         if (o.json) printJson({ caps: mine });

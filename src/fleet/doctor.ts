@@ -57,7 +57,9 @@ export function doctorFindings(f: DoctorFacts): Finding[] {
       : {
           check: 'persistence',
           status: 'warn',
-          detail: `append-only file ${f.aofEnabled === null ? 'unknown' : 'off'}: a Redis restart may lose the newest jobs`,
+          detail:
+            `append-only file ${f.aofEnabled === null ? 'unknown' : 'off'}: ` +
+            'a Redis restart may lose the newest jobs',
           next_action: 'turn on AOF (redis-cli config set appendonly yes, and appendonly yes in redis.conf)',
         },
     f.passwordInUrl

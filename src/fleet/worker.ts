@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
+import { DxError } from '../core/errors.js';
 import { sleep } from '../core/time.js';
 import { DEFAULT_BRANCH_PREFIX } from '../contract/delivery.js';
 import { claimAndEnd } from '../jobs/restart.js';
@@ -65,7 +66,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const store = new Store(o.home);
   const cache = new RepoCache(o.repoCache);
   const running = new Map<string, Running>();
-  await endOrphans(store);
+  await endOrphans(store, path.join(o.repoCache, 'worktrees'));
 
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${o.hostId} ${line}\n`);
   const event = (kind: 'started' | 'ended' | 'rate_limited' | 'handed_back', r: Running, beads: string, detail = '') =>
@@ -83,7 +84,17 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     try {
       if (await engine.redis.sismember(STOP_KEY, data.beads)) return stoppedBeforeStart(o.hostId);
       r.attempt = await engine.redis.incr(attemptKey(data.beads));
-      const { local, branch } = await launchLocal(store, o, cache, data, r.attempt);
+      const launched = await launchLocal(store, o, cache, data, r.attempt).catch((e: unknown) => {
+        if (!(e instanceof DxError)) throw e;
+        return e;
+      });
+      // refused on this host (its provider CLI missing, the remote unreachable …): the job ends with that reason
+      if (launched instanceof DxError) {
+        await event('ended', r, data.beads, launched.reasonCode);
+        log(`refused ${data.beads}: ${launched.message}`);
+        return refusedResult(o.hostId, r.attempt, launched);
+      }
+      const { local, branch } = launched;
       r.localId = local.id;
       const progress: FleetProgress = {
         host: o.hostId,
@@ -178,6 +189,18 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   store.close();
 }
 
+/** A job its host refused to start completes with the refusal's reason. */
+const refusedResult = (host: string, attempt: number, e: DxError) => ({
+  host,
+  attempt,
+  branch: '',
+  state: 'failed',
+  reason_code: e.reasonCode,
+  exit_code: null,
+  commit: null,
+  delivery: e.message,
+});
+
 /** A job stopped before any host ran it completes as stopped. */
 const stoppedBeforeStart = (host: string) => ({
   host,
@@ -214,6 +237,8 @@ async function launchLocal(
     verifyCmd: data.verifyCmd,
     // a 429 ends the local run at once: the pause is the fleet's, on the provider's queue for every host
     rateLimitRetries: 0,
+    // the host's own cap of the provider, when lower than its slots, queues the job here
+    waitSec: 3600,
     env: o.env,
     cwd: worktree,
   });
@@ -255,10 +280,11 @@ async function endLocal(store: Store, beads: string, reason: string): Promise<vo
 }
 
 /**
- * A worker that starts ends the local runs a dead worker of this home left: the engine has freed their jobs
- * (their locks expired), so another host may run them now.
+ * A worker that starts ends the fleet runs a dead worker of this home left (those in its worktrees folder; a
+ * local job of the same home is left alone): the engine has freed their jobs (their locks expired), so another
+ * host may run them now.
  */
-async function endOrphans(store: Store): Promise<void> {
-  for (const job of store.jobs.current(0).filter((j) => j.active))
+async function endOrphans(store: Store, worktrees: string): Promise<void> {
+  for (const job of store.jobs.current(0).filter((j) => j.active && j.worktree.startsWith(`${worktrees}/`)))
     await claimAndEnd(store, job, { state: 'killed', reasonCode: 'fleet_lock_lost', exitCode: 137 });
 }

@@ -39,8 +39,10 @@ describe('the fleet', () => {
     });
     expect(caps.code, caps.stderr).toBe(0);
     await seedModels(sb.env);
-    a = startWorker(redis.url, 'host-a', sb.env, sb.home, '--slots', '2');
-    b = startWorker(redis.url, 'host-b', sb.env, sb.home, '--slots', '2');
+    // opencode retries a 429 itself and only logs it: the supervisor fails the run rate limited after 2 of them
+    const hostEnv = { ...sb.env, DX_RUNNER_PROVIDER_RETRY_LIMIT: '2' };
+    a = startWorker(redis.url, 'host-a', hostEnv, sb.home, '--slots', '2');
+    b = startWorker(redis.url, 'host-b', hostEnv, sb.home, '--slots', '2');
     await waitFor('both hosts alive', async () => {
       const s = await cliJson<FleetStatusOutput>(['fleet', 'status', '--fleet', redis.url], { env: elsewhere });
       return s.hosts.filter((h) => h.alive).length === 2 || undefined;
@@ -136,6 +138,21 @@ describe('the fleet', () => {
     const local = await cliJson(['check', '--beads', 'bd-fl.stop'], { env: owner.env });
     expect(local).toMatchObject({ reason_code: 'manual_stop' });
   }, 360_000);
+
+  it("a 429 pauses the provider's queue for every host; the job is retried on it and succeeds", async () => {
+    await enqueue('bd-fl.429', '@mock fail 429 2\n@mock write note.txt after the pause\n@mock say ok');
+    const done = await ended('bd-fl.429');
+    expect(done).toMatchObject({ state: 'success', attempt: 2, branch: 'fleet/bd-fl.429/a2' });
+    const log = (await events()).filter((e) => e.beads === 'bd-fl.429');
+    expect(log.map((e) => [e.kind, e.attempt])).toEqual([
+      ['started', 1],
+      ['rate_limited', 1],
+      ['started', 2],
+      ['ended', 2],
+    ]);
+    // the queue stayed paused for the first backoff (5 s) on both hosts: no host took the job again before
+    expect(log[2].at - log[1].at).toBeGreaterThanOrEqual(5000);
+  }, 480_000);
 
   it('a worker killed -9 mid-job: the job finishes on the other host, the first attempt kept', async () => {
     await enqueue('bd-fl.kill', '@mock stall 25\n@mock write kill.txt done\n@mock say ok');

@@ -29,6 +29,15 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
       'this host takes opencode jobs of the fleet, 3 at once',
       'dx-runner worker --fleet redis://:$REDIS_PW@redis.internal:6379 --host-id gpu-1 --slots 3',
     ],
+    [
+      'opencode and gemini jobs, the clones and worktrees on a large disk (fleet URL: DX_RUNNER_FLEET_URL)',
+      'dx-runner worker --host-id gpu-2 --providers opencode,gemini --repo-cache /data/fleet',
+    ],
+  ],
+  fleet: [
+    ['hosts, queues and caps of the fleet in DX_RUNNER_FLEET_URL', 'dx-runner fleet status'],
+    ['the global caps of every provider, as JSON', 'dx-runner fleet caps --json'],
+    ['is this Redis fit for the fleet', 'dx-runner fleet doctor --fleet redis://127.0.0.1:6379'],
   ],
   'fleet status': [['hosts, queues and caps of the fleet in DX_RUNNER_FLEET_URL', 'dx-runner fleet status']],
   'fleet caps set': [

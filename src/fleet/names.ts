@@ -72,6 +72,12 @@ export interface RateCap {
   durationMs: number;
 }
 
+/**
+ * The rate a provider queue has when no cap names one: never reached. BullMQ honours a 429's pause of a queue
+ * (`queue.rateLimit`) only on a queue with a rate limit, so every provider queue has one.
+ */
+export const NO_RATE: RateCap = { max: 1_000_000_000, durationMs: 1000 };
+
 /** `--rate N/<sec>s` (`10/60s`): N jobs started per that many seconds, across the fleet. */
 export function parseRate(text: string): RateCap {
   const m = /^(\d{1,6})\/(\d{1,6})s$/.exec(text.trim());

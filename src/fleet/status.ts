@@ -4,7 +4,7 @@ import type { FleetCapsOutput, FleetStatusOutput } from '../report/fleetSchemas.
 import { redactUrl } from './connection.js';
 import { hostRows, type Heartbeat } from './decide.js';
 import type { Engine } from './engine.js';
-import { heartbeatKey, hostQueue, HOSTS_KEY, providerQueue, type RateCap } from './names.js';
+import { heartbeatKey, hostQueue, HOSTS_KEY, NO_RATE, providerQueue, type RateCap } from './names.js';
 
 /** The hosts that ever joined the fleet, by id. */
 export const knownHosts = async (engine: Engine): Promise<string[]> => (await engine.redis.smembers(HOSTS_KEY)).sort();
@@ -49,10 +49,16 @@ export async function fleetCaps(engine: Engine): Promise<FleetCapsOutput> {
     caps.push({
       provider,
       concurrency: await q.getGlobalConcurrency(),
-      rate: rate ? { max: rate.max, duration_ms: rate.duration } : null,
+      rate: rate && rate.max < NO_RATE.max ? { max: rate.max, duration_ms: rate.duration } : null,
     });
   }
   return { caps };
+}
+
+/** Gives a provider queue without a rate limit the one that is never reached (see NO_RATE). */
+export async function ensureRate(engine: Engine, provider: string): Promise<void> {
+  const q = engine.providerQueue(provider);
+  if (!(await q.getGlobalRateLimit())) await q.setGlobalRateLimit(NO_RATE.max, NO_RATE.durationMs);
 }
 
 /** A provider the fleet has a queue for, else `provider_not_found` naming them. */
@@ -69,6 +75,6 @@ export function checkProvider(provider: string): string {
 export async function setCaps(engine: Engine, provider: string, concurrency: number, rate: RateCap | null) {
   const q = engine.providerQueue(provider);
   await q.setGlobalConcurrency(concurrency);
-  if (rate) await q.setGlobalRateLimit(rate.max, rate.durationMs);
-  else await q.removeGlobalRateLimit();
+  const r = rate ?? NO_RATE;
+  await q.setGlobalRateLimit(r.max, r.durationMs);
 }

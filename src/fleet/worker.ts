@@ -2,30 +2,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { DxError } from '../core/errors.js';
-import { sleep } from '../core/time.js';
-import { DEFAULT_BRANCH_PREFIX } from '../contract/delivery.js';
-import { claimAndEnd } from '../jobs/restart.js';
-import { startJob } from '../jobs/start.js';
-import { stopJob } from '../jobs/stop.js';
-import { awaitingRelaunch } from '../jobs/rateLimit.js';
-import { createWorktree } from '../jobs/worktree.js';
-import { Store, type JobRecord } from '../store/index.js';
+import { Store } from '../store/index.js';
 import { Engine } from './engine.js';
-import { fleetJobDataSchema, type FleetJobData, type FleetProgress } from './data.js';
-import { hostTakes, settle, type Heartbeat, type LocalEnd } from './decide.js';
+import { fleetJobDataSchema, type FleetProgress } from './data.js';
+import { hostTakes, settle, type Heartbeat } from './decide.js';
+import { endLocal, endOrphans, launchLocal, localEnd, refusedResult, stoppedBeforeStart } from './local.js';
 import {
   attemptKey,
-  checkBranchPrefix,
-  FLEET_PREFIX,
   heartbeatKey,
   hostQueue,
   HOSTS_KEY,
+  FLEET_PREFIX,
   providerQueue,
   RATE_LIMITS_KEY,
   STOP_CHANNEL,
   STOP_KEY,
 } from './names.js';
 import { RepoCache } from './repoCache.js';
+import { ensureRate } from './status.js';
 
 /**
  * `dx-runner worker`: one host of the fleet. A BullMQ worker per provider queue and one for the jobs pinned to
@@ -50,7 +44,6 @@ const LOCK_MS = 10_000;
 const STALLED_CHECK_MS = 5_000;
 const HEARTBEAT_MS = 2_000;
 const HEARTBEAT_TTL_SEC = 8;
-const LOCAL_POLL_MS = 200;
 /** How often a provider's 429 pauses its queue before the job ends rate limited. */
 export const FLEET_RATE_LIMIT_RETRIES = 3;
 
@@ -67,6 +60,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const cache = new RepoCache(o.repoCache);
   const running = new Map<string, Running>();
   await endOrphans(store, path.join(o.repoCache, 'worktrees'));
+  for (const provider of o.providers) await ensureRate(engine, provider);
 
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${o.hostId} ${line}\n`);
   const event = (kind: 'started' | 'ended' | 'rate_limited' | 'handed_back', r: Running, beads: string, detail = '') =>
@@ -187,104 +181,4 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   sub.disconnect();
   await engine.close();
   store.close();
-}
-
-/** A job its host refused to start completes with the refusal's reason. */
-const refusedResult = (host: string, attempt: number, e: DxError) => ({
-  host,
-  attempt,
-  branch: '',
-  state: 'failed',
-  reason_code: e.reasonCode,
-  exit_code: null,
-  commit: null,
-  delivery: e.message,
-});
-
-/** A job stopped before any host ran it completes as stopped. */
-const stoppedBeforeStart = (host: string) => ({
-  host,
-  attempt: 0,
-  branch: '',
-  state: 'killed',
-  reason_code: 'manual_stop',
-  exit_code: null,
-  commit: null,
-  delivery: null,
-});
-
-/** Makes the attempt's worktree from the shared remote and starts it as a local job whose branch is pushed. */
-async function launchLocal(
-  store: Store,
-  o: WorkerOptions,
-  cache: RepoCache,
-  data: FleetJobData,
-  attempt: number,
-): Promise<{ local: JobRecord; branch: string }> {
-  const branch = `${checkBranchPrefix(data.branchPrefix, DEFAULT_BRANCH_PREFIX)}/${data.beads}/a${attempt}`;
-  const { clone, commit } = await cache.baseCommit(data.repo, data.base);
-  const worktree = path.join(o.repoCache, 'worktrees', `${data.beads}-a${attempt}`);
-  await createWorktree(data.beads, worktree, { repo: clone, base: commit, branch });
-  const local = await startJob(store, o.home, {
-    beads: data.beads,
-    prompt: data.prompt,
-    provider: data.provider,
-    model: data.model,
-    fallback: 'none',
-    worktree,
-    deliver: 'push',
-    remote: 'origin',
-    verifyCmd: data.verifyCmd,
-    // a 429 ends the local run at once: the pause is the fleet's, on the provider's queue for every host
-    rateLimitRetries: 0,
-    // the host's own cap of the provider, when lower than its slots, queues the job here
-    waitSec: 3600,
-    env: o.env,
-    cwd: worktree,
-  });
-  return { local, branch };
-}
-
-/** Waits until the bead's local job has ended (its outcome recorded, no relaunch pending) and reads its end. */
-async function localEnd(store: Store, beads: string): Promise<{ job: JobRecord; end: LocalEnd }> {
-  for (;;) {
-    const job = store.jobs.latest(beads);
-    if (job && !job.active && !awaitingRelaunch(job)) {
-      const hint = store.events
-        .list(job.id)
-        .filter((e) => e.kind === 'rate_limited')
-        .map((e) => (e as { hint_sec: number | null }).hint_sec)
-        .pop();
-      const end: LocalEnd = {
-        outcomeState: job.outcomeState,
-        outcomeReason: job.outcomeReason,
-        exitCode: job.exitCode,
-        reportedCommit: job.reportedCommit,
-        delivery: job.delivery?.detail ?? null,
-        hintSec: hint ?? null,
-      };
-      return { job, end };
-    }
-    await sleep(LOCAL_POLL_MS);
-  }
-}
-
-/** Ends the bead's local run with this outcome (a stop, a lost lock); nothing when it already ended. */
-async function endLocal(store: Store, beads: string, reason: string): Promise<void> {
-  if (reason === 'manual_stop') {
-    await stopJob(store, beads).catch(() => undefined);
-    return;
-  }
-  const job = store.jobs.active(beads);
-  if (job) await claimAndEnd(store, job, { state: 'killed', reasonCode: reason, exitCode: 137 });
-}
-
-/**
- * A worker that starts ends the fleet runs a dead worker of this home left (those in its worktrees folder; a
- * local job of the same home is left alone): the engine has freed their jobs (their locks expired), so another
- * host may run them now.
- */
-async function endOrphans(store: Store, worktrees: string): Promise<void> {
-  for (const job of store.jobs.current(0).filter((j) => j.active && j.worktree.startsWith(`${worktrees}/`)))
-    await claimAndEnd(store, job, { state: 'killed', reasonCode: 'fleet_lock_lost', exitCode: 137 });
 }

@@ -38,10 +38,14 @@ export interface WorkerOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** The engine's lock on a job lasts this long unless renewed (every half of it): a dead host's jobs are freed. */
-const LOCK_MS = 10_000;
+/**
+ * The engine's lock on a job lasts this long unless renewed (every half of it): a dead host's jobs are freed.
+ * A local start blocks the worker's event loop for seconds on a loaded host (git, SQLite), so the lock must
+ * outlast that: 10 s was lost under a load of 20 on two cores.
+ */
+const LOCK_MS = 30_000;
 /** How often a host looks for jobs whose host died (their lock expired) and puts them back to wait. */
-const STALLED_CHECK_MS = 5_000;
+const STALLED_CHECK_MS = 10_000;
 const HEARTBEAT_MS = 2_000;
 const HEARTBEAT_TTL_SEC = 8;
 /** How often a provider's 429 pauses its queue before the job ends rate limited. */

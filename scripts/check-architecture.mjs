@@ -17,7 +17,7 @@ const LAYERS = [
   ['health', 'governance', 'profiles'],
   ['server', 'jobs', 'delivery'],
   ['report'],
-  ['wave', 'bench', 'demo', 'faults'],
+  ['wave', 'bench', 'demo', 'faults', 'fleet'],
   ['cli'],
 ];
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Before `npm test`: the end-to-end tests drive real Chromium (the benchmark's HTML report), real tmux (the live
-# status view) and real bubblewrap (the agent's filesystem sandbox). All come from Debian's packages; install
-# whichever is missing.
+# status view), real bubblewrap (the agent's filesystem sandbox) and a real redis-server (the fleet's engine).
+# All come from Debian's packages; install whichever is missing.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
   echo "test-tools: the tests need ${missing[*]}; install them (apt-get install ${missing[*]}) and run npm test again" >&2

@@ -10,6 +10,7 @@ import { laneCosts } from './perf/lanes.js';
 import { commandLatency, liveLatency } from './perf/latency.js';
 import { governedOverhead, waveOverhead } from './perf/overhead.js';
 import { deliveryCost } from './perf/delivery.js';
+import { fleetLatency } from './perf/fleet.js';
 
 /**
  * `npm run bench [-- <measurement>…]`: medians of the costs an operator feels, printed as each is measured,
@@ -20,6 +21,8 @@ import { deliveryCost } from './perf/delivery.js';
  *   lanes     12 jobs at parallel 6 through the headless, attach and server lanes: wall, CPU and peak memory
  *   wave      a 6-job wave vs raw opencode
  *   governed  `bench governed`: 12 prompts, headless, parallel 6, vs the same 12 raw `opencode run` at parallel 6
+ *   delivery  what landing adds to a job
+ *   fleet     enqueue → agent spawned p50/p95 on an idle fleet (a redis-server and one worker of its own)
  * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip),
  *        --skip-lanes, --governed-reps N (default 1, 0 = skip).
  * They all run against the bundled scripted model. Whatever way the bench ends (done, failed, SIGINT, SIGTERM),
@@ -49,6 +52,7 @@ const MEASUREMENTS: Record<string, { run: Measurement; on: boolean }> = {
   wave: { run: (s) => waveOverhead(s, WAVE_REPS), on: !flags['skip-wave'] && WAVE_REPS > 0 },
   governed: { run: (s) => governedOverhead(s, GOVERNED_REPS), on: GOVERNED_REPS > 0 },
   delivery: { run: (s) => deliveryCost(s, REPS), on: true },
+  fleet: { run: (s) => fleetLatency(s, REPS), on: true },
 };
 const unknown = positionals.filter((m) => !(m in MEASUREMENTS));
 if (unknown.length) {
@@ -66,6 +70,8 @@ const TARGETS: Record<string, string> = {
   [`status_live${LIVE}_ms`]: '<= 300',
   server_speedup_vs_headless: '>= 3',
   land_cost_ms: '<= 300',
+  fleet_spawn_p50_ms: '<= 250',
+  fleet_spawn_p95_ms: '<= 250',
 };
 /**
  * What dx-runner itself may cost above `node -e 0` measured beside it: any node CLI pays node's own start first

@@ -19,7 +19,34 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
       'print the plan (provider, model, lane, command) and start nothing',
       'dx-runner start --beads bd-a1 --prompt-file task.md --provider gemini --dry-run',
     ],
+    [
+      'enqueue it on the fleet (DX_RUNNER_FLEET_URL); a host clones the shared remote',
+      'dx-runner start --fleet --beads bd-a1 --prompt-file task.md --repo git@git.internal:team/app.git',
+    ],
   ],
+  worker: [
+    [
+      'this host takes opencode jobs of the fleet, 3 at once',
+      'dx-runner worker --fleet redis://:$REDIS_PW@redis.internal:6379 --host-id gpu-1 --slots 3',
+    ],
+    [
+      'opencode and gemini jobs, the clones and worktrees on a large disk (fleet URL: DX_RUNNER_FLEET_URL)',
+      'dx-runner worker --host-id gpu-2 --providers opencode,gemini --repo-cache /data/fleet',
+    ],
+  ],
+  fleet: [
+    ['hosts, queues and caps of the fleet in DX_RUNNER_FLEET_URL', 'dx-runner fleet status'],
+    ['the global caps of every provider, as JSON', 'dx-runner fleet caps --json'],
+    ['is this Redis fit for the fleet', 'dx-runner fleet doctor --fleet redis://127.0.0.1:6379'],
+  ],
+  'fleet status': [['hosts, queues and caps of the fleet in DX_RUNNER_FLEET_URL', 'dx-runner fleet status']],
+  'fleet caps set': [
+    [
+      'at most 6 opencode jobs at once across every host, 20 started a minute',
+      'dx-runner fleet caps set opencode --concurrency 6 --rate 20/60s',
+    ],
+  ],
+  'fleet doctor': [['is the Redis fit for the fleet', 'dx-runner fleet doctor --fleet redis://127.0.0.1:6379']],
   land: [
     ["push a finished job's branch (dx/<bead id>) to origin", 'dx-runner land --beads bd-a1 --deliver push'],
     [

@@ -60,6 +60,7 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
   [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
   [['state'], async () => (await import('./state.js')).registerStateCommands],
+  [['worker', 'fleet'], async () => (await import('./fleet.js')).registerFleetCommands],
 ];
 // the bash dx-runner's command lines: a renamed command runs under its new name, with a note
 const legacy = legacyArgv(process.argv);
@@ -84,7 +85,8 @@ program
     '[name]',
     'status | check | check-missing | report | start | stop | land | prune | error | profiles | profile-show | ' +
       'wave-status | wave-report | wave-resume | bench-prompts | bench-manifest | bench-record | ' +
-      'bench-results | bench-summary | bench-governance | bench-progressive-state | state-check | state-backup',
+      'bench-results | bench-summary | bench-governance | bench-progressive-state | state-check | state-backup | ' +
+      'fleet-job | fleet-jobs | fleet-status | fleet-caps | fleet-doctor',
   )
   .action(async (name?: string) => {
     const { SCHEMAS } = await import('./schemas.js');

@@ -22,6 +22,7 @@ import {
 import { checkExitCode, EXIT } from './exit.js';
 import { emit } from './output.js';
 import type { CheckMissingOutput, PruneOutput, StatusOutput } from '../report/schemas.js';
+import { fleetJobCommand, fleetOption } from './fleet.js';
 
 export function registerJobCommands(program: Command): void {
   program
@@ -35,49 +36,52 @@ export function registerJobCommands(program: Command): void {
       '--watch',
       'live view refreshed in place until Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off',
     )
-    .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean; watch?: boolean }) =>
-      withStore(async (store) => {
-        const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.jobs.current(o.all ? -1 : o.recent));
-        const until = (provider: string) => store.pauses.get(provider)?.until;
-        if (o.watch && !o.json) {
-          const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
-          const { evaluate } = await import('../jobs/evaluate.js');
-          const color = colorWanted(process.env);
-          return runWatch(() => {
+    .addOption(fleetOption())
+    .action((o: { beads?: string; recent: number; all?: boolean; json?: boolean; watch?: boolean; fleet?: string }) =>
+      o.fleet !== undefined
+        ? fleetJobCommand('status', o)
+        : withStore(async (store) => {
+            const jobsNow = () => (o.beads ? [jobFor(store, o.beads)] : store.jobs.current(o.all ? -1 : o.recent));
+            const until = (provider: string) => store.pauses.get(provider)?.until;
+            if (o.watch && !o.json) {
+              const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
+              const { evaluate } = await import('../jobs/evaluate.js');
+              const color = colorWanted(process.env);
+              return runWatch(() => {
+                const now = Date.now();
+                const rows = jobsNow().map((j) => jobRow(evaluate(j, now, until), now));
+                const paused = pausedLine(pausedProviders(store.pauses.active(now), now));
+                return {
+                  text:
+                    renderWatch(
+                      `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,
+                      rows,
+                      color,
+                    ) + (paused ? `\n${paused}` : ''),
+                  done: false,
+                };
+              });
+            }
             const now = Date.now();
-            const rows = jobsNow().map((j) => jobRow(evaluate(j, now, until), now));
-            const paused = pausedLine(pausedProviders(store.pauses.active(now), now));
-            return {
-              text:
-                renderWatch(
-                  `dx-runner status  ${new Date(now).toISOString().slice(11, 19)}Z  (Ctrl-C to leave)`,
-                  rows,
-                  color,
-                ) + (paused ? `\n${paused}` : ''),
-              done: false,
-            };
-          });
-        }
-        const now = Date.now();
-        const evaluated = await evaluateJobs(jobsNow(), now, until);
-        const paused = pausedProviders(store.pauses.active(now), now);
-        if (o.json) {
-          const jobs = evaluated.map((e) => statusRow(e, now));
-          printJson({
-            generated_at: new Date(now).toISOString(),
-            jobs,
-            paused_providers: paused,
-          } satisfies StatusOutput);
-        } else {
-          print(
-            evaluated.length
-              ? jobTable(evaluated.map((e) => jobRow(e, now))).join('\n')
-              : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)',
-          );
-          const line = pausedLine(paused);
-          if (line) print(line);
-        }
-      }),
+            const evaluated = await evaluateJobs(jobsNow(), now, until);
+            const paused = pausedProviders(store.pauses.active(now), now);
+            if (o.json) {
+              const jobs = evaluated.map((e) => statusRow(e, now));
+              printJson({
+                generated_at: new Date(now).toISOString(),
+                jobs,
+                paused_providers: paused,
+              } satisfies StatusOutput);
+            } else {
+              print(
+                evaluated.length
+                  ? jobTable(evaluated.map((e) => jobRow(e, now))).join('\n')
+                  : '(no jobs recorded yet: dx-runner start --beads <id> --prompt-file <file>)',
+              );
+              const line = pausedLine(paused);
+              if (line) print(line);
+            }
+          }),
     );
 
   program
@@ -85,37 +89,40 @@ export function registerJobCommands(program: Command): void {
     .description('state, reason and next action of one job; exit 0 ok, 2 stalled, 3 failed, 1 unknown bead')
     .requiredOption('--beads <id>', 'work item id')
     .option('--json', 'JSON output')
-    .action((o: { beads: string; json?: boolean }) =>
-      withStore(async (store) => {
-        const id = validateBeadsId(o.beads);
-        const job = store.jobs.latest(id);
-        if (!job) {
-          const missing: CheckMissingOutput = {
-            beads: id,
-            provider: 'unknown',
-            state: 'missing',
-            reason_code: 'no_meta',
-            next_action: 'verify_beads_id_or_start_job',
-          };
-          if (o.json) printJson(missing);
-          else print(`${id}: missing (no_meta)\nnext_action=${missing.next_action}`);
-          process.exitCode = EXIT.error;
-          return;
-        }
-        const [e] = await evaluateJobs([job], Date.now(), (provider) => store.pauses.get(provider)?.until);
-        const r = checkResult(e);
-        if (o.json) printJson(r);
-        else {
-          print(`${r.beads}: ${r.state} (${r.reason_code})`);
-          if (r.next_action !== '-') print(`next_action=${r.next_action}`);
-          print(`selected_model=${r.selected_model}`);
-          print(
-            `metrics mutations=${r.mutation_count} log_bytes=${r.log_bytes} pid_age_sec=${r.pid_age_sec} ` +
-              `log_age_sec=${r.log_age_sec ?? '-'}`,
-          );
-        }
-        process.exitCode = checkExitCode(e.health);
-      }),
+    .addOption(fleetOption())
+    .action((o: { beads: string; json?: boolean; fleet?: string }) =>
+      o.fleet !== undefined
+        ? fleetJobCommand('check', o)
+        : withStore(async (store) => {
+            const id = validateBeadsId(o.beads);
+            const job = store.jobs.latest(id);
+            if (!job) {
+              const missing: CheckMissingOutput = {
+                beads: id,
+                provider: 'unknown',
+                state: 'missing',
+                reason_code: 'no_meta',
+                next_action: 'verify_beads_id_or_start_job',
+              };
+              if (o.json) printJson(missing);
+              else print(`${id}: missing (no_meta)\nnext_action=${missing.next_action}`);
+              process.exitCode = EXIT.error;
+              return;
+            }
+            const [e] = await evaluateJobs([job], Date.now(), (provider) => store.pauses.get(provider)?.until);
+            const r = checkResult(e);
+            if (o.json) printJson(r);
+            else {
+              print(`${r.beads}: ${r.state} (${r.reason_code})`);
+              if (r.next_action !== '-') print(`next_action=${r.next_action}`);
+              print(`selected_model=${r.selected_model}`);
+              print(
+                `metrics mutations=${r.mutation_count} log_bytes=${r.log_bytes} pid_age_sec=${r.pid_age_sec} ` +
+                  `log_age_sec=${r.log_age_sec ?? '-'}`,
+              );
+            }
+            process.exitCode = checkExitCode(e.health);
+          }),
     );
 
   program
@@ -129,12 +136,15 @@ export function registerJobCommands(program: Command): void {
       ]),
     )
     .option('--json', 'same as --format json')
-    .action((o: { beads: string; format?: string; json?: boolean }) =>
-      withStore(async (store) => {
-        const job = jobFor(store, o.beads);
-        const [e] = await evaluateJobs([job], Date.now(), (provider) => store.pauses.get(provider)?.until);
-        emit(reportOf(e, store.events.list(job.id)), o, true, reportMarkdown);
-      }),
+    .addOption(fleetOption())
+    .action((o: { beads: string; format?: string; json?: boolean; fleet?: string }) =>
+      o.fleet !== undefined
+        ? fleetJobCommand('report', o)
+        : withStore(async (store) => {
+            const job = jobFor(store, o.beads);
+            const [e] = await evaluateJobs([job], Date.now(), (provider) => store.pauses.get(provider)?.until);
+            emit(reportOf(e, store.events.list(job.id)), o, true, reportMarkdown);
+          }),
     );
 
   program
@@ -145,15 +155,20 @@ export function registerJobCommands(program: Command): void {
     )
     .requiredOption('--beads <id>', 'work item id')
     .option('--json', 'JSON output')
-    .action((o: { beads: string; json?: boolean }) =>
-      withStore(async (store) => {
-        const { stopJob } = await import('../jobs/stop.js');
-        const { job, ended } = await stopJob(store, o.beads);
-        const [{ health }] = await evaluateJobs([job]);
-        if (o.json) printJson(endedOutput(job, health, ended));
-        else
-          print(`stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}${endedNote(ended)}`);
-      }),
+    .addOption(fleetOption())
+    .action((o: { beads: string; json?: boolean; fleet?: string }) =>
+      o.fleet !== undefined
+        ? fleetJobCommand('stop', o)
+        : withStore(async (store) => {
+            const { stopJob } = await import('../jobs/stop.js');
+            const { job, ended } = await stopJob(store, o.beads);
+            const [{ health }] = await evaluateJobs([job]);
+            if (o.json) printJson(endedOutput(job, health, ended));
+            else
+              print(
+                `stopped beads=${job.beads} state=${health.state} reason_code=${health.reasonCode}${endedNote(ended)}`,
+              );
+          }),
     );
 
   program

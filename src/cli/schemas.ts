@@ -13,6 +13,13 @@ import {
   stopSchema,
 } from '../report/schemas.js';
 import { profileShowSchema, profilesSchema } from '../report/profileSchemas.js';
+import {
+  fleetCapsSchema,
+  fleetDoctorSchema,
+  fleetJobSchema,
+  fleetJobsSchema,
+  fleetStatusSchema,
+} from '../report/fleetSchemas.js';
 import { stateBackupSchema, stateCheckSchema } from '../report/stateSchemas.js';
 import { waveReportSchema, waveResumeSchema, waveStatusSchema } from '../report/waveSchemas.js';
 
@@ -37,4 +44,9 @@ export const SCHEMAS = {
   'wave-resume': waveResumeSchema,
   'state-check': stateCheckSchema,
   'state-backup': stateBackupSchema,
+  'fleet-job': fleetJobSchema,
+  'fleet-jobs': fleetJobsSchema,
+  'fleet-status': fleetStatusSchema,
+  'fleet-caps': fleetCapsSchema,
+  'fleet-doctor': fleetDoctorSchema,
 } as const;

@@ -50,6 +50,8 @@ type StartFlags = Pick<
   requireGate?: string[];
   dryRun?: boolean;
   json?: boolean;
+  fleet?: string | boolean;
+  host?: string;
 } & BinaryFlags;
 
 /** One line on stderr when auto found no working bwrap: the job runs unconfined, and how to change that. */
@@ -212,54 +214,65 @@ export function registerStartCommand(program: Command): void {
       'print the plan (provider, model, lane, providers tried, settings, gates, cap, the command) and record nothing',
     )
     .option('--json', 'print the started job as JSON (with --dry-run: the plan, dx-runner schema start-plan)')
+    .addOption(
+      new Option(
+        '--fleet [url]',
+        'enqueue the job on the fleet at this Redis URL (alone: DX_RUNNER_FLEET_URL); a host running ' +
+          '`dx-runner worker` takes it, in a worktree of --repo (the shared remote) at --base (default main)',
+      ).conflicts('dryRun'),
+    )
+    .option('--host <id>', '--fleet: pin the job to this host (its worker takes it)')
     .action((o: StartFlags) =>
-      withStore(async (store, home) => {
-        const flags: StartOptions = {
-          ...o,
-          // `--prompt-file -`: the task is what stdin holds
-          prompt: o.promptFile === '-' ? await readPromptStream('stdin (--prompt-file -)', process.stdin) : o.prompt,
-          attachUrl: o.attach,
-          waitSec: o.wait,
-          maxRuntimeMinutes: o.maxRuntime,
-          // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
-          noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
-          requireGates: o.requireGate,
-          verifyTimeoutSec: o.verifyTimeout,
-          binaryFor: (provider) => explicitBinary(provider, o),
-          env: process.env,
-          cwd: process.cwd(),
-        };
-        // loaded by the command that needs it
-        const { planStart, startJob } = await import('../jobs/start.js');
-        if (o.dryRun) {
-          const { planLines, planOutput } = await import('../report/plan.js');
-          const plan = planOutput(await planStart(store, home, flags), flags.env);
-          sandboxNotice(plan.sandbox);
-          if (o.json) printJson(plan);
-          else planLines(plan).forEach(print);
-          return;
-        }
-        const job = await startJob(store, home, flags);
-        sandboxNotice(job.settings.sandbox);
-        if (o.json) {
-          printJson({
-            beads: job.beads,
-            provider: job.provider,
-            pid: job.pid as number, // startJob returns the job once its agent is spawned
-            state: 'launching',
-            run_instance: job.runInstance,
-            selected_model: job.model,
-            fallback_reason: job.fallbackReason,
-            worktree: job.worktree,
-            log: filesOf(job).out,
-          } satisfies StartOutput);
-        } else {
-          const fallback = job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : '';
-          print(
-            `started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${fallback} ` +
-              `log=${filesOf(job).out}`,
-          );
-        }
-      }),
+      o.fleet !== undefined
+        ? import('./fleet.js').then((m) => m.startOnFleetCommand(o))
+        : withStore(async (store, home) => {
+            const flags: StartOptions = {
+              ...o,
+              // `--prompt-file -`: the task is what stdin holds
+              prompt:
+                o.promptFile === '-' ? await readPromptStream('stdin (--prompt-file -)', process.stdin) : o.prompt,
+              attachUrl: o.attach,
+              waitSec: o.wait,
+              maxRuntimeMinutes: o.maxRuntime,
+              // commander reads `--no-…` as a negation and defaults it to true: only a number is a value
+              noMutationTimeoutMinutes: typeof o.mutationTimeout === 'number' ? o.mutationTimeout : undefined,
+              requireGates: o.requireGate,
+              verifyTimeoutSec: o.verifyTimeout,
+              binaryFor: (provider) => explicitBinary(provider, o),
+              env: process.env,
+              cwd: process.cwd(),
+            };
+            // loaded by the command that needs it
+            const { planStart, startJob } = await import('../jobs/start.js');
+            if (o.dryRun) {
+              const { planLines, planOutput } = await import('../report/plan.js');
+              const plan = planOutput(await planStart(store, home, flags), flags.env);
+              sandboxNotice(plan.sandbox);
+              if (o.json) printJson(plan);
+              else planLines(plan).forEach(print);
+              return;
+            }
+            const job = await startJob(store, home, flags);
+            sandboxNotice(job.settings.sandbox);
+            if (o.json) {
+              printJson({
+                beads: job.beads,
+                provider: job.provider,
+                pid: job.pid as number, // startJob returns the job once its agent is spawned
+                state: 'launching',
+                run_instance: job.runInstance,
+                selected_model: job.model,
+                fallback_reason: job.fallbackReason,
+                worktree: job.worktree,
+                log: filesOf(job).out,
+              } satisfies StartOutput);
+            } else {
+              const fallback = job.fallbackReason !== 'none' ? ` fallback_reason=${job.fallbackReason}` : '';
+              print(
+                `started beads=${job.beads} provider=${job.provider} pid=${job.pid} model=${job.model}${fallback} ` +
+                  `log=${filesOf(job).out}`,
+              );
+            }
+          }),
     );
 }

@@ -77,6 +77,9 @@ export const REASONS = {
   invalid_reason_code: 'input',
   // delivery (push, merge, land): refused up front, or the delivery's own failure
   base_missing: 'input',
+  // the fleet (src/fleet): its Redis URL, its jobs
+  fleet_url_invalid: 'input',
+  fleet_job_not_found: 'state',
   // state
   no_meta: 'state',
   state_db_corrupt: 'state',
@@ -127,6 +130,9 @@ export const REASONS = {
   summarize_failed: 'environment',
   remote_missing: 'environment',
   push_rejected: 'environment',
+  fleet_unreachable: 'environment',
+  fleet_auth_failed: 'environment',
+  fleet_repo_unreachable: 'environment',
   // credentials, provider, lane, capacity (and the provider-named families below)
   secret_auth_resolution_failed: 'credentials',
   cc_glm_token_file_error: 'credentials',

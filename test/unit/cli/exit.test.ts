@@ -39,6 +39,10 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'verify_failed',
     'remote_missing',
     'push_rejected',
+    'fleet_job_not_found',
+    'fleet_unreachable',
+    'fleet_auth_failed',
+    'fleet_repo_unreachable',
   ],
   2: [
     'beads_missing',
@@ -80,6 +84,7 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'output_unwritable',
     'output_exists',
     'base_missing',
+    'fleet_url_invalid',
   ],
   // the benchmark's own: collect and summarize failed
   6: ['collect_failed'],

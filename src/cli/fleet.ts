@@ -1,0 +1,186 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { runnerHome } from '../core/home.js';
+import type { FleetJobView } from '../fleet/index.js';
+import type { FleetDoctorOutput, FleetStatusOutput } from '../report/fleetSchemas.js';
+import { number, print, printJson } from './shared.js';
+
+/** The fleet commands (`worker`, `fleet …`) and what the job commands do with `--fleet`. */
+
+/** The `--fleet` option of the job commands: a URL, or alone: DX_RUNNER_FLEET_URL. */
+export const fleetOption = () =>
+  new Option('--fleet [url]', 'act on the fleet at this Redis URL (alone: DX_RUNNER_FLEET_URL) instead of this host');
+
+/** The fleet URL a command was given: its own `--fleet <url>`, else the environment's. */
+const urlOf = async (flag: string | boolean | undefined) =>
+  (await import('../fleet/index.js')).fleetUrl(typeof flag === 'string' ? flag : undefined, process.env);
+
+const jobLine = (v: FleetJobView) =>
+  `${v.beads}: ${v.state}${v.reason_code ? ` (${v.reason_code})` : ''} queue=${v.queue} host=${v.host ?? '-'} ` +
+  `attempt=${v.attempt ?? '-'} branch=${v.branch ?? '-'}${v.delivery ? ` delivery="${v.delivery}"` : ''}`;
+
+const ENDED_BADLY = new Set(['failed', 'killed', 'blocked', 'unknown']);
+
+/** `status|check|report|stop --fleet`: the same commands over the engine's jobs, from any host. */
+export async function fleetJobCommand(
+  command: 'status' | 'check' | 'report' | 'stop',
+  o: { fleet?: string | boolean; beads?: string; json?: boolean },
+): Promise<void> {
+  const fleet = await import('../fleet/index.js');
+  const url = await urlOf(o.fleet);
+  if (command === 'status' && !o.beads) {
+    const jobs = await fleet.fleetJobList(url);
+    if (o.json) printJson({ jobs });
+    else print(jobs.length ? jobs.map(jobLine).join('\n') : '(no fleet jobs: dx-runner start --fleet …)');
+    return;
+  }
+  const view = command === 'stop' ? await fleet.stopOnFleet(url, o.beads ?? '') : await fleet.fleetJobOf(url, o.beads);
+  if (o.json) printJson(view);
+  else print(command === 'stop' ? `stopped ${jobLine(view)}` : jobLine(view));
+  if (command === 'check' && ENDED_BADLY.has(view.state)) process.exitCode = 3;
+}
+
+/** `start --fleet`: enqueue the job; the options a fleet job takes are checked as a start checks them. */
+export async function startOnFleetCommand(o: {
+  fleet?: string | boolean;
+  beads?: string;
+  prompt?: string;
+  promptFile?: string;
+  provider?: string;
+  model?: string;
+  repo?: string;
+  base?: string;
+  branchPrefix?: string;
+  host?: string;
+  verifyCmd?: string;
+  json?: boolean;
+}): Promise<void> {
+  const fleet = await import('../fleet/index.js');
+  const url = await urlOf(o.fleet);
+  const view = await fleet.startOnFleet(url, o);
+  if (o.json) printJson(view);
+  else print(`${view.added ? 'enqueued' : 'already in the fleet'} ${jobLine(view)}`);
+}
+
+const statusLines = (s: FleetStatusOutput): string[] => [
+  `fleet ${s.url}`,
+  'hosts:',
+  ...(s.hosts.length ? s.hosts : [null]).map((h) =>
+    h
+      ? `  ${h.host} ${h.alive ? 'alive' : 'gone'} slots=${h.slots} running=${h.running.length}` +
+        `${h.running.length ? ` (${h.running.join(', ')})` : ''} providers=${h.providers.join(',') || '-'}`
+      : '  (none: start one with dx-runner worker --fleet <url> --host-id <id>)',
+  ),
+  'queues:',
+  ...s.queues.map(
+    (q) =>
+      `  ${q.queue} waiting=${q.waiting} active=${q.active} delayed=${q.delayed}` +
+      `${q.paused ? ' paused' : ''}${q.rate_limited_ms > 0 ? ` rate_limited=${q.rate_limited_ms}ms` : ''}`,
+  ),
+  'caps:',
+  ...s.caps.map((c) => `  ${capLine(c)}`),
+];
+
+const rateText = (r: FleetStatusOutput['caps'][number]['rate']) => (r ? `${r.max}/${r.duration_ms / 1000}s` : 'none');
+const capLine = (c: FleetStatusOutput['caps'][number]) =>
+  `${c.provider} concurrency=${c.concurrency ?? 'none'} rate=${rateText(c.rate)}`;
+
+const doctorLines = (d: FleetDoctorOutput): string[] => [
+  `fleet ${d.url}: ${d.ok ? 'ok' : 'not fit'}`,
+  ...d.findings.map(
+    (f) => `  ${f.status.padEnd(4)} ${f.check}: ${f.detail}${f.next_action ? `\n       next: ${f.next_action}` : ''}`,
+  ),
+];
+
+export function registerFleetCommands(program: Command): void {
+  program
+    .command('worker')
+    .description("run this host's share of the fleet: take fleet jobs of the providers named, at most --slots at once")
+    .addOption(new Option('--fleet <url>', 'the fleet: redis:// or rediss:// URL (default: DX_RUNNER_FLEET_URL)'))
+    .requiredOption('--host-id <id>', 'this host in the fleet (its pinned queue, its heartbeat)')
+    .option(
+      '--slots <n>',
+      'jobs this host runs at once (default 4)',
+      number('--slots', { integer: true, min: 1, max: 64 }),
+      4,
+    )
+    .option('--providers <list>', 'the provider queues it takes jobs from, comma list (default: opencode)', 'opencode')
+    .option('--repo-cache <dir>', 'where the clones of the shared remotes and the worktrees go (default: <home>/fleet)')
+    .action(async (o: { fleet?: string; hostId: string; slots: number; providers: string; repoCache?: string }) => {
+      const fleet = await import('../fleet/index.js');
+      const { checkProvider } = await import('../fleet/status.js');
+      const home = runnerHome();
+      const providers = o.providers.split(',').map((p) => checkProvider(p.trim()));
+      await fleet.runWorker({
+        url: fleet.fleetUrl(o.fleet, process.env),
+        hostId: fleet.checkHostId(o.hostId),
+        slots: o.slots,
+        providers,
+        repoCache: path.resolve(o.repoCache ?? path.join(home, 'fleet')),
+        home,
+        env: process.env,
+      });
+    });
+
+  const group = program.command('fleet').description('the fleet: its hosts, queues and caps; checks of its Redis');
+  const urlOption = () =>
+    new Option('--fleet <url>', 'the fleet: redis:// or rediss:// URL (default: DX_RUNNER_FLEET_URL)');
+  group
+    .command('status')
+    .description('hosts (alive, slots, running jobs), queues (waiting, active, paused, rate-limited) and caps')
+    .addOption(urlOption())
+    .option('--json', 'JSON (dx-runner schema fleet-status)')
+    .action(async (o: { fleet?: string; json?: boolean }) => {
+      const s = await (await import('../fleet/index.js')).fleetStatusOf(await urlOf(o.fleet));
+      if (o.json) printJson(s);
+      else statusLines(s).forEach(print);
+    });
+  const caps = group
+    .command('caps')
+    .description("each provider's global caps: jobs at once and jobs started per time across every host")
+    .addOption(urlOption())
+    .option('--json', 'JSON (dx-runner schema fleet-caps)')
+    .action(async (o: { fleet?: string; json?: boolean }) => {
+      const c = await (await import('../fleet/index.js')).fleetCapsOf(await urlOf(o.fleet));
+      if (o.json) printJson(c);
+      else c.caps.forEach((cap) => print(capLine(cap)));
+    });
+  caps
+    .command('set')
+    .description("set a provider's global caps, kept in the engine for every host")
+    .argument('<provider>', 'the provider whose queue is capped')
+    .requiredOption(
+      '--concurrency <n>',
+      'its jobs running at once across the fleet',
+      number('--concurrency', { integer: true, min: 1, max: 10_000 }),
+    )
+    .option('--rate <N/<sec>s>', 'at most N of its jobs started per that many seconds (e.g. 10/60s); default none')
+    .addOption(urlOption())
+    .option('--json', 'JSON (dx-runner schema fleet-caps)')
+    .action(
+      async (
+        provider: string,
+        o: { concurrency: number; rate?: string; fleet?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const fleet = await import('../fleet/index.js');
+        // `fleet caps` has --fleet too, and takes it when it comes after `set`
+        const flag = o.fleet ?? (cmd.parent?.opts() as { fleet?: string } | undefined)?.fleet;
+        const c = await fleet.setFleetCaps(() => urlOf(flag), provider, o.concurrency, o.rate);
+        const mine = c.caps.filter((cap) => cap.provider === provider);
+        if (o.json) printJson({ caps: mine });
+        else mine.forEach((cap) => print(`set ${capLine(cap)}`));
+      },
+    );
+  group
+    .command('doctor')
+    .description("is the fleet's Redis fit: URL, version (7+), maxmemory-policy noeviction, AOF, auth")
+    .addOption(urlOption())
+    .option('--json', 'JSON (dx-runner schema fleet-doctor)')
+    .action(async (o: { fleet?: string; json?: boolean }) => {
+      const d = await (await import('../fleet/index.js')).fleetDoctor(await urlOf(o.fleet));
+      if (o.json) printJson(d);
+      else doctorLines(d).forEach(print);
+      if (!d.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * What the engine holds of a fleet job, checked with zod wherever it is read back (a worker taking a job, a
+ * command showing one): the task and where its work comes from and goes, never a credential. Each host runs
+ * the job with its own provider credentials.
+ */
+export const fleetJobDataSchema = z.object({
+  beads: z.string(),
+  prompt: z.string(),
+  provider: z.string(),
+  model: z.string().optional(),
+  /** the shared remote every host clones and pushes the attempt's branch to */
+  repo: z.string(),
+  /** the remote's branch the worktree starts from */
+  base: z.string(),
+  branchPrefix: z.string(),
+  /** set for a job pinned to one host */
+  host: z.string().optional(),
+  verifyCmd: z.string().optional(),
+  enqueuedAt: z.number(),
+});
+export type FleetJobData = z.infer<typeof fleetJobDataSchema>;
+
+/** What a worker reports while it runs the job (BullMQ's progress). */
+export const fleetProgressSchema = z.object({
+  host: z.string(),
+  attempt: z.number(),
+  branch: z.string(),
+  run_instance: z.string(),
+  spawned_at: z.number(),
+});
+export type FleetProgress = z.infer<typeof fleetProgressSchema>;
+
+/** The outcome a worker completes the engine's job with: the local job's, as the host recorded it. */
+export const fleetResultSchema = z.object({
+  host: z.string(),
+  attempt: z.number(),
+  branch: z.string(),
+  state: z.string(),
+  reason_code: z.string(),
+  exit_code: z.number().nullable(),
+  commit: z.string().nullable(),
+  /** the delivery: `pushed to origin/<branch>`, or why not */
+  delivery: z.string().nullable(),
+});
+export type FleetResult = z.infer<typeof fleetResultSchema>;
+
+/** One line of the fleet's event log: a job started or ended on a host. */
+export const fleetEventSchema = z.object({
+  kind: z.enum(['started', 'ended', 'rate_limited', 'handed_back']),
+  host: z.string(),
+  beads: z.string(),
+  provider: z.string(),
+  attempt: z.number(),
+  at: z.number(),
+  detail: z.string().optional(),
+});
+export type FleetEvent = z.infer<typeof fleetEventSchema>;

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { commandErrorLine, DxError } from '../core/errors.js';
+import { redactUrl } from './connection.js';
+
+const run = promisify(execFile);
+
+/**
+ * A host's clones of the shared remotes (`--repo-cache`): one bare clone per remote URL, fetched before each
+ * attempt, that the attempts' worktrees are linked to. Its `origin` is the remote, where each attempt's branch
+ * is pushed. git steps on one clone run one at a time (a fetch holds the clone's locks).
+ */
+export class RepoCache {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dir: string) {}
+
+  /** The clone of `url` (made when missing), fetched, and the commit `base` is on the remote now. */
+  baseCommit(url: string, base: string): Promise<{ clone: string; commit: string }> {
+    const next = this.chain.then(() => this.fetch(url, base));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async fetch(url: string, base: string) {
+    const clone = path.join(this.dir, createHash('sha256').update(url).digest('hex').slice(0, 16));
+    try {
+      if (!fs.existsSync(path.join(clone, 'HEAD'))) {
+        fs.mkdirSync(this.dir, { recursive: true });
+        fs.rmSync(clone, { recursive: true, force: true });
+        await run('git', ['clone', '-q', '--bare', url, clone]);
+      }
+      await run('git', ['-C', clone, 'fetch', '-q', 'origin', base]);
+      const { stdout } = await run('git', ['-C', clone, 'rev-parse', 'FETCH_HEAD^{commit}']);
+      return { clone, commit: stdout.trim() };
+    } catch (e) {
+      throw new DxError(
+        'fleet_repo_unreachable',
+        `cannot fetch ${base} from ${redactUrl(url)}: ${commandErrorLine(e).replaceAll(url, redactUrl(url))}; ` +
+          'check --repo and that this host can reach it',
+      );
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import os from 'node:os';
+import path from 'node:path';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { DxError } from '../core/errors.js';
+import { Store } from '../store/index.js';
+import { Engine } from './engine.js';
+import { fleetJobDataSchema, type FleetProgress } from './data.js';
+import { hostTakes, settle, type Heartbeat } from './decide.js';
+import { endLocal, endOrphans, launchLocal, localEnd, refusedResult, stoppedBeforeStart } from './local.js';
+import {
+  attemptKey,
+  heartbeatKey,
+  hostQueue,
+  HOSTS_KEY,
+  FLEET_PREFIX,
+  providerQueue,
+  RATE_LIMITS_KEY,
+  STOP_CHANNEL,
+  STOP_KEY,
+} from './names.js';
+import { RepoCache } from './repoCache.js';
+import { ensureRate } from './status.js';
+
+/**
+ * `dx-runner worker`: one host of the fleet. A BullMQ worker per provider queue and one for the jobs pinned to
+ * this host take jobs while the host runs fewer than its slots; each job is an ordinary local job here
+ * (`startJob`: the same supervisor, health, gates, logs) in a worktree of the shared remote, its branch pushed
+ * when it succeeds. The worker waits for the local outcome and completes the engine's job with it.
+ */
+
+export interface WorkerOptions {
+  url: string;
+  hostId: string;
+  slots: number;
+  providers: string[];
+  repoCache: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The engine's lock on a job lasts this long unless renewed (every half of it): a dead host's jobs are freed.
+ * A local start blocks the worker's event loop for seconds on a loaded host (git, SQLite), so the lock must
+ * outlast that: 10 s was lost under a load of 20 on two cores.
+ */
+const LOCK_MS = 30_000;
+/** How often a host looks for jobs whose host died (their lock expired) and puts them back to wait. */
+const STALLED_CHECK_MS = 10_000;
+const HEARTBEAT_MS = 2_000;
+const HEARTBEAT_TTL_SEC = 8;
+/** How often a provider's 429 pauses its queue before the job ends rate limited. */
+export const FLEET_RATE_LIMIT_RETRIES = 3;
+
+interface Running {
+  engineId: string;
+  provider: string;
+  attempt: number;
+  localId: number | null;
+}
+
+export async function runWorker(o: WorkerOptions): Promise<void> {
+  const engine = await Engine.open(o.url);
+  const store = new Store(o.home);
+  const cache = new RepoCache(o.repoCache);
+  const running = new Map<string, Running>();
+  await endOrphans(store, path.join(o.repoCache, 'worktrees'));
+  for (const provider of o.providers) await ensureRate(engine, provider);
+
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${o.hostId} ${line}\n`);
+  const event = (kind: 'started' | 'ended' | 'rate_limited' | 'handed_back', r: Running, beads: string, detail = '') =>
+    engine.logEvent({ kind, host: o.hostId, beads, provider: r.provider, attempt: r.attempt, at: Date.now(), detail });
+
+  const process1 = async (job: Job, token?: string) => {
+    const data = fleetJobDataSchema.parse(job.data);
+    // the governor: a job taken while the host is full goes back to wait, for this or another host
+    if (!hostTakes(running.size, o.slots)) {
+      await job.moveToDelayed(Date.now() + 250, token);
+      throw new DelayedError();
+    }
+    const r: Running = { engineId: job.id as string, provider: data.provider, attempt: 0, localId: null };
+    running.set(data.beads, r);
+    try {
+      if (await engine.redis.sismember(STOP_KEY, data.beads)) return stoppedBeforeStart(o.hostId);
+      r.attempt = await engine.redis.incr(attemptKey(data.beads));
+      const launched = await launchLocal(store, o, cache, data, r.attempt).catch((e: unknown) => {
+        if (!(e instanceof DxError)) throw e;
+        return e;
+      });
+      // refused on this host (its provider CLI missing, the remote unreachable …): the job ends with that reason
+      if (launched instanceof DxError) {
+        await event('ended', r, data.beads, launched.reasonCode);
+        log(`refused ${data.beads}: ${launched.message}`);
+        return refusedResult(o.hostId, r.attempt, launched);
+      }
+      const { local, branch } = launched;
+      r.localId = local.id;
+      const progress: FleetProgress = {
+        host: o.hostId,
+        attempt: r.attempt,
+        branch,
+        run_instance: local.runInstance,
+        spawned_at: Date.now(),
+      };
+      await job.updateProgress(progress);
+      await event('started', r, data.beads, local.runInstance);
+      log(`started ${data.beads} attempt ${r.attempt} (${local.runInstance})`);
+      const ended = await localEnd(store, data.beads);
+      const inRow = Number((await engine.redis.hget(RATE_LIMITS_KEY, data.beads)) ?? 0) + 1;
+      const s = settle(ended.end, { ...progress }, inRow, FLEET_RATE_LIMIT_RETRIES);
+      if (s.action === 'rate_limited') {
+        await engine.redis.hset(RATE_LIMITS_KEY, data.beads, inRow);
+        await event('rate_limited', r, data.beads, `${s.delayMs} ms`);
+        log(`${data.beads}: ${data.provider} rate-limited; its queue pauses ${s.delayMs} ms on every host`);
+        await engine.providerQueue(data.provider).rateLimit(s.delayMs);
+        throw Worker.RateLimitError();
+      }
+      await engine.redis.hdel(RATE_LIMITS_KEY, data.beads);
+      await event('ended', r, data.beads, s.result.reason_code);
+      log(`ended ${data.beads}: ${s.result.state} ${s.result.reason_code}`);
+      return s.result;
+    } finally {
+      running.delete(data.beads);
+    }
+  };
+
+  const queues = [...o.providers.map(providerQueue), hostQueue(o.hostId)];
+  const workers = queues.map((q) => {
+    const w = new Worker(q, process1, {
+      connection: engine.redis,
+      prefix: FLEET_PREFIX,
+      concurrency: o.slots,
+      lockDuration: LOCK_MS,
+      stalledInterval: STALLED_CHECK_MS,
+      maxStalledCount: 3,
+    });
+    w.on('error', (e) => log(`engine: ${e.message.split('\n')[0]}`));
+    // the lock is gone (Redis unreachable past the lock's life, or another host took the job): end the run
+    // here, so the job never runs on two hosts at once
+    w.on('lockRenewalFailed', (ids) => {
+      for (const [beads, r] of running)
+        if (ids.includes(r.engineId)) void endLocal(store, beads, 'fleet_lock_lost').then(() => log(`lost ${beads}`));
+    });
+    return w;
+  });
+
+  // stop requests from any host: the owner ends its local run, which settles the engine's job
+  const sub = engine.redis.duplicate();
+  sub.on('error', () => undefined);
+  await sub.subscribe(STOP_CHANNEL);
+  sub.on('message', (_channel, beads: string) => {
+    if (running.has(beads)) void endLocal(store, beads, 'manual_stop').then(() => log(`stopped ${beads}`));
+  });
+
+  const beat = async () => {
+    const hb: Heartbeat = {
+      host: o.hostId,
+      slots: o.slots,
+      providers: o.providers,
+      running: [...running.keys()],
+      pid: process.pid,
+      at: Date.now(),
+    };
+    await engine.redis
+      .multi()
+      .set(heartbeatKey(o.hostId), JSON.stringify(hb), 'EX', HEARTBEAT_TTL_SEC)
+      .sadd(HOSTS_KEY, o.hostId)
+      .exec();
+  };
+  await beat();
+  const timer = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
+  log(`worker on ${os.hostname()}: slots=${o.slots} queues=${queues.join(',')}`);
+
+  // SIGTERM/SIGINT: take no more jobs; the running ones finish and settle first (BullMQ's close waits for them)
+  await new Promise<void>((resolve) => {
+    const quit = () => {
+      log('stopping: no new jobs; waiting for the running ones');
+      resolve();
+    };
+    process.once('SIGTERM', quit);
+    process.once('SIGINT', quit);
+  });
+  await Promise.all(workers.map((w) => w.close()));
+  clearInterval(timer);
+  await engine.redis.del(heartbeatKey(o.hostId)).catch(() => undefined);
+  sub.disconnect();
+  await engine.close();
+  store.close();
+}

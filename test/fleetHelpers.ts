@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { resolveOpencodeBinary } from '../src/providers/opencode.js';
+import { cli, CLI, freePort, tmpDir, waitFor } from './helpers.js';
+
+/** A real redis-server (Debian's) on a free loopback port with a directory of its own, stopped by its PID. */
+export interface RedisServer {
+  url: string;
+  port: number;
+  dir: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(password?: string): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = tmpDir('redis');
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'];
+  if (password) args.push('--requirepass', password);
+  const child = spawn('redis-server', args, { stdio: ['ignore', fs.openSync(path.join(dir, 'log'), 'a'), 'inherit'] });
+  const url = `redis://${password ? `:${password}@` : ''}127.0.0.1:${port}`;
+  await waitFor('redis-server to answer', async () => {
+    const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      return (await r.ping()) === 'PONG';
+    } catch {
+      return undefined;
+    } finally {
+      r.disconnect();
+    }
+  });
+  return {
+    url,
+    port,
+    dir,
+    pid: child.pid as number,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        process.kill(child.pid as number, 'SIGTERM');
+      }),
+  };
+}
+
+/** A `dx-runner worker` process: one host of the fleet, with its own home; its output in `<home>/worker.log`. */
+export interface FleetWorker {
+  host: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  /** SIGTERM, and wait for it to exit */
+  stop(): Promise<void>;
+}
+
+/**
+ * Lists opencode's models once into `env`'s home cache, so the hosts made from it (`startWorker`'s `seed`)
+ * start their first job without a listing of their own (on a loaded two-core host one takes a minute).
+ */
+export async function seedModels(env: NodeJS.ProcessEnv): Promise<void> {
+  const r = await cli(['__list-models', 'opencode', resolveOpencodeBinary(undefined, env)], { env });
+  if (r.code !== 0) throw new Error(`listing the models failed: ${r.stderr}`);
+}
+
+/** A worker in a home of its own, its model cache copied from the `seed` home. */
+export function startWorker(
+  url: string,
+  host: string,
+  baseEnv: NodeJS.ProcessEnv,
+  seed: string,
+  ...flags: string[]
+): FleetWorker {
+  const home = tmpDir(`host-${host}`);
+  fs.cpSync(path.join(seed, 'cache'), path.join(home, 'cache'), { recursive: true });
+  const env = { ...baseEnv, DX_RUNNER_HOME: home };
+  const log = fs.openSync(path.join(home, 'worker.log'), 'a');
+  const child = spawn(process.execPath, [CLI, 'worker', '--fleet', url, '--host-id', host, ...flags], {
+    env,
+    stdio: ['ignore', log, log],
+  });
+  return {
+    host,
+    home,
+    env,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        process.kill(child.pid as number, 'SIGTERM');
+      }),
+  };
+}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { runnerHome } from '../core/home.js';
-import type { FleetJobView } from '../fleet/index.js';
+import type { EnqueueOptions, FleetJobView } from '../fleet/index.js';
 import type { FleetDoctorOutput, FleetStatusOutput } from '../report/fleetSchemas.js';
 import { number, print, printJson } from './shared.js';
 
@@ -41,20 +41,9 @@ export async function fleetJobCommand(
 }
 
 /** `start --fleet`: enqueue the job; the options a fleet job takes are checked as a start checks them. */
-export async function startOnFleetCommand(o: {
-  fleet?: string | boolean;
-  beads?: string;
-  prompt?: string;
-  promptFile?: string;
-  provider?: string;
-  model?: string;
-  repo?: string;
-  base?: string;
-  branchPrefix?: string;
-  host?: string;
-  verifyCmd?: string;
-  json?: boolean;
-}): Promise<void> {
+export async function startOnFleetCommand(
+  o: EnqueueOptions & { fleet?: string | boolean; json?: boolean },
+): Promise<void> {
   const fleet = await import('../fleet/index.js');
   const url = await urlOf(o.fleet);
   const view = await fleet.startOnFleet(url, o);

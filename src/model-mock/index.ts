@@ -15,6 +15,8 @@ export { geminiEnv } from './gemini.js';
 export interface MockModelServer {
   url: string;
   port: number;
+  /** agent requests held by a `stall` right now: tells a test the agent has reached the model and is waiting */
+  stallsPending(): number;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startMockModel(
   const failures = new Map<string, number>();
   /** ends pending stalls on close: a stall's timer would otherwise keep the process alive for its whole length */
   const closing = new AbortController();
+  let stallsPending = 0;
 
   const server = http.createServer((req, res) => {
     let body = '';
@@ -70,7 +73,18 @@ export async function startMockModel(
     }
     // the first answer of each conversation: a restarted run stalls again
     if (conv.isAgent && script.stallSec > 0 && !conv.hasAssistantTurn) {
-      await delay(script.stallSec * 1000, undefined, { signal: closing.signal });
+      // a client that hangs up (a stopped agent) ends its stall too
+      const hungUp = new AbortController();
+      const onClose = () => hungUp.abort();
+      res.once('close', onClose);
+      closing.signal.addEventListener('abort', onClose, { once: true });
+      stallsPending++;
+      try {
+        await delay(script.stallSec * 1000, undefined, { signal: hungUp.signal });
+      } finally {
+        stallsPending--;
+        closing.signal.removeEventListener('abort', onClose);
+      }
       if (res.destroyed) return;
     }
     const turn = nextTurn(script, conv.toolResultsSeen);
@@ -91,6 +105,7 @@ export async function startMockModel(
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
+    stallsPending: () => stallsPending,
     close: () =>
       new Promise<void>((resolve) => {
         closing.abort();

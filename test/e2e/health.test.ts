@@ -18,6 +18,8 @@ describe('truthful health through real opencode', () => {
   const stateOf = async (beads: string) => (await json<{ state: string }>(['check', '--beads', beads])).state;
   const untilState = (beads: string, state: string, timeoutMs = 45_000) =>
     waitFor(`${beads} to be ${state}`, async () => ((await stateOf(beads)) === state ? true : undefined), timeoutMs);
+  const untilWaitingOnModel = () =>
+    waitFor('the agent to wait on the model', async () => (sb.mock.stallsPending() > 0 ? true : undefined), 60_000);
 
   it('a slow first token is slow_start, then healthy, then exited_ok, as monitor records it', async () => {
     const { worktrees } = makeRepo(1);
@@ -74,6 +76,8 @@ describe('truthful health through real opencode', () => {
       ['start', '--beads', 'bd-stall', '--prompt-file', prompt, '--worktree', worktrees[0], '--stall-minutes', '0.05'],
       env,
     );
+    // a stall is judged once the agent waits on the model; a booting agent starved of CPU is not stalled
+    await untilWaitingOnModel();
     await untilState('bd-stall', 'stalled');
     expect(await json(['check', '--beads', 'bd-stall'])).toMatchObject({
       reason_code: 'no_output_no_progress_after_threshold',
@@ -105,6 +109,7 @@ describe('truthful health through real opencode', () => {
     const runs = fs.readdirSync(path.join(sb.home, 'jobs', 'bd-stall'));
     expect(runs).toHaveLength(3);
 
+    await untilWaitingOnModel();
     await untilState('bd-stall', 'stalled');
     const block = await cli(['watchdog', '--once', '--json', '--max-retries', '2'], { env });
     expect((JSON.parse(block.stdout) as Pass).jobs.find((j) => j.beads === 'bd-stall')?.action).toBe('blocked');

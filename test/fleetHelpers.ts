@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { resolveOpencodeBinary } from '../src/providers/opencode.js';
-import { cli, CLI, freePort, tmpDir, waitFor } from './helpers.js';
+import { CLI, freePort, tmpDir, waitFor } from './helpers.js';
 
 /** A real redis-server (Debian's) on a free loopback port with a directory of its own, stopped by its PID. */
 export interface RedisServer {
@@ -55,15 +54,6 @@ export interface FleetWorker {
   child: ChildProcess;
   /** SIGTERM, and wait for it to exit */
   stop(): Promise<void>;
-}
-
-/**
- * Lists opencode's models once into `env`'s home cache, so the hosts made from it (`startWorker`'s `seed`)
- * start their first job without a listing of their own (on a loaded two-core host one takes a minute).
- */
-export async function seedModels(env: NodeJS.ProcessEnv): Promise<void> {
-  const r = await cli(['__list-models', 'opencode', resolveOpencodeBinary(undefined, env)], { env });
-  if (r.code !== 0) throw new Error(`listing the models failed: ${r.stderr}`);
 }
 
 /** A worker in a home of its own, its model cache copied from the `seed` home. */

@@ -1,22 +1,25 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { exitCodeFor } from '../src/cli/exit.js';
 import { SCHEMAS } from '../src/cli/schemas.js';
 import { DxError } from '../src/core/errors.js';
 import type { ReasonCode } from '../src/core/reasons.js';
 import { sleep } from '../src/core/time.js';
+import { modelsKey } from '../src/jobs/models.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../src/health/index.js';
 import { claudeEnv, geminiEnv, opencodeConfig, startMockModel, type MockModelServer } from '../src/model-mock/index.js';
+import { resolveOpencodeBinary } from '../src/providers/opencode.js';
 import type { AgentEvent } from '../src/providers/types.js';
 import type { ReportOutput } from '../src/report/schemas.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../src/report/waveSchemas.js';
 
-export const CLI = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
+import { CLI, xdgEnv } from './testEnv.js';
+
+export { CLI };
 
 export const tmpDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `dx-${prefix}-`));
 
@@ -57,7 +60,8 @@ export interface Sandbox {
 /**
  * A private dx-runner home, and OpenCode, cc-glm and gemini pointed at a fresh scripted model on loopback.
  * OpenCode's own data lives in one shared temp dir per run, as it would for one operator; gemini's
- * lives in the dx-runner home (`<home>/gemini`, the provider's default).
+ * lives in the dx-runner home (`<home>/gemini`, the provider's default). The home already holds opencode's model
+ * list, as after a first start; a test of the first start uses a home of its own.
  */
 export async function sandbox(script?: string): Promise<Sandbox> {
   const mock = await startMockModel({ script });
@@ -65,20 +69,25 @@ export async function sandbox(script?: string): Promise<Sandbox> {
   const cfg = path.join(home, 'opencode.json');
   // a private home, as dx-runner keeps it
   fs.writeFileSync(cfg, JSON.stringify(opencodeConfig(mock.url)), { mode: 0o600 });
-  const xdg = path.join(os.tmpdir(), 'dx-runner-test-xdg');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DX_RUNNER_HOME: home,
     OPENCODE_CONFIG: cfg,
     OPENCODE_DISABLE_MODELS_FETCH: '1',
-    XDG_DATA_HOME: path.join(xdg, 'data'),
-    XDG_CONFIG_HOME: path.join(xdg, 'config'),
-    XDG_CACHE_HOME: path.join(xdg, 'cache'),
+    ...xdgEnv(),
     npm_config_offline: 'true', // nothing the agent does may reach beyond loopback
     ...geminiEnv(mock.url),
     DX_RUNNER_MAX_PARALLEL_OPENCODE: '16', // tests run many jobs at once on purpose; the cap has its own test
     ...claudeEnv(mock.url, 'cc-glm'), // cc-glm's endpoint and token (read by cc-glm only)
   };
+  // the model list a home holds after its first start, listed once per run (test/globalSetup.ts)
+  fs.mkdirSync(path.join(home, 'cache'));
+  const models = {
+    key: modelsKey(resolveOpencodeBinary(undefined, env), env),
+    at: Date.now(),
+    models: inject('opencodeModels'),
+  };
+  fs.writeFileSync(path.join(home, 'cache', 'opencode-models.json'), JSON.stringify(models), { mode: 0o600 });
   return { env, home, mock, close: () => mock.close() };
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
 import type { FleetJobOutput, FleetStatusOutput } from '../../src/report/fleetSchemas.js';
 import { cli, cliJson, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
-import { seedModels, startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
+import { startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
 
@@ -38,7 +38,6 @@ describe('the fleet', () => {
       env: elsewhere,
     });
     expect(caps.code, caps.stderr).toBe(0);
-    await seedModels(sb.env);
     // opencode retries a 429 itself and only logs it: the supervisor fails the run rate limited after 2 of them
     const hostEnv = { ...sb.env, DX_RUNNER_PROVIDER_RETRY_LIMIT: '2' };
     a = startWorker(redis.url, 'host-a', hostEnv, sb.home, '--slots', '2');

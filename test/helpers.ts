@@ -81,7 +81,7 @@ export async function sandbox(script?: string): Promise<Sandbox> {
     ...claudeEnv(mock.url, 'cc-glm'), // cc-glm's endpoint and token (read by cc-glm only)
   };
   // the model list a home holds after its first start, listed once per run (test/globalSetup.ts)
-  fs.mkdirSync(path.join(home, 'cache'));
+  fs.mkdirSync(path.join(home, 'cache'), { mode: 0o700 });
   const models = {
     key: modelsKey(resolveOpencodeBinary(undefined, env), env),
     at: Date.now(),

@@ -16,7 +16,13 @@ export const outcomeStateSchema = z.enum([
   'governance_failed',
 ]) satisfies z.ZodType<OutcomeState>;
 
-export const restartReasonSchema = z.enum(['manual_restart', 'watchdog_restart', 'server_back', 'rate_limited']);
+export const restartReasonSchema = z.enum([
+  'manual_restart',
+  'watchdog_restart',
+  'server_back',
+  'rate_limited',
+  'store_busy',
+]);
 
 const int = z.number().int();
 

@@ -156,6 +156,11 @@ export const FAILURE_CLASSES = {
   provider_error: 'capacity',
   /** an error event no rule places */
   error_event: 'internal',
+  /**
+   * the CLI's own local database was locked or being set up as it started (several runs starting together on
+   * one data home): transient, the run is relaunched
+   */
+  store_busy: 'capacity',
 } as const satisfies Record<string, ErrorKind>;
 
 export type FailureClass = keyof typeof FAILURE_CLASSES;
@@ -196,6 +201,9 @@ export function asReasonCode(code: string): ReasonCode {
 
 /** A run's outcome reason that says its provider rate-limited it (`opencode_rate_limited`). */
 export const isRateLimit = (reason: string) => reason.endsWith('_rate_limited');
+
+/** A run's outcome reason that says the CLI's own local database was busy as it started (`opencode_store_busy`). */
+export const isStoreBusy = (reason: string) => reason.endsWith('_store_busy');
 
 /** The provider's own fault (its credentials, binary or model), so another provider may take the job. */
 export const isProviderFault = (kind: ErrorKind | undefined) => kind === 'credentials' || kind === 'provider';

@@ -39,12 +39,15 @@ const BY_REASON: Record<string, string> = {
   spawn_failed: 'check_provider_binary_then_start_again',
   rate_limit_backoff: 'wait_the_relaunch_after_the_provider_pause_or_stop_it',
   rate_limit_relaunch: 'superseded_by_a_newer_run_of_this_bead',
+  // a run whose agent's database was busy as it started: relaunched at once, or when the provider has a slot
+  store_busy: 'relaunch_waits_for_provider_capacity_watchdog_relaunches_it',
 };
 
 /** Provider failure classes (errors.ts) of providers without their own entry: `cc_glm_auth_failed` … */
 const BY_FAILURE_CLASS: Array<[RegExp, string]> = [
   [/_auth_failed$/, 'repair_provider_credentials_then_restart'],
   [/_(rate_limited|provider_error)$/, 'retry_backoff_or_switch_provider'],
+  [/_store_busy$/, 'relaunched_automatically_if_it_persists_stagger_starts'],
   [/_model_unavailable$/, 'check_the_model_name_or_switch_provider'],
   [/_budget_exceeded$/, 'raise_CLAUDE_CODE_MAX_BUDGET_USD_or_split_the_task'],
 ];

@@ -11,9 +11,14 @@ const PAUSE_POLL_MS = 1000;
 /** A paused run its relaunch has claimed: superseded by the next run, which is being launched. */
 export const RATE_LIMIT_RELAUNCH = 'rate_limit_relaunch';
 
-/** The job's newest run waits out a rate-limit pause or is being relaunched after one: the job goes on. */
+/**
+ * The job's newest run waits out a rate-limit pause or is being relaunched after one, or after its agent's
+ * database was busy: the job goes on.
+ */
 export const awaitingRelaunch = (run: JobRecord) =>
-  run.outcomeReason === RATE_LIMIT_BACKOFF || run.outcomeReason === RATE_LIMIT_RELAUNCH;
+  run.outcomeReason === RATE_LIMIT_BACKOFF ||
+  run.outcomeReason === RATE_LIMIT_RELAUNCH ||
+  run.outcomeReason === 'store_busy';
 
 /**
  * A run its provider rate-limited: the provider is paused on this host (its hint, else the doubling backoff) and

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isRateLimit } from '../core/reasons.js';
+import { isRateLimit, isStoreBusy } from '../core/reasons.js';
 import { LineTail } from '../core/tail.js';
 import { sleep } from '../core/time.js';
 import { emptySummary, foldEvent, type OutputSummary } from '../health/index.js';
@@ -11,6 +11,7 @@ import { isAlive, treeCpuSeconds } from './process.js';
 import { pauseProvider, relaunchAfterPause } from './rateLimit.js';
 import { endJobRun } from './restart.js';
 import { sandboxDenial } from './sandbox.js';
+import { relaunchAfterBusyStore, relaunchesForBusyStore } from './storeBusy.js';
 import { Store, type JobRecord } from '../store/index.js';
 
 const POLL_MS = 500;
@@ -140,7 +141,8 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         });
       }
 
-      if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason) {
+      const failsFast = summary.retryReason !== null && !isStoreBusy(summary.retryReason);
+      if (summary.retryStreak >= job.settings.providerRetryLimit && summary.retryReason && failsFast) {
         if (isRateLimit(summary.retryReason) && (await backedOff(job, summary.retryReason))) return;
         // fail fast: a provider that keeps refusing (429, 5xx) would otherwise be retried for ever
         // the outcome first: a `check` while the group is being ended must already see why
@@ -160,6 +162,8 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         const { outcome } = pendingOutcome(job);
         if (outcome.state === 'failed' && isRateLimit(outcome.reasonCode) && (await backedOff(job, outcome.reasonCode)))
           return;
+        if (outcome.state === 'failed' && relaunchesForBusyStore(outcome.reasonCode, job.retries))
+          return relaunchAfterBusyStore(store, home, job);
         finalizeJob(store, job);
         // what the agent left running (a command sent to the background) ends with it; a client that died
         // without its exit code may have left its session working on the server

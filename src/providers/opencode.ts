@@ -176,7 +176,14 @@ const STREAM_ERROR = /level=ERROR .*message="stream error".*error\.error="([^"]*
  */
 const RUN_FAILED = /level=ERROR .*message=failed .*error="([^"]*)"/;
 
+/**
+ * OpenCode's own SQLite database refused it: `database is locked`, or a migration query that failed because
+ * another run was creating the same tables (seen when several runs start together on one data home).
+ */
+const STORE_BUSY = /database is locked|SQLITE_BUSY|^Failed query:/;
+
 function parseStderrLine(line: string): AgentEvent[] {
+  if (STORE_BUSY.test(line)) return [{ kind: 'retry', reason: 'opencode_store_busy', message: line }];
   const m = STREAM_ERROR.exec(line);
   if (m) return [{ kind: 'retry', reason: `opencode_${classifyFailure(undefined, m[1])}`, message: m[1] }];
   const failed = RUN_FAILED.exec(line);

@@ -49,6 +49,16 @@ describe('opencode event stream (captured from real opencode runs)', () => {
     expect(decideOutcome(1, s)).toMatchObject({ state: 'failed', reasonCode: 'opencode_model_unavailable' });
   });
 
+  it.each([
+    ['a migration that raced another run (captured)', fixtureLines('opencode-store-busy.stderr')],
+    ['a locked database', ['Error: database is locked']],
+  ])('its own database busy as it starts: %s → opencode_store_busy, not a provider fault', (_n, stderr) => {
+    const s = foldLines(stderr, opencodeAdapter.parseStderrLine);
+    expect(decideOutcome(1, s)).toMatchObject({ state: 'failed', reasonCode: 'opencode_store_busy' });
+    // a run that recovered and ended well keeps its success
+    expect(decideOutcome(0, { ...s, completed: true })).toMatchObject({ state: 'success' });
+  });
+
   it('ignores lines that are not JSON events', () => {
     expect(opencodeAdapter.parseStdoutLine('not json')).toEqual([]);
     expect(opencodeAdapter.parseStdoutLine('42')).toEqual([]);

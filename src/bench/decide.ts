@@ -68,6 +68,7 @@ export function classifyAttempt(f: AttemptFacts): { category: FailureCategory | 
   if (r.endsWith('_model_unavailable')) return { category: 'model', reason: 'model_not_supported' };
   if (r.endsWith('_auth_failed')) return { category: 'env', reason: 'auth_or_provider' };
   if (r.endsWith('_rate_limited')) return { category: 'env', reason: 'quota_or_rate_limit' };
+  if (r.endsWith('_store_busy')) return { category: 'env', reason: 'agent_store_busy' };
   if (r.endsWith('_provider_error')) return { category: 'model', reason: 'provider_error' };
   if (r === 'server_lost') return { category: 'env', reason: 'server_lost' };
   if (f.exitCode === 127) return { category: 'env', reason: 'command_not_found' };

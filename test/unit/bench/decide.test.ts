@@ -31,6 +31,12 @@ describe('failure taxonomy', () => {
     ['model 404', { outcomeReason: 'opencode_model_unavailable' }, 'model', 'model_not_supported'],
     ['auth 401', { outcomeReason: 'opencode_auth_failed' }, 'env', 'auth_or_provider'],
     ['rate limited', { outcomeReason: 'cc-glm_rate_limited' }, 'env', 'quota_or_rate_limit'],
+    [
+      'the agent CLI own database busy',
+      { outcomeReason: 'opencode_store_busy', exitCode: 1 },
+      'env',
+      'agent_store_busy',
+    ],
     ['provider 5xx', { outcomeReason: 'opencode_provider_error' }, 'model', 'provider_error'],
     ['server died under the job', { outcomeReason: 'server_lost' }, 'env', 'server_lost'],
     ['command not found', { outcomeReason: 'process_exit_with_rc', exitCode: 127 }, 'env', 'command_not_found'],

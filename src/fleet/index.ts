@@ -10,7 +10,9 @@ import { enqueue, fleetJob, fleetJobData, fleetJobs, fleetQueues, stopFleetJob, 
 import type { EnqueueOptions } from './client.js';
 import { checkProvider, knownHosts, fleetCaps, fleetStatus, setCaps } from './status.js';
 import type { FleetJobView } from './decide.js';
+import type { FleetStatusOutput } from '../report/fleetSchemas.js';
 import { parseRate } from './names.js';
+import { fleetLogLines, fleetLogText } from './logs.js';
 
 export { fleetUrl, FLEET_URL_ENV, redactUrl } from './connection.js';
 export { runWorker, type WorkerOptions } from './worker.js';
@@ -38,11 +40,21 @@ export const fleetJobOf = (url: string, beads: string | undefined) =>
 export const fleetJobList = (url: string) =>
   withEngine(url, async (engine) => fleetJobs(engine, await queuesOf(engine)));
 
+/** `logs --fleet --beads`: the last lines of the bead's output, from the host that ran it; unknown bead refused. */
+export const fleetLogsOf = (url: string, beads: string, lines: number) =>
+  withEngine(url, async (engine) => {
+    const { view } = await fleetJob(engine, beads, await queuesOf(engine));
+    return { view, text: fleetLogText(view.beads, await fleetLogLines(engine, view.beads, lines)) };
+  });
+
 /** `stop --fleet --beads`: ends the job on whichever host runs it. */
 export const stopOnFleet = (url: string, beads: string) =>
   withEngine(url, async (engine) => stopFleetJob(engine, beads, await queuesOf(engine)));
 
 export const fleetStatusOf = (url: string) => withEngine(url, fleetStatus);
+/** `fleet status --watch`: `watch` reads the status as often as it likes over one connection, closed after. */
+export const watchFleetStatus = (url: string, watch: (read: () => Promise<FleetStatusOutput>) => Promise<void>) =>
+  withEngine(url, (engine) => watch(() => fleetStatus(engine)));
 export const fleetCapsOf = (url: string) => withEngine(url, fleetCaps);
 
 /** `fleet caps set`: the rate as `N/<sec>s`, checked before Redis is asked. */

@@ -42,10 +42,20 @@ export async function fleetJobCommand(
 }
 
 /** `logs --fleet`: the bead's last lines from the host that ran it, under a heading naming host and attempt. */
-export async function fleetLogsCommand(o: { fleet?: string | boolean; beads: string; lines: number }): Promise<void> {
-  const { view, text } = await (await import('../fleet/index.js')).fleetLogsOf(await urlOf(o.fleet), o.beads, o.lines);
-  if (text.length) text.forEach(print);
-  else print(`(no output from ${view.beads} yet: ${view.state})`);
+export async function fleetLogsCommand(o: {
+  fleet?: string | boolean;
+  beads: string;
+  lines: number;
+  follow?: boolean;
+}): Promise<void> {
+  let printed = 0;
+  const show = (text: string[]) => {
+    text.forEach(print);
+    printed += text.length;
+  };
+  const fleet = await import('../fleet/index.js');
+  const view = await fleet.fleetLogs(await urlOf(o.fleet), o.beads, o.lines, o.follow === true, show);
+  if (printed === 0) print(`(no output from ${view.beads} yet: ${view.state})`);
 }
 
 /** `start --fleet`: enqueue the job; the options a fleet job takes are checked as a start checks them. */

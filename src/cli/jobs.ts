@@ -199,7 +199,7 @@ export function registerJobCommands(program: Command): void {
     .option('--raw', 'print the raw event stream')
     .option('-f, --follow', 'keep printing new output until the job ends')
     // the raw stream stays on the host that ran the job; the fleet keeps the rendered lines
-    .addOption(fleetOption().conflicts(['raw', 'follow']))
+    .addOption(fleetOption().conflicts('raw'))
     .action((o: { beads: string; lines: number; raw?: boolean; follow?: boolean; fleet?: string | boolean }) =>
       o.fleet !== undefined
         ? fleetLogsCommand(o)

@@ -12,7 +12,8 @@ import { checkProvider, knownHosts, fleetCaps, fleetStatus, setCaps } from './st
 import type { FleetJobView } from './decide.js';
 import type { FleetStatusOutput } from '../report/fleetSchemas.js';
 import { parseRate } from './names.js';
-import { fleetLogLines, fleetLogText } from './logs.js';
+import { fleetLogLines, fleetLogLinesAfter, fleetLogText } from './logs.js';
+import { sleep } from '../core/time.js';
 
 export { fleetUrl, FLEET_URL_ENV, redactUrl } from './connection.js';
 export { runWorker, type WorkerOptions } from './worker.js';
@@ -40,11 +41,27 @@ export const fleetJobOf = (url: string, beads: string | undefined) =>
 export const fleetJobList = (url: string) =>
   withEngine(url, async (engine) => fleetJobs(engine, await queuesOf(engine)));
 
-/** `logs --fleet --beads`: the last lines of the bead's output, from the host that ran it; unknown bead refused. */
-export const fleetLogsOf = (url: string, beads: string, lines: number) =>
+/**
+ * `logs --fleet --beads [--follow]`: the last lines of the bead's output, from the host that runs or ran it, given
+ * to `show` as they are printed; following, the new ones every half second until the job has ended. Unknown bead
+ * refused. Gives the job as it was last read.
+ */
+export const fleetLogs = (url: string, beads: string, lines: number, follow: boolean, show: (text: string[]) => void) =>
   withEngine(url, async (engine) => {
-    const { view } = await fleetJob(engine, beads, await queuesOf(engine));
-    return { view, text: fleetLogText(view.beads, await fleetLogLines(engine, view.beads, lines)) };
+    const queues = await queuesOf(engine);
+    let { view } = await fleetJob(engine, beads, queues);
+    const first = await fleetLogLines(engine, view.beads, lines);
+    show(fleetLogText(view.beads, first));
+    let last = first.at(-1);
+    while (follow && ['queued', 'running'].includes(view.state)) {
+      await sleep(500);
+      // the state first: a host sends a job's last lines before it settles the job, so they are read after
+      view = (await fleetJob(engine, beads, queues)).view;
+      const more = await fleetLogLinesAfter(engine, view.beads, last?.id ?? '0');
+      show(fleetLogText(view.beads, more, last));
+      last = more.at(-1) ?? last;
+    }
+    return view;
   });
 
 /** `stop --fleet --beads`: ends the job on whichever host runs it. */

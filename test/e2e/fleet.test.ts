@@ -169,6 +169,13 @@ describe('the fleet', () => {
     expect(running).toMatchObject({ host: 'host-b', queue: 'host-host-b' });
     const started = (await events()).filter((e) => e.beads === 'bd-fl.stop' && e.kind === 'started');
     expect(started.map((e) => e.host)).toEqual(['host-b']);
+    // following its logs from another home: it ends by itself once the job has ended
+    const follow = spawn(process.execPath, [CLI, 'logs', '--fleet', redis.url, '--beads', 'bd-fl.stop', '--follow'], {
+      env: elsewhere,
+    });
+    let followed = '';
+    follow.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    const followEnded = new Promise<number | null>((resolve) => follow.once('exit', (code) => resolve(code)));
     const stop = await cliJson<FleetJobOutput>(['stop', '--fleet', redis.url, '--beads', 'bd-fl.stop'], {
       env: elsewhere,
     });
@@ -177,6 +184,8 @@ describe('the fleet', () => {
     const owner = [a, b].find((w) => w.host === running.host) as FleetWorker;
     const local = await cliJson(['check', '--beads', 'bd-fl.stop'], { env: owner.env });
     expect(local).toMatchObject({ reason_code: 'manual_stop' });
+    expect(await followEnded).toBe(0);
+    expect(followed).toMatch(/^(== bd-fl\.stop attempt 1 on host-b ==|\(no output from bd-fl\.stop yet: stopped\))\n/);
   }, 360_000);
 
   it("a 429 pauses the provider's queue for every host; the job is retried on it and succeeds", async () => {

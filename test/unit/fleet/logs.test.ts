@@ -21,4 +21,11 @@ describe('fleetLogText: every run of lines says its host and attempt', () => {
       ['== bd-a attempt 1 on h1 ==', 'x', '== bd-a attempt 2 on h1 ==', 'y'],
     ],
   ])('%s', (_name, lines, want) => expect(fleetLogText('bd-a', lines)).toEqual(want));
+
+  it.each([
+    ['the same attempt as the last line printed: no heading', line('h1', 1, 'x'), ['y']],
+    ['another attempt: its heading', line('h1', 0, 'x'), ['== bd-a attempt 1 on h1 ==', 'y']],
+  ])('following, %s', (_name, before, want) =>
+    expect(fleetLogText('bd-a', [line('h1', 1, 'y')], before)).toEqual(want),
+  );
 });

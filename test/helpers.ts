@@ -97,9 +97,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
+/** A dx-runner command; `input`, when given, is what its stdin holds. */
+export function cli(
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; input?: string },
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [CLI, ...args],
       { env: opts.env, cwd: opts.cwd ?? os.tmpdir() },
@@ -107,12 +111,13 @@ export function cli(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
     );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
 
 export async function cliJson<T = Record<string, unknown>>(
   args: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd?: string },
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; input?: string },
 ): Promise<T & { _code: number }> {
   const r = await cli([...args, '--json'], opts);
   try {

@@ -23,6 +23,11 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
       'enqueue it on the fleet (DX_RUNNER_FLEET_URL); a host clones the shared remote',
       'dx-runner start --fleet --beads bd-a1 --prompt-file task.md --repo git@git.internal:team/app.git',
     ],
+    [
+      'the task on stdin, pinned to host gpu-1, on gemini if opencode stays rate limited',
+      'cat task.md | dx-runner start --fleet --beads bd-a2 --prompt-file - --repo /srv/git/app.git --host gpu-1 ' +
+        '--fallback gemini',
+    ],
   ],
   worker: [
     [
@@ -39,7 +44,10 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
     ['the global caps of every provider, as JSON', 'dx-runner fleet caps --json'],
     ['is this Redis fit for the fleet', 'dx-runner fleet doctor --fleet redis://127.0.0.1:6379'],
   ],
-  'fleet status': [['hosts, queues and caps of the fleet in DX_RUNNER_FLEET_URL', 'dx-runner fleet status']],
+  'fleet status': [
+    ['hosts, queues and caps of the fleet in DX_RUNNER_FLEET_URL', 'dx-runner fleet status'],
+    ['the same, redrawn every second until Ctrl-C', 'dx-runner fleet status --watch'],
+  ],
   'fleet caps set': [
     [
       'at most 6 opencode jobs at once across every host, 20 started a minute',
@@ -84,6 +92,10 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
     ["the last 20 lines of the agent's output", 'dx-runner logs --beads bd-xga8.14'],
     ['follow the output until the job ends', 'dx-runner logs --beads bd-xga8.14 --follow'],
     ['the last 200 raw JSON events', 'dx-runner logs --beads bd-xga8.14 --raw --lines 200'],
+    [
+      "a fleet job's last 50 lines, from any host (DX_RUNNER_FLEET_URL)",
+      'dx-runner logs --fleet --beads bd-a1 --lines 50',
+    ],
   ],
   restart: [
     ['relaunch a stalled job exactly as recorded', 'dx-runner restart --beads bd-xga8.14'],

@@ -17,7 +17,8 @@ const urlOf = async (flag: string | boolean | undefined) =>
 
 const jobLine = (v: FleetJobView) =>
   `${v.beads}: ${v.state}${v.reason_code ? ` (${v.reason_code})` : ''} queue=${v.queue} host=${v.host ?? '-'} ` +
-  `attempt=${v.attempt ?? '-'} branch=${v.branch ?? '-'}${v.delivery ? ` delivery="${v.delivery}"` : ''}`;
+  `attempt=${v.attempt ?? '-'} branch=${v.branch ?? '-'}${v.delivery ? ` delivery="${v.delivery}"` : ''}` +
+  `${v.fallback_reason ? ` fallback=${v.provider} (${v.fallback_reason})` : ''}`;
 
 const ENDED_BADLY = new Set(['failed', 'killed', 'blocked', 'unknown']);
 
@@ -40,13 +41,35 @@ export async function fleetJobCommand(
   if (command === 'check' && ENDED_BADLY.has(view.state)) process.exitCode = 3;
 }
 
+/** `logs --fleet`: the bead's last lines from the host that ran it, under a heading naming host and attempt. */
+export async function fleetLogsCommand(o: {
+  fleet?: string | boolean;
+  beads: string;
+  lines: number;
+  follow?: boolean;
+}): Promise<void> {
+  let printed = 0;
+  const show = (text: string[]) => {
+    text.forEach(print);
+    printed += text.length;
+  };
+  const fleet = await import('../fleet/index.js');
+  const view = await fleet.fleetLogs(await urlOf(o.fleet), o.beads, o.lines, o.follow === true, show);
+  if (printed === 0) print(`(no output from ${view.beads} yet: ${view.state})`);
+}
+
 /** `start --fleet`: enqueue the job; the options a fleet job takes are checked as a start checks them. */
 export async function startOnFleetCommand(
   o: EnqueueOptions & { fleet?: string | boolean; json?: boolean },
 ): Promise<void> {
   const fleet = await import('../fleet/index.js');
   const url = await urlOf(o.fleet);
-  const view = await fleet.startOnFleet(url, o);
+  // `--prompt-file -`: the task is what stdin holds, as on one host
+  const prompt =
+    o.promptFile === '-'
+      ? await (await import('../jobs/validate.js')).readPromptStream('stdin (--prompt-file -)', process.stdin)
+      : o.prompt;
+  const view = await fleet.startOnFleet(url, { ...o, prompt });
   if (o.json) printJson(view);
   else print(`${view.added ? 'enqueued' : 'already in the fleet'} ${jobLine(view)}`);
 }
@@ -69,6 +92,24 @@ const statusLines = (s: FleetStatusOutput): string[] => [
   'caps:',
   ...s.caps.map((c) => `  ${capLine(c)}`),
 ];
+
+/** `fleet status --watch`: the status lines as the live view's frame; Ctrl-C ends it (exit 0). */
+async function watchStatus(watchFleet: typeof import('../fleet/index.js').watchFleetStatus, url: string) {
+  const { runWatch } = await import('../report/watch.js');
+  // the clock only on a terminal: in a pipe each line is printed when it changes
+  const clock = () => (process.stdout.isTTY ? `  ${new Date().toISOString().slice(11, 19)}Z  (Ctrl-C to leave)` : '');
+  await watchFleet(url, (read) =>
+    runWatch(
+      async () => {
+        const [title, ...rest] = statusLines(await read());
+        return { text: [title + clock(), ...rest].join('\n'), done: false };
+      },
+      1000,
+      process.stdout,
+      'changes',
+    ),
+  );
+}
 
 const rateText = (r: FleetStatusOutput['caps'][number]['rate']) => (r ? `${r.max}/${r.duration_ms / 1000}s` : 'none');
 const capLine = (c: FleetStatusOutput['caps'][number]) =>
@@ -119,8 +160,16 @@ export function registerFleetCommands(program: Command): void {
     .description('hosts (alive, slots, running jobs), queues (waiting, active, paused, rate-limited) and caps')
     .addOption(urlOption())
     .option('--json', 'JSON (dx-runner schema fleet-status)')
-    .action(async (o: { fleet?: string; json?: boolean }) => {
-      const s = await (await import('../fleet/index.js')).fleetStatusOf(await urlOf(o.fleet));
+    .addOption(
+      new Option(
+        '--watch',
+        'redrawn in place every second until Ctrl-C; not a terminal: each line that changed, as it changes',
+      ).conflicts('json'),
+    )
+    .action(async (o: { fleet?: string; json?: boolean; watch?: boolean }) => {
+      const fleet = await import('../fleet/index.js');
+      if (o.watch) return watchStatus(fleet.watchFleetStatus, await urlOf(o.fleet));
+      const s = await fleet.fleetStatusOf(await urlOf(o.fleet));
       if (o.json) printJson(s);
       else statusLines(s).forEach(print);
     });

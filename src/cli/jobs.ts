@@ -22,7 +22,7 @@ import {
 import { checkExitCode, EXIT } from './exit.js';
 import { emit } from './output.js';
 import type { CheckMissingOutput, PruneOutput, StatusOutput } from '../report/schemas.js';
-import { fleetJobCommand, fleetOption } from './fleet.js';
+import { fleetJobCommand, fleetLogsCommand, fleetOption } from './fleet.js';
 
 export function registerJobCommands(program: Command): void {
   program
@@ -198,25 +198,29 @@ export function registerJobCommands(program: Command): void {
     .option('--lines <n>', 'how many lines from the end', number('--lines', LIMITS.count), 20)
     .option('--raw', 'print the raw event stream')
     .option('-f, --follow', 'keep printing new output until the job ends')
-    .action((o: { beads: string; lines: number; raw?: boolean; follow?: boolean }) =>
-      withStore(async (store) => {
-        const job = jobFor(store, o.beads);
-        const file = filesOf(job).out;
-        // secrets never reach the screen, raw or rendered
-        const { getProvider } = await import('../providers/index.js');
-        const render = getProvider(job.provider).renderLine ?? renderLogLine;
-        const show = (l: string) => print(redact(o.raw ? l : render(l)));
-        tailLines(file, o.lines).forEach(show);
-        for (const l of tailLines(filesOf(job).err, o.lines)) print(redact(`[stderr] ${l}`));
-        if (!o.follow) return;
-        const tail = new LineTail(file, 'end');
-        for (;;) {
-          tail.read().forEach(show);
-          const current = store.jobs.get(job.id);
-          if (!current?.active) break;
-          await sleep(300);
-        }
-        if (tail.partial) show(tail.partial);
-      }),
+    // the raw stream stays on the host that ran the job; the fleet keeps the rendered lines
+    .addOption(fleetOption().conflicts('raw'))
+    .action((o: { beads: string; lines: number; raw?: boolean; follow?: boolean; fleet?: string | boolean }) =>
+      o.fleet !== undefined
+        ? fleetLogsCommand(o)
+        : withStore(async (store) => {
+            const job = jobFor(store, o.beads);
+            const file = filesOf(job).out;
+            // secrets never reach the screen, raw or rendered
+            const { getProvider } = await import('../providers/index.js');
+            const render = getProvider(job.provider).renderLine ?? renderLogLine;
+            const show = (l: string) => print(redact(o.raw ? l : render(l)));
+            tailLines(file, o.lines).forEach(show);
+            for (const l of tailLines(filesOf(job).err, o.lines)) print(redact(`[stderr] ${l}`));
+            if (!o.follow) return;
+            const tail = new LineTail(file, 'end');
+            for (;;) {
+              tail.read().forEach(show);
+              const current = store.jobs.get(job.id);
+              if (!current?.active) break;
+              await sleep(300);
+            }
+            if (tail.partial) show(tail.partial);
+          }),
     );
 }

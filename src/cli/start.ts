@@ -80,7 +80,8 @@ export function registerStartCommand(program: Command): void {
     .option(
       '--fallback <auto|none|provider>',
       "when the provider fails start's checks (model, credentials, binary, lane), start the job on the next " +
-        "provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini)",
+        "provider (auto: the profile's fallback_provider, else opencode → cc-glm → gemini); --fleet: the " +
+        'provider a job goes on with once its own stays rate limited past the retries (auto: the chain)',
     )
     .option(
       '--worktree <dir>',

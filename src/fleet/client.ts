@@ -5,6 +5,7 @@ import { guardPrompt } from '../governance/secrets.js';
 import { getProvider, providerNames } from '../providers/index.js';
 import { readPrompt, validateBeadsId } from '../jobs/validate.js';
 import { DEFAULT_BRANCH_PREFIX } from '../contract/delivery.js';
+import { fallbackCandidates } from '../jobs/options.js';
 import { fleetProgressSchema, fleetResultSchema, type FleetJobData } from './data.js';
 import { fleetJobView, type FleetJobView } from './decide.js';
 import type { Engine } from './engine.js';
@@ -33,6 +34,8 @@ export interface EnqueueOptions {
   /** pin the job to this host */
   host?: string;
   verifyCmd?: string;
+  /** auto | none | a provider: where the job goes once its provider stays rate limited past the retries */
+  fallback?: string;
 }
 
 /**
@@ -44,6 +47,8 @@ export function fleetJobData(o: EnqueueOptions, now: number): FleetJobData {
   const prompt = readPrompt(o);
   guardPrompt(prompt);
   const provider = getProvider(o.provider ?? 'opencode').name;
+  // as on one host: none unless --fallback names one (auto: the next of the chain)
+  const fallback = fallbackCandidates(provider, o.fallback, undefined)[0];
   if (!o.repo)
     throw new DxError(
       'wave_input_missing',
@@ -60,6 +65,7 @@ export function fleetJobData(o: EnqueueOptions, now: number): FleetJobData {
     branchPrefix: checkBranchPrefix(o.branchPrefix ?? FLEET_BRANCH_PREFIX, DEFAULT_BRANCH_PREFIX),
     host: o.host === undefined ? undefined : checkHostId(o.host),
     verifyCmd: o.verifyCmd,
+    fallbackProvider: fallback === undefined ? undefined : getProvider(fallback).name,
     enqueuedAt: now,
   };
 }
@@ -88,39 +94,50 @@ export const fleetQueues = (hosts: string[]): string[] => [
 export async function viewOf(engine: Engine, job: Job, queue: string): Promise<FleetJobView> {
   const progress = fleetProgressSchema.safeParse(job.progress);
   const result = fleetResultSchema.safeParse(job.returnvalue);
+  const data = job.data as FleetJobData;
   return fleetJobView({
-    beads: (job.data as FleetJobData).beads,
+    beads: data.beads,
     queue,
+    provider: data.provider,
+    fallbackReason: data.fallbackReason ?? null,
     engineState: await job.getState(),
     progress: progress.success ? progress.data : null,
     result: result.success ? result.data : null,
     failedReason: job.failedReason ?? null,
-    stopAsked: (await engine.redis.sismember(STOP_KEY, (job.data as FleetJobData).beads)) === 1,
+    stopAsked: (await engine.redis.sismember(STOP_KEY, data.beads)) === 1,
   });
 }
 
-/** The fleet job of a bead, refused when the engine holds none. */
+/**
+ * The fleet job of a bead, refused when the engine holds none: its newest, as a bead that fell back has a job in
+ * its first provider's queue and one in its fallback's.
+ */
 export async function fleetJob(engine: Engine, beadsArg: string | undefined, queues: string[]) {
   const beads = validateBeadsId(beadsArg);
+  let newest: { job: Job; queue: string } | null = null;
   for (const queue of queues) {
     const job = await engine.queue(queue).getJob(fleetJobId(beads));
-    if (job) return { job, queue, view: await viewOf(engine, job, queue) };
+    if (job && (!newest || job.timestamp > newest.job.timestamp)) newest = { job, queue };
   }
+  if (newest) return { ...newest, view: await viewOf(engine, newest.job, newest.queue) };
   throw new DxError(
     'fleet_job_not_found',
     `the fleet holds no job for bead ${beads}; list them: dx-runner status --fleet`,
   );
 }
 
-/** Every fleet job in the given queues, newest first. */
+/** Every bead's fleet job in the given queues (its newest, see fleetJob), newest first. */
 export async function fleetJobs(engine: Engine, queues: string[]): Promise<FleetJobView[]> {
-  const views: Array<FleetJobView & { at: number }> = [];
+  const views = new Map<string, FleetJobView & { at: number }>();
   for (const queue of queues)
     for (const job of await engine
       .queue(queue)
-      .getJobs(['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed']))
-      if (job) views.push({ ...(await viewOf(engine, job, queue)), at: job.timestamp });
-  return views.sort((a, b) => b.at - a.at).map(({ at: _at, ...v }) => v);
+      .getJobs(['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'])) {
+      const known = job && views.get((job.data as FleetJobData).beads);
+      if (job && (!known || job.timestamp > known.at))
+        views.set((job.data as FleetJobData).beads, { ...(await viewOf(engine, job, queue)), at: job.timestamp });
+    }
+  return [...views.values()].sort((a, b) => b.at - a.at).map(({ at: _at, ...v }) => v);
 }
 
 /** How long stop waits for the owning host to end the job before it reports the stop as asked. */

@@ -18,6 +18,10 @@ export const fleetJobDataSchema = z.object({
   /** set for a job pinned to one host */
   host: z.string().optional(),
   verifyCmd: z.string().optional(),
+  /** the provider this job falls back to once its own stays rate limited past the retries (`--fallback`) */
+  fallbackProvider: z.string().optional(),
+  /** set on a fallback attempt: why it left the first provider (it falls back no further) */
+  fallbackReason: z.string().optional(),
   enqueuedAt: z.number(),
 });
 export type FleetJobData = z.infer<typeof fleetJobDataSchema>;
@@ -46,9 +50,12 @@ export const fleetResultSchema = z.object({
 });
 export type FleetResult = z.infer<typeof fleetResultSchema>;
 
+/** The kinds of the fleet's events; `fell_back`: the job moved to its fallback provider's queue. */
+export const FLEET_EVENT_KINDS = ['started', 'ended', 'rate_limited', 'handed_back', 'fell_back'] as const;
+
 /** One line of the fleet's event log: a job started or ended on a host. */
 export const fleetEventSchema = z.object({
-  kind: z.enum(['started', 'ended', 'rate_limited', 'handed_back']),
+  kind: z.enum(FLEET_EVENT_KINDS),
   host: z.string(),
   beads: z.string(),
   provider: z.string(),
@@ -57,3 +64,11 @@ export const fleetEventSchema = z.object({
   detail: z.string().optional(),
 });
 export type FleetEvent = z.infer<typeof fleetEventSchema>;
+
+/** One line of a fleet job's output as the engine keeps it: the text its host's `logs` shows, and where it ran. */
+export const fleetLogLineSchema = z.object({
+  host: z.string(),
+  attempt: z.number(),
+  line: z.string(),
+});
+export type FleetLogLine = z.infer<typeof fleetLogLineSchema>;

@@ -1,6 +1,6 @@
 import { isRateLimit } from '../core/reasons.js';
 import { backoffDelay } from '../jobs/backoff.js';
-import type { FleetProgress, FleetResult } from './data.js';
+import type { FleetJobData, FleetProgress, FleetResult } from './data.js';
 
 /**
  * Pure: the fleet's decisions over plain data: whether a host takes one more job, what the engine's job
@@ -24,33 +24,58 @@ export interface LocalEnd {
 export type Settle =
   | { action: 'complete'; result: FleetResult }
   /** the provider answered 429: its queue pauses for every host this long, and the job waits its turn again */
-  | { action: 'rate_limited'; delayMs: number };
+  | { action: 'rate_limited'; delayMs: number }
+  /** still rate limited past the retries: the job goes on as the next attempt in the fallback's queue */
+  | { action: 'fallback'; provider: string; reason: string; result: FleetResult };
 
 /**
  * What the engine's job becomes: a 429 pauses the provider's queue fleet-wide (the provider's hint, else the
  * backoff doubling with each 429 in a row, `inRow` counting this one) and the job goes back to wait on the same
- * provider, up to `retries` times; any other ending completes it with the local outcome.
+ * provider, up to `retries` times; past them it falls back to `fallback` (the job's fallback provider, null when
+ * it has none or is on it already), as a refused model does; any other ending completes it with the local outcome.
  */
 export function settle(
   end: LocalEnd,
   at: Pick<FleetResult, 'host' | 'attempt' | 'branch'>,
   inRow: number,
   retries: number,
+  fallback: string | null = null,
 ): Settle {
-  if (end.outcomeReason && isRateLimit(end.outcomeReason) && inRow <= retries)
-    return { action: 'rate_limited', delayMs: backoffDelay(inRow, end.hintSec) * 1000 };
-  return {
-    action: 'complete',
-    result: {
-      ...at,
-      state: end.outcomeState ?? 'failed',
-      reason_code: end.outcomeReason ?? 'unknown',
-      exit_code: end.exitCode,
-      commit: end.reportedCommit,
-      delivery: end.delivery,
-    },
+  const limited = end.outcomeReason !== null && isRateLimit(end.outcomeReason);
+  if (limited && inRow <= retries) return { action: 'rate_limited', delayMs: backoffDelay(inRow, end.hintSec) * 1000 };
+  const result: FleetResult = {
+    ...at,
+    state: end.outcomeState ?? 'failed',
+    reason_code: end.outcomeReason ?? 'unknown',
+    exit_code: end.exitCode,
+    commit: end.reportedCommit,
+    delivery: end.delivery,
   };
+  if (limited && fallback)
+    return {
+      action: 'fallback',
+      provider: fallback,
+      reason: end.outcomeReason as string,
+      result: { ...result, delivery: `fell back to ${fallback}` },
+    };
+  return { action: 'complete', result };
 }
+
+/** The provider a job falls back to: its fallback provider, unless it is a fallback attempt already (once only). */
+export const fallbackOf = (data: Pick<FleetJobData, 'fallbackProvider' | 'fallbackReason'>): string | null =>
+  data.fallbackReason === undefined ? (data.fallbackProvider ?? null) : null;
+
+/**
+ * The job data of the fallback attempt: the same task on the fallback provider with its default model (the
+ * first provider's model means nothing there), marked with why it fell back so it falls back no further.
+ */
+export const fallbackJobData = (data: FleetJobData, provider: string, reason: string, now: number): FleetJobData => ({
+  ...data,
+  provider,
+  model: undefined,
+  fallbackReason: reason,
+  enqueuedAt: now,
+});
 
 /** The states a fleet job is shown in. */
 export type FleetJobState = 'queued' | 'running' | 'success' | 'failed' | 'killed' | 'stopped' | 'blocked' | 'unknown';
@@ -59,6 +84,9 @@ export type FleetJobState = 'queued' | 'running' | 'success' | 'failed' | 'kille
 export interface EngineJob {
   beads: string;
   queue: string;
+  provider: string;
+  /** why this job is its bead's fallback attempt; null when it is not one */
+  fallbackReason: string | null;
   /** BullMQ's state: waiting, delayed, prioritized, active, completed, failed … */
   engineState: string;
   progress: FleetProgress | null;
@@ -71,6 +99,8 @@ export interface EngineJob {
 export interface FleetJobView {
   beads: string;
   queue: string;
+  provider: string;
+  fallback_reason: string | null;
   state: FleetJobState;
   reason_code: string | null;
   host: string | null;
@@ -94,6 +124,8 @@ export function fleetJobView(j: EngineJob): FleetJobView {
   const base = {
     beads: j.beads,
     queue: j.queue,
+    provider: j.provider,
+    fallback_reason: j.fallbackReason,
     host: at?.host ?? null,
     attempt: at?.attempt ?? null,
     branch: at?.branch ?? null,

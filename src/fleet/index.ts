@@ -10,7 +10,10 @@ import { enqueue, fleetJob, fleetJobData, fleetJobs, fleetQueues, stopFleetJob, 
 import type { EnqueueOptions } from './client.js';
 import { checkProvider, knownHosts, fleetCaps, fleetStatus, setCaps } from './status.js';
 import type { FleetJobView } from './decide.js';
+import type { FleetStatusOutput } from '../report/fleetSchemas.js';
 import { parseRate } from './names.js';
+import { fleetLogLines, fleetLogLinesAfter, fleetLogText } from './logs.js';
+import { sleep } from '../core/time.js';
 
 export { fleetUrl, FLEET_URL_ENV, redactUrl } from './connection.js';
 export { runWorker, type WorkerOptions } from './worker.js';
@@ -38,11 +41,37 @@ export const fleetJobOf = (url: string, beads: string | undefined) =>
 export const fleetJobList = (url: string) =>
   withEngine(url, async (engine) => fleetJobs(engine, await queuesOf(engine)));
 
+/**
+ * `logs --fleet --beads [--follow]`: the last lines of the bead's output, from the host that runs or ran it, given
+ * to `show` as they are printed; following, the new ones every half second until the job has ended. Unknown bead
+ * refused. Gives the job as it was last read.
+ */
+export const fleetLogs = (url: string, beads: string, lines: number, follow: boolean, show: (text: string[]) => void) =>
+  withEngine(url, async (engine) => {
+    const queues = await queuesOf(engine);
+    let { view } = await fleetJob(engine, beads, queues);
+    const first = await fleetLogLines(engine, view.beads, lines);
+    show(fleetLogText(view.beads, first));
+    let last = first.at(-1);
+    while (follow && ['queued', 'running'].includes(view.state)) {
+      await sleep(500);
+      // the state first: a host sends a job's last lines before it settles the job, so they are read after
+      view = (await fleetJob(engine, beads, queues)).view;
+      const more = await fleetLogLinesAfter(engine, view.beads, last?.id ?? '0');
+      show(fleetLogText(view.beads, more, last));
+      last = more.at(-1) ?? last;
+    }
+    return view;
+  });
+
 /** `stop --fleet --beads`: ends the job on whichever host runs it. */
 export const stopOnFleet = (url: string, beads: string) =>
   withEngine(url, async (engine) => stopFleetJob(engine, beads, await queuesOf(engine)));
 
 export const fleetStatusOf = (url: string) => withEngine(url, fleetStatus);
+/** `fleet status --watch`: `watch` reads the status as often as it likes over one connection, closed after. */
+export const watchFleetStatus = (url: string, watch: (read: () => Promise<FleetStatusOutput>) => Promise<void>) =>
+  withEngine(url, (engine) => watch(() => fleetStatus(engine)));
 export const fleetCapsOf = (url: string) => withEngine(url, fleetCaps);
 
 /** `fleet caps set`: the rate as `N/<sec>s`, checked before Redis is asked. */

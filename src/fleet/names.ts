@@ -30,6 +30,8 @@ export const attemptKey = (beads: string) => `${FLEET_PREFIX}:attempt:${beads}`;
 export const RATE_LIMITS_KEY = `${FLEET_PREFIX}:429`;
 /** The fleet's event log: one JSON line per job started or ended on a host (what `fleet status` and tests read). */
 export const EVENTS_KEY = `${FLEET_PREFIX}:events`;
+/** Each bead's output lines, as its host's `dx-runner logs` shows them (a capped list, see logs.ts). */
+export const logsKey = (beads: string) => `${FLEET_PREFIX}:logs:${beads}`;
 /** The caps set with `fleet caps set`, by provider (JSON): what `fleet caps` lists. */
 export const CAPS_KEY = `${FLEET_PREFIX}:caps`;
 

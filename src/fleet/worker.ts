@@ -4,8 +4,9 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { DxError } from '../core/errors.js';
 import { Store } from '../store/index.js';
 import { Engine } from './engine.js';
-import { fleetJobDataSchema, type FleetProgress } from './data.js';
-import { hostTakes, settle, type Heartbeat } from './decide.js';
+import { fleetJobDataSchema, type FleetEvent, type FleetProgress } from './data.js';
+import { fallbackJobData, fallbackOf, hostTakes, settle, type Heartbeat } from './decide.js';
+import { enqueue } from './client.js';
 import { endLocal, endOrphans, launchLocal, localEnd, refusedResult, stoppedBeforeStart } from './local.js';
 import {
   attemptKey,
@@ -19,6 +20,7 @@ import {
   STOP_KEY,
 } from './names.js';
 import { RepoCache } from './repoCache.js';
+import { shipLogs } from './logs.js';
 import { ensureRate } from './status.js';
 
 /**
@@ -67,7 +69,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   for (const provider of o.providers) await ensureRate(engine, provider);
 
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${o.hostId} ${line}\n`);
-  const event = (kind: 'started' | 'ended' | 'rate_limited' | 'handed_back', r: Running, beads: string, detail = '') =>
+  const event = (kind: FleetEvent['kind'], r: Running, beads: string, detail = '') =>
     engine.logEvent({ kind, host: o.hostId, beads, provider: r.provider, attempt: r.attempt, at: Date.now(), detail });
 
   const process1 = async (job: Job, token?: string) => {
@@ -104,9 +106,11 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
       await job.updateProgress(progress);
       await event('started', r, data.beads, local.runInstance);
       log(`started ${data.beads} attempt ${r.attempt} (${local.runInstance})`);
-      const ended = await localEnd(store, data.beads);
+      // its output, for `logs --fleet` on any host
+      const shipping = shipLogs(engine, local, o.hostId, r.attempt);
+      const ended = await localEnd(store, data.beads).finally(() => shipping.stop());
       const inRow = Number((await engine.redis.hget(RATE_LIMITS_KEY, data.beads)) ?? 0) + 1;
-      const s = settle(ended.end, { ...progress }, inRow, FLEET_RATE_LIMIT_RETRIES);
+      const s = settle(ended.end, { ...progress }, inRow, FLEET_RATE_LIMIT_RETRIES, fallbackOf(data));
       if (s.action === 'rate_limited') {
         await engine.redis.hset(RATE_LIMITS_KEY, data.beads, inRow);
         await event('rate_limited', r, data.beads, `${s.delayMs} ms`);
@@ -115,6 +119,13 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
         throw Worker.RateLimitError();
       }
       await engine.redis.hdel(RATE_LIMITS_KEY, data.beads);
+      // still rate limited past the retries: the next attempt waits in the fallback provider's queue
+      if (s.action === 'fallback') {
+        await enqueue(engine, fallbackJobData(data, s.provider, s.reason, Date.now()));
+        await event('fell_back', r, data.beads, `${s.reason} → ${s.provider}`);
+        log(`${data.beads}: ${data.provider} still rate-limited; falls back to ${s.provider}`);
+        return s.result;
+      }
       await event('ended', r, data.beads, s.result.reason_code);
       log(`ended ${data.beads}: ${s.result.state} ${s.result.reason_code}`);
       return s.result;

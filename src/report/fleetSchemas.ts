@@ -10,6 +10,11 @@ const jobState = z
 export const fleetJobSchema = z.object({
   beads: z.string(),
   queue: z.string().describe('provider-<name>, or host-<id> for a job pinned to a host'),
+  provider: z.string().describe('the provider its current attempt runs on'),
+  fallback_reason: z
+    .string()
+    .nullable()
+    .describe('why it runs on its fallback provider (its first stayed rate limited past the retries); null: not'),
   state: jobState,
   reason_code: z.string().nullable(),
   host: z.string().nullable().describe('the host that runs it (or ran its last attempt)'),

@@ -25,18 +25,28 @@ export function renderWatch(title: string, rows: readonly JobRow[], color: boole
 const ENTER = '\x1b[?1049h\x1b[?25l'; // alternate screen, cursor hidden
 const LEAVE = '\x1b[?25h\x1b[?1049l';
 
+/** Pure: the lines of a frame that the previous one did not hold, in order (what a pipe is told of a change). */
+export function changedLines(previous: readonly string[], next: readonly string[]): string[] {
+  const seen = new Set(previous);
+  return next.filter((l) => !seen.has(l));
+}
+
+type Frame = { text: string; done: boolean };
+
 /**
  * Redraws `frame()` in place every `intervalMs` on the alternate screen until it says done or the
  * user interrupts; the terminal gets its screen back either way, and the last frame is printed on it.
- * Not a terminal: one plain print, no escape codes.
+ * Not a terminal: one plain print, no escape codes; with `pipe: 'changes'`, the frame's lines once, then each
+ * line that changed as it changes, until done or interrupted.
  */
 export async function runWatch(
-  frame: () => { text: string; done: boolean },
+  frame: () => Frame | Promise<Frame>,
   intervalMs = 1000,
   out: NodeJS.WriteStream = process.stdout,
+  pipe: 'once' | 'changes' = 'once',
 ): Promise<void> {
-  if (!out.isTTY) {
-    out.write(`${frame().text}\n`);
+  if (!out.isTTY && pipe === 'once') {
+    out.write(`${(await frame()).text}\n`);
     return;
   }
   let stopping = false;
@@ -44,27 +54,30 @@ export async function runWatch(
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.once('SIGHUP', stop);
-  out.write(ENTER);
+  const draw = out.isTTY;
+  if (draw) out.write(ENTER);
   let last = '';
   try {
     for (;;) {
-      const f = frame();
+      const f = await frame();
+      if (draw)
+        // home, each line cleared to its end, then the rest of the screen: no flicker, no leftovers
+        out.write(
+          `\x1b[H${f.text
+            .split('\n')
+            .map((l) => `${l}\x1b[K`)
+            .join('\n')}\n\x1b[J`,
+        );
+      else for (const l of changedLines(last.split('\n'), f.text.split('\n'))) out.write(`${l}\n`);
       last = f.text;
-      // home, each line cleared to its end, then the rest of the screen: no flicker, no leftovers
-      out.write(
-        `\x1b[H${f.text
-          .split('\n')
-          .map((l) => `${l}\x1b[K`)
-          .join('\n')}\n\x1b[J`,
-      );
       if (f.done || stopping) break;
       for (let waited = 0; waited < intervalMs && !stopping; waited += 100) await sleep(100);
     }
   } finally {
-    out.write(LEAVE);
+    if (draw) out.write(LEAVE);
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
     process.removeListener('SIGHUP', stop);
   }
-  out.write(`${last}\n`);
+  if (draw) out.write(`${last}\n`);
 }

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
 import type { FleetJobOutput, FleetStatusOutput } from '../../src/report/fleetSchemas.js';
-import { cli, cliJson, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import { CLI, cli, cliJson, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
 import { startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
@@ -54,11 +54,22 @@ describe('the fleet', () => {
     await sb?.close();
   }, 120_000);
 
-  const enqueue = async (beads: string, task: string, ...flags: string[]) => {
-    const prompt = writePrompt(prompts, task);
+  /** enqueues from the third home, the task in a file, on stdin (`--prompt-file -`) or inline (`--prompt`) */
+  const enqueue = async (
+    beads: string,
+    task: string,
+    via: 'file' | 'stdin' | 'inline' = 'file',
+    ...flags: string[]
+  ) => {
+    const prompt =
+      via === 'file'
+        ? ['--prompt-file', writePrompt(prompts, task)]
+        : via === 'stdin'
+          ? ['--prompt-file', '-']
+          : ['--prompt', task];
     const r = await cliJson<FleetJobOutput>(
-      ['start', '--fleet', redis.url, '--beads', beads, '--prompt-file', prompt, '--repo', remote, ...flags],
-      { env: elsewhere },
+      ['start', '--fleet', redis.url, '--beads', beads, ...prompt, '--repo', remote, ...flags],
+      { env: elsewhere, input: via === 'stdin' ? task : undefined },
     );
     expect(r._code).toBe(0);
     return r;
@@ -96,8 +107,17 @@ describe('the fleet', () => {
   };
 
   it('runs three jobs on two hosts, never more than the global cap of 2 at once; each branch is pushed', async () => {
+    // the live view in a pipe: one line per change, until Ctrl-C
+    const watch = spawn(process.execPath, [CLI, 'fleet', 'status', '--watch', '--fleet', redis.url], {
+      env: elsewhere,
+    });
+    let watched = '';
+    watch.stdout.on('data', (d: Buffer) => (watched += d.toString()));
     const beads = ['bd-fl.1', 'bd-fl.2', 'bd-fl.3'];
-    for (const id of beads) await enqueue(id, `@mock stall 2\n@mock write ${id}.txt done\n@mock say ok`);
+    // the task in a file, on stdin, inline: each reaches the agent (its file is on the pushed branch)
+    const vias = ['file', 'stdin', 'inline'] as const;
+    for (const [i, id] of beads.entries())
+      await enqueue(id, `@mock stall 2\n@mock write ${id}.txt done\n@mock say ok`, vias[i]);
     // the same bead again is the same job
     const again = await enqueue('bd-fl.1', 'another task');
     expect(again).toMatchObject({ beads: 'bd-fl.1', added: false });
@@ -107,8 +127,7 @@ describe('the fleet', () => {
       expect(j).toMatchObject({ state: 'success', attempt: 1 });
       expect(j.delivery).toMatch(/^pushed to origin\//);
     }
-    const remoteBranches = git(remote, 'branch', '--list', 'fleet/*');
-    for (const id of beads) expect(remoteBranches).toContain(`fleet/${id}/a1`);
+    for (const id of beads) expect(git(remote, 'show', `fleet/${id}/a1:${id}.txt`).trim()).toBe('done');
     // the cap, from the fleet's event log: at no moment more than 2 jobs between a start and its end
     let running = 0;
     let most = 0;
@@ -123,11 +142,40 @@ describe('the fleet', () => {
     const status = await cliJson<FleetStatusOutput>(['fleet', 'status', '--fleet', redis.url], { env: elsewhere });
     SCHEMAS['fleet-status'].parse(status);
     expect(status.caps.find((c) => c.provider === 'opencode')).toMatchObject({ concurrency: 2 });
+    // the watch printed the fleet once, then the changes: a host running a job, and idle again
+    const exited = new Promise<number | null>((resolve) => watch.once('exit', (code) => resolve(code)));
+    process.kill(watch.pid as number, 'SIGINT');
+    expect(await exited).toBe(0);
+    expect(watched.split('\n').filter((l) => l.startsWith('fleet '))).toHaveLength(1);
+    expect(watched).toMatch(/^ {2}host-[ab] alive slots=2 running=[12] \(bd-fl\.\d/m);
+
+    // logs from another home: the lines the owning host's `logs` shows, under a heading naming host and attempt
+    const owner = [a, b].find((w) => w.host === done[0].host) as FleetWorker;
+    const local = (await cli(['logs', '--beads', 'bd-fl.1', '--lines', '500'], { env: owner.env })).stdout;
+    const fleetLogs = (lines: string) =>
+      cli(['logs', '--fleet', redis.url, '--beads', 'bd-fl.1', '--lines', lines], { env: elsewhere });
+    const all = await fleetLogs('500');
+    expect(all.code, all.stderr).toBe(0);
+    const [heading, ...shown] = all.stdout.trimEnd().split('\n');
+    expect(heading).toBe(`== bd-fl.1 attempt 1 on ${owner.host} ==`);
+    expect(shown.length).toBeGreaterThan(0);
+    expect([...shown].sort()).toEqual(local.trimEnd().split('\n').sort());
+    expect((await fleetLogs('1')).stdout.trimEnd().split('\n')).toEqual([heading, shown[shown.length - 1]]);
   }, 480_000);
 
-  it('stop from another home ends the job on the host that runs it', async () => {
-    await enqueue('bd-fl.stop', '@mock stall 120\n@mock say never');
+  it('a job pinned to a host runs there; stop from another home ends it on that host', async () => {
+    await enqueue('bd-fl.stop', '@mock stall 120\n@mock say never', 'file', '--host', 'host-b');
     const running = await runningOn('bd-fl.stop');
+    expect(running).toMatchObject({ host: 'host-b', queue: 'host-host-b' });
+    const started = (await events()).filter((e) => e.beads === 'bd-fl.stop' && e.kind === 'started');
+    expect(started.map((e) => e.host)).toEqual(['host-b']);
+    // following its logs from another home: it ends by itself once the job has ended
+    const follow = spawn(process.execPath, [CLI, 'logs', '--fleet', redis.url, '--beads', 'bd-fl.stop', '--follow'], {
+      env: elsewhere,
+    });
+    let followed = '';
+    follow.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    const followEnded = new Promise<number | null>((resolve) => follow.once('exit', (code) => resolve(code)));
     const stop = await cliJson<FleetJobOutput>(['stop', '--fleet', redis.url, '--beads', 'bd-fl.stop'], {
       env: elsewhere,
     });
@@ -136,6 +184,8 @@ describe('the fleet', () => {
     const owner = [a, b].find((w) => w.host === running.host) as FleetWorker;
     const local = await cliJson(['check', '--beads', 'bd-fl.stop'], { env: owner.env });
     expect(local).toMatchObject({ reason_code: 'manual_stop' });
+    expect(await followEnded).toBe(0);
+    expect(followed).toMatch(/^(== bd-fl\.stop attempt 1 on host-b ==|\(no output from bd-fl\.stop yet: stopped\))\n/);
   }, 360_000);
 
   it("a 429 pauses the provider's queue for every host; the job is retried on it and succeeds", async () => {
@@ -193,5 +243,11 @@ describe('the fleet', () => {
     });
     expect(caps.code).toBe(20);
     expect(caps.stderr).toMatch(/^dx-runner: unknown provider 'nope'.*\(reason_code=provider_not_found\)\n$/);
+    const logs = await cli(['logs', '--fleet', redis.url, '--beads', 'bd-fl.none'], { env: elsewhere });
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toMatch(
+      /^dx-runner: the fleet holds no job for bead bd-fl\.none.*reason_code=fleet_job_not_found/,
+    );
+    expect(logs.stderr.trim().split('\n')).toHaveLength(1);
   }, 60_000);
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { fleetJobView, hostRows, hostTakes, settle, type EngineJob, type LocalEnd } from '../../../src/fleet/decide.js';
+import {
+  fallbackJobData,
+  fallbackOf,
+  fleetJobView,
+  hostRows,
+  hostTakes,
+  settle,
+  type EngineJob,
+  type LocalEnd,
+} from '../../../src/fleet/decide.js';
 
 describe('hostTakes: the local governor', () => {
   it.each([
@@ -36,6 +45,30 @@ describe('settle: what the engine job becomes once the local run ended', () => {
     ['past the retries: it ends rate limited', end(limited), 4, { action: 'complete' }],
   ])('%s', (_name, e, inRow, want) => expect(settle(e, at, inRow, 3)).toMatchObject(want));
 
+  it.each([
+    ['within the retries the fallback waits: the queue pauses', end(limited), 3, { action: 'rate_limited' }],
+    [
+      'past the retries: on to the fallback, this attempt ended rate limited',
+      end(limited),
+      4,
+      {
+        action: 'fallback',
+        provider: 'gemini',
+        reason: 'opencode_rate_limited',
+        result: { ...at, state: 'failed', reason_code: 'opencode_rate_limited', delivery: 'fell back to gemini' },
+      },
+    ],
+    [
+      'any other failure past the retries completes (only a rate limit falls back)',
+      end({ outcomeState: 'failed', outcomeReason: 'exited_err' }),
+      4,
+      { action: 'complete', result: { reason_code: 'exited_err' } },
+    ],
+    ['a success completes', end({}), 4, { action: 'complete' }],
+  ])('with a fallback provider, %s', (_name, e, inRow, want) =>
+    expect(settle(e, at, inRow, 3, 'gemini')).toMatchObject(want),
+  );
+
   it('the completed result carries the local outcome', () => {
     expect(settle(end({}), at, 1, 3)).toEqual({
       action: 'complete',
@@ -51,12 +84,44 @@ describe('settle: what the engine job becomes once the local run ended', () => {
   });
 });
 
+describe('fallbackOf / fallbackJobData: once only, on the fallback provider', () => {
+  it.each([
+    ['no --fallback', {}, null],
+    ['a fallback provider', { fallbackProvider: 'cc-glm' }, 'cc-glm'],
+    ['a fallback attempt already', { fallbackProvider: 'cc-glm', fallbackReason: 'opencode_rate_limited' }, null],
+  ])('%s', (_name, data, want) => expect(fallbackOf(data)).toBe(want));
+
+  it("the fallback attempt: the same task, the fallback's default model, why it fell back", () => {
+    const data = {
+      beads: 'bd-a',
+      prompt: 'p',
+      provider: 'opencode',
+      model: 'zai/glm-5',
+      repo: '/r.git',
+      base: 'main',
+      branchPrefix: 'fleet',
+      host: 'h1',
+      fallbackProvider: 'cc-glm',
+      enqueuedAt: 1,
+    };
+    expect(fallbackJobData(data, 'cc-glm', 'opencode_rate_limited', 9)).toEqual({
+      ...data,
+      provider: 'cc-glm',
+      model: undefined,
+      fallbackReason: 'opencode_rate_limited',
+      enqueuedAt: 9,
+    });
+  });
+});
+
 describe('fleetJobView: a fleet job as the commands show it', () => {
   const progress = { host: 'h1', attempt: 2, branch: 'fleet/bd-a/a2', run_instance: 'r', spawned_at: 1 };
   const result = { ...progress, state: 'success', reason_code: 'success', exit_code: 0, commit: 'c', delivery: 'd' };
   const job = (over: Partial<EngineJob>): EngineJob => ({
     beads: 'bd-a',
     queue: 'provider-opencode',
+    provider: 'opencode',
+    fallbackReason: null,
     engineState: 'waiting',
     progress: null,
     result: null,
@@ -86,6 +151,11 @@ describe('fleetJobView: a fleet job as the commands show it', () => {
       { state: 'failed' },
     ],
     ['a stop asked while it waited', job({ stopAsked: true }), { state: 'stopped', reason_code: 'manual_stop' }],
+    [
+      'a fallback attempt says so',
+      job({ queue: 'provider-cc-glm', provider: 'cc-glm', fallbackReason: 'opencode_rate_limited' }),
+      { state: 'queued', provider: 'cc-glm', fallback_reason: 'opencode_rate_limited' },
+    ],
   ])('%s', (_name, j, want) => expect(fleetJobView(j)).toMatchObject(want));
 });
 

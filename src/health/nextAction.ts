@@ -39,6 +39,9 @@ const BY_REASON: Record<string, string> = {
   spawn_failed: 'check_provider_binary_then_start_again',
   rate_limit_backoff: 'wait_the_relaunch_after_the_provider_pause_or_stop_it',
   rate_limit_relaunch: 'superseded_by_a_newer_run_of_this_bead',
+  // a fleet job's local run ended with its worker: the engine gives the job to another host as its next attempt
+  fleet_worker_lost: 'check_the_job_with_check_fleet_it_moves_to_another_host',
+  fleet_lock_lost: 'check_the_job_with_check_fleet_it_moves_to_another_host',
 };
 
 /** Provider failure classes (errors.ts) of providers without their own entry: `cc_glm_auth_failed` … */

@@ -163,7 +163,7 @@ describe('the fleet', () => {
     expect(log[2].at - log[1].at).toBeGreaterThanOrEqual(5000);
   }, 480_000);
 
-  it('a worker killed -9 mid-job: its run ends there, the job finishes on the other host through a Redis restart', async () => {
+  it('a worker killed -9 mid-job: its run ends; it ends on the other host, Redis restarted meanwhile', async () => {
     await enqueue('bd-fl.kill', '@mock stall 25\n@mock write kill.txt done\n@mock say ok');
     const first = await runningOn('bd-fl.kill');
     const victim = [a, b].find((w) => w.host === first.host) as FleetWorker;
@@ -206,7 +206,7 @@ describe('the fleet', () => {
     ]);
   }, 420_000);
 
-  it('bad input: an unreachable fleet, a wrong password, an unknown provider in caps, a missing CLI; one line each', async () => {
+  it('bad input: unreachable fleet, wrong password, unknown provider in caps, missing CLI; one line each', async () => {
     const locked = await startRedis('s3cret-pw');
     try {
       const wrong = await cli(['fleet', 'status', '--fleet', locked.url.replace('s3cret-pw', 'nope')], {
@@ -232,9 +232,9 @@ describe('the fleet', () => {
       env: { ...elsewhere, DX_RUNNER_GEMINI_BIN: path.join(prompts, 'no-such-gemini') },
     });
     expect(bare.code).toBe(21);
-    expect(bare.stderr).toMatch(
-      /^dx-runner: gemini binary '.*no-such-gemini' not found.*npm install -g .*\(reason_code=provider_binary_missing\)\n$/,
-    );
+    expect(bare.stderr).toMatch(/^dx-runner: gemini binary '.*no-such-gemini' not found.*npm install -g /);
+    expect(bare.stderr).toMatch(/\(reason_code=provider_binary_missing\)\n$/);
+    expect(bare.stderr.split('\n')).toHaveLength(2);
     const hosts = await cliJson<FleetStatusOutput>(['fleet', 'status', '--fleet', redis.url], { env: elsewhere });
     expect(hosts.hosts.map((h) => h.host)).not.toContain('host-bare');
   }, 60_000);

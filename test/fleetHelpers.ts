@@ -2,15 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { sleep } from '../src/core/time.js';
 import { CLI, freePort, tmpDir, waitFor } from './helpers.js';
 
-/** A real redis-server (Debian's) on a free loopback port with a directory of its own, stopped by its PID. */
+/**
+ * A real redis-server (Debian's) on a free loopback port with a directory of its own (its append-only file
+ * there), stopped by its PID; `restart` stops it and starts it again on the same port from that file.
+ */
 export interface RedisServer {
   url: string;
   port: number;
   dir: string;
-  pid: number;
   stop(): Promise<void>;
+  restart(downMs: number): Promise<void>;
 }
 
 export async function startRedis(password?: string): Promise<RedisServer> {
@@ -18,31 +22,41 @@ export async function startRedis(password?: string): Promise<RedisServer> {
   const dir = tmpDir('redis');
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'];
   if (password) args.push('--requirepass', password);
-  const child = spawn('redis-server', args, { stdio: ['ignore', fs.openSync(path.join(dir, 'log'), 'a'), 'inherit'] });
   const url = `redis://${password ? `:${password}@` : ''}127.0.0.1:${port}`;
-  await waitFor('redis-server to answer', async () => {
-    const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    r.on('error', () => undefined);
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return undefined;
-    } finally {
-      r.disconnect();
-    }
-  });
+  const launch = async () => {
+    const log = fs.openSync(path.join(dir, 'log'), 'a');
+    const child = spawn('redis-server', args, { stdio: ['ignore', log, 'inherit'] });
+    await waitFor('redis-server to answer', async () => {
+      const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      r.on('error', () => undefined);
+      try {
+        await r.connect();
+        return (await r.ping()) === 'PONG';
+      } catch {
+        return undefined;
+      } finally {
+        r.disconnect();
+      }
+    });
+    return child;
+  };
+  let child = await launch();
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      process.kill(child.pid as number, 'SIGTERM');
+    });
   return {
     url,
     port,
     dir,
-    pid: child.pid as number,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        process.kill(child.pid as number, 'SIGTERM');
-      }),
+    stop,
+    restart: async (downMs) => {
+      await stop();
+      await sleep(downMs);
+      child = await launch();
+    },
   };
 }
 

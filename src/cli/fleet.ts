@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { runnerHome } from '../core/home.js';
 import type { EnqueueOptions, FleetJobView } from '../fleet/index.js';
 import type { FleetDoctorOutput, FleetStatusOutput } from '../report/fleetSchemas.js';
-import { number, print, printJson } from './shared.js';
+import { number, print, printJson, withStore } from './shared.js';
 
 /** The fleet commands (`worker`, `fleet …`) and what the job commands do with `--fleet`. */
 
@@ -150,6 +150,17 @@ export function registerFleetCommands(program: Command): void {
         home,
         env: process.env,
       });
+    });
+
+  // a worker's local start, in a process of its own so the worker's event loop keeps renewing its locks
+  program
+    .command('__fleet-launch', { hidden: true })
+    .option('--json')
+    .action(async () => {
+      const { startLocalRun } = await import('../fleet/local.js');
+      const { readFileSync } = await import('node:fs');
+      const input: unknown = JSON.parse(readFileSync(0, 'utf8'));
+      printJson(await withStore((store, home) => startLocalRun(store, home, input, process.env)));
     });
 
   const group = program.command('fleet').description('the fleet: its hosts, queues and caps; checks of its Redis');

@@ -133,6 +133,10 @@ export const REASONS = {
   fleet_unreachable: 'environment',
   fleet_auth_failed: 'environment',
   fleet_repo_unreachable: 'environment',
+  /** a fleet job's local run ended because its host's worker died (the engine gives the job to another host) */
+  fleet_worker_lost: 'environment',
+  /** a fleet job's local run ended because its worker lost the engine's lock on it (another host may take it) */
+  fleet_lock_lost: 'environment',
   // credentials, provider, lane, capacity (and the provider-named families below)
   secret_auth_resolution_failed: 'credentials',
   cc_glm_token_file_error: 'credentials',

@@ -72,3 +72,18 @@ export const fleetLogLineSchema = z.object({
   line: z.string(),
 });
 export type FleetLogLine = z.infer<typeof fleetLogLineSchema>;
+
+/**
+ * What a worker hands the process that starts an attempt's local run (`dx-runner __fleet-launch`), on its stdin:
+ * the job, the worktree made for the attempt, and the worker the run belongs to.
+ */
+export const localStartSchema = z.object({
+  job: fleetJobDataSchema,
+  worktree: z.string(),
+  worker: z.object({ pid: z.number().int().positive(), start: z.string() }).optional(),
+});
+export type LocalStart = z.infer<typeof localStartSchema>;
+
+/** What that process answers on its stdout: the local job it recorded and launched. */
+export const localStartedSchema = z.object({ job_id: z.number().int().positive() });
+export type LocalStarted = z.infer<typeof localStartedSchema>;

@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { DxError } from '../core/errors.js';
+import { CLI_ENTRY } from '../core/detached.js';
+import { DxError } from '../core/errors.js';
+import { kindOf, type ReasonCode } from '../core/reasons.js';
 import { sleep } from '../core/time.js';
 import { DEFAULT_BRANCH_PREFIX } from '../contract/delivery.js';
 import { claimAndEnd } from '../jobs/restart.js';
@@ -7,8 +10,10 @@ import { startJob } from '../jobs/start.js';
 import { stopJob } from '../jobs/stop.js';
 import { awaitingRelaunch } from '../jobs/rateLimit.js';
 import { createWorktree } from '../jobs/worktree.js';
-import type { JobRecord, Store } from '../store/index.js';
-import type { FleetJobData, FleetResult } from './data.js';
+import { errorSchema } from '../report/schemas.js';
+import type { FleetWorkerRef, JobRecord, Store } from '../store/index.js';
+import { localStartedSchema, localStartSchema, type FleetJobData, type FleetResult } from './data.js';
+import type { LocalStart, LocalStarted } from './data.js';
 import type { LocalEnd } from './decide.js';
 import { checkBranchPrefix } from './names.js';
 import type { RepoCache } from './repoCache.js';
@@ -45,19 +50,60 @@ export const stoppedBeforeStart = (host: string): FleetResult => ({
   delivery: null,
 });
 
-/** Makes the attempt's worktree from the shared remote and starts it as a local job whose branch is pushed. */
+/**
+ * Makes the attempt's worktree from the shared remote (git in child processes) and starts it as a local job
+ * whose branch is pushed, in a process of its own (`startLocalRun` there): a start checks and records the job
+ * with sync git and SQLite for seconds on a loaded host, which would stall the worker's lock renewals.
+ */
 export async function launchLocal(
   store: Store,
   o: WorkerOptions,
   cache: RepoCache,
   data: FleetJobData,
   attempt: number,
+  worker: FleetWorkerRef | undefined,
 ): Promise<{ local: JobRecord; branch: string }> {
   const branch = `${checkBranchPrefix(data.branchPrefix, DEFAULT_BRANCH_PREFIX)}/${data.beads}/a${attempt}`;
   const { clone, commit } = await cache.baseCommit(data.repo, data.base);
   const worktree = path.join(o.repoCache, 'worktrees', `${data.beads}-a${attempt}`);
   await createWorktree(data.beads, worktree, { repo: clone, base: commit, branch });
-  const local = await startJob(store, o.home, {
+  const { job_id } = await startOffLoop({ job: data, worktree, ...(worker ? { worker } : {}) }, o);
+  const local = store.jobs.get(job_id);
+  if (!local) throw new DxError('internal_error', `local job ${job_id} of ${data.beads} was not recorded`);
+  return { local, branch };
+}
+
+/** Runs `dx-runner __fleet-launch --json` with the start on its stdin; its refusal comes back as a DxError. */
+function startOffLoop(start: LocalStart, o: WorkerOptions): Promise<LocalStarted> {
+  const child = spawn(process.execPath, [CLI_ENTRY, '__fleet-launch', '--json'], {
+    env: { ...o.env, DX_RUNNER_HOME: o.home, DX_RUNNER_QUIET: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stdin.end(JSON.stringify(start));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      try {
+        const answer: unknown = JSON.parse(out);
+        if (code === 0) return resolve(localStartedSchema.parse(answer));
+        const { reason_code, message } = errorSchema.parse(answer).error;
+        reject(new DxError(kindOf(reason_code) ? (reason_code as ReasonCode) : 'internal_error', message));
+      } catch {
+        reject(new DxError('internal_error', `the local start of ${start.job.beads} ended ${code} without an answer`));
+      }
+    });
+  });
+}
+
+/**
+ * In the process `launchLocal` started: starts the attempt's local job (`startJob`, the one way a job starts)
+ * in its worktree, its branch pushed when it succeeds, owned by the worker.
+ */
+export async function startLocalRun(store: Store, home: string, input: unknown, env: NodeJS.ProcessEnv) {
+  const { job: data, worktree, worker } = localStartSchema.parse(input);
+  const local = await startJob(store, home, {
     beads: data.beads,
     prompt: data.prompt,
     provider: data.provider,
@@ -71,10 +117,11 @@ export async function launchLocal(
     rateLimitRetries: 0,
     // the host's own cap of the provider, when lower than its slots, queues the job here
     waitSec: 3600,
-    env: o.env,
+    fleetWorker: worker,
+    env,
     cwd: worktree,
   });
-  return { local, branch };
+  return { job_id: local.id } satisfies LocalStarted;
 }
 
 /** How long a job that succeeded may take to be delivered (its supervisor pushes once the outcome is recorded). */

@@ -2,6 +2,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { DxError } from '../core/errors.js';
+import { processStartTime } from '../jobs/process.js';
+import { which } from '../providers/binary.js';
+import { getProvider } from '../providers/index.js';
+import { binaryMissing } from '../providers/verdict.js';
 import { Store } from '../store/index.js';
 import { Engine } from './engine.js';
 import { fleetJobDataSchema, type FleetEvent, type FleetProgress } from './data.js';
@@ -41,13 +45,13 @@ export interface WorkerOptions {
 }
 
 /**
- * The engine's lock on a job lasts this long unless renewed (every half of it): a dead host's jobs are freed.
- * A local start blocks the worker's event loop for seconds on a loaded host (git, SQLite), so the lock must
- * outlast that: 10 s was lost under a load of 20 on two cores.
+ * The engine's lock on a job lasts this long unless renewed (every half of it): a dead host's jobs are freed
+ * within it plus a stalled check. Short is safe because nothing blocks the worker's event loop for long: a local
+ * start (seconds of sync git and SQLite on a loaded host) runs in a process of its own (`launchLocal`).
  */
-const LOCK_MS = 30_000;
+const LOCK_MS = 10_000;
 /** How often a host looks for jobs whose host died (their lock expired) and puts them back to wait. */
-const STALLED_CHECK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
 const HEARTBEAT_MS = 2_000;
 const HEARTBEAT_TTL_SEC = 8;
 /** How often a provider's 429 pauses its queue before the job ends rate limited. */
@@ -60,8 +64,21 @@ interface Running {
   localId: number | null;
 }
 
+/** A host takes a provider's jobs only with its CLI: refused before it registers anything in the engine. */
+function checkBinaries(providers: string[], env: NodeJS.ProcessEnv): void {
+  for (const provider of providers) {
+    const adapter = getProvider(provider);
+    const command = adapter.resolveBinary(undefined, env);
+    if (!which(command, env)) throw binaryMissing(adapter, command);
+  }
+}
+
 export async function runWorker(o: WorkerOptions): Promise<void> {
+  checkBinaries(o.providers, o.env);
   const engine = await Engine.open(o.url);
+  // the local runs of this worker end when it is gone (their supervisors watch it): a PID with its start time
+  const startedAt = processStartTime(process.pid);
+  const self = startedAt ? { pid: process.pid, start: startedAt } : undefined;
   const store = new Store(o.home);
   const cache = new RepoCache(o.repoCache);
   const running = new Map<string, Running>();
@@ -69,6 +86,17 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   for (const provider of o.providers) await ensureRate(engine, provider);
 
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${o.hostId} ${line}\n`);
+  // Redis restarted or cut off: the connection reconnects by itself (BullMQ resumes on it); said once each way
+  let offline = false;
+  let stopping = false;
+  engine.redis.on('close', () => {
+    if (!offline && !stopping) log('engine: connection lost; reconnecting (running jobs go on)');
+    offline = true;
+  });
+  engine.redis.on('ready', () => {
+    if (offline) log('engine: reconnected');
+    offline = false;
+  });
   const event = (kind: FleetEvent['kind'], r: Running, beads: string, detail = '') =>
     engine.logEvent({ kind, host: o.hostId, beads, provider: r.provider, attempt: r.attempt, at: Date.now(), detail });
 
@@ -84,7 +112,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     try {
       if (await engine.redis.sismember(STOP_KEY, data.beads)) return stoppedBeforeStart(o.hostId);
       r.attempt = await engine.redis.incr(attemptKey(data.beads));
-      const launched = await launchLocal(store, o, cache, data, r.attempt).catch((e: unknown) => {
+      const launched = await launchLocal(store, o, cache, data, r.attempt, self).catch((e: unknown) => {
         if (!(e instanceof DxError)) throw e;
         return e;
       });
@@ -144,7 +172,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
       stalledInterval: STALLED_CHECK_MS,
       maxStalledCount: 3,
     });
-    w.on('error', (e) => log(`engine: ${e.message.split('\n')[0]}`));
+    // while Redis is away each retry fails: the outage is said once, above
+    w.on('error', (e) => offline || log(`engine: ${e.message.split('\n')[0]}`));
     // the lock is gone (Redis unreachable past the lock's life, or another host took the job): end the run
     // here, so the job never runs on two hosts at once
     w.on('lockRenewalFailed', (ids) => {
@@ -184,6 +213,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   // SIGTERM/SIGINT: take no more jobs; the running ones finish and settle first (BullMQ's close waits for them)
   await new Promise<void>((resolve) => {
     const quit = () => {
+      stopping = true;
       log('stopping: no new jobs; waiting for the running ones');
       resolve();
     };

@@ -41,6 +41,9 @@ const BY_REASON: Record<string, string> = {
   rate_limit_relaunch: 'superseded_by_a_newer_run_of_this_bead',
   // a run whose agent's database was busy as it started: relaunched at once, or when the provider has a slot
   store_busy: 'relaunch_waits_for_provider_capacity_watchdog_relaunches_it',
+  // a fleet job's local run ended with its worker: the engine gives the job to another host as its next attempt
+  fleet_worker_lost: 'check_the_job_with_check_fleet_it_moves_to_another_host',
+  fleet_lock_lost: 'check_the_job_with_check_fleet_it_moves_to_another_host',
 };
 
 /** Provider failure classes (errors.ts) of providers without their own entry: `cc_glm_auth_failed` … */

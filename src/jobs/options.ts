@@ -8,7 +8,7 @@ import { getProvider } from '../providers/index.js';
 import { fallbackChain } from '../providers/policy.js';
 import { decideProviderModel } from '../providers/verdict.js';
 import type { Profile } from '../profiles/index.js';
-import type { JobSettings } from '../store/index.js';
+import type { FleetWorkerRef, JobSettings } from '../store/index.js';
 
 /** What a job is started with: flags (or a wave item's, a benchmark attempt's), merged with a profile. */
 export interface StartOptions extends GateOptions {
@@ -68,6 +68,8 @@ export interface StartOptions extends GateOptions {
   branchPrefix?: string;
   /** the binary the command line names for a provider's CLI (--opencode-bin …); adapters fall back to their own */
   binaryFor?: (provider: string) => string | undefined;
+  /** a fleet job (src/fleet): the worker it runs for, kept in its settings */
+  fleetWorker?: FleetWorkerRef;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }

@@ -239,6 +239,7 @@ export function planLaunch(job: JobPlan, choice: Chosen, baseline: MutationBasel
         ...(job.profile ? { profile: job.profile } : {}),
         sandbox,
         ...(deliveryPolicy(job.opts) ? { delivery: deliveryPolicy(job.opts) } : {}),
+        ...(job.opts.fleetWorker ? { fleetWorker: job.opts.fleetWorker } : {}),
       },
     },
     prompt: job.prompt,

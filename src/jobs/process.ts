@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { sleep } from '../core/time.js';
+import type { FleetWorkerRef } from '../store/index.js';
 
 /**
  * The kernel's start time of a process (field 22 of /proc/<pid>/stat), so a recycled PID is never
@@ -26,6 +27,14 @@ export function isSupervisorOf(pid: number | null, jobId: number): boolean {
     return false;
   }
 }
+
+/**
+ * Pure: has a run lost the fleet worker it runs for (src/fleet)? `startNow` is the kernel's start time of the worker's
+ * PID now (null: no such process). Gone, or its PID reused by another process (another start time): the engine
+ * will give the job to another host, so the run must end here. A local job (no worker) never has.
+ */
+export const workerLost = (worker: FleetWorkerRef | undefined, startNow: string | null): boolean =>
+  worker !== undefined && startNow !== worker.start;
 
 export function isAlive(pid: number | null, startTime: string | null): boolean {
   if (!pid) return false;

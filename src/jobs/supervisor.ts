@@ -7,9 +7,9 @@ import { getProvider, isContent, type AgentEvent } from '../providers/index.js';
 import { retryHintSec } from './backoff.js';
 import { finalizeJob, outputBytes, pendingOutcome, safeMutations } from './finalize.js';
 import { filesOf } from './paths.js';
-import { isAlive, treeCpuSeconds } from './process.js';
+import { isAlive, processStartTime, treeCpuSeconds, workerLost } from './process.js';
 import { pauseProvider, relaunchAfterPause } from './rateLimit.js';
-import { endJobRun } from './restart.js';
+import { claimAndEnd, endJobRun } from './restart.js';
 import { sandboxDenial } from './sandbox.js';
 import { relaunchAfterBusyStore, relaunchesForBusyStore } from './storeBusy.js';
 import { Store, type JobRecord } from '../store/index.js';
@@ -153,6 +153,14 @@ export async function superviseJob(home: string, jobId: number): Promise<void> {
         });
         finalizeJob(store, job, { state: 'failed', reasonCode: summary.retryReason, exitCode: null });
         await endJobRun(store, job);
+        return;
+      }
+
+      // a fleet job's worker died (killed -9, its host cut off): the engine gives the job to another host, so its
+      // run ends here, the agent's whole group with it; a job never runs on two hosts at once
+      const worker = job.settings.fleetWorker;
+      if (worker && workerLost(worker, processStartTime(worker.pid))) {
+        await claimAndEnd(store, job, { state: 'killed', reasonCode: 'fleet_worker_lost', exitCode: 137 });
         return;
       }
 

@@ -93,6 +93,13 @@ function laneRefusal(adapter: Pick<ProviderAdapter, 'name' | 'lanes'>, lane: Lan
   );
 }
 
+/** Pure: the refusal of a provider whose CLI `command` is not there to run, with how to install it. */
+export const binaryMissing = (adapter: Pick<ProviderAdapter, 'name' | 'installHint'>, command: string): DxError =>
+  new DxError(
+    'provider_binary_missing',
+    `${adapter.name} binary '${command}' not found or not executable; ${adapter.installHint}`,
+  );
+
 /**
  * Pure: can this provider take the job? Each check its facts allow, in the order start decides them: start
  * refuses with the first refused one, preflight reports every one. `lane`: the job's lane (start only).
@@ -111,8 +118,7 @@ export function providerChecks(
   if (f.launch) add('launch', f.launch instanceof DxError ? f.launch : null);
   if (f.binary) {
     const { command, found } = f.binary;
-    const why = `${adapter.name} binary '${command}' not found or not executable; ${adapter.installHint}`;
-    add('binary', found ? null : new DxError('provider_binary_missing', why));
+    add('binary', found ? null : binaryMissing(adapter, command));
   }
   if (f.models === null) checks.push({ check: 'model_listed', status: 'unknown' });
   else if (f.models) {

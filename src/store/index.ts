@@ -12,7 +12,7 @@ import { Waves, waveItemsTable, wavesTable } from './waves.js';
 
 export type { RecordedEvent } from './events.js';
 export { NEW_JOB_FIELDS, outcomeOf } from './jobs.js';
-export type { DeliveryFields, JobRecord, JobSettings, NewJob, VerifyResult } from './jobs.js';
+export type { DeliveryFields, FleetWorkerRef, JobRecord, JobSettings, NewJob, VerifyResult } from './jobs.js';
 export type { PostJobGate, PostJobGates } from '../contract/gates.js';
 export type { PauseRecord } from './pauses.js';
 export type { ServerRecord } from './servers.js';

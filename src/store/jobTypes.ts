@@ -37,6 +37,14 @@ export interface JobSettings extends Thresholds {
   verifyTimeoutSec?: number;
   /** how the job's work is delivered once it succeeded (absent: it stays on its branch) */
   delivery?: DeliveryPolicy;
+  /** a fleet job's run: the worker it runs for; its supervisor ends the run once that process is gone */
+  fleetWorker?: FleetWorkerRef;
+}
+
+/** A process as the kernel knows it: its PID and start time (field 22 of its stat), so a reused PID is another. */
+export interface FleetWorkerRef {
+  pid: number;
+  start: string;
 }
 
 /** The post-job gates' verdicts, by gate name. */

@@ -5,7 +5,7 @@ import type { CommitPolicy } from '../contract/names.js';
 import type { DeliveryResult } from '../contract/delivery.js';
 import type { DeliveryFields, GateVerdicts, JobSettings, VerifyResult } from './jobTypes.js';
 
-export type { DeliveryFields, JobSettings, VerifyResult } from './jobTypes.js';
+export type { DeliveryFields, FleetWorkerRef, JobSettings, VerifyResult } from './jobTypes.js';
 
 /** One run of one bead. A restart makes a new row; the newest row is the bead's current job. */
 export const jobsTable = new Table(

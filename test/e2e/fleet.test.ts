@@ -5,7 +5,18 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
 import type { FleetJobOutput, FleetStatusOutput } from '../../src/report/fleetSchemas.js';
-import { CLI, cli, cliJson, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import {
+  CLI,
+  cli,
+  cliJson,
+  groupMembers,
+  makeRepo,
+  sandbox,
+  tmpDir,
+  waitFor,
+  writePrompt,
+  type Sandbox,
+} from '../helpers.js';
 import { startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
@@ -203,15 +214,39 @@ describe('the fleet', () => {
     expect(log[2].at - log[1].at).toBeGreaterThanOrEqual(5000);
   }, 480_000);
 
-  it('a worker killed -9 mid-job: the job finishes on the other host, the first attempt kept', async () => {
+  it('a worker killed -9 mid-job: its run ends; it ends on the other host, Redis restarted meanwhile', async () => {
     await enqueue('bd-fl.kill', '@mock stall 25\n@mock write kill.txt done\n@mock say ok');
     const first = await runningOn('bd-fl.kill');
     const victim = [a, b].find((w) => w.host === first.host) as FleetWorker;
     const survivor = [a, b].find((w) => w !== victim) as FleetWorker;
     process.kill(victim.child.pid as number, 'SIGKILL');
+    // the dead worker's run ends on its host by itself: its supervisor sees the worker gone and ends the agent's
+    // group, so the job never runs on two hosts at once
+    const lost = await waitFor('the first attempt to end on the dead host', async () => {
+      const local = await cliJson<{ state: string; reason_code: string; pid: number }>(
+        ['check', '--beads', 'bd-fl.kill'],
+        { env: victim.env },
+      );
+      return local.reason_code === 'fleet_worker_lost' ? local : undefined;
+    });
+    await waitFor(
+      'the agent group of the first attempt to be gone',
+      async () => groupMembers(lost.pid).length === 0 || undefined,
+    );
+    // Redis restarted while the second attempt runs: the worker reconnects and nothing is lost
+    await waitFor('the second attempt to run', async () => {
+      const j = await fleetJob('bd-fl.kill');
+      return j.state === 'running' && j.attempt === 2 ? j : undefined;
+    });
+    await redis.restart(2000);
     const done = await ended('bd-fl.kill', 300_000);
     expect(done).toMatchObject({ state: 'success', host: survivor.host, attempt: 2, branch: 'fleet/bd-fl.kill/a2' });
     expect(git(remote, 'branch', '--list', 'fleet/bd-fl.kill/*')).toContain('fleet/bd-fl.kill/a2');
+    const listed = await cliJson<{ jobs: FleetJobOutput[] }>(['status', '--fleet', redis.url], { env: elsewhere });
+    expect(listed.jobs.find((j) => j.beads === 'bd-fl.kill')).toMatchObject({ state: 'success', attempt: 2 });
+    const survivorLog = fs.readFileSync(path.join(survivor.home, 'worker.log'), 'utf8');
+    expect(survivorLog).toMatch(/engine: connection lost; reconnecting/);
+    expect(survivorLog).toMatch(/engine: reconnected/);
     // the first attempt's worktree and branch stay on the host that died
     const kept = fs.readdirSync(path.join(victim.home, 'fleet', 'worktrees'));
     expect(kept).toContain('bd-fl.kill-a1');
@@ -222,7 +257,7 @@ describe('the fleet', () => {
     ]);
   }, 420_000);
 
-  it('bad input: an unreachable fleet, a wrong password, an unknown provider in caps; one line each', async () => {
+  it('bad input: unreachable fleet, wrong password, unknown provider in caps, missing CLI; one line each', async () => {
     const locked = await startRedis('s3cret-pw');
     try {
       const wrong = await cli(['fleet', 'status', '--fleet', locked.url.replace('s3cret-pw', 'nope')], {
@@ -249,5 +284,15 @@ describe('the fleet', () => {
       /^dx-runner: the fleet holds no job for bead bd-fl\.none.*reason_code=fleet_job_not_found/,
     );
     expect(logs.stderr.trim().split('\n')).toHaveLength(1);
+    // a host without the provider's CLI is refused before it registers in the engine
+    const bare = await cli(['worker', '--fleet', redis.url, '--host-id', 'host-bare', '--providers', 'gemini'], {
+      env: { ...elsewhere, DX_RUNNER_GEMINI_BIN: path.join(prompts, 'no-such-gemini') },
+    });
+    expect(bare.code).toBe(21);
+    expect(bare.stderr).toMatch(/^dx-runner: gemini binary '.*no-such-gemini' not found.*npm install -g /);
+    expect(bare.stderr).toMatch(/\(reason_code=provider_binary_missing\)\n$/);
+    expect(bare.stderr.split('\n')).toHaveLength(2);
+    const hosts = await cliJson<FleetStatusOutput>(['fleet', 'status', '--fleet', redis.url], { env: elsewhere });
+    expect(hosts.hosts.map((h) => h.host)).not.toContain('host-bare');
   }, 60_000);
 });

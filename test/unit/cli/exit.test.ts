@@ -43,6 +43,8 @@ const DOCUMENTED: Record<number, (keyof typeof REASONS)[]> = {
     'fleet_unreachable',
     'fleet_auth_failed',
     'fleet_repo_unreachable',
+    'fleet_worker_lost',
+    'fleet_lock_lost',
   ],
   2: [
     'beads_missing',

@@ -79,7 +79,8 @@ export function startWorker(
   ...flags: string[]
 ): FleetWorker {
   const home = tmpDir(`host-${host}`);
-  fs.cpSync(path.join(seed, 'cache'), path.join(home, 'cache'), { recursive: true });
+  if (fs.existsSync(path.join(seed, 'cache')))
+    fs.cpSync(path.join(seed, 'cache'), path.join(home, 'cache'), { recursive: true });
   const env = { ...baseEnv, DX_RUNNER_HOME: home };
   const log = fs.openSync(path.join(home, 'worker.log'), 'a');
   const child = spawn(process.execPath, [CLI, 'worker', '--fleet', url, '--host-id', host, ...flags], {

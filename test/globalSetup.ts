@@ -10,7 +10,7 @@ import { CLI, xdgEnv } from './testEnv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** what `opencode models` lists under the test config, listed once per run */
+    /** what `opencode models` lists under the test config, listed once per run; empty if that failed */
     opencodeModels: string[];
   }
 }
@@ -32,16 +32,12 @@ export default async function setup(project: TestProject): Promise<() => void> {
     OPENCODE_CONFIG: config,
     OPENCODE_DISABLE_MODELS_FETCH: '1',
   };
-  await promisify(execFile)(
-    process.execPath,
-    [CLI, '__list-models', 'opencode', resolveOpencodeBinary(undefined, env)],
-    {
-      env,
-    },
-  );
-  const cached = JSON.parse(fs.readFileSync(path.join(home, 'cache', 'opencode-models.json'), 'utf8')) as {
-    models: string[];
-  };
-  project.provide('opencodeModels', cached.models);
+  const list = () => promisify(execFile)(process.execPath, [CLI, '__list-models', 'opencode', binary], { env });
+  const binary = resolveOpencodeBinary(undefined, env);
+  const file = path.join(home, 'cache', 'opencode-models.json');
+  // a listing cut short on a loaded host writes nothing: once more, then the sandboxes list for themselves
+  for (let tries = 0; tries < 2 && !fs.existsSync(file); tries++) await list().catch(() => undefined);
+  const models = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { models: string[] }).models : [];
+  project.provide('opencodeModels', models);
   return () => fs.rmSync(home, { recursive: true, force: true });
 }

@@ -81,13 +81,12 @@ export async function sandbox(script?: string): Promise<Sandbox> {
     ...claudeEnv(mock.url, 'cc-glm'), // cc-glm's endpoint and token (read by cc-glm only)
   };
   // the model list a home holds after its first start, listed once per run (test/globalSetup.ts)
-  fs.mkdirSync(path.join(home, 'cache'), { mode: 0o700 });
-  const models = {
-    key: modelsKey(resolveOpencodeBinary(undefined, env), env),
-    at: Date.now(),
-    models: inject('opencodeModels'),
-  };
-  fs.writeFileSync(path.join(home, 'cache', 'opencode-models.json'), JSON.stringify(models), { mode: 0o600 });
+  const listed = inject('opencodeModels');
+  if (listed.length) {
+    fs.mkdirSync(path.join(home, 'cache'), { mode: 0o700 });
+    const models = { key: modelsKey(resolveOpencodeBinary(undefined, env), env), at: Date.now(), models: listed };
+    fs.writeFileSync(path.join(home, 'cache', 'opencode-models.json'), JSON.stringify(models), { mode: 0o600 });
+  }
   return { env, home, mock, close: () => mock.close() };
 }
 

@@ -20,6 +20,7 @@ import {
 } from './names.js';
 import { RepoCache } from './repoCache.js';
 import { ensureRate } from './status.js';
+import { waveDriverWorker } from './waveDriver.js';
 
 /**
  * `dx-runner worker`: one host of the fleet. A BullMQ worker per provider queue and one for the jobs pinned to
@@ -142,6 +143,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     });
     return w;
   });
+  // fleet waves: this host also runs wave drivers (engine jobs of their own queue; they take no slot)
+  workers.push(waveDriverWorker(engine, o.hostId, log));
 
   // stop requests from any host: the owner ends its local run, which settles the engine's job
   const sub = engine.redis.duplicate();

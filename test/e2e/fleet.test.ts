@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
 import type { FleetJobOutput, FleetStatusOutput } from '../../src/report/fleetSchemas.js';
 import { cli, cliJson, makeRepo, sandbox, tmpDir, waitFor, writePrompt, type Sandbox } from '../helpers.js';
-import { startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
+import { fleetEvents, startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
 
@@ -84,16 +83,7 @@ describe('the fleet', () => {
       },
       timeoutMs,
     );
-  const events = async () => {
-    const r = new Redis(redis.url);
-    try {
-      return (await r.lrange('dxfleet:events', 0, -1)).map(
-        (l) => JSON.parse(l) as { kind: string; host: string; beads: string; at: number; attempt: number },
-      );
-    } finally {
-      r.disconnect();
-    }
-  };
+  const events = () => fleetEvents(redis.url);
 
   it('runs three jobs on two hosts, never more than the global cap of 2 at once; each branch is pushed', async () => {
     const beads = ['bd-fl.1', 'bd-fl.2', 'bd-fl.3'];

@@ -1,3 +1,4 @@
+import { DxError } from '../core/errors.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import { renderTable, type Column } from '../report/index.js';
 import { fleetUrlOf } from './fleet.js';
@@ -42,6 +43,9 @@ export async function fleetWaveCommand(
   o: { fleet?: string | boolean; wave?: number; json?: boolean; [flag: string]: unknown },
   reportText: (r: WaveReportOutput) => string,
 ): Promise<void> {
+  const local = ['html', 'output', 'watch'].find((flag) => o[flag] !== undefined && o[flag] !== false);
+  if (local)
+    throw new DxError('invalid_argument', `--${local} is not for a fleet wave yet; leave it out, or use --json`);
   const fleet = await import('../fleet/index.js');
   const url = await fleetUrlOf(o.fleet);
   if (command === 'report') {

@@ -58,7 +58,7 @@ describe('planFleetWave: a fleet wave is checked whole before anything reaches t
     else expect(got).toMatch(want);
   });
 
-  it('each item: its prompt read, its provider and fallback, not enqueued yet; --critical starts on the fallback', () => {
+  it('each item: its prompt, provider and fallback, not enqueued yet; --critical starts on the fallback', () => {
     const file = manifest('repo: r\nbase: dev\nitems:\n  - beads: bd-a\n    prompt: do it\n    model: m1\n');
     const plan = planFleetWave({ manifest: file, cwd: dir });
     expect(plan).toMatchObject({ repo: 'r', branchPrefix: 'fleet', critical: false });

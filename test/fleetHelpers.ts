@@ -100,3 +100,22 @@ export function startWorker(
       }),
   };
 }
+
+/** One line of the fleet's event log, as the tests read it. */
+export interface FleetEventLine {
+  kind: string;
+  host: string;
+  beads: string;
+  at: number;
+  attempt: number;
+}
+
+/** The fleet's event log (a job started or ended on a host), read straight from Redis. */
+export async function fleetEvents(url: string): Promise<FleetEventLine[]> {
+  const r = new Redis(url);
+  try {
+    return (await r.lrange('dxfleet:events', 0, -1)).map((l) => JSON.parse(l) as FleetEventLine);
+  } finally {
+    r.disconnect();
+  }
+}

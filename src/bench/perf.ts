@@ -11,6 +11,7 @@ import { commandLatency, liveLatency } from './perf/latency.js';
 import { governedOverhead, waveOverhead } from './perf/overhead.js';
 import { deliveryCost } from './perf/delivery.js';
 import { fleetLatency } from './perf/fleet.js';
+import { fleetWaveRatio } from './perf/fleetWave.js';
 
 /**
  * `npm run bench [-- <measurement>…]`: medians of the costs an operator feels, printed as each is measured,
@@ -23,6 +24,7 @@ import { fleetLatency } from './perf/fleet.js';
  *   governed  `bench governed`: 12 prompts, headless, parallel 6, vs the same 12 raw `opencode run` at parallel 6
  *   delivery  what landing adds to a job
  *   fleet     enqueue → agent spawned p50/p95 on an idle fleet (a redis-server and one worker of its own)
+ *   fleetwave 12 jobs as a fleet wave on two workers with 3 slots each vs the same 12 as a single-host wave at cap 6
  * Flags: --reps N (default 5), --wave-reps N (default 5), --skip-wave, --live N (default 50, 0 = skip),
  *        --skip-lanes, --governed-reps N (default 1, 0 = skip).
  * They all run against the bundled scripted model. Whatever way the bench ends (done, failed, SIGINT, SIGTERM),
@@ -53,6 +55,7 @@ const MEASUREMENTS: Record<string, { run: Measurement; on: boolean }> = {
   governed: { run: (s) => governedOverhead(s, GOVERNED_REPS), on: GOVERNED_REPS > 0 },
   delivery: { run: (s) => deliveryCost(s, REPS), on: true },
   fleet: { run: (s) => fleetLatency(s, REPS), on: true },
+  fleetwave: { run: fleetWaveRatio, on: true },
 };
 const unknown = positionals.filter((m) => !(m in MEASUREMENTS));
 if (unknown.length) {
@@ -72,6 +75,7 @@ const TARGETS: Record<string, string> = {
   land_cost_ms: '<= 300',
   fleet_spawn_p50_ms: '<= 250',
   fleet_spawn_p95_ms: '<= 250',
+  fleet_wave12_ratio: '<= 1.10',
 };
 /**
  * What dx-runner itself may cost above `node -e 0` measured beside it: any node CLI pays node's own start first

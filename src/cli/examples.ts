@@ -225,6 +225,14 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
       'the ready issues of beads (needs bd), 12 at most',
       'dx-runner wave start --from-beads --worktree-root ../wts --limit 12',
     ],
+    [
+      'on the fleet (DX_RUNNER_FLEET_URL): its driver and items run on its hosts, each clones the shared remote',
+      'dx-runner wave start --fleet --manifest wave.yaml --repo git@git.internal:team/app.git',
+    ],
+  ],
+  'wave status': [
+    ['the live view of the newest wave until it ends', 'dx-runner wave status --watch'],
+    ['a fleet wave, read from any host', 'dx-runner wave status --fleet --wave 3'],
   ],
   demo: [
     ['3 real opencode jobs against the bundled scripted model', 'dx-runner demo'],

@@ -12,7 +12,7 @@ export const fleetOption = () =>
   new Option('--fleet [url]', 'act on the fleet at this Redis URL (alone: DX_RUNNER_FLEET_URL) instead of this host');
 
 /** The fleet URL a command was given: its own `--fleet <url>`, else the environment's. */
-const urlOf = async (flag: string | boolean | undefined) =>
+export const fleetUrlOf = async (flag: string | boolean | undefined) =>
   (await import('../fleet/index.js')).fleetUrl(typeof flag === 'string' ? flag : undefined, process.env);
 
 const jobLine = (v: FleetJobView) =>
@@ -28,7 +28,7 @@ export async function fleetJobCommand(
   o: { fleet?: string | boolean; beads?: string; json?: boolean },
 ): Promise<void> {
   const fleet = await import('../fleet/index.js');
-  const url = await urlOf(o.fleet);
+  const url = await fleetUrlOf(o.fleet);
   if (command === 'status' && !o.beads) {
     const jobs = await fleet.fleetJobList(url);
     if (o.json) printJson({ jobs });
@@ -54,7 +54,7 @@ export async function fleetLogsCommand(o: {
     printed += text.length;
   };
   const fleet = await import('../fleet/index.js');
-  const view = await fleet.fleetLogs(await urlOf(o.fleet), o.beads, o.lines, o.follow === true, show);
+  const view = await fleet.fleetLogs(await fleetUrlOf(o.fleet), o.beads, o.lines, o.follow === true, show);
   if (printed === 0) print(`(no output from ${view.beads} yet: ${view.state})`);
 }
 
@@ -63,7 +63,7 @@ export async function startOnFleetCommand(
   o: EnqueueOptions & { fleet?: string | boolean; json?: boolean },
 ): Promise<void> {
   const fleet = await import('../fleet/index.js');
-  const url = await urlOf(o.fleet);
+  const url = await fleetUrlOf(o.fleet);
   // `--prompt-file -`: the task is what stdin holds, as on one host
   const prompt =
     o.promptFile === '-'
@@ -179,8 +179,8 @@ export function registerFleetCommands(program: Command): void {
     )
     .action(async (o: { fleet?: string; json?: boolean; watch?: boolean }) => {
       const fleet = await import('../fleet/index.js');
-      if (o.watch) return watchStatus(fleet.watchFleetStatus, await urlOf(o.fleet));
-      const s = await fleet.fleetStatusOf(await urlOf(o.fleet));
+      if (o.watch) return watchStatus(fleet.watchFleetStatus, await fleetUrlOf(o.fleet));
+      const s = await fleet.fleetStatusOf(await fleetUrlOf(o.fleet));
       if (o.json) printJson(s);
       else statusLines(s).forEach(print);
     });
@@ -190,7 +190,7 @@ export function registerFleetCommands(program: Command): void {
     .addOption(urlOption())
     .option('--json', 'JSON (dx-runner schema fleet-caps)')
     .action(async (o: { fleet?: string; json?: boolean }) => {
-      const c = await (await import('../fleet/index.js')).fleetCapsOf(await urlOf(o.fleet));
+      const c = await (await import('../fleet/index.js')).fleetCapsOf(await fleetUrlOf(o.fleet));
       if (o.json) printJson(c);
       else c.caps.forEach((cap) => print(capLine(cap)));
     });
@@ -215,7 +215,7 @@ export function registerFleetCommands(program: Command): void {
         const fleet = await import('../fleet/index.js');
         // `fleet caps` has --fleet too, and takes it when it comes after `set`
         const flag = o.fleet ?? (cmd.parent?.opts() as { fleet?: string } | undefined)?.fleet;
-        const c = await fleet.setFleetCaps(() => urlOf(flag), provider, o.concurrency, o.rate);
+        const c = await fleet.setFleetCaps(() => fleetUrlOf(flag), provider, o.concurrency, o.rate);
         const mine = c.caps.filter((cap) => cap.provider === provider);
         if (o.json) printJson({ caps: mine });
         else mine.forEach((cap) => print(`set ${capLine(cap)}`));
@@ -227,7 +227,7 @@ export function registerFleetCommands(program: Command): void {
     .addOption(urlOption())
     .option('--json', 'JSON (dx-runner schema fleet-doctor)')
     .action(async (o: { fleet?: string; json?: boolean }) => {
-      const d = await (await import('../fleet/index.js')).fleetDoctor(await urlOf(o.fleet));
+      const d = await (await import('../fleet/index.js')).fleetDoctor(await fleetUrlOf(o.fleet));
       if (o.json) printJson(d);
       else doctorLines(d).forEach(print);
       if (!d.ok) process.exitCode = 1;

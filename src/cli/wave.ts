@@ -7,8 +7,16 @@ import { number, print, printJson, withStore } from './shared.js';
 import { formatElapsed, renderTable, type Column } from '../report/index.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import type { WaveStartOptions } from '../wave/index.js';
+import { fleetOption } from './fleet.js';
 
-type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & { json?: boolean };
+type FleetFlag = { fleet?: string | boolean; json?: boolean; wave?: number };
+type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & FleetFlag;
+
+/** With `--fleet` the command runs on the fleet's engine instead (src/cli/fleetWave.ts); else on this host. */
+const fleetOr =
+  <T extends FleetFlag>(command: 'start' | 'status' | 'report', local: (o: T) => Promise<void>) =>
+  (o: T) =>
+    o.fleet ? import('./fleetWave.js').then((m) => m.fleetWaveCommand(command, o, reportText)) : local(o);
 
 const counts = (c: Record<string, number>) =>
   Object.entries(c)
@@ -122,20 +130,23 @@ export function registerWaveCommands(program: Command): void {
       number('--limit', { integer: true, min: 1 }),
     )
     .option('--json', 'JSON: the wave status')
-    .action((o: WaveStartFlags) =>
-      withStore(async (store, home) => {
-        const { startWave, waveStatus } = await import('../wave/index.js');
-        const { wave: w } = await startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
-        const s = waveStatus(store, w);
-        if (o.json) printJson(s);
-        else {
-          const recorded = o.fromBeads ? ' from bd ready, recorded on the issues' : '';
-          print(
-            `started wave ${w.id}: ${s.items.length} items${recorded}, driver pid ${s.driver_pid ?? '-'}; ` +
-              'watch it with dx-runner wave status --watch',
-          );
-        }
-      }),
+    .addOption(fleetOption())
+    .action(
+      fleetOr('start', (o: WaveStartFlags) =>
+        withStore(async (store, home) => {
+          const { startWave, waveStatus } = await import('../wave/index.js');
+          const { wave: w } = await startWave(store, home, { ...o, env: process.env, cwd: process.cwd() });
+          const s = waveStatus(store, w);
+          if (o.json) printJson(s);
+          else {
+            const recorded = o.fromBeads ? ' from bd ready, recorded on the issues' : '';
+            print(
+              `started wave ${w.id}: ${s.items.length} items${recorded}, driver pid ${s.driver_pid ?? '-'}; ` +
+                'watch it with dx-runner wave status --watch',
+            );
+          }
+        }),
+      ),
     );
 
   wave
@@ -147,38 +158,41 @@ export function registerWaveCommands(program: Command): void {
       '--watch',
       'live view until the wave ends or Ctrl-C (not a terminal: one plain print); NO_COLOR turns colour off',
     )
-    .action((o: { wave?: number; json?: boolean; watch?: boolean }) =>
-      withStore(async (store) => {
-        const { waveOrLatest, waveStatus } = await import('../wave/index.js');
-        const id = waveOrLatest(store, o.wave).id;
-        if (o.watch && !o.json) {
-          const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
-          const color = colorWanted(process.env);
-          return runWatch(() => {
-            const s = waveStatus(store, waveOrLatest(store, id));
-            const rows = s.items.map((i) => ({
-              beads: i.beads,
-              provider: i.provider,
-              // the job's own state while it runs; the item's verdict once it is settled
-              state: i.item_state === 'running' && i.job ? i.job.state : i.item_state,
-              elapsed: i.job?.elapsed ?? 0,
-              bytes: i.job?.log_bytes ?? 0,
-              mutations: i.job?.mutation_count ?? 0,
-              lastEvent: queueNote(s.merge_queue, i.beads) ?? fallbackNote(i) ?? i.last_event,
-            }));
-            const queue = s.merge_queue.length ? `\nmerge queue: ${s.merge_queue.join(' → ')}` : '';
-            return {
-              text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}${queue}`, rows, color),
-              done:
-                s.state === 'done' ||
-                (s.state === 'stopped' && s.counts.queued + s.counts.launching + s.counts.running === 0),
-            };
-          });
-        }
-        const s = waveStatus(store, waveOrLatest(store, id));
-        if (o.json) printJson(s);
-        else print(statusText(s));
-      }),
+    .addOption(fleetOption())
+    .action(
+      fleetOr('status', (o: { wave?: number; json?: boolean; watch?: boolean }) =>
+        withStore(async (store) => {
+          const { waveOrLatest, waveStatus } = await import('../wave/index.js');
+          const id = waveOrLatest(store, o.wave).id;
+          if (o.watch && !o.json) {
+            const { colorWanted, renderWatch, runWatch } = await import('../report/watch.js');
+            const color = colorWanted(process.env);
+            return runWatch(() => {
+              const s = waveStatus(store, waveOrLatest(store, id));
+              const rows = s.items.map((i) => ({
+                beads: i.beads,
+                provider: i.provider,
+                // the job's own state while it runs; the item's verdict once it is settled
+                state: i.item_state === 'running' && i.job ? i.job.state : i.item_state,
+                elapsed: i.job?.elapsed ?? 0,
+                bytes: i.job?.log_bytes ?? 0,
+                mutations: i.job?.mutation_count ?? 0,
+                lastEvent: queueNote(s.merge_queue, i.beads) ?? fallbackNote(i) ?? i.last_event,
+              }));
+              const queue = s.merge_queue.length ? `\nmerge queue: ${s.merge_queue.join(' → ')}` : '';
+              return {
+                text: renderWatch(`wave ${s.wave}: ${s.state}  ${counts(s.counts)}${queue}`, rows, color),
+                done:
+                  s.state === 'done' ||
+                  (s.state === 'stopped' && s.counts.queued + s.counts.launching + s.counts.running === 0),
+              };
+            });
+          }
+          const s = waveStatus(store, waveOrLatest(store, id));
+          if (o.json) printJson(s);
+          else print(statusText(s));
+        }),
+      ),
     );
 
   wave
@@ -199,16 +213,19 @@ export function registerWaveCommands(program: Command): void {
         'where --html writes (implies it; default: report.html in the wave folder)',
       ).conflicts('json'),
     )
-    .action((o: { wave?: number; json?: boolean; html?: boolean; output?: string }) =>
-      withStore(async (store, home) => {
-        const { waveOrLatest, waveReport } = await import('../wave/index.js');
-        const w = waveOrLatest(store, o.wave);
-        if (o.html || o.output !== undefined) return writeHtml(store, home, w, o.output);
-        const r = waveReport(store, w);
-        if (o.json) printJson(r);
-        else print(reportText(r));
-        if (r.counts.failed > 0) process.exitCode = 3;
-      }),
+    .addOption(fleetOption())
+    .action(
+      fleetOr('report', (o: { wave?: number; json?: boolean; html?: boolean; output?: string }) =>
+        withStore(async (store, home) => {
+          const { waveOrLatest, waveReport } = await import('../wave/index.js');
+          const w = waveOrLatest(store, o.wave);
+          if (o.html || o.output !== undefined) return writeHtml(store, home, w, o.output);
+          const r = waveReport(store, w);
+          if (o.json) printJson(r);
+          else print(reportText(r));
+          if (r.counts.failed > 0) process.exitCode = 3;
+        }),
+      ),
     );
 
   wave

@@ -8,6 +8,16 @@ import { fleetEventSchema, type FleetEvent } from './data.js';
  * The engine as the fleet commands use it: one checked Redis connection and the BullMQ queues over it, opened
  * when first asked for and closed together.
  */
+/**
+ * The engine's lock on a job (an item or a wave's driver) lasts this long unless renewed (every half of it): a
+ * dead host's jobs are freed within it plus a stalled check. Short is safe because nothing blocks a worker's
+ * event loop for long: a local start (seconds of sync git and SQLite on a loaded host) runs in a process of its
+ * own (`launchLocal`).
+ */
+export const LOCK_MS = 10_000;
+/** How often a host looks for jobs whose host died (their lock expired) and puts them back to wait. */
+export const STALLED_CHECK_MS = 5_000;
+
 export class Engine {
   private readonly queues = new Map<string, Queue>();
 

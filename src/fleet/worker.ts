@@ -7,7 +7,7 @@ import { which } from '../providers/binary.js';
 import { getProvider } from '../providers/index.js';
 import { binaryMissing } from '../providers/verdict.js';
 import { Store } from '../store/index.js';
-import { Engine } from './engine.js';
+import { Engine, LOCK_MS, STALLED_CHECK_MS } from './engine.js';
 import { fleetJobDataSchema, type FleetEvent, type FleetProgress } from './data.js';
 import { fallbackJobData, fallbackOf, hostTakes, settle, type Heartbeat } from './decide.js';
 import { enqueue } from './client.js';
@@ -26,6 +26,7 @@ import {
 import { RepoCache } from './repoCache.js';
 import { shipLogs } from './logs.js';
 import { ensureRate } from './status.js';
+import { waveDriverWorker } from './waveDriver.js';
 
 /**
  * `dx-runner worker`: one host of the fleet. A BullMQ worker per provider queue and one for the jobs pinned to
@@ -44,14 +45,6 @@ export interface WorkerOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/**
- * The engine's lock on a job lasts this long unless renewed (every half of it): a dead host's jobs are freed
- * within it plus a stalled check. Short is safe because nothing blocks the worker's event loop for long: a local
- * start (seconds of sync git and SQLite on a loaded host) runs in a process of its own (`launchLocal`).
- */
-const LOCK_MS = 10_000;
-/** How often a host looks for jobs whose host died (their lock expired) and puts them back to wait. */
-const STALLED_CHECK_MS = 5_000;
 const HEARTBEAT_MS = 2_000;
 const HEARTBEAT_TTL_SEC = 8;
 /** How often a provider's 429 pauses its queue before the job ends rate limited. */
@@ -182,6 +175,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     });
     return w;
   });
+  // fleet waves: this host also runs wave drivers (engine jobs of their own queue; they take no slot)
+  workers.push(waveDriverWorker(engine, o.hostId, log));
 
   // stop requests from any host: the owner ends its local run, which settles the engine's job
   const sub = engine.redis.duplicate();

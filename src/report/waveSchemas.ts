@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fleetJobSchema } from './fleetSchemas.js';
 import { deliverySchema, nullableInt, state, statusRowSchema } from './schemas.js';
 
 /** The `--json` outputs of `wave status`, `wave report` and `wave resume` (see schemas.ts). */
@@ -15,6 +16,12 @@ const itemCounts = z.object(
   >,
 );
 const waveState = z.enum(['running', 'done', 'stopped']);
+/** A fleet wave (`--fleet`) adds these: its driver's host, and each item's job in the engine. */
+const driverHost = z.string().nullable().optional().describe('a fleet wave: the host whose worker runs its driver');
+const fleetJob = fleetJobSchema
+  .nullable()
+  .optional()
+  .describe("a fleet wave: the item's current job in the engine (null: not enqueued yet)");
 
 /** `wave status` (and `wave start`, `wave stop`): the wave and each item with its current job */
 export const waveStatusSchema = z.object({
@@ -22,6 +29,7 @@ export const waveStatusSchema = z.object({
   state: waveState,
   critical: z.boolean(),
   driver_pid: nullableInt,
+  driver_host: driverHost,
   created_at: z.string(),
   ended_at: z.string().nullable(),
   counts: itemCounts,
@@ -38,6 +46,7 @@ export const waveStatusSchema = z.object({
       reason_code: z.string().nullable(),
       last_event: z.string().nullable(),
       job: statusRowSchema.nullable(),
+      fleet_job: fleetJob,
     }),
   ),
 });
@@ -47,6 +56,7 @@ export const waveReportSchema = z.object({
   wave: z.number().int().positive(),
   state: waveState,
   critical: z.boolean(),
+  driver_host: driverHost,
   created_at: z.string(),
   ended_at: z.string().nullable(),
   duration_sec: z.number().int().nonnegative(),
@@ -59,7 +69,7 @@ export const waveReportSchema = z.object({
       attempts: z.number().int().nonnegative(),
       fallback_reason: z.string().nullable(),
       reason_code: z.string().nullable(),
-      worktree: z.string(),
+      worktree: z.string().describe('a fleet wave: empty (each host makes its own; the work is on the branch)'),
       branch: z.string().nullable().describe("the item's branch (null: its worktree is gone or on no branch)"),
       commit: z.string().nullable().describe("the worktree's HEAD when its job moved it, else null"),
       delivery: deliverySchema.nullable().describe('what delivering the item did; null: not delivered'),
@@ -77,6 +87,7 @@ export const waveReportSchema = z.object({
           run_instance: z.string(),
         }),
       ),
+      fleet_job: fleetJob,
     }),
   ),
 });

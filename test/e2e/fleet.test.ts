@@ -1,7 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
 import type { FleetJobOutput, FleetStatusOutput } from '../../src/report/fleetSchemas.js';
@@ -17,7 +16,7 @@ import {
   writePrompt,
   type Sandbox,
 } from '../helpers.js';
-import { startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
+import { fleetEvents, startRedis, startWorker, type FleetWorker, type RedisServer } from '../fleetHelpers.js';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' }).toString();
 
@@ -106,16 +105,7 @@ describe('the fleet', () => {
       },
       timeoutMs,
     );
-  const events = async () => {
-    const r = new Redis(redis.url);
-    try {
-      return (await r.lrange('dxfleet:events', 0, -1)).map(
-        (l) => JSON.parse(l) as { kind: string; host: string; beads: string; at: number; attempt: number },
-      );
-    } finally {
-      r.disconnect();
-    }
-  };
+  const events = () => fleetEvents(redis.url);
 
   it('runs three jobs on two hosts, never more than the global cap of 2 at once; each branch is pushed', async () => {
     // the live view in a pipe: one line per change, until Ctrl-C

@@ -36,6 +36,13 @@ export interface PerfSetup {
 const waitingOn = new Set<ChildProcess>();
 const execFileAsync = promisify(execFile);
 
+/** A process the bench started and ends if it is interrupted (a redis-server, a fleet worker). */
+export function endedWithBench(child: ChildProcess): ChildProcess {
+  waitingOn.add(child);
+  child.once('exit', () => waitingOn.delete(child));
+  return child;
+}
+
 /** Runs a command to its end (rejecting on a non-zero exit), as one the bench ends if it is interrupted. */
 export function run(file: string, args: string[], opts: ExecFileOptions = {}) {
   const p = execFileAsync(file, args, { ...opts, encoding: 'utf8' });

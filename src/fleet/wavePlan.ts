@@ -3,11 +3,10 @@ import path from 'node:path';
 import { DxError } from '../core/errors.js';
 import { guardPrompt } from '../governance/index.js';
 import { promptText, readPromptFile, validateBeadsId } from '../jobs/validate.js';
-import { getProvider, providerNames } from '../providers/index.js';
-import { FALLBACK_CHAIN } from '../providers/policy.js';
+import { getProvider } from '../providers/index.js';
 import { DEFAULT_BRANCH_PREFIX } from '../contract/delivery.js';
-import { defaultFallback, initialDispatch } from '../wave/decide.js';
-import { readManifest, type Manifest } from '../wave/manifest.js';
+import { initialDispatch } from '../wave/decide.js';
+import { itemFallback, readManifest, type Manifest } from '../wave/manifest.js';
 import type { FleetWaveItem } from './waveData.js';
 import { checkBranchPrefix, FLEET_BRANCH_PREFIX } from './names.js';
 
@@ -127,13 +126,7 @@ export function planFleetWave(o: FleetWaveOptions): FleetWavePlan {
         : promptText(`items.${i}.prompt`, Buffer.from(it.prompt));
     guardPrompt(prompt);
     const provider = getProvider(o.provider ?? it.provider ?? m.provider ?? 'opencode').name;
-    const fb =
-      it.fallback_provider !== undefined
-        ? it.fallback_provider
-        : m.fallback_provider !== undefined
-          ? m.fallback_provider
-          : defaultFallback(provider, FALLBACK_CHAIN, providerNames());
-    const fallbackProvider = fb ? getProvider(fb).name : null;
+    const fallbackProvider = itemFallback(it, m, provider);
     const first = initialDispatch({ provider, fallbackProvider }, critical);
     return {
       beads,

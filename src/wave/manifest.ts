@@ -125,6 +125,20 @@ export interface PlannedItem {
   create?: WorktreeSource;
 }
 
+/**
+ * An item's fallback provider: its own, else the manifest's, else the next of the chain; null: none. An unknown
+ * name is refused now, not when the fallback is needed.
+ */
+export function itemFallback(it: Manifest['items'][number], m: Manifest, provider: string): string | null {
+  const fb =
+    it.fallback_provider !== undefined
+      ? it.fallback_provider
+      : m.fallback_provider !== undefined
+        ? m.fallback_provider
+        : defaultFallback(provider, FALLBACK_CHAIN, providerNames());
+  return fb ? getProvider(fb).name : null;
+}
+
 /** Manifest → validated items (absolute paths). Reads prompts and checks everything; changes nothing. */
 export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
   const seen = new Set<string>();
@@ -139,13 +153,7 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       it.prompt === undefined ? readPromptFile(promptFile) : promptText(`items.${i}.prompt`, Buffer.from(it.prompt)),
     );
     const provider = getProvider(it.provider ?? m.provider ?? 'opencode').name;
-    const fb =
-      it.fallback_provider !== undefined
-        ? it.fallback_provider
-        : m.fallback_provider !== undefined
-          ? m.fallback_provider
-          : defaultFallback(provider, FALLBACK_CHAIN, providerNames());
-    if (fb) getProvider(fb); // an unknown name is refused now, not when the fallback is needed
+    const fb = itemFallback(it, m, provider);
     const root = abs(m.worktree_root);
     const worktree = abs(it.worktree) ?? (root ? path.join(root, beads) : undefined);
     if (!worktree)
@@ -183,7 +191,7 @@ export function planWave(m: Manifest, baseDir: string): PlannedItem[] {
       model: it.model,
       lane: it.lane,
       sandbox: it.sandbox ?? m.sandbox,
-      fallbackProvider: fb ?? null,
+      fallbackProvider: fb,
       fallbackModel: it.fallback_model,
       gates: it.gates,
       featureKey: it.feature_key,

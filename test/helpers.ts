@@ -138,11 +138,13 @@ export async function waitFor<T>(
   timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // polls soon, then every second: a poll is often a CLI call, and a test waiting minutes for a real agent
+  // would otherwise spend the CPU that agent needs (a third of the suite's, on two cores)
+  for (let pause = 250; ; pause = Math.min(1000, pause * 1.5)) {
     const v = await fn();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
+    await sleep(pause);
   }
 }
 

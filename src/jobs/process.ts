@@ -71,6 +71,8 @@ function groupAlive(pgid: number): boolean {
 /** KILL a process group at once, where no grace is owed (a launch undone before its agent did anything). */
 export const endGroupNow = (pgid: number): void => void signalGroup(pgid, 'SIGKILL');
 
+const KILL_WAIT_MS = 10_000;
+
 /** TERM the whole process group (the agent and everything it spawned), KILL what is left after the grace. */
 export async function terminateGroup(pgid: number, graceMs = 3000): Promise<void> {
   if (!signalGroup(pgid, 'SIGTERM')) return;
@@ -80,7 +82,9 @@ export async function terminateGroup(pgid: number, graceMs = 3000): Promise<void
     await sleep(50);
   }
   signalGroup(pgid, 'SIGKILL');
-  for (let i = 0; i < 40 && groupAlive(pgid); i++) await sleep(25);
+  // a killed process is gone only once the kernel has torn it down: for a large agent on a loaded host that has
+  // taken over a second, and the caller's promise is that nothing of the job runs when this returns
+  for (let i = 0; i < KILL_WAIT_MS / 25 && groupAlive(pgid); i++) await sleep(25);
 }
 
 /** Clock ticks per second for /proc CPU fields (USER_HZ: 100 on every mainstream Linux build). */

@@ -10,13 +10,13 @@ import { fleetEventSchema, type FleetEvent } from './data.js';
  */
 /**
  * The engine's lock on a job (an item or a wave's driver) lasts this long unless renewed (every half of it): a
- * dead host's jobs are freed within it plus a stalled check. Short is safe because nothing blocks a worker's
- * event loop for long: a local start (seconds of sync git and SQLite on a loaded host) runs in a process of its
- * own (`launchLocal`).
+ * dead host's jobs are freed within it plus a stalled check. A local start runs in a process of its own
+ * (`launchLocal`), but the worker still makes the worktree itself (git, seconds on a loaded host): with a 10 s
+ * lock a loaded CI host once lost a wave item's lock to a renewal held up that long, so the lock stays long.
  */
-export const LOCK_MS = 10_000;
+export const LOCK_MS = 30_000;
 /** How often a host looks for jobs whose host died (their lock expired) and puts them back to wait. */
-export const STALLED_CHECK_MS = 5_000;
+export const STALLED_CHECK_MS = 10_000;
 
 export class Engine {
   private readonly queues = new Map<string, Queue>();

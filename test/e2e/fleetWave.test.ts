@@ -84,7 +84,9 @@ describe('a wave on the fleet', () => {
     );
     SCHEMAS['wave-status'].parse(done);
     expect(done.driver_host).toBe(survivor.host);
-    expect(done.counts.landed).toBe(3);
+    // each item as a whole, so a failure says which item ended how
+    const ended = done.items.map((i) => [i.beads, i.item_state, i.reason_code]);
+    expect(ended).toEqual(beads.map((b) => [b, 'landed', expect.anything()]));
     const report = await cliJson<WaveReportOutput>(['wave', 'report', '--fleet', redis.url, '--wave', String(wave)], {
       env: elsewhere,
     });

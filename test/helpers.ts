@@ -208,6 +208,19 @@ export function groupMembers(pgid: number): number[] {
   return pids;
 }
 
+/** Asserts a process group is wholly gone; when it is not, the failure names each process left (ps). */
+export function expectGroupGone(pgid: number): void {
+  const left = groupMembers(pgid);
+  const ps = () => {
+    try {
+      return execFileSync('ps', ['-o', 'pid,ppid,pgid,stat,etime,args', '-p', left.join(',')], { encoding: 'utf8' });
+    } catch {
+      return 'ps: gone meanwhile';
+    }
+  };
+  expect(left, left.length ? `left in group ${pgid}:\n${ps()}` : '').toEqual([]);
+}
+
 /** Registers a sandbox (and a prompts folder) for the enclosing describe block; `env()` is its env plus `extra`. */
 export function useSandbox(extra: NodeJS.ProcessEnv = {}): {
   sb: () => Sandbox;

@@ -45,10 +45,14 @@ export const commitOf = (dir: string, ref: string): string | null =>
 
 export const headCommit = (dir: string): string | null => commitOf(dir, 'HEAD');
 
-/** Paths that differ from `base` (committed since, or changed in the work tree), plus untracked files. */
+/**
+ * Paths that differ from `base` (committed since, or changed in the work tree), plus untracked files.
+ * Untracked files are listed first: `git diff` sees only paths in the index, so when a delivery stages the work
+ * between the two reads (untracked, then tracked), the diff still sees the file; the other order lost it.
+ */
 export function changedPaths(dir: string, base: string): string[] {
-  const tracked = nulList(git(dir, ['diff', '--name-only', '-z', '--no-renames', base, '--']));
   const untracked = nulList(git(dir, ['ls-files', '--others', '--exclude-standard', '-z']));
+  const tracked = nulList(git(dir, ['diff', '--name-only', '-z', '--no-renames', base, '--']));
   return [...new Set([...tracked, ...untracked])];
 }
 

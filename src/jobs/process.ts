@@ -71,7 +71,8 @@ function groupAlive(pgid: number): boolean {
 /** KILL a process group at once, where no grace is owed (a launch undone before its agent did anything). */
 export const endGroupNow = (pgid: number): void => void signalGroup(pgid, 'SIGKILL');
 
-const KILL_WAIT_MS = 10_000;
+/** How long a killed process may take to be torn down before the caller gives up on it. */
+export const KILL_WAIT_MS = 10_000;
 
 /** TERM the whole process group (the agent and everything it spawned), KILL what is left after the grace. */
 export async function terminateGroup(pgid: number, graceMs = 3000): Promise<void> {

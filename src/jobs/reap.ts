@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { sleep } from '../core/time.js';
-import { isAlive, terminateGroup } from './process.js';
+import { isAlive, KILL_WAIT_MS, terminateGroup } from './process.js';
 import { RUN_MARKER } from '../core/detached.js';
 
 /** One live process as /proc shows it: its parent, its group and the run marker it carries (if any). */
@@ -12,8 +12,10 @@ export interface ProcRow {
 }
 
 /**
- * Pure: the processes of a run in a process table — every one carrying its marker, the roots (the run's wrapper
- * while it lives), and all their descendants — never `self` (the process ending the run may carry the marker).
+ * Pure: the processes of a run in a process table — every one carrying its marker, the roots (the run's wrapper,
+ * alive when the ending began) and the members of their process groups, and all their descendants — never `self`
+ * (the process ending the run may carry the marker). A root's group stays ours after the root died: the kernel
+ * gives no new process that number while a group of it has members.
  */
 export function runMembers(table: readonly ProcRow[], instance: string, roots: number[], self: number): ProcRow[] {
   const children = new Map<number, ProcRow[]>();
@@ -23,6 +25,7 @@ export function runMembers(table: readonly ProcRow[], instance: string, roots: n
   const stack = [
     ...table.filter((r) => r.run === instance),
     ...roots.flatMap((pid) => (byPid.has(pid) ? [byPid.get(pid) as ProcRow] : [])),
+    ...table.filter((r) => roots.includes(r.pgid)),
   ];
   while (stack.length) {
     const row = stack.pop() as ProcRow;
@@ -133,7 +136,10 @@ export async function endRun(run: RunRef, graceMs = 3000, whileFrozen?: () => Pr
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && (scan() ?? []).length > 0) await sleep(50);
   let left = freezeNew().members;
-  for (let i = 0; i < 40 && left.length > 0; i++) {
+  // a killed process is gone only once the kernel has torn it down: for a large agent on a loaded host that takes
+  // seconds, and the promise is that nothing of the run lives when this returns
+  const killDeadline = Date.now() + KILL_WAIT_MS;
+  while (left.length > 0 && Date.now() < killDeadline) {
     signal(
       left.map((r) => r.pid),
       'SIGKILL',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
-import { cli, cliJson, groupMembers, makeRepo, useSandbox, waitFor, writePrompt, type Sandbox } from '../helpers.js';
+import { cli, cliJson, expectGroupGone, makeRepo, type Sandbox, useSandbox, waitFor, writePrompt } from '../helpers.js';
 
 /** The health state machine and the lifecycle commands, seen through real opencode runs. */
 describe('truthful health through real opencode', () => {
@@ -93,7 +93,7 @@ describe('truthful health through real opencode', () => {
       (JSON.parse(p.stdout) as Pass).jobs.filter((j) => j.beads === 'bd-stall').map((j) => j.action),
     );
     expect(actions.filter((a) => a === 'restarted')).toHaveLength(1);
-    expect(groupMembers(first.pid)).toEqual([]);
+    expectGroupGone(first.pid);
     const afterWatchdog = await json<{ retry_count: number; pid: number; state: string }>([
       'status',
       '--beads',
@@ -104,7 +104,7 @@ describe('truthful health through real opencode', () => {
 
     const restarted = await json<{ retry_count: number; pid: number }>(['restart', '--beads', 'bd-stall'], env);
     expect(restarted).toMatchObject({ retry_count: 2, _code: 0 });
-    expect(groupMembers(afterWatchdog.pid)).toEqual([]);
+    expectGroupGone(afterWatchdog.pid);
     // the earlier runs' logs are kept beside the new one
     const runs = fs.readdirSync(path.join(sb.home, 'jobs', 'bd-stall'));
     expect(runs).toHaveLength(3);
@@ -120,6 +120,6 @@ describe('truthful health through real opencode', () => {
       _code: 3,
     });
     SCHEMAS.check.parse(check);
-    expect(groupMembers(restarted.pid)).toEqual([]);
+    expectGroupGone(restarted.pid);
   }, 240_000); // three real runs; 31 s on a quiet 2-core host, over 90 s on a loaded one
 });

@@ -11,14 +11,15 @@ import {
   CLI,
   cli,
   cliJson,
+  expectGroupGone,
   finishedReport,
   groupMembers,
   makeRepo,
+  type Sandbox,
   tmpDir,
   useSandbox,
   waitFor,
   writePrompt,
-  type Sandbox,
 } from '../helpers.js';
 
 /** Real opencode against the scripted model: each test here costs one or two opencode runs. */
@@ -190,7 +191,7 @@ describe('jobs through real opencode', () => {
     const stop = await json(['stop', '--beads', 'bd-stop']);
     SCHEMAS.stop.parse(stop);
     expect(stop).toMatchObject({ state: 'stopped', reason_code: 'manual_stop', exit_code: 137, _code: 0 });
-    expect(groupMembers(started.pid)).toEqual([]);
+    expectGroupGone(started.pid);
 
     const again = await json(['stop', '--beads', 'bd-stop']);
     expect(again).toMatchObject({ error: { reason_code: 'job_not_running' }, _code: 1 });

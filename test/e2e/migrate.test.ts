@@ -2,7 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../src/cli/schemas.js';
-import { cli, cliJson, groupMembers, makeRepo, tmpDir, useSandbox, waitFor, writePrompt } from '../helpers.js';
+import {
+  cli,
+  cliJson,
+  expectGroupGone,
+  groupMembers,
+  makeRepo,
+  tmpDir,
+  useSandbox,
+  waitFor,
+  writePrompt,
+} from '../helpers.js';
 
 /**
  * What a user of the bash dx-runner types still works: its flags are accepted with a one-line note (or refused
@@ -155,7 +165,7 @@ describe('migrating from the bash dx-runner', () => {
     const fin = await json(['finalize', '--beads', 'bd-fin', '--reason', 'operator_gave_up', '--exit-code', '3']);
     SCHEMAS.stop.parse(fin);
     expect(fin).toMatchObject({ state: 'exited_err', reason_code: 'operator_gave_up', exit_code: 3, _code: 0 });
-    expect(groupMembers(started.pid)).toEqual([]);
+    expectGroupGone(started.pid);
     expect(await json(['report', '--beads', 'bd-fin'])).toMatchObject({
       outcome_reason_code: 'operator_gave_up',
       exit_code: 3,

@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cli,
   cliJson,
+  expectGroupGone,
   freePort,
-  groupMembers,
   makeRepo,
+  type Sandbox,
   useSandbox,
   waitFor,
   writePrompt,
-  type Sandbox,
 } from '../helpers.js';
 
 interface ServeStatus {
@@ -171,7 +171,7 @@ describe('server lane through a real opencode serve', () => {
       state: 'stopped',
       reason_code: 'manual_stop',
     });
-    expect(groupMembers(slow.pid)).toEqual([]);
+    expectGroupGone(slow.pid);
     // once stop returned, the server no longer works on the session (it lists the sessions of the directory asked)
     const { url } = await json<ServeStatus>(['serve', 'status']);
     const password = fs.readFileSync(path.join(sb.home, 'server', 'password'), 'utf8');

@@ -7,16 +7,16 @@ import type { WaveReportOutput as WaveReport, WaveStatusOutput as WaveStatus } f
 import {
   cli,
   cliJson,
+  expectGroupGone,
   finishedWave,
-  groupMembers,
   inChromium,
   makeRepo,
+  type Sandbox,
   tmpDir,
   useSandbox,
   waitFor,
   waveManifest,
   writePrompt,
-  type Sandbox,
 } from '../helpers.js';
 
 /** The wave is 12 beads; 6 keeps the suite lean on a busy 2-core machine (12 took 95 s there). */
@@ -204,7 +204,7 @@ describe('waves', () => {
           item_state: 'failed',
           reason_code: expect.not.stringMatching(/^wave_stopped$/),
         });
-    for (const pid of pids) expect(groupMembers(pid)).toEqual([]);
+    for (const pid of pids) expectGroupGone(pid);
     const item = stopped.items.find((i) => i.item_state === 'stopped');
     expect(await json(['check', '--beads', item?.beads as string])).toMatchObject({
       state: 'stopped',

@@ -17,6 +17,7 @@ const table: ProcRow[] = [
   { pid: 103, ppid: 102, pgid: 102, run: RUN },
   { pid: 104, ppid: 101, pgid: 104, run: null }, // started with a cleared environment
   { pid: 105, ppid: 104, pgid: 104, run: null },
+  { pid: 106, ppid: 1, pgid: 100, run: null }, // in the wrapper's group, cleared environment, its parent gone
   { pid: 200, ppid: 1, pgid: 200, run: RUN },
   { pid: 201, ppid: 200, pgid: 200, run: null },
   { pid: 300, ppid: 1, pgid: 300, run: 'r2' },
@@ -30,15 +31,26 @@ describe('runMembers: the processes of a run, whatever group or session they mov
       'the wrapper alive: its tree, the marked, and their children, never the stopper itself nor init',
       table,
       [100],
-      [100, 101, 102, 103, 104, 105, 200, 201],
+      [100, 101, 102, 103, 104, 105, 106, 200, 201],
+    ],
+    [
+      'the wrapper just killed (gone from the table): its group is still the run',
+      table.filter((r) => r.pid !== 100),
+      [100],
+      [101, 102, 103, 104, 105, 106, 200, 201],
     ],
     [
       'the wrapper gone: the marked and their descendants',
-      table.filter((r) => r.pid !== 100),
+      table.filter((r) => r.pid !== 100 && r.pid !== 106),
       [],
       [101, 102, 103, 104, 105, 200, 201],
     ],
-    ['a root no longer in the table adds nothing', table.filter((r) => r.run !== RUN), [100], []],
+    [
+      'a root no longer in the table adds only what is left in its group',
+      table.filter((r) => r.run !== RUN),
+      [100],
+      [106],
+    ],
     ['no process of the run left', table.filter((r) => r.run !== RUN && r.ppid !== 101 && r.ppid !== 104), [], []],
     ['a marked init is never a member', [{ pid: 1, ppid: 0, pgid: 1, run: RUN }], [1], []],
   ])('%s', (_what, rows, roots, members) => {

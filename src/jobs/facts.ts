@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DxError } from '../core/errors.js';
@@ -21,7 +20,7 @@ import {
   type JobWorktree,
   type SandboxFacts,
 } from './plan.js';
-import { bwrapArgs } from './sandbox.js';
+import { bwrapWorks } from './sandboxProbe.js';
 import { readPrompt, validateBeadsId } from './validate.js';
 import { assertSameRepo, decideWorktreeSlot, gitTree, worktreeSource } from './worktree.js';
 
@@ -192,21 +191,11 @@ export async function gatherChoice(edge: Edge, job: JobPlan): Promise<Chosen> {
 }
 
 /**
- * Does bwrap work here: a sandbox as a job gets one, running `true` (a few milliseconds). Not on PATH: no, without
- * starting a process (each costs a start tens of milliseconds on a small host).
- */
-function bwrapWorks(env: NodeJS.ProcessEnv): boolean {
-  if (!which('bwrap', env)) return false;
-  const args = [...bwrapArgs({ writable: [], readable: [] }), 'true'];
-  return spawnSync('bwrap', args, { env, stdio: 'ignore', timeout: 10_000 }).status === 0;
-}
-
-/**
  * What the sandbox decision needs: bwrap probed only for a headless job that may get it, and the git dir only
  * when the job will be confined (the sandbox keeps it writable).
  */
-export function gatherSandbox(job: JobPlan, lane: Candidate['lane']): SandboxFacts {
+export function gatherSandbox(job: JobPlan, lane: Candidate['lane'], home: string): SandboxFacts {
   if (job.sandbox === 'off' || lane !== 'headless') return { gitCommonDir: null };
-  if (!bwrapWorks(job.opts.env)) return { bwrapWorks: false, gitCommonDir: null };
+  if (!bwrapWorks(job.opts.env, home)) return { bwrapWorks: false, gitCommonDir: null };
   return { bwrapWorks: true, gitCommonDir: gitTree(job.create?.repo ?? job.worktree)?.commonDir ?? null };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI_ENTRY } from '../core/detached.js';
+import { readJsonFile, writeFileAtomic } from '../core/files.js';
 import { step } from '../core/progress.js';
 import { sleep } from '../core/time.js';
 import type { ProviderAdapter } from '../providers/types.js';
@@ -55,20 +56,10 @@ export function modelsKey(binary: string, env: NodeJS.ProcessEnv): string {
 
 const cacheFile = (home: string, provider: string) => path.join(home, 'cache', `${provider}-models.json`);
 
-function readCache(file: string): CachedModels | null {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as CachedModels;
-  } catch {
-    return null;
-  }
-}
+const readCache = (file: string) => readJsonFile<CachedModels>(file);
 
-function writeCache(file: string, cached: CachedModels): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`; // concurrent writers each rename a whole file of their own
-  fs.writeFileSync(tmp, JSON.stringify(cached), { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
+/** Concurrent writers each rename a whole file of their own. */
+const writeCache = (file: string, cached: CachedModels) => writeFileAtomic(file, JSON.stringify(cached));
 
 /** The list from the managed server when it runs this binary, else from the provider's CLI. */
 async function listNow(

@@ -23,7 +23,7 @@ export async function planStart(store: Store, home: string, flags: StartOptions)
   const choice = await gatherChoice({ store, home }, job);
   // a worktree made at launch starts clean at its base commit
   const baseline = job.create ? { head: job.create.commit, dirty: {} } : takeBaseline(job.worktree);
-  return planLaunch(job, choice, baseline, gatherSandbox(job, choice.chosen.lane));
+  return planLaunch(job, choice, baseline, gatherSandbox(job, choice.chosen.lane, home));
 }
 
 /**

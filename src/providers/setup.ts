@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../core/files.js';
 import type { LaunchSetup } from './types.js';
 
 const writeIfChanged = (file: string, text: string) => {
@@ -8,10 +8,7 @@ const writeIfChanged = (file: string, text: string) => {
   } catch {
     // absent: write it
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`; // concurrent launches each rename a whole file
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, text); // concurrent launches each rename a whole file
 };
 
 /** Makes what a launch needs on disk (the edge: a provider's buildLaunch only names it). */

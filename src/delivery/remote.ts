@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MERGE_STRATEGIES, type DeliveryResult } from '../contract/delivery.js';
 import type { ReasonCode } from '../core/reasons.js';
+import { identity } from './commit.js';
 import { git, overBase, value } from './land.js';
 
 /**
@@ -76,6 +77,9 @@ export function landOnRemote(req: RemoteLanding): DeliveryResult {
     fs.mkdirSync(path.dirname(req.clone), { recursive: true });
     const cloned = git(path.dirname(req.clone), 'clone', '-q', '--no-checkout', req.remote, req.clone);
     if (!cloned.ok) return failed('fleet_repo_unreachable', `cannot clone the shared remote: ${cloned.line}`);
+    // a rebase commits: dx-runner's identity when the host has none configured, as a job's own commit
+    const who = identity(req.clone);
+    for (let i = 1; i < who.length; i += 2) git(req.clone, 'config', ...(who[i].split('=') as [string, string]));
   }
   for (let tries = 1; ; tries++) {
     const refs = remoteRefs(req);

@@ -248,7 +248,9 @@ export function registerWaveCommands(program: Command): void {
 
   wave
     .command('resume')
-    .description('give a running wave whose driver died a new driver (nothing is launched twice)')
+    .description(
+      'give a running wave whose driver died a new driver (nothing is launched twice); --fleet: a stopped one too',
+    )
     .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON: {wave, resumed, driver_pid}')
     .addOption(fleetOption())

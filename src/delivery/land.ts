@@ -166,16 +166,13 @@ export function overBase(
   return { head: value(git(req.worktree, 'rev-parse', 'HEAD')) as string };
 }
 
-/**
- * Delivers one job's branch as asked: pushed, landed, or failed with its reason; never throws for git's no.
- * `facts`: those a caller already read for its refusal up front, so git is asked once.
- */
-export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = deliveryFacts(req)): DeliveryResult {
+/** The results of one delivery: `done` fills in what it does not say and the time taken since this call. */
+export function deliveryResults(mode: DeliveryResult['mode'], branch: string) {
   const t0 = Date.now();
   const done = (r: Partial<DeliveryResult> & Pick<DeliveryResult, 'result' | 'detail'>): DeliveryResult => ({
-    mode: req.mode,
+    mode,
     reasonCode: null,
-    branch: req.branch,
+    branch,
     ref: null,
     sha: null,
     conflicts: [],
@@ -184,6 +181,15 @@ export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = delivery
   });
   const failed = (reasonCode: ReasonCode, detail: string, conflicts: string[] = []) =>
     done({ result: 'failed', reasonCode, detail, conflicts });
+  return { done, failed };
+}
+
+/**
+ * Delivers one job's branch as asked: pushed, landed, or failed with its reason; never throws for git's no.
+ * `facts`: those a caller already read for its refusal up front, so git is asked once.
+ */
+export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = deliveryFacts(req)): DeliveryResult {
+  const { done, failed } = deliveryResults(req.mode, req.branch);
 
   const refusal = deliveryRefusal(facts);
   if (refusal) return failed(refusal.reasonCode, refusal.message);

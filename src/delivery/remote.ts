@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { MERGE_STRATEGIES, type DeliveryResult } from '../contract/delivery.js';
-import type { ReasonCode } from '../core/reasons.js';
 import { identity } from './commit.js';
-import { git, overBase, value } from './land.js';
+import { deliveryResults, git, overBase, value } from './land.js';
 
 /**
  * The fleet's landing: an item's branch, pushed to the shared remote by the host that ran it, lands on the
@@ -58,19 +57,7 @@ function remoteRefs(req: RemoteLanding): RemoteRefs {
 
 /** Lands the branch on the remote's base; never throws for git's no (the result says why). */
 export function landOnRemote(req: RemoteLanding): DeliveryResult {
-  const t0 = Date.now();
-  const done = (r: Partial<DeliveryResult> & Pick<DeliveryResult, 'result' | 'detail'>): DeliveryResult => ({
-    mode: 'merge',
-    reasonCode: null,
-    branch: req.branch,
-    ref: null,
-    sha: null,
-    conflicts: [],
-    ...r,
-    ms: Date.now() - t0,
-  });
-  const failed = (reasonCode: ReasonCode, detail: string, conflicts: string[] = []) =>
-    done({ result: 'failed', reasonCode, detail, conflicts });
+  const { done, failed } = deliveryResults('merge', req.branch);
 
   if (!fs.existsSync(path.join(req.clone, '.git'))) {
     fs.rmSync(req.clone, { recursive: true, force: true });

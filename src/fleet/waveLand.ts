@@ -1,5 +1,6 @@
 import type { DeliveryResult } from '../contract/delivery.js';
 import { DxError } from '../core/errors.js';
+import { deliveryResults } from '../delivery/land.js';
 import type { RemoteLanding } from '../delivery/remote.js';
 import { callSelf } from './local.js';
 import type { RepoCache } from './repoCache.js';
@@ -16,17 +17,7 @@ export type Lander = (w: FleetWave, it: FleetWaveItem) => Promise<DeliveryResult
 export const landerOn =
   (cache: RepoCache): Lander =>
   async (w, it) => {
-    const failed = (reasonCode: string, detail: string): DeliveryResult => ({
-      mode: 'merge',
-      result: 'failed',
-      reasonCode,
-      detail,
-      branch: it.branch ?? '',
-      ref: null,
-      sha: null,
-      conflicts: [],
-      ms: 0,
-    });
+    const { failed } = deliveryResults('merge', it.branch ?? '');
     if (!it.branch) return failed('nothing_to_deliver', `${it.beads} has no branch on the shared remote to land`);
     const req: RemoteLanding = {
       remote: w.repo,

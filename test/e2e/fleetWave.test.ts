@@ -119,7 +119,7 @@ describe('a wave on the fleet', () => {
     }
   }, 420_000);
 
-  it('wave stop --fleet ends its running items and runs nothing more; resume runs them again, not the done one', async () => {
+  it('wave stop --fleet ends its running items, nothing runs; resume runs them again, not the done one', async () => {
     const beads = ['bd-fs.1', 'bd-fs.2', 'bd-fs.3'];
     const dir = tmpDir('stop-wave');
     const manifest = path.join(dir, 'wave.yaml');

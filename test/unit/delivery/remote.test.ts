@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { landingStep, landOnRemote, type RemoteLanding } from '../../../src/delivery/remote.js';
+import { makeRepo, tmpDir } from '../../helpers.js';
 
 describe('landingStep: what a landing does given the remote', () => {
   it.each([
@@ -25,19 +25,20 @@ describe('landingStep: what a landing does given the remote', () => {
  * fleet host does, landed from a clone of its own.
  */
 describe('landOnRemote on a real bare remote', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dx-remote-land-'));
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tmpDir('remote-land');
+  const work = makeRepo().repo;
+  afterAll(() => [tmp, work].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   const remote = path.join(tmp, 'shared.git');
-  const work = path.join(tmp, 'work');
-  fs.mkdirSync(work);
-  git(work, 'init', '-q', '-b', 'main');
-  git(work, 'config', 'user.email', 't@t');
-  git(work, 'config', 'user.name', 't');
+  for (const [key, v] of [
+    ['user.email', 't@t'],
+    ['user.name', 't'],
+  ])
+    git(work, 'config', key, v);
   fs.writeFileSync(path.join(work, 'a.txt'), 'one\n');
   git(work, 'add', '-A');
-  git(work, 'commit', '-qm', 'init');
+  git(work, 'commit', '-qm', 'a.txt');
   git(tmp, 'clone', '-q', '--bare', work, remote);
   git(work, 'remote', 'add', 'origin', remote);
   /** An item's branch, from main as it was at the start, with `file` written, pushed to the remote. */
@@ -68,7 +69,7 @@ describe('landOnRemote on a real bare remote', () => {
     expect(b).toMatchObject({ result: 'landed', sha: onRemote('rev-parse', 'main') });
     // rebased over a: the base is a line, and the item's branch holds what landed
     expect(onRemote('rev-list', '--merges', '--count', 'main')).toBe('0');
-    expect(onRemote('rev-list', '--count', 'main')).toBe('3');
+    expect(onRemote('rev-list', '--count', 'main')).toBe('4');
     expect(onRemote('rev-parse', 'fleet/bd-b/a1')).toBe(b.sha);
     // a driver taken over after the push lands it again: nothing moves
     const again = landOnRemote(req('fleet/bd-a/a1'));

@@ -63,7 +63,7 @@ describe('planFleetWave: a fleet wave is checked whole before anything reaches t
     else expect(got).toMatch(want);
   });
 
-  it('each item: its prompt, provider, fallback and delivery, not enqueued yet; --critical starts on the fallback', () => {
+  it('each item: prompt, provider, fallback, delivery, not enqueued yet; --critical starts on the fallback', () => {
     const file = manifest('repo: r\nbase: dev\nitems:\n  - beads: bd-a\n    prompt: do it\n    model: m1\n');
     const plan = planFleetWave({ manifest: file, cwd: dir });
     expect(plan).toMatchObject({ repo: 'r', branchPrefix: 'fleet', critical: false });

@@ -145,7 +145,9 @@ export const stopFleetWave = (url: string, id: number | undefined): Promise<Wave
     for (const it of open) {
       const found = await itemJob(engine, waveId, it);
       const live = found && ['queued', 'running'].includes(found.view.state);
-      ends.set(it.beads, live ? await stopEngineJob(engine, found) : (found?.view ?? null));
+      const ended = live ? await stopEngineJob(engine, found) : (found?.view ?? null);
+      // taken out of its queue before any host ran it: cancelled, as a queued item on one host
+      ends.set(it.beads, found?.view.state === 'queued' && ended?.host === null ? null : ended);
     }
     const final = await updateWave(engine, waveId, (x) => ({
       ...x,

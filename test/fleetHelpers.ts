@@ -108,6 +108,7 @@ export interface FleetEventLine {
   beads: string;
   at: number;
   attempt: number;
+  detail?: string;
 }
 
 /** The fleet's event log (a job started or ended on a host), read straight from Redis. */

@@ -234,6 +234,17 @@ const EXAMPLES: Record<string, Array<[what: string, line: string]>> = {
     ['the live view of the newest wave until it ends', 'dx-runner wave status --watch'],
     ['a fleet wave, read from any host', 'dx-runner wave status --fleet --wave 3'],
   ],
+  'wave stop': [
+    ['the newest wave on this host', 'dx-runner wave stop'],
+    [
+      'a fleet wave, from any host: its queued items cancelled, its running ones stopped',
+      'dx-runner wave stop --fleet --wave 3',
+    ],
+  ],
+  'wave resume': [
+    ['a wave whose driver died', 'dx-runner wave resume --wave 3'],
+    ['a stopped fleet wave: its stopped and cancelled items run again', 'dx-runner wave resume --fleet --wave 3'],
+  ],
   demo: [
     ['3 real opencode jobs against the bundled scripted model', 'dx-runner demo'],
     ['a wave of 6', 'dx-runner demo --jobs 6'],

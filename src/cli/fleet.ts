@@ -163,6 +163,16 @@ export function registerFleetCommands(program: Command): void {
       printJson(await withStore((store, home) => startLocalRun(store, home, input, process.env)));
     });
 
+  // a wave driver's landing of one item (sync git and the verify command), off the worker's event loop
+  program
+    .command('__fleet-land', { hidden: true })
+    .option('--json')
+    .action(async () => {
+      const { landOnRemote, remoteLandingSchema } = await import('../delivery/remote.js');
+      const { readFileSync } = await import('node:fs');
+      printJson(landOnRemote(remoteLandingSchema.parse(JSON.parse(readFileSync(0, 'utf8')))));
+    });
+
   const group = program.command('fleet').description('the fleet: its hosts, queues and caps; checks of its Redis');
   const urlOption = () =>
     new Option('--fleet <url>', 'the fleet: redis:// or rediss:// URL (default: DX_RUNNER_FLEET_URL)');

@@ -4,7 +4,9 @@ import { renderTable, type Column } from '../report/index.js';
 import { fleetUrlOf } from './fleet.js';
 import { print, printJson } from './shared.js';
 
-/** `wave start|status|report --fleet`: the wave in the engine, read and shown from any host. */
+/** `wave start|status|report|stop|resume --fleet`: the wave in the engine, run, read and shown from any host. */
+
+export type FleetWaveCommand = 'start' | 'status' | 'report' | 'stop' | 'resume';
 
 const COLUMNS: Column[] = [
   { header: 'BEAD' },
@@ -35,11 +37,12 @@ function statusText(s: WaveStatusOutput): string {
     [i.fallback_reason ? `fallback:${i.fallback_reason}` : '', i.reason_code ?? ''].filter(Boolean).join(' ') || '-',
   ]);
   const head = `fleet wave ${s.wave}: ${s.state}${s.critical ? ' (critical)' : ''}  driver=${s.driver_host ?? '-'}`;
-  return [`${head}  ${counts(s.counts)}`, ...renderTable(COLUMNS, rows)].join('\n');
+  const queue = s.merge_queue.length ? [`merge queue: ${s.merge_queue.join(' → ')}`] : [];
+  return [`${head}  ${counts(s.counts)}`, ...queue, ...renderTable(COLUMNS, rows)].join('\n');
 }
 
 export async function fleetWaveCommand(
-  command: 'start' | 'status' | 'report',
+  command: FleetWaveCommand,
   o: { fleet?: string | boolean; wave?: number; json?: boolean; [flag: string]: unknown },
   reportText: (r: WaveReportOutput) => string,
 ): Promise<void> {
@@ -48,6 +51,17 @@ export async function fleetWaveCommand(
     throw new DxError('invalid_argument', `--${local} is not for a fleet wave yet; leave it out, or use --json`);
   const fleet = await import('../fleet/index.js');
   const url = await fleetUrlOf(o.fleet);
+  if (command === 'resume') {
+    const r = await fleet.resumeFleetWave(url, o.wave);
+    if (o.json) printJson(r);
+    else
+      print(
+        r.resumed
+          ? `resumed fleet wave ${r.wave}: its driver enqueued for any worker`
+          : `fleet wave ${r.wave} already has a live driver`,
+      );
+    return;
+  }
   if (command === 'report') {
     const r = await fleet.fleetWaveReport(url, o.wave);
     if (o.json) printJson(r);
@@ -58,8 +72,11 @@ export async function fleetWaveCommand(
   const s =
     command === 'start'
       ? await fleet.startFleetWave(url, { ...(o as object), cwd: process.cwd() })
-      : await fleet.fleetWaveStatus(url, o.wave);
+      : command === 'stop'
+        ? await fleet.stopFleetWave(url, o.wave)
+        : await fleet.fleetWaveStatus(url, o.wave);
   if (o.json) printJson(s);
+  else if (command === 'stop') print(`stopped fleet wave ${s.wave}: ${counts(s.counts)}`);
   else if (command === 'start')
     print(
       `started fleet wave ${s.wave}: ${s.items.length} items, its driver enqueued for any worker; ` +

@@ -60,7 +60,10 @@ const MODULES: Array<[string[], () => Promise<Register>]> = [
   [['bench'], async () => (await import('./bench.js')).registerBenchCommands],
   [['wave', '__wave'], async () => (await import('./wave.js')).registerWaveCommands],
   [['state'], async () => (await import('./state.js')).registerStateCommands],
-  [['worker', 'fleet', '__fleet-launch'], async () => (await import('./fleet.js')).registerFleetCommands],
+  [
+    ['worker', 'fleet', '__fleet-launch', '__fleet-land'],
+    async () => (await import('./fleet.js')).registerFleetCommands,
+  ],
 ];
 // the bash dx-runner's command lines: a renamed command runs under its new name, with a note
 const legacy = legacyArgv(process.argv);

@@ -8,13 +8,14 @@ import { formatElapsed, renderTable, type Column } from '../report/index.js';
 import type { WaveReportOutput, WaveStatusOutput } from '../report/waveSchemas.js';
 import type { WaveStartOptions } from '../wave/index.js';
 import { fleetOption } from './fleet.js';
+import type { FleetWaveCommand } from './fleetWave.js';
 
 type FleetFlag = { fleet?: string | boolean; json?: boolean; wave?: number };
 type WaveStartFlags = Omit<WaveStartOptions, 'env' | 'cwd'> & FleetFlag;
 
 /** With `--fleet` the command runs on the fleet's engine instead (src/cli/fleetWave.ts); else on this host. */
 const fleetOr =
-  <T extends FleetFlag>(command: 'start' | 'status' | 'report', local: (o: T) => Promise<void>) =>
+  <T extends FleetFlag>(command: FleetWaveCommand, local: (o: T) => Promise<void>) =>
   (o: T) =>
     o.fleet ? import('./fleetWave.js').then((m) => m.fleetWaveCommand(command, o, reportText)) : local(o);
 
@@ -233,32 +234,40 @@ export function registerWaveCommands(program: Command): void {
     .description('end the wave: its driver, every running job (every process of theirs); queued items are cancelled')
     .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON: the wave status')
-    .action((o: { wave?: number; json?: boolean }) =>
-      withStore(async (store, home) => {
-        const { stopWave, waveStatus } = await import('../wave/index.js');
-        const s = waveStatus(store, await stopWave(store, home, o.wave));
-        if (o.json) printJson(s);
-        else print(`stopped wave ${s.wave}: ${counts(s.counts)}`);
-      }),
+    .addOption(fleetOption())
+    .action(
+      fleetOr('stop', (o: { wave?: number; json?: boolean }) =>
+        withStore(async (store, home) => {
+          const { stopWave, waveStatus } = await import('../wave/index.js');
+          const s = waveStatus(store, await stopWave(store, home, o.wave));
+          if (o.json) printJson(s);
+          else print(`stopped wave ${s.wave}: ${counts(s.counts)}`);
+        }),
+      ),
     );
 
   wave
     .command('resume')
-    .description('give a running wave whose driver died a new driver (nothing is launched twice)')
+    .description(
+      'give a running wave whose driver died a new driver (nothing is launched twice); --fleet: a stopped one too',
+    )
     .option('--wave <id>', 'wave id', number('--wave', { integer: true, min: 1 }))
     .option('--json', 'JSON: {wave, resumed, driver_pid}')
-    .action((o: { wave?: number; json?: boolean }) =>
-      withStore(async (store, home) => {
-        const { resumeWave } = await import('../wave/index.js');
-        const r = resumeWave(store, home, o.wave);
-        if (o.json) printJson(r);
-        else
-          print(
-            r.resumed
-              ? `resumed wave ${r.wave}: driver pid ${r.driver_pid}`
-              : `wave ${r.wave} already has a live driver (pid ${r.driver_pid})`,
-          );
-      }),
+    .addOption(fleetOption())
+    .action(
+      fleetOr('resume', (o: { wave?: number; json?: boolean }) =>
+        withStore(async (store, home) => {
+          const { resumeWave } = await import('../wave/index.js');
+          const r = resumeWave(store, home, o.wave);
+          if (o.json) printJson(r);
+          else
+            print(
+              r.resumed
+                ? `resumed wave ${r.wave}: driver pid ${r.driver_pid}`
+                : `wave ${r.wave} already has a live driver (pid ${r.driver_pid})`,
+            );
+        }),
+      ),
     );
 
   program

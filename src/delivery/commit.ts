@@ -84,7 +84,7 @@ const readText = (file: string): string | null => {
 };
 
 /** The identity flags a commit needs when the repository has none configured; a configured author is kept. */
-const identity = (dir: string): string[] => [
+export const identity = (dir: string): string[] => [
   ...(tryGit(dir, ['config', 'user.name'])?.trim() ? [] : ['-c', 'user.name=dx-runner']),
   ...(tryGit(dir, ['config', 'user.email'])?.trim() ? [] : ['-c', 'user.email=dx-runner@localhost']),
 ];

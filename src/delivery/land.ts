@@ -88,7 +88,7 @@ export function deliveryRefusal(f: DeliveryFacts): DxError | null {
 export const fastForwardBy = (canonical: DeliveryFacts['canonical']): 'checkout' | 'ref' =>
   canonical ? 'checkout' : 'ref';
 
-interface Ran {
+export interface Ran {
   ok: boolean;
   out: string;
   /** the first line the command said on failure */
@@ -102,8 +102,8 @@ function sh(cwd: string, cmd: string, args: string[], timeoutMs?: number): Ran {
   return { ok: r.status === 0 && !r.error, out: r.stdout ?? '', line };
 }
 
-const git = (cwd: string, ...args: string[]) => sh(cwd, 'git', args);
-const value = (r: Ran) => (r.ok ? r.out.trim() || null : null);
+export const git = (cwd: string, ...args: string[]) => sh(cwd, 'git', args);
+export const value = (r: Ran) => (r.ok ? r.out.trim() || null : null);
 
 /** Reads the facts a delivery is refused on, only those its mode needs (each is a git process); changes nothing. */
 export function deliveryFacts(
@@ -124,16 +124,55 @@ export function deliveryFacts(
 /** The verify command gets this long before it counts as failed. */
 const VERIFY_TIMEOUT_MS = 30 * 60_000;
 
+/** Why a branch did not go over its base: the reason, one line, and the paths in conflict. */
+export interface NotOver {
+  reasonCode: ReasonCode;
+  detail: string;
+  conflicts: string[];
+}
+
 /**
- * Delivers one job's branch as asked: pushed, landed, or failed with its reason; never throws for git's no.
- * `facts`: those a caller already read for its refusal up front, so git is asked once.
+ * Puts the worktree's branch over `onto` (rebase, or a merge of it) and runs the verify command on the result:
+ * its new head, or why not (a conflict is aborted, so the worktree is left as it was). Both the local landing and
+ * the fleet's (remote.ts) go through here.
  */
-export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = deliveryFacts(req)): DeliveryResult {
+export function overBase(
+  req: Pick<DeliveryRequest, 'worktree' | 'branch' | 'base' | 'strategy' | 'verify'>,
+  onto: string,
+): { head: string } | NotOver {
+  const put =
+    req.strategy === 'rebase'
+      ? git(req.worktree, 'rebase', '-q', onto)
+      : git(req.worktree, 'merge', '-q', '--no-edit', onto);
+  if (!put.ok) {
+    const conflicts = parseConflicts(git(req.worktree, 'status', '--porcelain', '-z').out);
+    git(req.worktree, req.strategy, '--abort');
+    const what = conflicts.length ? conflicts.join(', ') : put.line;
+    return {
+      reasonCode: 'merge_conflict',
+      detail: `${req.branch} does not ${req.strategy} onto ${req.base}: ${what}`,
+      conflicts,
+    };
+  }
+  if (req.verify) {
+    const v = sh(req.worktree, 'sh', ['-c', req.verify], VERIFY_TIMEOUT_MS);
+    if (!v.ok)
+      return {
+        reasonCode: 'verify_failed',
+        detail: `the verify command failed on ${req.branch} over ${req.base}: ${v.line}`,
+        conflicts: [],
+      };
+  }
+  return { head: value(git(req.worktree, 'rev-parse', 'HEAD')) as string };
+}
+
+/** The results of one delivery: `done` fills in what it does not say and the time taken since this call. */
+export function deliveryResults(mode: DeliveryResult['mode'], branch: string) {
   const t0 = Date.now();
   const done = (r: Partial<DeliveryResult> & Pick<DeliveryResult, 'result' | 'detail'>): DeliveryResult => ({
-    mode: req.mode,
+    mode,
     reasonCode: null,
-    branch: req.branch,
+    branch,
     ref: null,
     sha: null,
     conflicts: [],
@@ -142,6 +181,15 @@ export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = delivery
   });
   const failed = (reasonCode: ReasonCode, detail: string, conflicts: string[] = []) =>
     done({ result: 'failed', reasonCode, detail, conflicts });
+  return { done, failed };
+}
+
+/**
+ * Delivers one job's branch as asked: pushed, landed, or failed with its reason; never throws for git's no.
+ * `facts`: those a caller already read for its refusal up front, so git is asked once.
+ */
+export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = deliveryFacts(req)): DeliveryResult {
+  const { done, failed } = deliveryResults(req.mode, req.branch);
 
   const refusal = deliveryRefusal(facts);
   if (refusal) return failed(refusal.reasonCode, refusal.message);
@@ -166,21 +214,9 @@ export function deliverJob(req: DeliveryRequest, facts: DeliveryFacts = delivery
   }
 
   const old = facts.baseCommit as string;
-  const onto =
-    req.strategy === 'rebase'
-      ? git(req.worktree, 'rebase', '-q', old)
-      : git(req.worktree, 'merge', '-q', '--no-edit', old);
-  if (!onto.ok) {
-    const conflicts = parseConflicts(git(req.worktree, 'status', '--porcelain', '-z').out);
-    git(req.worktree, req.strategy, '--abort');
-    const what = conflicts.length ? conflicts.join(', ') : onto.line;
-    return failed('merge_conflict', `${req.branch} does not ${req.strategy} onto ${req.base}: ${what}`, conflicts);
-  }
-  if (req.verify) {
-    const v = sh(req.worktree, 'sh', ['-c', req.verify], VERIFY_TIMEOUT_MS);
-    if (!v.ok) return failed('verify_failed', `the verify command failed on ${req.branch} over ${req.base}: ${v.line}`);
-  }
-  const next = value(git(req.worktree, 'rev-parse', 'HEAD')) as string;
+  const over = overBase(req, old);
+  if ('reasonCode' in over) return failed(over.reasonCode, over.detail, over.conflicts);
+  const next = over.head;
   const moved =
     fastForwardBy(facts.canonical) === 'checkout'
       ? git(facts.canonical?.path as string, 'merge', '-q', '--ff-only', next)

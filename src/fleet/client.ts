@@ -152,13 +152,22 @@ export async function stopFleetJob(engine: Engine, beads: string, queues: string
   const found = await fleetJob(engine, beads, queues);
   if (!['queued', 'running'].includes(found.view.state))
     throw new DxError('job_not_running', `the fleet job of ${beads} has ended (${found.view.state}); nothing to stop`);
+  return stopEngineJob(engine, found);
+}
+
+/** Stops one engine job as stopFleetJob does (a wave item's job too, under its own id); gives it as it ended. */
+export async function stopEngineJob(
+  engine: Engine,
+  found: { job: Job; queue: string; view: FleetJobView },
+): Promise<FleetJobView> {
+  const beads = found.view.beads;
   await engine.redis.sadd(STOP_KEY, beads);
   await engine.redis.publish(STOP_CHANNEL, beads);
   const state = await found.job.getState();
   if (state !== 'active') await found.job.remove().catch(() => undefined);
   const deadline = Date.now() + STOP_WAIT_MS;
   for (;;) {
-    const job = await engine.queue(found.queue).getJob(fleetJobId(beads));
+    const job = await engine.queue(found.queue).getJob(found.job.id as string);
     if (!job) return { ...found.view, state: 'stopped', reason_code: 'manual_stop' };
     const view = await viewOf(engine, job, found.queue);
     if (view.state !== 'running' || Date.now() > deadline) return view;

@@ -20,7 +20,14 @@ export { runWorker, type WorkerOptions } from './worker.js';
 export { checkHostId } from './names.js';
 export type { EnqueueOptions } from './client.js';
 export type { FleetJobView } from './decide.js';
-export { fleetWaveReport, fleetWaveStatus, startFleetWave, type FleetWaveOptions } from './wave.js';
+export {
+  fleetWaveReport,
+  fleetWaveStatus,
+  resumeFleetWave,
+  startFleetWave,
+  stopFleetWave,
+  type FleetWaveOptions,
+} from './wave.js';
 
 /** Every queue a bead's job may be in, for this fleet. */
 const queuesOf = async (engine: Engine) => fleetQueues(await knownHosts(engine));

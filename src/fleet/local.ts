@@ -74,24 +74,39 @@ export async function launchLocal(
 }
 
 /** Runs `dx-runner __fleet-launch --json` with the start on its stdin; its refusal comes back as a DxError. */
-function startOffLoop(start: LocalStart, o: WorkerOptions): Promise<LocalStarted> {
-  const child = spawn(process.execPath, [CLI_ENTRY, '__fleet-launch', '--json'], {
-    env: { ...o.env, DX_RUNNER_HOME: o.home, DX_RUNNER_QUIET: '1' },
+const startOffLoop = async (start: LocalStart, o: WorkerOptions): Promise<LocalStarted> =>
+  localStartedSchema.parse(
+    await callSelf(
+      '__fleet-launch',
+      start,
+      { ...o.env, DX_RUNNER_HOME: o.home },
+      `the local start of ${start.job.beads}`,
+    ),
+  );
+
+/**
+ * Runs `dx-runner <command> --json` in a process of its own, `input` on its stdin, and gives its answer; its
+ * refusal comes back as a DxError. Sync git and SQLite work goes there, off the worker's event loop (its lock
+ * renewals).
+ */
+export function callSelf(command: string, input: unknown, env: NodeJS.ProcessEnv, what: string): Promise<unknown> {
+  const child = spawn(process.execPath, [CLI_ENTRY, command, '--json'], {
+    env: { ...env, DX_RUNNER_QUIET: '1' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stdin.end(JSON.stringify(start));
+  child.stdin.end(JSON.stringify(input));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
       try {
         const answer: unknown = JSON.parse(out);
-        if (code === 0) return resolve(localStartedSchema.parse(answer));
+        if (code === 0) return resolve(answer);
         const { reason_code, message } = errorSchema.parse(answer).error;
         reject(new DxError(kindOf(reason_code) ? (reason_code as ReasonCode) : 'internal_error', message));
       } catch {
-        reject(new DxError('internal_error', `the local start of ${start.job.beads} ended ${code} without an answer`));
+        reject(new DxError('internal_error', `${what} ended ${code} without an answer`));
       }
     });
   });

@@ -8,6 +8,9 @@ import { redactUrl } from './connection.js';
 
 const run = promisify(execFile);
 
+/** A remote's folder name in the cache. */
+const keyOf = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 16);
+
 /**
  * A host's clones of the shared remotes (`--repo-cache`): one bare clone per remote URL, fetched before each
  * attempt, that the attempts' worktrees are linked to. Its `origin` is the remote, where each attempt's branch
@@ -25,8 +28,11 @@ export class RepoCache {
     return next;
   }
 
+  /** Where a fleet wave's merge queue lands its items (delivery/remote.ts makes it): its own clone of `url`. */
+  landingClone = (url: string, wave: number) => path.join(this.dir, 'landing', `${keyOf(url)}-w${wave}`);
+
   private async fetch(url: string, base: string) {
-    const clone = path.join(this.dir, createHash('sha256').update(url).digest('hex').slice(0, 16));
+    const clone = path.join(this.dir, keyOf(url));
     try {
       if (!fs.existsSync(path.join(clone, 'HEAD'))) {
         fs.mkdirSync(this.dir, { recursive: true });

@@ -1,11 +1,26 @@
 import { z } from 'zod';
+import { DELIVER_MODES, MERGE_STRATEGIES } from '../contract/delivery.js';
 import { ITEM_STATES, type ItemState } from '../wave/decide.js';
 import { FLEET_PREFIX } from './names.js';
 
 /**
  * What the engine holds of a fleet wave (checked with zod wherever it is read back): the wave's items, each with
- * its task, its providers and where it stands. Only the wave's driver writes it; any host reads it.
+ * its task, its providers and where it stands. Its driver, `wave stop|resume --fleet` write it (each save only over
+ * the text it read, waveDriver.ts); any host reads it.
  */
+
+/** What the landing of one item did (a DeliveryResult). */
+export const fleetLandingSchema = z.object({
+  mode: z.enum(['push', 'merge']),
+  result: z.enum(['pushed', 'landed', 'failed']),
+  reasonCode: z.string().nullable(),
+  detail: z.string(),
+  branch: z.string(),
+  ref: z.string().nullable(),
+  sha: z.string().nullable(),
+  conflicts: z.array(z.string()),
+  ms: z.number(),
+});
 
 export const fleetWaveItemSchema = z.object({
   beads: z.string(),
@@ -27,6 +42,13 @@ export const fleetWaveItemSchema = z.object({
   branch: z.string().nullable(),
   commit: z.string().nullable(),
   delivery: z.string().nullable(),
+  /** the manifest's `deliver`: merge lands the item on its base through the wave's merge queue */
+  deliver: z.enum(DELIVER_MODES).optional(),
+  mergeStrategy: z.enum(MERGE_STRATEGIES).optional(),
+  /** when its job ended (the merge queue's order) */
+  finishedAt: z.number().nullable().optional(),
+  /** what landing it on its base did */
+  landing: fleetLandingSchema.nullable().optional(),
 });
 export type FleetWaveItem = z.infer<typeof fleetWaveItemSchema>;
 

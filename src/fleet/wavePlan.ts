@@ -14,7 +14,7 @@ import { checkBranchPrefix, FLEET_BRANCH_PREFIX } from './names.js';
  * `wave start --fleet`: the same manifest (or --items with --prompt-file) as a local wave, read and checked
  * the same way before anything reaches the engine. Each host makes its item's worktree from the shared remote
  * and pushes its branch, so the fields that name a local worktree, lane or gate have no meaning here and are
- * refused rather than ignored.
+ * refused rather than ignored; `deliver: merge` lands each item on its base on that remote (the merge queue).
  */
 
 export interface FleetWaveOptions {
@@ -47,6 +47,8 @@ const FLEET_FIELDS = new Set([
   'repo',
   'critical',
   'branch_prefix',
+  'deliver',
+  'merge_strategy',
   'items',
 ]);
 
@@ -146,6 +148,10 @@ export function planFleetWave(o: FleetWaveOptions): FleetWavePlan {
       branch: null,
       commit: null,
       delivery: null,
+      deliver: it.deliver ?? m.deliver,
+      mergeStrategy: it.merge_strategy ?? m.merge_strategy,
+      finishedAt: null,
+      landing: null,
     };
   });
   const prefix = o.branchPrefix ?? m.branch_prefix ?? FLEET_BRANCH_PREFIX;

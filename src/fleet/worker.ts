@@ -176,7 +176,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     return w;
   });
   // fleet waves: this host also runs wave drivers (engine jobs of their own queue; they take no slot)
-  workers.push(waveDriverWorker(engine, o.hostId, log));
+  workers.push(waveDriverWorker(engine, o.hostId, cache, log));
 
   // stop requests from any host: the owner ends its local run, which settles the engine's job
   const sub = engine.redis.duplicate();

@@ -51,6 +51,11 @@ describe('planFleetWave: a fleet wave is checked whole before anything reaches t
       { manifest: manifest('repo: r\nfallback_provider: nope\nitems:\n  - beads: bd-a\n    prompt: hi\n') },
       /^20 provider_not_found: /,
     ],
+    [
+      'a remote of its own: the fleet pushes to --repo',
+      { manifest: manifest('repo: r\ndeliver: push\nremote: up\nitems:\n  - beads: bd-a\n    prompt: hi\n') },
+      /^2 manifest_invalid: remote: not for a fleet wave/,
+    ],
     ['a fleet wave of a manifest', { manifest: manifest('repo: r\nitems:\n  - beads: bd-a\n    prompt: hi\n') }, null],
   ])('%s', (_name, o, want) => {
     const got = refusal(o);
@@ -58,7 +63,7 @@ describe('planFleetWave: a fleet wave is checked whole before anything reaches t
     else expect(got).toMatch(want);
   });
 
-  it('each item: its prompt, provider and fallback, not enqueued yet; --critical starts on the fallback', () => {
+  it('each item: prompt, provider, fallback, delivery, not enqueued yet; --critical starts on the fallback', () => {
     const file = manifest('repo: r\nbase: dev\nitems:\n  - beads: bd-a\n    prompt: do it\n    model: m1\n');
     const plan = planFleetWave({ manifest: file, cwd: dir });
     expect(plan).toMatchObject({ repo: 'r', branchPrefix: 'fleet', critical: false });
@@ -72,6 +77,14 @@ describe('planFleetWave: a fleet wave is checked whole before anything reaches t
       state: 'queued',
       fallbackReason: null,
     });
+    const merged = manifest(
+      'repo: r\ndeliver: merge\nmerge_strategy: merge\nitems:\n  - beads: bd-a\n    prompt: x\n' +
+        '  - beads: bd-b\n    prompt: y\n    deliver: none\n',
+    );
+    expect(planFleetWave({ manifest: merged, cwd: dir }).items).toMatchObject([
+      { deliver: 'merge', mergeStrategy: 'merge', landing: null },
+      { deliver: 'none', mergeStrategy: 'merge' },
+    ]);
     const critical = planFleetWave({ manifest: file, critical: true, cwd: dir }).items[0];
     expect(critical.fallbackReason).toBe(critical.fallbackProvider ? 'critical_wave' : null);
   });

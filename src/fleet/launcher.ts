@@ -22,6 +22,8 @@ export interface LauncherOptions {
   home: string;
   repoCache: string;
   env: NodeJS.ProcessEnv;
+  /** dx-runner's command line entry (default: this one's; the tests, run from source, name the built one) */
+  cli?: string;
 }
 
 export interface Launched {
@@ -77,10 +79,14 @@ export class Launcher {
   }
 
   private spawn(): ChildProcess {
-    const child = spawn(process.execPath, [CLI_ENTRY, '__fleet-launch', '--repo-cache', this.o.repoCache], {
-      env: { ...this.o.env, DX_RUNNER_HOME: this.o.home, DX_RUNNER_QUIET: '1' },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [this.o.cli ?? CLI_ENTRY, '__fleet-launch', '--repo-cache', this.o.repoCache],
+      {
+        env: { ...this.o.env, DX_RUNNER_HOME: this.o.home, DX_RUNNER_QUIET: '1' },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     // a launcher gone mid-write: its exit below answers the starts it had
     child.stdin?.on('error', () => undefined);
     readline.createInterface({ input: child.stdout as Readable }).on('line', (line) => this.answer(line));

@@ -38,8 +38,8 @@ interface Pending {
   reject: (e: DxError) => void;
 }
 
-/** A refusal as it crosses the pipe: its reason code (an unknown one is internal_error) and its message. */
-const refusalOf = (e: { reason_code: string; message: string }) =>
+/** Pure: a refusal as the launcher answered it, a DxError again (an unknown reason code is internal_error). */
+export const refusalOf = (e: { reason_code: string; message: string }) =>
   new DxError(kindOf(e.reason_code) ? (e.reason_code as ReasonCode) : 'internal_error', e.message);
 
 /** The worker's side: the launcher process, spawned now and again whenever a start finds it gone. */
@@ -155,7 +155,10 @@ export async function serveLaunches(
   await Promise.all(starts);
 }
 
-const errorOf = (e: unknown) =>
+/** Pure: how a start's failure crosses the pipe: a refusal as it is, anything else as internal_error's one line. */
+export const errorOf = (e: unknown) =>
   e instanceof DxError
     ? { reason_code: e.reasonCode, message: e.message }
-    : { reason_code: 'internal_error', message: `the local start failed: ${(e as Error).message.split('\n')[0]}` };
+    : { reason_code: 'internal_error', message: `the local start failed: ${firstLine(e)}` };
+
+const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0];

@@ -66,7 +66,7 @@ describe('the fleet launcher', () => {
     expect(launcher.pid).toBe(pid);
   });
 
-  it('the launcher killed mid-start: that start is refused; the next start spawns another, which starts it', async () => {
+  it('the launcher killed mid-start: that start is refused; the next start spawns another to start it', async () => {
     const first = launcher.pid as number;
     // its fetch waits on a remote that never answers
     const hanging = refusal(launcher.launch(job('bd-ln.3', silentUrl), 1, undefined));

@@ -6,7 +6,6 @@ import { claimAndEnd } from '../jobs/restart.js';
 import { startJob } from '../jobs/start.js';
 import { stopJob } from '../jobs/stop.js';
 import { awaitingRelaunch } from '../jobs/rateLimit.js';
-import { createWorktree } from '../jobs/worktree.js';
 import type { JobRecord, Store } from '../store/index.js';
 import type { FleetResult, LaunchRequest } from './data.js';
 import type { LocalEnd } from './decide.js';
@@ -58,9 +57,8 @@ export async function launchLocal(
 ): Promise<{ job_id: number; branch: string }> {
   const { job: data, attempt, worker } = request;
   const branch = `${checkBranchPrefix(data.branchPrefix, DEFAULT_BRANCH_PREFIX)}/${data.beads}/a${attempt}`;
-  const { clone, commit } = await cache.baseCommit(data.repo, data.base);
   const worktree = path.join(cache.dir, 'worktrees', `${data.beads}-a${attempt}`);
-  await createWorktree(data.beads, worktree, { repo: clone, base: commit, branch });
+  await cache.addWorktree(data.repo, data.base, data.beads, worktree, branch);
   const local = await startJob(store, home, {
     beads: data.beads,
     prompt: data.prompt,

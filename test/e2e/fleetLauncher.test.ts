@@ -58,11 +58,15 @@ describe('the fleet launcher', () => {
     expect(unreachable).toBeInstanceOf(DxError);
     expect(unreachable).toMatchObject({ reasonCode: 'fleet_repo_unreachable' });
     expect(unreachable.message).toMatch(/^cannot fetch main from .*; check --repo/);
-    // a refusal of the local start itself (the model is not one opencode lists), after its worktree is made
-    const model = await refusal(
-      launcher.launch({ ...job('bd-ln.2', remote), model: 'nowhere/no-such-model' }, 1, undefined),
+    // refusals of the local start itself (the model is not one opencode lists), after the worktrees are made:
+    // starts at once on one clone, each fetching it and adding its worktree
+    const beads = ['bd-ln.2a', 'bd-ln.2b', 'bd-ln.2c', 'bd-ln.2d'];
+    const refused = await Promise.all(
+      beads.map((b) => refusal(launcher.launch({ ...job(b, remote), model: 'nowhere/no-such-model' }, 1, undefined))),
     );
-    expect(model.reasonCode).toBe('model_unavailable');
+    expect(refused.map((e) => [e.reasonCode, e.message.slice(0, 60)])).toEqual(
+      beads.map(() => ['model_unavailable', expect.any(String)]),
+    );
     expect(launcher.pid).toBe(pid);
   });
 

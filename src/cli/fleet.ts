@@ -152,15 +152,15 @@ export function registerFleetCommands(program: Command): void {
       });
     });
 
-  // a worker's local start, in a process of its own so the worker's event loop keeps renewing its locks
+  // a worker's launcher: its starts, in a process of its own so the worker's event loop keeps renewing its locks
   program
     .command('__fleet-launch', { hidden: true })
-    .option('--json')
-    .action(async () => {
-      const { startLocalRun } = await import('../fleet/local.js');
-      const { readFileSync } = await import('node:fs');
-      const input: unknown = JSON.parse(readFileSync(0, 'utf8'));
-      printJson(await withStore((store, home) => startLocalRun(store, home, input, process.env)));
+    .requiredOption('--repo-cache <dir>')
+    .action(async (o: { repoCache: string }) => {
+      const { serveLaunches } = await import('../fleet/launcher.js');
+      // a Ctrl-C at the worker's terminal is the worker's to handle: the launcher ends with its stdin
+      process.on('SIGINT', () => undefined);
+      await withStore((store, home) => serveLaunches(store, home, o.repoCache, process.env, process.stdin, print));
     });
 
   // a wave driver's landing of one item (sync git and the verify command), off the worker's event loop

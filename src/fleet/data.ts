@@ -74,16 +74,20 @@ export const fleetLogLineSchema = z.object({
 export type FleetLogLine = z.infer<typeof fleetLogLineSchema>;
 
 /**
- * What a worker hands the process that starts an attempt's local run (`dx-runner __fleet-launch`), on its stdin:
- * the job, the worktree made for the attempt, and the worker the run belongs to.
+ * What a worker asks its launcher (`dx-runner __fleet-launch`, src/fleet/launcher.ts), one JSON line on its
+ * stdin per start: the job, its attempt, and the worker the run belongs to (its supervisor watches that worker).
  */
-export const localStartSchema = z.object({
+export const launchRequestSchema = z.object({
+  id: z.number().int().positive(),
   job: fleetJobDataSchema,
-  worktree: z.string(),
+  attempt: z.number().int().positive(),
   worker: z.object({ pid: z.number().int().positive(), start: z.string() }).optional(),
 });
-export type LocalStart = z.infer<typeof localStartSchema>;
+export type LaunchRequest = z.infer<typeof launchRequestSchema>;
 
-/** What that process answers on its stdout: the local job it recorded and launched. */
-export const localStartedSchema = z.object({ job_id: z.number().int().positive() });
-export type LocalStarted = z.infer<typeof localStartedSchema>;
+/** The launcher's answer, one JSON line on its stdout: the local job it recorded and launched, or its refusal. */
+export const launchAnswerSchema = z.union([
+  z.object({ id: z.number(), job_id: z.number().int().positive(), branch: z.string() }),
+  z.object({ id: z.number(), error: z.object({ reason_code: z.string(), message: z.string() }) }),
+]);
+export type LaunchAnswer = z.infer<typeof launchAnswerSchema>;

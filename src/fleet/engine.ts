@@ -10,13 +10,14 @@ import { fleetEventSchema, type FleetEvent } from './data.js';
  */
 /**
  * The engine's lock on a job (an item or a wave's driver) lasts this long unless renewed (every half of it): a
- * dead host's jobs are freed within it plus a stalled check. A local start runs in a process of its own
- * (`launchLocal`), but the worker still makes the worktree itself (git, seconds on a loaded host): with a 10 s
- * lock a loaded CI host once lost a wave item's lock to a renewal held up that long, so the lock stays long.
+ * dead host's jobs are freed within it plus a stalled check (~20 s). Nothing slow runs in a worker's own event
+ * loop: its worktrees and local starts (sync git and SQLite, seconds on a loaded host) run in its launcher
+ * (launcher.ts), so a renewal is held up only by CPU starvation, and has half the lock (7.5 s) of slack for it.
+ * A 10 s lock once ran out on a loaded CI host while the worker itself still made worktrees.
  */
-export const LOCK_MS = 30_000;
+export const LOCK_MS = 15_000;
 /** How often a host looks for jobs whose host died (their lock expired) and puts them back to wait. */
-export const STALLED_CHECK_MS = 10_000;
+export const STALLED_CHECK_MS = 5_000;
 
 export class Engine {
   private readonly queues = new Map<string, Queue>();

@@ -1,23 +1,16 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { CLI_ENTRY } from '../core/detached.js';
 import { DxError } from '../core/errors.js';
-import { kindOf, type ReasonCode } from '../core/reasons.js';
 import { sleep } from '../core/time.js';
 import { DEFAULT_BRANCH_PREFIX } from '../contract/delivery.js';
 import { claimAndEnd } from '../jobs/restart.js';
 import { startJob } from '../jobs/start.js';
 import { stopJob } from '../jobs/stop.js';
 import { awaitingRelaunch } from '../jobs/rateLimit.js';
-import { createWorktree } from '../jobs/worktree.js';
-import { errorSchema } from '../report/schemas.js';
-import type { FleetWorkerRef, JobRecord, Store } from '../store/index.js';
-import { localStartedSchema, localStartSchema, type FleetJobData, type FleetResult } from './data.js';
-import type { LocalStart, LocalStarted } from './data.js';
+import type { JobRecord, Store } from '../store/index.js';
+import type { FleetResult, LaunchRequest } from './data.js';
 import type { LocalEnd } from './decide.js';
 import { checkBranchPrefix } from './names.js';
 import type { RepoCache } from './repoCache.js';
-import type { WorkerOptions } from './worker.js';
 
 /**
  * The local side of a fleet job on the host that took it: its worktree and local start, waiting for its end,
@@ -51,73 +44,21 @@ export const stoppedBeforeStart = (host: string): FleetResult => ({
 });
 
 /**
- * Makes the attempt's worktree from the shared remote (git in child processes) and starts it as a local job
- * whose branch is pushed, in a process of its own (`startLocalRun` there): a start checks and records the job
- * with sync git and SQLite for seconds on a loaded host, which would stall the worker's lock renewals.
+ * In the worker's launcher (src/fleet/launcher.ts): makes the attempt's worktree from the shared remote and starts
+ * it as a local job (`startJob`, the one way a job starts) whose branch is pushed when it succeeds, owned by the
+ * worker.
  */
 export async function launchLocal(
   store: Store,
-  o: WorkerOptions,
+  home: string,
   cache: RepoCache,
-  data: FleetJobData,
-  attempt: number,
-  worker: FleetWorkerRef | undefined,
-): Promise<{ local: JobRecord; branch: string }> {
+  request: LaunchRequest,
+  env: NodeJS.ProcessEnv,
+): Promise<{ job_id: number; branch: string }> {
+  const { job: data, attempt, worker } = request;
   const branch = `${checkBranchPrefix(data.branchPrefix, DEFAULT_BRANCH_PREFIX)}/${data.beads}/a${attempt}`;
-  const { clone, commit } = await cache.baseCommit(data.repo, data.base);
-  const worktree = path.join(o.repoCache, 'worktrees', `${data.beads}-a${attempt}`);
-  await createWorktree(data.beads, worktree, { repo: clone, base: commit, branch });
-  const { job_id } = await startOffLoop({ job: data, worktree, ...(worker ? { worker } : {}) }, o);
-  const local = store.jobs.get(job_id);
-  if (!local) throw new DxError('internal_error', `local job ${job_id} of ${data.beads} was not recorded`);
-  return { local, branch };
-}
-
-/** Runs `dx-runner __fleet-launch --json` with the start on its stdin; its refusal comes back as a DxError. */
-const startOffLoop = async (start: LocalStart, o: WorkerOptions): Promise<LocalStarted> =>
-  localStartedSchema.parse(
-    await callSelf(
-      '__fleet-launch',
-      start,
-      { ...o.env, DX_RUNNER_HOME: o.home },
-      `the local start of ${start.job.beads}`,
-    ),
-  );
-
-/**
- * Runs `dx-runner <command> --json` in a process of its own, `input` on its stdin, and gives its answer; its
- * refusal comes back as a DxError. Sync git and SQLite work goes there, off the worker's event loop (its lock
- * renewals).
- */
-export function callSelf(command: string, input: unknown, env: NodeJS.ProcessEnv, what: string): Promise<unknown> {
-  const child = spawn(process.execPath, [CLI_ENTRY, command, '--json'], {
-    env: { ...env, DX_RUNNER_QUIET: '1' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stdin.end(JSON.stringify(input));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      try {
-        const answer: unknown = JSON.parse(out);
-        if (code === 0) return resolve(answer);
-        const { reason_code, message } = errorSchema.parse(answer).error;
-        reject(new DxError(kindOf(reason_code) ? (reason_code as ReasonCode) : 'internal_error', message));
-      } catch {
-        reject(new DxError('internal_error', `${what} ended ${code} without an answer`));
-      }
-    });
-  });
-}
-
-/**
- * In the process `launchLocal` started: starts the attempt's local job (`startJob`, the one way a job starts)
- * in its worktree, its branch pushed when it succeeds, owned by the worker.
- */
-export async function startLocalRun(store: Store, home: string, input: unknown, env: NodeJS.ProcessEnv) {
-  const { job: data, worktree, worker } = localStartSchema.parse(input);
+  const worktree = path.join(cache.dir, 'worktrees', `${data.beads}-a${attempt}`);
+  await cache.addWorktree(data.repo, data.base, data.beads, worktree, branch);
   const local = await startJob(store, home, {
     beads: data.beads,
     prompt: data.prompt,
@@ -136,7 +77,14 @@ export async function startLocalRun(store: Store, home: string, input: unknown, 
     env,
     cwd: worktree,
   });
-  return { job_id: local.id } satisfies LocalStarted;
+  return { job_id: local.id, branch };
+}
+
+/** The local job the launcher answered with, as this host's store has it. */
+export function recordedLocal(store: Store, jobId: number, beads: string): JobRecord {
+  const local = store.jobs.get(jobId);
+  if (!local) throw new DxError('internal_error', `local job ${jobId} of ${beads} was not recorded`);
+  return local;
 }
 
 /** How long a job that succeeded may take to be delivered (its supervisor pushes once the outcome is recorded). */

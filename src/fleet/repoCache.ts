@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { commandErrorLine, DxError } from '../core/errors.js';
+import { createWorktree } from '../jobs/worktree.js';
 import { redactUrl } from './connection.js';
 
 const run = promisify(execFile);
@@ -14,16 +15,20 @@ const keyOf = (url: string) => createHash('sha256').update(url).digest('hex').sl
 /**
  * A host's clones of the shared remotes (`--repo-cache`): one bare clone per remote URL, fetched before each
  * attempt, that the attempts' worktrees are linked to. Its `origin` is the remote, where each attempt's branch
- * is pushed. git steps on one clone run one at a time (a fetch holds the clone's locks).
+ * is pushed. git steps on the clones run one at a time: a fetch holds a clone's locks, and it reads every
+ * worktree's HEAD, which fails while another worktree is being added (`bad object worktrees/<name>/HEAD`).
  */
 export class RepoCache {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(readonly dir: string) {}
 
-  /** The clone of `url` (made when missing), fetched, and the commit `base` is on the remote now. */
-  baseCommit(url: string, base: string): Promise<{ clone: string; commit: string }> {
-    const next = this.chain.then(() => this.fetch(url, base));
+  /** A new worktree on `branch` at the commit `base` is on the remote now, of the clone of `url` (made if missing). */
+  addWorktree(url: string, base: string, beads: string, worktree: string, branch: string): Promise<void> {
+    const next = this.chain.then(async () => {
+      const { clone, commit } = await this.fetch(url, base);
+      await createWorktree(beads, worktree, { repo: clone, base: commit, branch });
+    });
     this.chain = next.catch(() => undefined);
     return next;
   }

@@ -2,7 +2,7 @@ import type { DeliveryResult } from '../contract/delivery.js';
 import { DxError } from '../core/errors.js';
 import { deliveryResults } from '../delivery/land.js';
 import type { RemoteLanding } from '../delivery/remote.js';
-import { callSelf } from './local.js';
+import { callSelf } from './callSelf.js';
 import type { RepoCache } from './repoCache.js';
 import { fleetLandingSchema, type FleetWave, type FleetWaveItem } from './waveData.js';
 

@@ -11,7 +11,9 @@ import { Engine, LOCK_MS, STALLED_CHECK_MS } from './engine.js';
 import { fleetJobDataSchema, type FleetEvent, type FleetProgress } from './data.js';
 import { fallbackJobData, fallbackOf, hostTakes, settle, type Heartbeat } from './decide.js';
 import { enqueue } from './client.js';
-import { endLocal, endOrphans, launchLocal, localEnd, refusedResult, stoppedBeforeStart } from './local.js';
+import { endLocal, endOrphans, localEnd, recordedLocal, refusedResult, stoppedBeforeStart } from './local.js';
+import { Launcher } from './launcher.js';
+import { RepoCache } from './repoCache.js';
 import {
   attemptKey,
   heartbeatKey,
@@ -23,7 +25,6 @@ import {
   STOP_CHANNEL,
   STOP_KEY,
 } from './names.js';
-import { RepoCache } from './repoCache.js';
 import { shipLogs } from './logs.js';
 import { ensureRate } from './status.js';
 import { waveDriverWorker } from './waveDriver.js';
@@ -73,9 +74,10 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const startedAt = processStartTime(process.pid);
   const self = startedAt ? { pid: process.pid, start: startedAt } : undefined;
   const store = new Store(o.home);
-  const cache = new RepoCache(o.repoCache);
   const running = new Map<string, Running>();
   await endOrphans(store, path.join(o.repoCache, 'worktrees'));
+  // the worktrees and local starts happen there, off this event loop; it boots while the worker gets ready
+  const launcher = new Launcher({ home: o.home, repoCache: o.repoCache, env: o.env });
   for (const provider of o.providers) await ensureRate(engine, provider);
 
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${o.hostId} ${line}\n`);
@@ -105,10 +107,13 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     try {
       if (await engine.redis.sismember(STOP_KEY, data.beads)) return stoppedBeforeStart(o.hostId);
       r.attempt = await engine.redis.incr(attemptKey(data.beads));
-      const launched = await launchLocal(store, o, cache, data, r.attempt, self).catch((e: unknown) => {
-        if (!(e instanceof DxError)) throw e;
-        return e;
-      });
+      const launched = await launcher
+        .launch(data, r.attempt, self)
+        .then(({ job_id, branch }) => ({ local: recordedLocal(store, job_id, data.beads), branch }))
+        .catch((e: unknown) => {
+          if (!(e instanceof DxError)) throw e;
+          return e;
+        });
       // refused on this host (its provider CLI missing, the remote unreachable …): the job ends with that reason
       if (launched instanceof DxError) {
         await event('ended', r, data.beads, launched.reasonCode);
@@ -176,7 +181,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     return w;
   });
   // fleet waves: this host also runs wave drivers (engine jobs of their own queue; they take no slot)
-  workers.push(waveDriverWorker(engine, o.hostId, cache, log));
+  workers.push(waveDriverWorker(engine, o.hostId, new RepoCache(o.repoCache), log));
 
   // stop requests from any host: the owner ends its local run, which settles the engine's job
   const sub = engine.redis.duplicate();
@@ -216,6 +221,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     process.once('SIGINT', quit);
   });
   await Promise.all(workers.map((w) => w.close()));
+  await launcher.close();
   clearInterval(timer);
   await engine.redis.del(heartbeatKey(o.hostId)).catch(() => undefined);
   sub.disconnect();
